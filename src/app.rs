@@ -1,0 +1,274 @@
+//! Orchestration only: load rules → load snapshot → model → evaluate → write → exit code.
+
+use crate::cli::{
+    Cli, Command, ExplainArgs, ExplainFormat, PolicyArgs, RulesCommand, ScanArgs, SynthArgs,
+};
+use crate::engine::{self, Evaluation};
+use crate::error::{Error, Result};
+use crate::findings::summary::Summary;
+use crate::findings::write::{self, JsonReport, Staged};
+use crate::findings::Status;
+use crate::model::Inventory;
+use crate::report::{explain, Templates};
+use crate::rules::waiver::{self, Waiver};
+use crate::rules::RuleSet;
+use crate::snapshot::Snapshot;
+use crate::{exit, synth};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub struct Output {
+    quiet: bool,
+    verbose: bool,
+    started: Instant,
+}
+
+impl Output {
+    fn stage(&self, what: &str) {
+        if self.verbose {
+            eprintln!("[{:>7.2}s] {what}", self.started.elapsed().as_secs_f64());
+        }
+    }
+
+    fn print(&self, text: &str) {
+        if !self.quiet {
+            print!("{text}");
+        }
+    }
+}
+
+/// Runs a command; `Ok` carries the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let out = Output {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        started: Instant::now(),
+    };
+    match cli.command {
+        Command::Scan(a) => scan(&out, a),
+        Command::Explain(a) => explain_cmd(&out, a),
+        Command::Rules(RulesCommand::List { paths }) => rules_list(&out, &paths),
+        Command::Rules(RulesCommand::Check { paths }) => rules_check(&out, &paths),
+        Command::Synth(a) => synth_cmd(&out, a),
+    }
+}
+
+fn load_rules(paths: &[PathBuf]) -> Result<RuleSet> {
+    if paths.is_empty() {
+        RuleSet::default_policy()
+    } else {
+        RuleSet::load(paths)
+    }
+}
+
+/// Everything a scan or an explain needs, evaluated.
+pub struct Evaluated {
+    pub rules: RuleSet,
+    pub waivers: Vec<Waiver>,
+    pub inventory: Inventory,
+    pub evaluation: Evaluation,
+}
+
+pub fn evaluate(
+    snapshot: &std::path::Path,
+    policy: &PolicyArgs,
+    out: &Output,
+) -> Result<Evaluated> {
+    let rules = load_rules(&policy.rules)?;
+    let waivers = match &policy.waivers {
+        Some(p) => waiver::load(p, &rules)?,
+        None => Vec::new(),
+    };
+    out.stage(&format!(
+        "loaded {} rules, {} waivers",
+        rules.rules.len(),
+        waivers.len()
+    ));
+    let snap = Snapshot::load(snapshot)?;
+    out.stage(&format!(
+        "read snapshot: {} account-regions",
+        snap.scopes.len()
+    ));
+    let inventory = Inventory::build(snap, policy.as_of)?;
+    out.stage(&format!(
+        "built model: {} resources",
+        inventory.resource_count()
+    ));
+    let evaluation = engine::evaluate(&inventory, &rules, &waivers);
+    out.stage(&format!(
+        "evaluated: {} findings",
+        evaluation.findings.len()
+    ));
+    Ok(Evaluated {
+        rules,
+        waivers,
+        inventory,
+        evaluation,
+    })
+}
+
+#[derive(Serialize)]
+struct TopFailure {
+    rule_id: String,
+    severity: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryView<'a> {
+    version: &'static str,
+    summary: &'a Summary,
+    collected_at: String,
+    as_of: String,
+    top_failures: Vec<TopFailure>,
+    outputs: Vec<String>,
+}
+
+fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
+    let e = evaluate(&a.snapshot, &a.policy, out)?;
+    let (inv, rules) = (&e.inventory, &e.rules);
+    let summary = Summary::build(inv, rules, &e.evaluation, &e.waivers);
+    let fmt =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+
+    let mut staged = Staged::new(&a.out)?;
+    staged.write("findings.csv", |w| {
+        write::findings_csv(w, inv, rules, &e.evaluation.findings)
+    })?;
+    staged.write("summary.csv", |w| write::summary_csv(w, &summary))?;
+    let report = JsonReport {
+        format: "backup-auditor-findings/v1",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        run_at: fmt(chrono::Utc::now()),
+        snapshot: a.snapshot.display().to_string(),
+        collected_at: fmt(inv.collected_at),
+        as_of: fmt(inv.as_of),
+        rule_sources: &rules.sources,
+        waiver_file: a.policy.waivers.as_ref().map(|p| p.display().to_string()),
+        summary: &summary,
+        findings: write::FindingsSeq {
+            inv,
+            rules,
+            findings: &e.evaluation.findings,
+        },
+    };
+    staged.write("findings.json", |w| write::findings_json(w, &report))?;
+    let written = staged.commit()?;
+    out.stage("wrote outputs");
+
+    let mut top: BTreeMap<u32, usize> = BTreeMap::new();
+    for f in e
+        .evaluation
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+    {
+        *top.entry(f.rule).or_default() += 1;
+    }
+    let mut top_failures: Vec<TopFailure> = top
+        .into_iter()
+        .map(|(r, count)| TopFailure {
+            rule_id: rules.rules[r as usize].id.clone(),
+            severity: rules.rules[r as usize].severity.as_str(),
+            count,
+        })
+        .collect();
+    top_failures.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_id.cmp(&b.rule_id)));
+    top_failures.truncate(10);
+    let view = SummaryView {
+        version: env!("CARGO_PKG_VERSION"),
+        summary: &summary,
+        collected_at: fmt(inv.collected_at),
+        as_of: fmt(inv.as_of),
+        top_failures,
+        outputs: written.iter().map(|p| p.display().to_string()).collect(),
+    };
+    out.print(&Templates::builtin()?.render("summary.txt.j2", &view)?);
+    Ok(exit::exit_code(&summary, a.fail_on))
+}
+
+fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
+    let e = evaluate(&a.snapshot, &a.policy, out)?;
+    let Some(story) = explain::explain(&e.inventory, &e.rules, &e.evaluation, &a.arn) else {
+        let near: Vec<&str> = e
+            .inventory
+            .scopes
+            .iter()
+            .flat_map(|s| &s.resources)
+            .filter(|r| r.arn.contains(&a.arn) || a.arn.contains(&r.id))
+            .map(|r| r.arn.as_str())
+            .take(5)
+            .collect();
+        let mut msg = format!(
+            "no resource with ARN {:?} in {}",
+            a.arn,
+            a.snapshot.display()
+        );
+        if !near.is_empty() {
+            msg.push_str(&format!("; did you mean one of: {}", near.join(", ")));
+        }
+        return Err(Error::Usage(msg));
+    };
+    match a.format {
+        ExplainFormat::Json => {
+            let text =
+                serde_json::to_string_pretty(&story).map_err(|e| Error::Usage(e.to_string()))?;
+            println!("{text}");
+        }
+        ExplainFormat::Text => {
+            #[derive(Serialize)]
+            struct View<'a> {
+                r: &'a explain::Explanation,
+            }
+            print!(
+                "{}",
+                Templates::builtin()?.render("explain.txt.j2", &View { r: &story })?
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn rules_list(out: &Output, paths: &[PathBuf]) -> Result<u8> {
+    let set = load_rules(paths)?;
+    let mut text = String::new();
+    for r in &set.rules {
+        text.push_str(&format!(
+            "{:<34} {:<9} {:<26} {}\n",
+            r.id,
+            r.severity.as_str(),
+            r.check.name(),
+            r.title
+        ));
+    }
+    out.print(&text);
+    Ok(exit::OK)
+}
+
+fn rules_check(out: &Output, paths: &[PathBuf]) -> Result<u8> {
+    let set = load_rules(paths)?;
+    out.print(&format!(
+        "{} rules OK in {} file(s)\n",
+        set.rules.len(),
+        set.sources.len()
+    ));
+    Ok(exit::OK)
+}
+
+fn synth_cmd(out: &Output, a: SynthArgs) -> Result<u8> {
+    let mut opts = synth::SynthOptions::for_total_resources(a.resources);
+    opts.seed = a.seed;
+    let stats = synth::generate(&opts, &a.out)
+        .map_err(|e| Error::io("write synthetic snapshot", &a.out, e))?;
+    out.print(&format!(
+        "wrote {}: {} account-regions, {} resources, {} recovery points, {:.1} MB\n",
+        a.out.display(),
+        stats.scopes,
+        stats.resources,
+        stats.recovery_points,
+        stats.bytes_written as f64 / 1e6
+    ));
+    Ok(exit::OK)
+}

@@ -1,0 +1,224 @@
+//! Evaluation: rules × subjects → findings. Pure and synchronous; scopes run in parallel
+//! with rayon and results keep a stable order, so the same inputs give the same outputs.
+
+mod points;
+mod vaults;
+mod workload;
+
+use crate::findings::{Evidence, Finding, Status, Subject};
+use crate::model::protection::{protect_scope, Protection};
+use crate::model::{Inventory, Scope};
+use crate::rules::waiver::Waiver;
+use crate::rules::{Check, Rule, RuleSet};
+use crate::snapshot::DataFile;
+use rayon::prelude::*;
+
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// Per scope, per resource: which rules protect it (explain, reports, coverage).
+    pub protections: Vec<Vec<Protection>>,
+    /// How many FAIL findings each waiver turned into WAIVED.
+    pub waiver_hits: Vec<usize>,
+}
+
+/// A verdict before its subject and rule are attached.
+pub(crate) struct Verdict {
+    pub status: Status,
+    pub reason: String,
+    pub evidence: Evidence,
+}
+
+impl Verdict {
+    pub fn new(status: Status, reason: impl Into<String>) -> Verdict {
+        Verdict {
+            status,
+            reason: reason.into(),
+            evidence: Evidence::default(),
+        }
+    }
+
+    pub fn with(mut self, evidence: Evidence) -> Verdict {
+        self.evidence = evidence;
+        self
+    }
+}
+
+pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluation {
+    let per_scope: Vec<(Vec<Finding>, Vec<Protection>)> = inv
+        .scopes
+        .par_iter()
+        .enumerate()
+        .map(|(si, scope)| {
+            let prot = protect_scope(inv, scope);
+            let mut out = Vec::new();
+            for (ri, rule) in rules.rules.iter().enumerate() {
+                if rule
+                    .scope
+                    .includes_location(&scope.account_id, &scope.region)
+                {
+                    evaluate_rule(inv, si as u32, scope, &prot, ri as u32, rule, &mut out);
+                }
+            }
+            (out, prot)
+        })
+        .collect();
+
+    let mut findings = Vec::with_capacity(per_scope.iter().map(|(f, _)| f.len()).sum());
+    let mut protections = Vec::with_capacity(per_scope.len());
+    for (f, p) in per_scope {
+        findings.extend(f);
+        protections.push(p);
+    }
+    let waiver_hits = apply_waivers(inv, rules, waivers, &mut findings);
+    Evaluation {
+        findings,
+        protections,
+        waiver_hits,
+    }
+}
+
+/// The data files a check cannot do without; if one is unreadable, the whole scope is
+/// NOT_ASSESSED for that rule.
+fn required_files(check: &Check) -> &'static [DataFile] {
+    use DataFile::*;
+    match check {
+        Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => &[RecoveryPoints],
+        Check::VaultLock { .. } | Check::VaultEncryption => &[BackupVaults],
+        Check::VaultDeletionProtection => &[BackupVaults, BackupVaultPolicies],
+        _ => &[Resources],
+    }
+}
+
+fn evaluate_rule(
+    inv: &Inventory,
+    si: u32,
+    scope: &Scope,
+    prot: &[Protection],
+    ri: u32,
+    rule: &Rule,
+    out: &mut Vec<Finding>,
+) {
+    let push = |out: &mut Vec<Finding>, subject: Subject, v: Verdict| {
+        out.push(Finding {
+            rule: ri,
+            subject,
+            status: v.status,
+            reason: v.reason,
+            evidence: v.evidence,
+            waiver: None,
+        })
+    };
+    if let Some((file, err)) = required_files(&rule.check)
+        .iter()
+        .find_map(|f| scope.unavailable(*f).map(|e| (f, e)))
+    {
+        let reason = if scope.status == crate::snapshot::ScopeStatus::Failed {
+            format!("{} could not be read: {err}", scope.label())
+        } else {
+            format!(
+                "{} could not be read in {}: {err}",
+                file.file_name(),
+                scope.label()
+            )
+        };
+        push(
+            out,
+            Subject::Scope { scope: si },
+            Verdict::new(Status::NotAssessed, reason),
+        );
+        return;
+    }
+    match &rule.check {
+        Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => {
+            for (i, rp) in scope.recovery_points.iter().enumerate() {
+                if let Some(v) = points::judge(rule, rp) {
+                    push(
+                        out,
+                        Subject::RecoveryPoint {
+                            scope: si,
+                            index: i as u32,
+                        },
+                        v,
+                    );
+                }
+            }
+        }
+        Check::VaultLock { .. } | Check::VaultEncryption | Check::VaultDeletionProtection => {
+            for (i, vault) in scope.vaults.iter().enumerate() {
+                let v = vaults::judge(inv, rule, vault);
+                push(
+                    out,
+                    Subject::Vault {
+                        scope: si,
+                        index: i as u32,
+                    },
+                    v,
+                );
+            }
+        }
+        _ => {
+            for (i, res) in scope.resources.iter().enumerate() {
+                if !rule.scope.includes_kind(res.kind)
+                    || !rule.scope.includes_tags(|k| res.tag(k).map(str::to_owned))
+                {
+                    continue;
+                }
+                let ctx = workload::Ctx {
+                    inv,
+                    scope,
+                    prot,
+                    index: i,
+                    res,
+                };
+                let v = workload::judge(&ctx, rule);
+                push(
+                    out,
+                    Subject::Resource {
+                        scope: si,
+                        index: i as u32,
+                    },
+                    v,
+                );
+            }
+        }
+    }
+}
+
+/// Turns FAILs covered by an unexpired waiver into WAIVED; never touches NOT_ASSESSED.
+fn apply_waivers(
+    inv: &Inventory,
+    rules: &RuleSet,
+    waivers: &[Waiver],
+    findings: &mut [Finding],
+) -> Vec<usize> {
+    let mut hits = vec![0; waivers.len()];
+    let active: Vec<(usize, &Waiver)> = waivers
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !w.is_expired(inv.as_of))
+        .collect();
+    if active.is_empty() {
+        return hits;
+    }
+    for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
+        let row = f.row(inv, rules);
+        let (rule_id, arn) = (row.rule_id.to_owned(), row.resource_arn.to_owned());
+        if let Some((wi, w)) = active.iter().find(|(_, w)| w.matches(&rule_id, &arn)) {
+            hits[*wi] += 1;
+            f.status = Status::Waived;
+            f.waiver = Some(*wi as u32);
+            let mut reason = format!("waived: {}", w.reason);
+            if let Some(o) = &w.owner {
+                reason.push_str(&format!(" (owner {o}"));
+                match w.expires {
+                    Some(e) => reason.push_str(&format!(", until {})", e.format("%Y-%m-%d"))),
+                    None => reason.push(')'),
+                }
+            }
+            reason.push_str(&format!("; finding was: {}", f.reason));
+            f.reason = reason;
+        }
+    }
+    hits
+}

@@ -1,0 +1,160 @@
+//! Checks on backup vaults: vault-lock, vault-encryption, vault-deletion-protection.
+
+use super::Verdict;
+use crate::findings::Status;
+use crate::model::vault::{LockMode, Vault};
+use crate::model::Inventory;
+use crate::rules::{Check, Rule};
+use serde_json::Value;
+
+/// The actions a vault access policy must deny to everyone, as the AWS Config rule
+/// `backup-recovery-point-manual-deletion-disabled` requires (reference §5.3).
+pub const PROTECTED_ACTIONS: [&str; 3] = [
+    "backup:DeleteRecoveryPoint",
+    "backup:UpdateRecoveryPointLifecycle",
+    "backup:PutBackupVaultAccessPolicy",
+];
+
+pub(crate) fn judge(inv: &Inventory, rule: &Rule, v: &Vault) -> Verdict {
+    match &rule.check {
+        Check::VaultLock {
+            min_retention_days,
+            max_retention_days,
+        } => lock(inv, v, *min_retention_days, *max_retention_days),
+        Check::VaultEncryption => encryption(v),
+        Check::VaultDeletionProtection => deletion_protection(v),
+        _ => Verdict::new(Status::NotApplicable, "not a vault check"),
+    }
+}
+
+fn lock(inv: &Inventory, v: &Vault, want_min: Option<i64>, want_max: Option<i64>) -> Verdict {
+    let bounds = format!(
+        "min {} / max {}",
+        v.min_retention_days
+            .map_or("none".into(), |d| format!("{d} days")),
+        v.max_retention_days
+            .map_or("none".into(), |d| format!("{d} days"))
+    );
+    match v.lock_mode(inv.as_of) {
+        LockMode::Unlocked => Verdict::new(Status::Fail, "vault is not locked (no Vault Lock)"),
+        LockMode::Governance => Verdict::new(
+            Status::Fail,
+            format!("vault lock is in governance mode ({bounds}): users with enough IAM permissions can remove it"),
+        ),
+        LockMode::ComplianceGrace { until } => Verdict::new(
+            Status::Fail,
+            format!(
+                "compliance lock is still in its cooling-off period until {} ({bounds}): it can still be removed",
+                until.format("%Y-%m-%d %H:%M UTC")
+            ),
+        ),
+        LockMode::Compliance => {
+            if let Some(m) = want_min {
+                if v.min_retention_days.is_none_or(|d| d < m) {
+                    return Verdict::new(
+                        Status::Fail,
+                        format!("locked in compliance mode, but its minimum retention ({bounds}) is below the required {m} days"),
+                    );
+                }
+            }
+            if let Some(m) = want_max {
+                if v.max_retention_days.is_none_or(|d| d > m) {
+                    return Verdict::new(
+                        Status::Fail,
+                        format!("locked in compliance mode, but its maximum retention ({bounds}) exceeds the allowed {m} days"),
+                    );
+                }
+            }
+            Verdict::new(Status::Pass, format!("locked in compliance mode ({bounds}): immutable"))
+        }
+    }
+}
+
+fn encryption(v: &Vault) -> Verdict {
+    match v.encryption_key_type.as_deref() {
+        Some("CUSTOMER_MANAGED_KMS_KEY") => Verdict::new(
+            Status::Pass,
+            format!(
+                "encrypted with customer-managed KMS key {}",
+                v.encryption_key_arn.as_deref().unwrap_or("(ARN not recorded)")
+            ),
+        ),
+        Some(other) => Verdict::new(
+            Status::Fail,
+            format!("encrypted with {other}, not a customer-managed KMS key"),
+        ),
+        None => Verdict::new(
+            Status::NotAssessed,
+            "EncryptionKeyType is not in the snapshot: an AWS-managed and a customer-managed key look alike by ARN",
+        ),
+    }
+}
+
+fn deletion_protection(v: &Vault) -> Verdict {
+    let Some(text) = &v.policy else {
+        return Verdict::new(Status::Fail, "vault has no access policy: recovery points can be deleted by any principal with IAM permission");
+    };
+    let doc: Value = match serde_json::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            return Verdict::new(
+                Status::NotAssessed,
+                format!("access policy is not valid JSON: {e}"),
+            )
+        }
+    };
+    let mut denied: Vec<&str> = Vec::new();
+    for st in statements(&doc) {
+        let deny = st.get("Effect").and_then(Value::as_str) == Some("Deny");
+        if deny && is_wildcard(st.get("Principal")) && is_wildcard(st.get("Resource")) {
+            for a in strings(st.get("Action")) {
+                if let Some(p) = PROTECTED_ACTIONS.iter().find(|p| **p == a) {
+                    denied.push(p);
+                }
+            }
+        }
+    }
+    let missing: Vec<&str> = PROTECTED_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| !denied.contains(a))
+        .collect();
+    if missing.is_empty() {
+        Verdict::new(
+            Status::Pass,
+            "access policy denies DeleteRecoveryPoint, UpdateRecoveryPointLifecycle and PutBackupVaultAccessPolicy to every principal",
+        )
+    } else {
+        Verdict::new(
+            Status::Fail,
+            format!(
+                "access policy does not deny {} to every principal on every resource (Deny with Principal \"*\" and Resource \"*\" required)",
+                missing.join(", ")
+            ),
+        )
+    }
+}
+
+fn statements(doc: &Value) -> Vec<&Value> {
+    match doc.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v @ Value::Object(_)) => vec![v],
+        _ => Vec::new(),
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `"*"`, `["*"]` or `{"AWS": "*"}`.
+fn is_wildcard(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Object(o)) => o.get("AWS").is_some_and(|a| strings(Some(a)) == ["*"]),
+        other => strings(other) == ["*"],
+    }
+}

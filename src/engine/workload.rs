@@ -1,0 +1,446 @@
+//! Checks on workload resources: protected, frequency-retention, vault-membership,
+//! cross-region/cross-account copy and recovery-point-recent.
+
+use super::Verdict;
+use crate::findings::{Evidence, Status};
+use crate::model::plan::{CopyRule, PlanRule};
+use crate::model::protection::{AppliedRule, Protection, RuleState};
+use crate::model::resource::{Resource, ResourceKind};
+use crate::model::{describe_minutes, Inventory, Scope, Tri};
+use crate::rules::{Check, Rule, Tier};
+use crate::snapshot::DataFile;
+
+pub(crate) struct Ctx<'a> {
+    pub inv: &'a Inventory,
+    pub scope: &'a Scope,
+    pub prot: &'a [Protection],
+    pub index: usize,
+    pub res: &'a Resource,
+}
+
+impl Ctx<'_> {
+    fn protection(&self) -> &Protection {
+        &self.prot[self.index]
+    }
+
+    fn plan_rule(&self, a: &AppliedRule) -> &PlanRule {
+        &self.scope.plans[a.plan as usize].rules[a.rule as usize]
+    }
+
+    fn evidence(&self, a: &AppliedRule) -> Evidence {
+        Evidence {
+            plan: Some(a.plan),
+            selection: Some(a.selection),
+            rule: Some(a.rule),
+            vault: Some(self.plan_rule(a).vault.clone()),
+            recovery_point: None,
+            through: a.through,
+        }
+    }
+
+    /// `plan "daily" rule "daily-35d" (selection "tagged")`, plus the carrier if any.
+    fn describe(&self, a: &AppliedRule) -> String {
+        let plan = &self.scope.plans[a.plan as usize];
+        let mut s = format!(
+            "plan {:?} rule {:?} (selection {:?})",
+            plan.name, plan.rules[a.rule as usize].name, plan.selections[a.selection as usize].name
+        );
+        if let Some(t) = a.through {
+            s.push_str(&format!(
+                " through EC2 instance {} (its AMI includes attached volumes)",
+                self.scope.resources[t as usize].id
+            ));
+        }
+        s
+    }
+}
+
+pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
+    let res = ctx.res;
+    if let Some(cluster) = &res.cluster_id {
+        let present = ctx
+            .scope
+            .resources
+            .iter()
+            .any(|r| r.kind != ResourceKind::RdsInstance && r.id == *cluster);
+        return if present {
+            Verdict::new(
+                Status::NotApplicable,
+                format!(
+                    "member of DB cluster {cluster}: AWS Backup protects the cluster, judged there"
+                ),
+            )
+        } else {
+            Verdict::new(
+                Status::NotAssessed,
+                format!("member of DB cluster {cluster}, which is not in the inventory: cannot judge its protection"),
+            )
+        };
+    }
+    if rule.check != Check::Protected && !matches!(rule.check, Check::RecoveryPointRecent { .. }) {
+        match ctx.protection().verdict() {
+            Tri::Yes => {}
+            Tri::Unknown => return not_assessed(ctx),
+            Tri::No => {
+                return Verdict::new(
+                    Status::Fail,
+                    format!("not protected: {}", why_unprotected(ctx)),
+                )
+            }
+        }
+    }
+    match &rule.check {
+        Check::Protected => protected(ctx),
+        Check::FrequencyRetention { tiers } => frequency_retention(ctx, tiers),
+        Check::VaultMembership {
+            vault_from_tag,
+            vault_name,
+            vaults,
+        } => vault_membership(ctx, vault_from_tag.as_deref(), vault_name, vaults),
+        Check::CrossRegionCopy { regions } => copies(
+            ctx,
+            "region",
+            regions,
+            |c| c.region.as_deref(),
+            &ctx.scope.region,
+        ),
+        Check::CrossAccountCopy { accounts } => copies(
+            ctx,
+            "account",
+            accounts,
+            |c| c.account.as_deref(),
+            &ctx.scope.account_id,
+        ),
+        Check::RecoveryPointRecent { max_age_hours } => recent(ctx, *max_age_hours),
+        _ => Verdict::new(Status::NotApplicable, "not a workload check"),
+    }
+}
+
+fn not_assessed(ctx: &Ctx) -> Verdict {
+    let p = ctx.protection();
+    let why = p.undecidable.clone().or_else(|| {
+        p.rules.iter().find_map(|r| match &r.state {
+            RuleState::Unknown(u) => Some(u.clone()),
+            _ => None,
+        })
+    });
+    Verdict::new(
+        Status::NotAssessed,
+        format!("protection cannot be decided: {}", why.unwrap_or_default()),
+    )
+}
+
+fn protected(ctx: &Ctx) -> Verdict {
+    let p = ctx.protection();
+    match p.verdict() {
+        Tri::Yes => {
+            let best = p
+                .effective()
+                .min_by_key(|a| a.through.is_some())
+                .expect("effective rule");
+            let rule = ctx.plan_rule(best);
+            let mut reason = format!(
+                "backed up by {} into vault {}",
+                ctx.describe(best),
+                rule.vault
+            );
+            if ctx.res.kind == ResourceKind::Ec2Instance
+                && ctx.res.state.as_deref() == Some("stopped")
+            {
+                reason.push_str(
+                    "; instance is stopped (AWS Backup Audit Manager skips stopped instances)",
+                );
+            }
+            Verdict::new(Status::Pass, reason).with(ctx.evidence(best))
+        }
+        Tri::Unknown => not_assessed(ctx),
+        Tri::No => Verdict::new(Status::Fail, why_unprotected(ctx)),
+    }
+}
+
+/// The most useful explanation of why nothing protects the resource.
+fn why_unprotected(ctx: &Ctx) -> String {
+    let p = ctx.protection();
+    if let Some(a) = p.rules.first() {
+        if let RuleState::Ineffective(why) = &a.state {
+            return format!(
+                "selected by {}, but no rule produces backups: {why}",
+                ctx.describe(a)
+            );
+        }
+    }
+    if let Some(m) = p.near_misses.first() {
+        let plan = &ctx.scope.plans[m.plan as usize];
+        return format!(
+            "plan {:?} selection {:?}: {}",
+            plan.name, plan.selections[m.selection as usize].name, m.reason
+        );
+    }
+    let mut s = format!("no backup selection in {} selects it", ctx.scope.label());
+    if ctx.res.tag("aws:elasticfilesystem:default-backup") == Some("enabled") {
+        s.push_str(
+            "; it is tagged for EFS automatic backups, but the AWS-managed plan aws/efs/automatic-backup-plan is not in the snapshot",
+        );
+    }
+    s
+}
+
+fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
+    let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
+    let mut met = Vec::new();
+    let mut unmet = Vec::new();
+    let mut evidence = Evidence::default();
+    for t in tiers {
+        let ok = effective.iter().find(|a| {
+            let r = ctx.plan_rule(a);
+            let often = a.continuous
+                || r.schedule
+                    .max_gap_minutes()
+                    .is_some_and(|m| m <= t.max_interval_hours * 60);
+            often && r.retention.at_least(t.min_retention_days)
+        });
+        match ok {
+            Some(a) => {
+                if evidence.plan.is_none() {
+                    evidence = ctx.evidence(a);
+                }
+                met.push(format!(
+                    "{} met by {} ({})",
+                    t.name,
+                    ctx.describe(a),
+                    cadence(ctx.plan_rule(a), a)
+                ));
+            }
+            None => unmet.push(format!(
+                "{} (at least every {}, kept {} days) not met",
+                t.name,
+                describe_minutes(t.max_interval_hours * 60),
+                t.min_retention_days
+            )),
+        }
+    }
+    if unmet.is_empty() {
+        return Verdict::new(Status::Pass, met.join("; ")).with(evidence);
+    }
+    let have: Vec<String> = effective
+        .iter()
+        .map(|a| {
+            format!(
+                "{:?} {}",
+                ctx.plan_rule(a).name,
+                cadence(ctx.plan_rule(a), a)
+            )
+        })
+        .collect();
+    Verdict::new(
+        Status::Fail,
+        format!("{}; effective rules: {}", unmet.join("; "), have.join(", ")),
+    )
+}
+
+/// `every 72 h (3 days), kept 35 days` or `continuous, kept 35 days`.
+fn cadence(r: &PlanRule, a: &AppliedRule) -> String {
+    let how = if a.continuous {
+        "continuous".to_owned()
+    } else {
+        format!("every {} worst case", r.schedule.describe_gap())
+    };
+    format!("{how}, kept {}", r.retention)
+}
+
+fn vault_membership(
+    ctx: &Ctx,
+    from_tag: Option<&str>,
+    template: &str,
+    fixed: &[String],
+) -> Verdict {
+    let mut expected: Vec<String> = fixed.to_vec();
+    if let Some(key) = from_tag {
+        match ctx.res.tag(key) {
+            Some(v) => expected.push(template.replace("{tag}", v)),
+            None if fixed.is_empty() => {
+                return Verdict::new(
+                    Status::Fail,
+                    format!("no `{key}` tag, so the policy cannot name its vault"),
+                )
+            }
+            None => {}
+        }
+    }
+    let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
+    let stray: Vec<&&AppliedRule> = effective
+        .iter()
+        .filter(|a| !expected.contains(&ctx.plan_rule(a).vault))
+        .collect();
+    let want = expected.join(" or ");
+    match stray.first() {
+        None => {
+            let a = effective[0];
+            Verdict::new(Status::Pass, format!("all backups go to vault {want}"))
+                .with(ctx.evidence(a))
+        }
+        Some(a) => Verdict::new(
+            Status::Fail,
+            format!(
+                "{} sends backups to vault {}, expected {want}",
+                ctx.describe(a),
+                ctx.plan_rule(a).vault
+            ),
+        )
+        .with(ctx.evidence(a)),
+    }
+}
+
+fn copies(
+    ctx: &Ctx,
+    what: &str,
+    allowed: &[String],
+    field: impl Fn(&CopyRule) -> Option<&str>,
+    own: &str,
+) -> Verdict {
+    if ctx.res.kind == ResourceKind::RdsCluster {
+        return Verdict::new(
+            Status::Fail,
+            "RDS Multi-AZ DB clusters do not support copy operations in AWS Backup",
+        );
+    }
+    let mut problems = Vec::new();
+    for a in ctx.protection().effective() {
+        for c in &ctx.plan_rule(a).copies {
+            let Some(dest) = field(c) else { continue };
+            if dest == own || (!allowed.is_empty() && !allowed.iter().any(|x| x == dest)) {
+                continue;
+            }
+            if let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) {
+                if let Some(why) = v.lock_violation(c.retention) {
+                    problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
+                    continue;
+                }
+            }
+            let mut reason = format!(
+                "{} copies to {} (another {what}), kept {}{}",
+                ctx.describe(a),
+                c.destination_vault_arn,
+                c.retention,
+                if c.inherited {
+                    " (inherited from the source rule)"
+                } else {
+                    ""
+                }
+            );
+            if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_none() {
+                reason.push_str(
+                    "; destination vault not in the snapshot, so its lock could not be checked",
+                );
+            }
+            let mut ev = ctx.evidence(a);
+            ev.vault = Some(c.destination_vault_arn.clone());
+            return Verdict::new(Status::Pass, reason).with(ev);
+        }
+    }
+    let mut reason = if allowed.is_empty() {
+        format!("no effective backup rule copies to another {what}")
+    } else {
+        format!(
+            "no effective backup rule copies to {what} {}",
+            allowed.join(" or ")
+        )
+    };
+    if !problems.is_empty() {
+        reason.push_str(&format!(": {}", problems.join("; ")));
+    }
+    Verdict::new(Status::Fail, reason)
+}
+
+/// A COMPLETED/AVAILABLE recovery point newer than the limit; continuous points count
+/// whatever their creation date, because they are updated continuously (reference trap 11).
+fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
+    let now = ctx.inv.as_of;
+    let mut arns: Vec<&str> = vec![&ctx.res.arn];
+    for a in ctx.protection().rules.iter().filter_map(|a| a.through) {
+        let inst = &ctx.scope.resources[a as usize].arn;
+        if !arns.contains(&inst.as_str()) {
+            arns.push(inst);
+        }
+    }
+    let mut newest: Option<(chrono::DateTime<chrono::Utc>, crate::model::RpRef, bool)> = None;
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    for arn in &arns {
+        for &r in ctx
+            .inv
+            .recovery_points_by_resource
+            .get(*arn)
+            .into_iter()
+            .flatten()
+        {
+            let rp = ctx.inv.recovery_point(r);
+            *seen.entry(rp.status.as_str()).or_default() += 1;
+            if !matches!(rp.status.as_str(), "COMPLETED" | "AVAILABLE") {
+                continue;
+            }
+            let continuous = rp
+                .recovery_point_arn
+                .contains(":recovery-point:continuous:");
+            let Some(t) = rp.completion_date.or(rp.creation_date) else {
+                continue;
+            };
+            if rp.creation_date.is_some_and(|c| c > now) {
+                continue;
+            }
+            let t = if continuous { now } else { t };
+            if newest.is_none_or(|(n, _, _)| t > n) {
+                newest = Some((t, r, continuous));
+            }
+        }
+    }
+    let limit = chrono::Duration::hours(max_age_hours);
+    if let Some((t, r, continuous)) = newest {
+        let ev = Evidence {
+            recovery_point: Some(r),
+            vault: Some(ctx.inv.recovery_point(r).backup_vault_name.clone()),
+            ..Default::default()
+        };
+        let age = now - t;
+        if continuous {
+            return Verdict::new(
+                Status::Pass,
+                "continuous backup recovery point is available (point-in-time recovery)",
+            )
+            .with(ev);
+        }
+        let age_text = describe_minutes(age.num_minutes().max(0));
+        if age <= limit {
+            return Verdict::new(
+                Status::Pass,
+                format!("newest good recovery point is {age_text} old"),
+            )
+            .with(ev);
+        }
+        return Verdict::new(
+            Status::Fail,
+            format!("newest good recovery point is {age_text} old, older than {max_age_hours} h"),
+        )
+        .with(ev);
+    }
+    if let Some(e) = ctx.scope.unavailable(DataFile::RecoveryPoints) {
+        return Verdict::new(
+            Status::NotAssessed,
+            format!(
+                "recovery-points.json could not be read in {}: {e}",
+                ctx.scope.label()
+            ),
+        );
+    }
+    if seen.is_empty() {
+        Verdict::new(Status::Fail, "no recovery point exists for this resource")
+    } else {
+        let counts: Vec<String> = seen.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        Verdict::new(
+            Status::Fail,
+            format!(
+                "no COMPLETED or AVAILABLE recovery point (found {})",
+                counts.join(", ")
+            ),
+        )
+    }
+}

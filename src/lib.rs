@@ -1,0 +1,18 @@
+//! backup-auditor: decides, for every resource of an AWS organisation, whether AWS Backup
+//! really protects it and how well, and checks that against declarative rules.
+//!
+//! The modules follow the pipeline: [`snapshot`] (the replay boundary) → [`model`] (AWS
+//! Backup semantics) → [`rules`] / [`engine`] (pure, parallel evaluation) → [`findings`] →
+//! [`report`]. [`exit`] computes the exit code from the findings, in one place.
+
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod exit;
+pub mod findings;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod snapshot;
+pub mod synth;

@@ -1,0 +1,322 @@
+//! The model: a snapshot normalised into resources, plans, vaults and recovery points, with
+//! the AWS Backup semantics that decide which rules really protect which resource.
+
+pub mod plan;
+pub mod protection;
+pub mod resource;
+pub mod schedule;
+pub mod selection;
+pub mod vault;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::snapshot::time::Timestamp;
+use crate::snapshot::{aws, DataFile, ScopeStatus, Snapshot};
+use plan::{Gap, Plan, PlanRule, ScheduleInfo};
+use resource::Resource;
+use selection::Selection;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use vault::Vault;
+
+/// A three-valued answer: the auditor never turns "could not look" into "yes" or "no".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tri {
+    Yes,
+    No,
+    Unknown,
+}
+
+/// One account-region.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub region: String,
+    pub status: ScopeStatus,
+    pub error: Option<String>,
+    pub unavailable: Vec<(DataFile, String)>,
+    pub resources: Vec<Resource>,
+    pub plans: Vec<Plan>,
+    pub vaults: Vec<Vault>,
+    pub recovery_points: Vec<aws::RecoveryPoint>,
+    /// `ResourceTypeOptInPreference`; `None` when region settings could not be read.
+    pub opt_in: Option<BTreeMap<String, bool>>,
+    pub backup_jobs: Vec<aws::BackupJob>,
+}
+
+impl Scope {
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.account_id, self.region)
+    }
+
+    /// Why `file` could not be read, if it could not.
+    pub fn unavailable(&self, file: DataFile) -> Option<&str> {
+        if self.status == ScopeStatus::Failed {
+            return Some(self.error.as_deref().unwrap_or("scope could not be read"));
+        }
+        self.unavailable
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, e)| e.as_str())
+    }
+
+    pub fn vault(&self, name: &str) -> Option<&Vault> {
+        self.vaults.iter().find(|v| v.name == name)
+    }
+}
+
+/// Points a recovery point by `(scope, index)`.
+pub type RpRef = (u32, u32);
+
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub root: PathBuf,
+    pub collected_at: Timestamp,
+    /// "Now" for every time-dependent judgement: `collected_at` unless `--as-of` says otherwise.
+    pub as_of: Timestamp,
+    pub scopes: Vec<Scope>,
+    /// Vault ARN → (scope, vault index), across the organisation (copy destinations).
+    pub vault_index: HashMap<String, (u32, u32)>,
+    /// Resource ARN → its recovery points anywhere in the organisation (copies included).
+    pub recovery_points_by_resource: HashMap<String, Vec<RpRef>>,
+}
+
+impl Inventory {
+    /// Normalises a snapshot. An invalid schedule expression is an input error that names
+    /// the file, the plan and the cron field at fault.
+    pub fn build(snapshot: Snapshot, as_of: Option<Timestamp>) -> Result<Inventory> {
+        let as_of = as_of.unwrap_or(snapshot.collected_at);
+        let mut schedules = ScheduleCache::new(as_of);
+        let mut diags = Vec::new();
+        let mut scopes = Vec::with_capacity(snapshot.scopes.len());
+        for s in snapshot.scopes {
+            let dir = snapshot.root.join(&s.account_id).join(&s.region);
+            let d = s.data;
+            let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
+            for sel in d.selections {
+                selections
+                    .entry(sel.backup_plan_id.clone())
+                    .or_default()
+                    .push(Selection::from_aws(sel.backup_selection, sel.selection_id));
+            }
+            let mut plans = Vec::with_capacity(d.plans.len());
+            for p in d.plans {
+                let mut rules = Vec::with_capacity(p.backup_plan.rules.len());
+                for r in &p.backup_plan.rules {
+                    match schedules.get(r) {
+                        Ok(info) => rules.push(PlanRule::from_aws(r, info)),
+                        Err(msg) => diags.push(schedule_diagnostic(
+                            &dir.join(DataFile::BackupPlans.file_name()),
+                            &p.backup_plan.backup_plan_name,
+                            &r.rule_name,
+                            r.schedule_expression.as_deref().unwrap_or(""),
+                            &msg,
+                        )),
+                    }
+                }
+                plans.push(Plan {
+                    selections: selections.remove(&p.backup_plan_id).unwrap_or_default(),
+                    id: p.backup_plan_id,
+                    arn: p.backup_plan_arn,
+                    name: p.backup_plan.backup_plan_name,
+                    version: p.version_id,
+                    rules,
+                });
+            }
+            let mut vaults: Vec<Vault> = d.vaults.into_iter().map(Vault::from_aws).collect();
+            for pol in d.vault_policies {
+                if let Some(v) = vaults.iter_mut().find(|v| v.name == pol.backup_vault_name) {
+                    v.policy = Some(pol.policy);
+                }
+            }
+            let mut resources: Vec<Resource> = d
+                .resources
+                .into_iter()
+                .filter_map(Resource::from_config)
+                .collect();
+            resources.sort_by(|a, b| a.arn.cmp(&b.arn));
+            resources.dedup_by(|a, b| a.arn == b.arn);
+            let opt_in = if s
+                .unavailable
+                .iter()
+                .any(|(f, _)| *f == DataFile::RegionSettings)
+            {
+                None
+            } else {
+                Some(
+                    d.region_settings
+                        .map(|r| r.resource_type_opt_in_preference)
+                        .unwrap_or_default(),
+                )
+            };
+            scopes.push(Scope {
+                account_id: s.account_id,
+                account_name: s.account_name,
+                region: s.region,
+                status: s.status,
+                error: s.error,
+                unavailable: s.unavailable,
+                resources,
+                plans,
+                vaults,
+                recovery_points: d.recovery_points,
+                opt_in,
+                backup_jobs: d.backup_jobs,
+            });
+        }
+        if !diags.is_empty() {
+            return Err(Error::Invalid(diags));
+        }
+        let mut vault_index = HashMap::new();
+        let mut recovery_points_by_resource: HashMap<String, Vec<RpRef>> = HashMap::new();
+        for (si, s) in scopes.iter().enumerate() {
+            for (vi, v) in s.vaults.iter().enumerate() {
+                vault_index.insert(v.arn.clone(), (si as u32, vi as u32));
+            }
+            for (ri, rp) in s.recovery_points.iter().enumerate() {
+                recovery_points_by_resource
+                    .entry(rp.resource_arn.clone())
+                    .or_default()
+                    .push((si as u32, ri as u32));
+            }
+        }
+        Ok(Inventory {
+            root: snapshot.root,
+            collected_at: snapshot.collected_at,
+            as_of,
+            scopes,
+            vault_index,
+            recovery_points_by_resource,
+        })
+    }
+
+    pub fn vault_by_arn(&self, arn: &str) -> Option<(&Scope, &Vault)> {
+        let &(s, v) = self.vault_index.get(arn)?;
+        let scope = &self.scopes[s as usize];
+        Some((scope, &scope.vaults[v as usize]))
+    }
+
+    pub fn recovery_point(&self, r: RpRef) -> &aws::RecoveryPoint {
+        &self.scopes[r.0 as usize].recovery_points[r.1 as usize]
+    }
+
+    pub fn resource_count(&self) -> usize {
+        self.scopes.iter().map(|s| s.resources.len()).sum()
+    }
+
+    /// Finds a resource by ARN: `(scope index, resource index)`.
+    pub fn find_resource(&self, arn: &str) -> Option<(usize, usize)> {
+        self.scopes.iter().enumerate().find_map(|(si, s)| {
+            s.resources
+                .binary_search_by(|r| r.arn.as_str().cmp(arn))
+                .ok()
+                .map(|ri| (si, ri))
+        })
+    }
+}
+
+/// `(ScheduleExpression, ScheduleExpressionTimezone)` as the rule wrote them.
+type ScheduleKey = (Option<String>, Option<String>);
+type CachedSchedule = std::result::Result<Arc<ScheduleInfo>, String>;
+
+/// Schedules repeat across thousands of plans: parse and measure each distinct one once.
+struct ScheduleCache {
+    as_of: Timestamp,
+    cache: HashMap<ScheduleKey, CachedSchedule>,
+}
+
+impl ScheduleCache {
+    fn new(as_of: Timestamp) -> Self {
+        ScheduleCache {
+            as_of,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, r: &aws::BackupRule) -> std::result::Result<Arc<ScheduleInfo>, String> {
+        let key = (
+            r.schedule_expression.clone(),
+            r.schedule_expression_timezone.clone(),
+        );
+        let as_of = self.as_of;
+        self.cache
+            .entry(key)
+            .or_insert_with(|| {
+                let defaulted = r
+                    .schedule_expression
+                    .as_deref()
+                    .is_none_or(|e| e.trim().is_empty());
+                let expr = if defaulted {
+                    schedule::DEFAULT_EXPRESSION
+                } else {
+                    r.schedule_expression.as_deref().unwrap_or_default()
+                };
+                let tz = r
+                    .schedule_expression_timezone
+                    .as_deref()
+                    .filter(|t| !t.is_empty());
+                let sched = schedule::Schedule::parse(expr, tz).map_err(|e| e.to_string())?;
+                let gap = match sched.worst_case_interval(as_of) {
+                    schedule::Interval::Every { max_gap, .. } => Gap::Every {
+                        minutes: max_gap.num_minutes(),
+                    },
+                    schedule::Interval::NeverRuns => Gap::Ends { last: None },
+                    schedule::Interval::StopsRunning { last_run } => Gap::Ends {
+                        last: Some(last_run),
+                    },
+                };
+                Ok(Arc::new(ScheduleInfo {
+                    expression: expr.to_owned(),
+                    timezone: tz.map(str::to_owned),
+                    defaulted,
+                    gap,
+                }))
+            })
+            .clone()
+    }
+}
+
+/// Points at the expression in the file so the user can jump to it.
+fn schedule_diagnostic(
+    path: &std::path::Path,
+    plan: &str,
+    rule: &str,
+    expr: &str,
+    msg: &str,
+) -> Diagnostic {
+    let message = format!("backup plan {plan:?}, rule {rule:?}: {msg}");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    match (!expr.is_empty()).then(|| text.find(expr)).flatten() {
+        Some(offset) => {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            Diagnostic {
+                path: path.to_path_buf(),
+                line: Some(line),
+                column: Some(column),
+                message,
+            }
+        }
+        None => Diagnostic::file(path, message),
+    }
+}
+
+/// `90` → `1.5 h`, `4320` → `3 days` (72 h).
+pub fn describe_minutes(m: i64) -> String {
+    if m % 1440 == 0 {
+        let d = m / 1440;
+        if d == 1 {
+            "24 h (1 day)".to_owned()
+        } else {
+            format!("{} h ({d} days)", m / 60)
+        }
+    } else if m % 60 == 0 {
+        format!("{} h", m / 60)
+    } else {
+        format!("{} min", m)
+    }
+}

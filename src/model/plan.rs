@@ -1,0 +1,179 @@
+//! Backup plans and their rules: schedule, retention, target vault, copies.
+
+use super::selection::Selection;
+use crate::snapshot::aws;
+use crate::snapshot::time::Timestamp;
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "days")]
+pub enum Retention {
+    Days(i64),
+    /// No `DeleteAfterDays` (or -1): recovery points are kept until deleted by hand.
+    Forever,
+}
+
+impl Retention {
+    pub fn from_lifecycle(l: Option<&aws::Lifecycle>) -> Retention {
+        match l.and_then(|l| l.delete_after_days) {
+            Some(d) if d >= 0 => Retention::Days(d),
+            _ => Retention::Forever,
+        }
+    }
+
+    pub fn at_least(self, days: i64) -> bool {
+        match self {
+            Retention::Days(d) => d >= days,
+            Retention::Forever => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Retention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Retention::Days(d) => write!(f, "{d} days"),
+            Retention::Forever => f.write_str("forever"),
+        }
+    }
+}
+
+/// The worst-case gap between consecutive scheduled runs of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Gap {
+    Every {
+        minutes: i64,
+    },
+    /// The year field is exhausted: no run after `last` (or none at all).
+    Ends {
+        last: Option<Timestamp>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleInfo {
+    pub expression: String,
+    pub timezone: Option<String>,
+    /// The rule had no expression; AWS uses `cron(0 5 ? * * *)`.
+    pub defaulted: bool,
+    pub gap: Gap,
+}
+
+impl ScheduleInfo {
+    /// Worst-case minutes between runs, `None` when the schedule ends.
+    pub fn max_gap_minutes(&self) -> Option<i64> {
+        match &self.gap {
+            Gap::Every { minutes } => Some(*minutes),
+            Gap::Ends { .. } => None,
+        }
+    }
+
+    pub fn describe_gap(&self) -> String {
+        match &self.gap {
+            Gap::Every { minutes } => crate::model::describe_minutes(*minutes),
+            Gap::Ends { last: Some(t) } => {
+                format!("no runs after {}", t.format("%Y-%m-%d %H:%M UTC"))
+            }
+            Gap::Ends { last: None } => "never runs".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyRule {
+    pub destination_vault_arn: String,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub vault_name: Option<String>,
+    pub retention: Retention,
+    /// No copy lifecycle given: the copy inherits the source rule's.
+    pub inherited: bool,
+}
+
+impl CopyRule {
+    fn from_aws(c: &aws::CopyAction, source: Retention) -> CopyRule {
+        // arn:aws:backup:<region>:<account>:backup-vault:<name>
+        let parts: Vec<&str> = c.destination_backup_vault_arn.splitn(7, ':').collect();
+        let field = |i: usize| {
+            parts
+                .get(i)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_string())
+        };
+        CopyRule {
+            destination_vault_arn: c.destination_backup_vault_arn.clone(),
+            region: field(3),
+            account: field(4),
+            vault_name: field(6),
+            retention: match &c.lifecycle {
+                Some(l) => Retention::from_lifecycle(Some(l)),
+                None => source,
+            },
+            inherited: c.lifecycle.is_none(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRule {
+    pub name: String,
+    pub id: Option<String>,
+    pub vault: String,
+    pub schedule: Arc<ScheduleInfo>,
+    pub start_window_minutes: Option<i64>,
+    pub completion_window_minutes: Option<i64>,
+    pub retention: Retention,
+    pub cold_after_days: Option<i64>,
+    pub continuous: bool,
+    pub copies: Vec<CopyRule>,
+}
+
+impl PlanRule {
+    pub fn from_aws(r: &aws::BackupRule, schedule: Arc<ScheduleInfo>) -> PlanRule {
+        let retention = Retention::from_lifecycle(r.lifecycle.as_ref());
+        PlanRule {
+            name: r.rule_name.clone(),
+            id: r.rule_id.clone(),
+            vault: r.target_backup_vault_name.clone(),
+            schedule,
+            start_window_minutes: r.start_window_minutes,
+            completion_window_minutes: r.completion_window_minutes,
+            retention,
+            cold_after_days: r
+                .lifecycle
+                .as_ref()
+                .and_then(|l| l.move_to_cold_storage_after_days)
+                .filter(|d| *d >= 0),
+            continuous: r.enable_continuous_backup.unwrap_or(false),
+            copies: r
+                .copy_actions
+                .iter()
+                .map(|c| CopyRule::from_aws(c, retention))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub id: String,
+    pub arn: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+    pub rules: Vec<PlanRule>,
+    pub selections: Vec<Selection>,
+}
+
+impl Plan {
+    /// AWS-managed plans (EFS automatic backups, `aws/efs/automatic-backup-plan`) count like
+    /// any other: they really back resources up (reference §2.5).
+    pub fn is_aws_managed(&self) -> bool {
+        self.name.starts_with("aws/")
+    }
+
+    pub fn display_id(&self) -> &str {
+        self.arn.as_deref().unwrap_or(&self.id)
+    }
+}

@@ -1,0 +1,220 @@
+//! Which backup rules really protect a resource, and why (reference §1–§5, Appendix B).
+//!
+//! A rule protects a resource when a selection of its plan selects the resource (after
+//! NotResources and region opt-in), in the same account and region, and the rule can produce
+//! recovery points: its target vault exists and its Vault Lock accepts the rule's retention,
+//! and its schedule still runs.
+
+use super::plan::{Gap, PlanRule};
+use super::resource::{Resource, ResourceKind};
+use super::selection::{decide, opt_in_for, SelectionDecision};
+use super::{Inventory, Scope, Tri};
+use crate::snapshot::DataFile;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum RuleState {
+    Effective,
+    /// The rule selects the resource but produces no backups (vault lock, missing vault, …).
+    Ineffective(String),
+    /// Could not be decided from the snapshot.
+    Unknown(String),
+}
+
+/// One (plan, rule) that applies to a resource, through one of the plan's selections.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedRule {
+    pub plan: u32,
+    pub rule: u32,
+    pub selection: u32,
+    /// Protection that arrives through another resource: the EC2 instance (index in the
+    /// scope) whose AMI includes this EBS volume.
+    pub through: Option<u32>,
+    pub state: RuleState,
+    /// The rule runs as continuous backup (point-in-time recovery) for this resource type.
+    pub continuous: bool,
+}
+
+/// A selection that matched but did not lead to backups, kept for the verdict's reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct NearMiss {
+    pub plan: u32,
+    pub selection: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Protection {
+    pub rules: Vec<AppliedRule>,
+    pub near_misses: Vec<NearMiss>,
+    /// Why this cannot be decided at all (plans or selections unreadable).
+    pub undecidable: Option<String>,
+}
+
+impl Protection {
+    pub fn effective(&self) -> impl Iterator<Item = &AppliedRule> {
+        self.rules
+            .iter()
+            .filter(|r| r.state == RuleState::Effective)
+    }
+
+    pub fn verdict(&self) -> Tri {
+        if self.effective().next().is_some() {
+            Tri::Yes
+        } else if self.undecidable.is_some()
+            || self
+                .rules
+                .iter()
+                .any(|r| matches!(r.state, RuleState::Unknown(_)))
+        {
+            Tri::Unknown
+        } else {
+            Tri::No
+        }
+    }
+}
+
+/// Protection of every resource of a scope, in resource order. Cluster members get an empty
+/// protection: they are judged through their cluster.
+pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
+    let undecidable = [
+        DataFile::Resources,
+        DataFile::BackupPlans,
+        DataFile::BackupSelections,
+    ]
+    .into_iter()
+    .find_map(|f| {
+        scope
+            .unavailable(f)
+            .map(|e| format!("{} could not be read: {e}", f.file_name()))
+    });
+    let mut out: Vec<Protection> = scope
+        .resources
+        .iter()
+        .map(|r| {
+            if let Some(u) = &undecidable {
+                return Protection {
+                    undecidable: Some(u.clone()),
+                    ..Default::default()
+                };
+            }
+            direct_protection(inv, scope, r)
+        })
+        .collect();
+
+    // EBS volumes are in the AMI of the instance they are attached to (Appendix B).
+    let by_instance_id: HashMap<&str, usize> = scope
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == ResourceKind::Ec2Instance)
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    for (vi, vol) in scope.resources.iter().enumerate() {
+        if vol.kind != ResourceKind::EbsVolume {
+            continue;
+        }
+        for inst_id in &vol.attached_to {
+            let Some(&ii) = by_instance_id.get(inst_id.as_str()) else {
+                continue;
+            };
+            let inherited: Vec<AppliedRule> = out[ii]
+                .rules
+                .iter()
+                .filter(|r| r.through.is_none())
+                .map(|r| AppliedRule {
+                    through: Some(ii as u32),
+                    continuous: false,
+                    ..r.clone()
+                })
+                .collect();
+            out[vi].rules.extend(inherited);
+        }
+    }
+    out
+}
+
+fn direct_protection(inv: &Inventory, scope: &Scope, res: &Resource) -> Protection {
+    let mut p = Protection::default();
+    if res.is_cluster_member() {
+        return p;
+    }
+    let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
+    for (pi, plan) in scope.plans.iter().enumerate() {
+        for (si, sel) in plan.selections.iter().enumerate() {
+            let d = decide(sel, res, opt_in);
+            match d.selected {
+                Tri::No => {
+                    if d.blocked_by_opt_in {
+                        p.near_misses.push(NearMiss {
+                            plan: pi as u32,
+                            selection: si as u32,
+                            reason: d.reason,
+                        });
+                    }
+                }
+                Tri::Yes | Tri::Unknown => {
+                    for (ri, rule) in plan.rules.iter().enumerate() {
+                        let state = if d.selected == Tri::Unknown {
+                            RuleState::Unknown(d.reason.clone())
+                        } else {
+                            rule_state(inv, scope, rule)
+                        };
+                        p.rules.push(AppliedRule {
+                            plan: pi as u32,
+                            rule: ri as u32,
+                            selection: si as u32,
+                            through: None,
+                            state,
+                            continuous: rule.continuous && res.kind.supports_continuous(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    p
+}
+
+/// Whether a rule that selects a resource can actually produce recovery points.
+pub fn rule_state(inv: &Inventory, scope: &Scope, rule: &PlanRule) -> RuleState {
+    if let Gap::Ends { .. } = rule.schedule.gap {
+        return RuleState::Ineffective(format!(
+            "schedule {} {} after {}",
+            rule.schedule.expression,
+            rule.schedule.describe_gap(),
+            inv.as_of.format("%Y-%m-%d")
+        ));
+    }
+    match scope.vault(&rule.vault) {
+        Some(v) => match v.lock_violation(rule.retention) {
+            Some(why) => RuleState::Ineffective(why),
+            None => RuleState::Effective,
+        },
+        None => match scope.unavailable(DataFile::BackupVaults) {
+            Some(e) => RuleState::Unknown(format!(
+                "target vault {} cannot be checked: backup-vaults.json could not be read: {e}",
+                rule.vault
+            )),
+            None => RuleState::Ineffective(format!(
+                "target vault {} does not exist in {}: jobs cannot run",
+                rule.vault,
+                scope.label()
+            )),
+        },
+    }
+}
+
+/// The `explain` story: every plan and selection of the resource's scope and its decision.
+pub fn decisions(scope: &Scope, res: &Resource) -> Vec<(u32, u32, SelectionDecision)> {
+    let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
+    let mut out = Vec::new();
+    for (pi, plan) in scope.plans.iter().enumerate() {
+        for (si, sel) in plan.selections.iter().enumerate() {
+            out.push((pi as u32, si as u32, decide(sel, res, opt_in)));
+        }
+    }
+    out
+}

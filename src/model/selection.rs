@@ -1,0 +1,342 @@
+//! Backup selection semantics, as AWS documents them (reference §1 and §3):
+//!
+//! ```text
+//! selected = ((Resources ∪ ListOfTags) ∩ Conditions) − NotResources, then region opt-in
+//! ```
+//!
+//! `Resources` and `ListOfTags` entries are OR'ed; `Conditions` entries are AND'ed; an
+//! empty selection means every supported, opted-in resource. Matching is case-sensitive.
+
+use super::resource::{Resource, ResourceKind};
+use super::Tri;
+use crate::snapshot::aws;
+use serde::Serialize;
+
+/// How an ARN pattern in `Resources` selects, which decides whether opt-in applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PatternKind {
+    /// `"*"`: every supported resource; opt-in applies.
+    All,
+    /// `arn:aws:ec2:*` or a `*` resource part: opt-in applies.
+    Service,
+    /// `arn:aws:ec2:*:*:volume/*`, a prefix or an exact ARN: opt-in is disregarded
+    /// (except for Aurora, DocumentDB and Neptune).
+    ResourceType,
+    /// A `*` inside the resource id that is not at its end (`arn:aws:s3:::*-logs`): AWS
+    /// documents it as unsupported, so it is never honoured as a match.
+    Unsupported,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArnPattern {
+    pub text: String,
+    pub kind: PatternKind,
+}
+
+impl ArnPattern {
+    pub fn new(text: &str) -> ArnPattern {
+        ArnPattern {
+            text: text.to_owned(),
+            kind: classify(text),
+        }
+    }
+
+    pub fn matches(&self, arn: &str) -> bool {
+        glob_match(&self.text, arn)
+    }
+}
+
+fn classify(p: &str) -> PatternKind {
+    if p == "*" {
+        return PatternKind::All;
+    }
+    let parts: Vec<&str> = p.splitn(6, ':').collect();
+    if parts.len() < 6 {
+        return PatternKind::Service;
+    }
+    let resource = parts[5];
+    if resource == "*" || resource.is_empty() {
+        return PatternKind::Service;
+    }
+    match resource.find('*') {
+        Some(i) if i + 1 != resource.len() => PatternKind::Unsupported,
+        _ => PatternKind::ResourceType,
+    }
+}
+
+/// `*` matches any run of characters (including `:` and `/`); everything else is literal.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    wildcard_match(pattern.as_bytes(), text.as_bytes(), |_| true)
+}
+
+/// `StringLike`: `*` matches zero or more *non-whitespace* characters (reference §1.2).
+pub fn like_match(pattern: &str, text: &str) -> bool {
+    wildcard_match(pattern.as_bytes(), text.as_bytes(), |b| {
+        !b.is_ascii_whitespace()
+    })
+}
+
+/// Iterative wildcard matcher with single backtracking point: linear in practice.
+fn wildcard_match(p: &[u8], t: &[u8], star_may_eat: impl Fn(u8) -> bool) -> bool {
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            if !star_may_eat(t[st]) {
+                return false;
+            }
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ConditionOp {
+    StringEquals,
+    StringNotEquals,
+    StringLike,
+    StringNotLike,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TagCondition {
+    pub op: ConditionOp,
+    /// The key as written, e.g. `aws:ResourceTag/backup`.
+    pub key: String,
+    pub value: String,
+}
+
+const TAG_PREFIX: &str = "aws:ResourceTag/";
+
+impl TagCondition {
+    /// `None` when the key is not a resource tag, which AWS does not document: callers treat
+    /// that condition as unmet (conservative).
+    fn holds(&self, res: &Resource) -> Option<bool> {
+        let key = self.key.strip_prefix(TAG_PREFIX)?;
+        let v = res.tag(key);
+        Some(match self.op {
+            ConditionOp::StringEquals => v == Some(self.value.as_str()),
+            ConditionOp::StringNotEquals => v != Some(self.value.as_str()),
+            ConditionOp::StringLike => v.is_some_and(|v| like_match(&self.value, v)),
+            ConditionOp::StringNotLike => !v.is_some_and(|v| like_match(&self.value, v)),
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("{:?} {}={:?}", self.op, self.key, self.value)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Selection {
+    pub name: String,
+    pub id: Option<String>,
+    pub iam_role_arn: Option<String>,
+    pub resources: Vec<ArnPattern>,
+    pub not_resources: Vec<ArnPattern>,
+    /// `ListOfTags`: bare tag key = value, OR'ed (only StringEquals exists).
+    pub list_of_tags: Vec<(String, String)>,
+    pub conditions: Vec<TagCondition>,
+}
+
+impl Selection {
+    pub fn from_aws(s: aws::BackupSelection, id: Option<String>) -> Selection {
+        let mut conditions = Vec::new();
+        if let Some(c) = s.conditions {
+            for (op, list) in [
+                (ConditionOp::StringEquals, c.string_equals),
+                (ConditionOp::StringNotEquals, c.string_not_equals),
+                (ConditionOp::StringLike, c.string_like),
+                (ConditionOp::StringNotLike, c.string_not_like),
+            ] {
+                conditions.extend(list.into_iter().map(|p| TagCondition {
+                    op,
+                    key: p.condition_key,
+                    value: p.condition_value,
+                }));
+            }
+        }
+        Selection {
+            name: s.selection_name,
+            id,
+            iam_role_arn: s.iam_role_arn,
+            resources: s.resources.iter().map(|p| ArnPattern::new(p)).collect(),
+            not_resources: s.not_resources.iter().map(|p| ArnPattern::new(p)).collect(),
+            list_of_tags: s
+                .list_of_tags
+                .into_iter()
+                .map(|t| {
+                    // The API doc shows bare keys; accept the Conditions-style prefix too.
+                    let k = t.condition_key;
+                    let k = k.strip_prefix(TAG_PREFIX).map(str::to_owned).unwrap_or(k);
+                    (k, t.condition_value)
+                })
+                .collect(),
+            conditions,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.list_of_tags.is_empty() && self.conditions.is_empty()
+    }
+}
+
+/// Why a selection did or did not pick a resource: the `explain` story for one selection.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelectionDecision {
+    /// Yes: a backup job will be created; No: not selected, or selected but blocked by
+    /// opt-in; Unknown: depends on data the snapshot could not read.
+    pub selected: Tri,
+    /// One line, e.g. `Resources "arn:aws:ec2:*:*:volume/*" matched; opt-in not needed`.
+    pub reason: String,
+    /// The resource matched the criteria but region opt-in blocked it.
+    pub blocked_by_opt_in: bool,
+}
+
+/// Region opt-in for one resource type: `None` when region settings could not be read.
+pub type OptIn = Option<bool>;
+
+pub fn decide(sel: &Selection, res: &Resource, opt_in: OptIn) -> SelectionDecision {
+    let no = |reason: String| SelectionDecision {
+        selected: Tri::No,
+        reason,
+        blocked_by_opt_in: false,
+    };
+
+    // (Resources ∪ ListOfTags)
+    let mut type_level: Option<&ArnPattern> = None;
+    let mut broad: Option<String> = None;
+    let mut unsupported: Option<&ArnPattern> = None;
+    for p in &sel.resources {
+        if p.kind == PatternKind::Unsupported {
+            if p.matches(&res.arn) {
+                unsupported = Some(p);
+            }
+            continue;
+        }
+        if p.matches(&res.arn) {
+            if p.kind == PatternKind::ResourceType {
+                type_level.get_or_insert(p);
+            } else {
+                broad.get_or_insert_with(|| format!("Resources {:?}", p.text));
+            }
+        }
+    }
+    if broad.is_none() {
+        if let Some((k, v)) = sel.list_of_tags.iter().find(|(k, v)| res.tag(k) == Some(v)) {
+            broad = Some(format!("ListOfTags {k}={v:?}"));
+        }
+    }
+    if sel.is_empty() {
+        broad = Some("empty selection (all supported, opted-in resources)".into());
+    } else if sel.resources.is_empty() && sel.list_of_tags.is_empty() {
+        // Conditions only: AWS examples always pair Conditions with Resources ["*"]; this
+        // reading (base = everything) is undocumented but the only one that selects anything.
+        broad = Some("Conditions only (undocumented: read as Resources [\"*\"])".into());
+    }
+    let matched_by = match (type_level, &broad) {
+        (Some(p), _) => format!("Resources {:?}", p.text),
+        (None, Some(b)) => b.clone(),
+        (None, None) => {
+            let mut r = "no Resources pattern or ListOfTags entry matches".to_owned();
+            if let Some(p) = unsupported {
+                r.push_str(&format!(
+                    "; pattern {:?} has a '*' inside the resource id, which AWS does not support, so it is not honoured",
+                    p.text
+                ));
+            }
+            return no(r);
+        }
+    };
+
+    // ∩ Conditions
+    for c in &sel.conditions {
+        match c.holds(res) {
+            Some(true) => {}
+            Some(false) => return no(format!("{matched_by} matched, but condition {} is not met", c.describe())),
+            None => {
+                return no(format!(
+                    "{matched_by} matched, but condition key {:?} is not an aws:ResourceTag/ key; treated as unmet",
+                    c.key
+                ))
+            }
+        }
+    }
+
+    // − NotResources
+    if let Some(p) = sel.not_resources.iter().find(|p| p.matches(&res.arn)) {
+        return no(format!(
+            "{matched_by} matched, but NotResources {:?} excludes it",
+            p.text
+        ));
+    }
+
+    // Region opt-in (reference §3.2)
+    let needs_opt_in = res.kind.always_needs_opt_in() || type_level.is_none();
+    let why_opt_in = if res.kind.always_needs_opt_in() {
+        format!("{} always needs opt-in", res.kind.backup_type())
+    } else {
+        "selected by tag, \"*\" or service-wide pattern, so opt-in applies".to_owned()
+    };
+    if !needs_opt_in {
+        return SelectionDecision {
+            selected: Tri::Yes,
+            reason: format!("{matched_by} matched (resource-level ARN: region opt-in not needed)"),
+            blocked_by_opt_in: false,
+        };
+    }
+    match opt_in {
+        Some(true) => SelectionDecision {
+            selected: Tri::Yes,
+            reason: format!("{matched_by} matched; {} opted in", res.kind.backup_type()),
+            blocked_by_opt_in: false,
+        },
+        Some(false) => SelectionDecision {
+            selected: Tri::No,
+            reason: format!(
+                "{matched_by} matched, but {} is not opted in for this region ({why_opt_in}): AWS Backup does not back it up",
+                res.kind.backup_type()
+            ),
+            blocked_by_opt_in: true,
+        },
+        None => SelectionDecision {
+            selected: Tri::Unknown,
+            reason: format!(
+                "{matched_by} matched; {why_opt_in}, but region settings could not be read"
+            ),
+            blocked_by_opt_in: false,
+        },
+    }
+}
+
+/// Looks a type up in `ResourceTypeOptInPreference`. A type missing from the map is treated
+/// as not opted in (new services must be enabled explicitly, reference §3.2). The spelling
+/// varies between partitions (`FSx`/`FSX`), so fall back to a case-insensitive key.
+pub fn opt_in_for(settings: &std::collections::BTreeMap<String, bool>, kind: ResourceKind) -> bool {
+    let t = kind.backup_type();
+    settings
+        .get(t)
+        .or_else(|| {
+            settings
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(t))
+                .map(|(_, v)| v)
+        })
+        .copied()
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+//! Backup vaults: lock state, encryption and access policy (reference §5).
+
+use super::plan::Retention;
+use crate::snapshot::aws;
+use crate::snapshot::time::Timestamp;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Vault {
+    pub name: String,
+    pub arn: String,
+    pub vault_type: Option<String>,
+    pub encryption_key_arn: Option<String>,
+    pub encryption_key_type: Option<String>,
+    pub locked: bool,
+    pub min_retention_days: Option<i64>,
+    pub max_retention_days: Option<i64>,
+    pub lock_date: Option<Timestamp>,
+    /// The access policy document (JSON text), if the vault has one.
+    pub policy: Option<String>,
+}
+
+/// Vault Lock has no mode field: it is inferred from `Locked` and `LockDate` (reference §5.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "mode")]
+pub enum LockMode {
+    Unlocked,
+    /// `Locked` without `LockDate`: removable by users with enough IAM permissions.
+    Governance,
+    /// Compliance lock still in its cooling-off period: removable until `until`.
+    ComplianceGrace {
+        until: Timestamp,
+    },
+    /// `LockDate` in the past: immutable.
+    Compliance,
+}
+
+impl Vault {
+    pub fn from_aws(v: aws::DescribeBackupVaultOutput) -> Vault {
+        Vault {
+            name: v.backup_vault_name,
+            arn: v.backup_vault_arn,
+            vault_type: v.vault_type,
+            encryption_key_arn: v.encryption_key_arn,
+            encryption_key_type: v.encryption_key_type,
+            locked: v.locked.unwrap_or(false),
+            min_retention_days: v.min_retention_days,
+            max_retention_days: v.max_retention_days,
+            lock_date: v.lock_date,
+            policy: None,
+        }
+    }
+
+    pub fn lock_mode(&self, now: Timestamp) -> LockMode {
+        match self.lock_date {
+            Some(d) if d <= now => LockMode::Compliance,
+            Some(d) => LockMode::ComplianceGrace { until: d },
+            None if self.locked => LockMode::Governance,
+            None => LockMode::Unlocked,
+        }
+    }
+
+    fn has_lock(&self) -> bool {
+        self.locked
+            || self.lock_date.is_some()
+            || self.min_retention_days.is_some()
+            || self.max_retention_days.is_some()
+    }
+
+    /// Vault Lock fails jobs whose retention is outside its bounds; it never adjusts the
+    /// retention (reference §5.2). `Some(reason)` when a job with `retention` would fail.
+    pub fn lock_violation(&self, retention: Retention) -> Option<String> {
+        if !self.has_lock() {
+            return None;
+        }
+        match (retention, self.min_retention_days, self.max_retention_days) {
+            (Retention::Days(d), Some(min), _) if d < min => Some(format!(
+                "vault {} is locked with minimum retention {min} days, but the rule keeps {d} days: AWS Backup fails these jobs",
+                self.name
+            )),
+            (Retention::Days(d), _, Some(max)) if d > max => Some(format!(
+                "vault {} is locked with maximum retention {max} days, but the rule keeps {d} days: AWS Backup fails these jobs",
+                self.name
+            )),
+            (Retention::Forever, _, Some(max)) => Some(format!(
+                "vault {} is locked with maximum retention {max} days, but the rule keeps backups forever: AWS Backup fails these jobs",
+                self.name
+            )),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault(min: Option<i64>, max: Option<i64>) -> Vault {
+        Vault {
+            name: "payments".into(),
+            arn: "arn:aws:backup:us-east-1:111111111111:backup-vault:payments".into(),
+            vault_type: None,
+            encryption_key_arn: None,
+            encryption_key_type: None,
+            locked: true,
+            min_retention_days: min,
+            max_retention_days: max,
+            lock_date: None,
+            policy: None,
+        }
+    }
+
+    #[test]
+    fn lock_bounds_fail_jobs_instead_of_adjusting_retention() {
+        let v = vault(Some(30), Some(3650));
+        assert!(v.lock_violation(Retention::Days(7)).is_some());
+        assert!(v.lock_violation(Retention::Days(30)).is_none());
+        assert!(v.lock_violation(Retention::Days(3650)).is_none());
+        assert!(v.lock_violation(Retention::Days(3651)).is_some());
+        assert!(v.lock_violation(Retention::Forever).is_some());
+        assert!(vault(Some(30), None)
+            .lock_violation(Retention::Forever)
+            .is_none());
+    }
+
+    #[test]
+    fn lock_mode_is_inferred_from_lock_date() {
+        let now = chrono::Utc::now();
+        let mut v = vault(Some(1), None);
+        assert_eq!(v.lock_mode(now), LockMode::Governance);
+        v.lock_date = Some(now - chrono::Duration::days(1));
+        assert_eq!(v.lock_mode(now), LockMode::Compliance);
+        v.lock_date = Some(now + chrono::Duration::days(1));
+        assert!(matches!(v.lock_mode(now), LockMode::ComplianceGrace { .. }));
+        v.locked = false;
+        v.lock_date = None;
+        v.min_retention_days = None;
+        assert_eq!(v.lock_mode(now), LockMode::Unlocked);
+    }
+}

@@ -1,0 +1,232 @@
+//! `explain`: the whole story of one resource's verdicts, as data (`--format json`) and text.
+
+use crate::engine::Evaluation;
+use crate::findings::Subject;
+use crate::model::plan::{CopyRule, Retention};
+use crate::model::protection::{decisions, RuleState};
+use crate::model::selection::opt_in_for;
+use crate::model::{Inventory, Tri};
+use crate::rules::RuleSet;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub resource: ResourceFacts,
+    pub as_of: String,
+    /// `true`/`false`, or `null` when region settings could not be read.
+    pub opt_in: Option<bool>,
+    pub selections: Vec<SelectionStory>,
+    pub rules: Vec<RuleStory>,
+    pub recovery_points: Vec<PointStory>,
+    pub verdicts: Vec<VerdictStory>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResourceFacts {
+    pub arn: String,
+    pub name: String,
+    pub resource_type: &'static str,
+    pub config_type: String,
+    pub backup_type: &'static str,
+    pub account_id: String,
+    pub account_name: String,
+    pub region: String,
+    pub tags: Vec<(String, String)>,
+    pub state: Option<String>,
+    pub cluster: Option<String>,
+    pub attached_to: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SelectionStory {
+    pub plan: String,
+    pub plan_id: String,
+    pub selection: String,
+    pub selected: Tri,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleStory {
+    pub plan: String,
+    pub rule: String,
+    pub selection: String,
+    pub through: Option<String>,
+    pub vault: String,
+    pub schedule: String,
+    pub timezone: String,
+    pub schedule_defaulted: bool,
+    pub worst_interval: String,
+    pub start_window_minutes: Option<i64>,
+    pub retention: Retention,
+    pub cold_after_days: Option<i64>,
+    pub continuous: bool,
+    pub copies: Vec<CopyRule>,
+    pub effective: Tri,
+    pub state_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PointStory {
+    pub arn: String,
+    pub vault: String,
+    pub status: String,
+    pub created: Option<String>,
+    pub delete_at: Option<String>,
+    pub encrypted: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerdictStory {
+    pub rule_id: String,
+    pub title: String,
+    pub severity: &'static str,
+    pub check: &'static str,
+    pub status: &'static str,
+    pub reason: String,
+}
+
+/// `None` when no resource has that ARN.
+pub fn explain(
+    inv: &Inventory,
+    rules: &RuleSet,
+    eval: &Evaluation,
+    arn: &str,
+) -> Option<Explanation> {
+    let (si, ri) = inv.find_resource(arn)?;
+    let scope = &inv.scopes[si];
+    let res = &scope.resources[ri];
+    let ts = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+
+    let selections = decisions(scope, res)
+        .into_iter()
+        .map(|(p, s, d)| {
+            let plan = &scope.plans[p as usize];
+            SelectionStory {
+                plan: plan.name.clone(),
+                plan_id: plan.display_id().to_owned(),
+                selection: plan.selections[s as usize].name.clone(),
+                selected: d.selected,
+                reason: d.reason,
+            }
+        })
+        .collect();
+
+    let rules_applied = eval.protections[si][ri]
+        .rules
+        .iter()
+        .map(|a| {
+            let plan = &scope.plans[a.plan as usize];
+            let r = &plan.rules[a.rule as usize];
+            let (effective, state_reason) = match &a.state {
+                RuleState::Effective => (Tri::Yes, None),
+                RuleState::Ineffective(w) => (Tri::No, Some(w.clone())),
+                RuleState::Unknown(w) => (Tri::Unknown, Some(w.clone())),
+            };
+            RuleStory {
+                plan: plan.name.clone(),
+                rule: r.name.clone(),
+                selection: plan.selections[a.selection as usize].name.clone(),
+                through: a.through.map(|t| scope.resources[t as usize].arn.clone()),
+                vault: r.vault.clone(),
+                schedule: r.schedule.expression.clone(),
+                timezone: r.schedule.timezone.clone().unwrap_or_else(|| "UTC".into()),
+                schedule_defaulted: r.schedule.defaulted,
+                worst_interval: if a.continuous {
+                    "continuous (point-in-time recovery)".into()
+                } else {
+                    r.schedule.describe_gap()
+                },
+                start_window_minutes: r.start_window_minutes,
+                retention: r.retention,
+                cold_after_days: r.cold_after_days,
+                continuous: a.continuous,
+                copies: r.copies.clone(),
+                effective,
+                state_reason,
+            }
+        })
+        .collect();
+
+    let mut carriers: Vec<&str> = vec![&res.arn];
+    for a in &eval.protections[si][ri].rules {
+        if let Some(t) = a.through {
+            carriers.push(&scope.resources[t as usize].arn);
+        }
+    }
+    carriers.dedup();
+    let mut recovery_points: Vec<PointStory> = carriers
+        .iter()
+        .flat_map(|a| {
+            inv.recovery_points_by_resource
+                .get(*a)
+                .into_iter()
+                .flatten()
+        })
+        .map(|&r| {
+            let rp = inv.recovery_point(r);
+            PointStory {
+                arn: rp.recovery_point_arn.clone(),
+                vault: rp
+                    .backup_vault_arn
+                    .clone()
+                    .unwrap_or_else(|| rp.backup_vault_name.clone()),
+                status: rp.status.clone(),
+                created: rp.creation_date.map(ts),
+                delete_at: rp
+                    .calculated_lifecycle
+                    .as_ref()
+                    .and_then(|l| l.delete_at)
+                    .map(ts),
+                encrypted: rp.is_encrypted,
+            }
+        })
+        .collect();
+    recovery_points.sort_by(|a, b| b.created.cmp(&a.created));
+
+    let verdicts = eval
+        .findings
+        .iter()
+        .filter(|f| {
+            f.subject
+                == Subject::Resource {
+                    scope: si as u32,
+                    index: ri as u32,
+                }
+        })
+        .map(|f| {
+            let rule = &rules.rules[f.rule as usize];
+            VerdictStory {
+                rule_id: rule.id.clone(),
+                title: rule.title.clone(),
+                severity: rule.severity.as_str(),
+                check: rule.check.name(),
+                status: f.status.as_str(),
+                reason: f.reason.clone(),
+            }
+        })
+        .collect();
+
+    Some(Explanation {
+        resource: ResourceFacts {
+            arn: res.arn.clone(),
+            name: res.display_name().to_owned(),
+            resource_type: res.kind.short_name(),
+            config_type: res.config_type.clone(),
+            backup_type: res.kind.backup_type(),
+            account_id: scope.account_id.clone(),
+            account_name: scope.account_name.clone().unwrap_or_default(),
+            region: scope.region.clone(),
+            tags: res.tags.clone(),
+            state: res.state.clone(),
+            cluster: res.cluster_id.clone(),
+            attached_to: res.attached_to.clone(),
+        },
+        as_of: ts(inv.as_of),
+        opt_in: scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind)),
+        selections,
+        rules: rules_applied,
+        recovery_points,
+        verdicts,
+    })
+}

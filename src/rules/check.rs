@@ -1,0 +1,242 @@
+//! The check kinds a rule can use and their parameters. The kind names are the `check`
+//! column of the findings: keep them stable.
+
+use super::yaml::Ctx;
+use marked_yaml::Node;
+use serde::Serialize;
+
+/// One frequency/retention requirement: some effective rule must run at least every
+/// `max_interval_hours` and keep its backups at least `min_retention_days`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tier {
+    pub name: String,
+    pub max_interval_hours: i64,
+    pub min_retention_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Check {
+    Protected,
+    FrequencyRetention {
+        tiers: Vec<Tier>,
+    },
+    VaultMembership {
+        /// Derive the vault from this tag's value (`app=payments` → vault `payments`).
+        vault_from_tag: Option<String>,
+        /// `{tag}` is replaced by the tag value.
+        vault_name: String,
+        /// Or: a fixed list of allowed vaults.
+        vaults: Vec<String>,
+    },
+    CrossRegionCopy {
+        regions: Vec<String>,
+    },
+    CrossAccountCopy {
+        accounts: Vec<String>,
+    },
+    RecoveryPointRecent {
+        max_age_hours: i64,
+    },
+    RecoveryPointEncrypted,
+    RecoveryPointRetention {
+        min_retention_days: i64,
+    },
+    VaultLock {
+        min_retention_days: Option<i64>,
+        max_retention_days: Option<i64>,
+    },
+    VaultEncryption,
+    VaultDeletionProtection,
+}
+
+/// What a check judges: the subject column of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubjectKind {
+    Resource,
+    RecoveryPoint,
+    Vault,
+}
+
+pub const KINDS: [&str; 11] = [
+    "protected",
+    "frequency-retention",
+    "vault-membership",
+    "cross-region-copy",
+    "cross-account-copy",
+    "recovery-point-recent",
+    "recovery-point-encrypted",
+    "recovery-point-retention",
+    "vault-lock",
+    "vault-encryption",
+    "vault-deletion-protection",
+];
+
+impl Check {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Check::Protected => KINDS[0],
+            Check::FrequencyRetention { .. } => KINDS[1],
+            Check::VaultMembership { .. } => KINDS[2],
+            Check::CrossRegionCopy { .. } => KINDS[3],
+            Check::CrossAccountCopy { .. } => KINDS[4],
+            Check::RecoveryPointRecent { .. } => KINDS[5],
+            Check::RecoveryPointEncrypted => KINDS[6],
+            Check::RecoveryPointRetention { .. } => KINDS[7],
+            Check::VaultLock { .. } => KINDS[8],
+            Check::VaultEncryption => KINDS[9],
+            Check::VaultDeletionProtection => KINDS[10],
+        }
+    }
+
+    pub fn subject(&self) -> SubjectKind {
+        match self {
+            Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => {
+                SubjectKind::RecoveryPoint
+            }
+            Check::VaultLock { .. } | Check::VaultEncryption | Check::VaultDeletionProtection => {
+                SubjectKind::Vault
+            }
+            _ => SubjectKind::Resource,
+        }
+    }
+}
+
+const DAYS_MAX: i64 = 36_500;
+
+/// `check: protected` or `check: {kind: frequency-retention, tiers: [...]}`.
+pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
+    if let Node::Scalar(s) = node {
+        let kind = s.as_str();
+        return match kind {
+            "protected" => Some(Check::Protected),
+            "recovery-point-encrypted" => Some(Check::RecoveryPointEncrypted),
+            "vault-encryption" => Some(Check::VaultEncryption),
+            "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
+            k if KINDS.contains(&k) => {
+                ctx.error(
+                    s.span(),
+                    format!("check `{k}` needs parameters: write it as a mapping with `kind: {k}`"),
+                );
+                None
+            }
+            _ => {
+                ctx.error(
+                    s.span(),
+                    format!(
+                        "unknown check {kind:?}: expected one of {}",
+                        KINDS.join(", ")
+                    ),
+                );
+                None
+            }
+        };
+    }
+    let mut f = ctx.mapping(node, "`check`")?;
+    let kind_node = f.required(ctx, "kind", "`check`")?;
+    let kinds: Vec<(&str, &str)> = KINDS.iter().map(|k| (*k, *k)).collect();
+    let kind = ctx.one_of(kind_node, "check", &kinds)?;
+    let what = format!("check `{kind}`");
+    let check = match kind {
+        "protected" => Some(Check::Protected),
+        "recovery-point-encrypted" => Some(Check::RecoveryPointEncrypted),
+        "vault-encryption" => Some(Check::VaultEncryption),
+        "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
+        "frequency-retention" => f
+            .required(ctx, "tiers", &what)
+            .and_then(|n| parse_tiers(ctx, n))
+            .map(|tiers| Check::FrequencyRetention { tiers }),
+        "vault-membership" => {
+            let tag = f
+                .get("vault_from_tag")
+                .and_then(|n| ctx.string(n, "`vault_from_tag`"));
+            let name = f
+                .get("vault_name")
+                .and_then(|n| ctx.string(n, "`vault_name`"));
+            let vaults = f
+                .get("vaults")
+                .and_then(|n| ctx.strings(n, "`vaults`"))
+                .unwrap_or_default();
+            if tag.is_none() && vaults.is_empty() {
+                ctx.error(
+                    f.span(),
+                    "check `vault-membership` needs `vault_from_tag` or `vaults`",
+                );
+                None
+            } else {
+                Some(Check::VaultMembership {
+                    vault_from_tag: tag,
+                    vault_name: name.unwrap_or_else(|| "{tag}".to_owned()),
+                    vaults,
+                })
+            }
+        }
+        "cross-region-copy" => Some(Check::CrossRegionCopy {
+            regions: f
+                .get("regions")
+                .and_then(|n| ctx.strings(n, "`regions`"))
+                .unwrap_or_default(),
+        }),
+        "cross-account-copy" => Some(Check::CrossAccountCopy {
+            accounts: f
+                .get("accounts")
+                .and_then(|n| ctx.strings(n, "`accounts`"))
+                .unwrap_or_default(),
+        }),
+        "recovery-point-recent" => f
+            .required(ctx, "max_age_hours", &what)
+            .and_then(|n| ctx.integer(n, "`max_age_hours`", 1, 24 * 366))
+            .map(|h| Check::RecoveryPointRecent { max_age_hours: h }),
+        "recovery-point-retention" => f
+            .required(ctx, "min_retention_days", &what)
+            .and_then(|n| ctx.integer(n, "`min_retention_days`", 1, DAYS_MAX))
+            .map(|d| Check::RecoveryPointRetention {
+                min_retention_days: d,
+            }),
+        "vault-lock" => Some(Check::VaultLock {
+            min_retention_days: f
+                .get("min_retention_days")
+                .and_then(|n| ctx.integer(n, "`min_retention_days`", 1, DAYS_MAX)),
+            max_retention_days: f
+                .get("max_retention_days")
+                .and_then(|n| ctx.integer(n, "`max_retention_days`", 1, DAYS_MAX)),
+        }),
+        _ => None,
+    };
+    f.finish(ctx, &what);
+    check
+}
+
+fn parse_tiers(ctx: &mut Ctx, node: &Node) -> Option<Vec<Tier>> {
+    let list = ctx.sequence(node, "`tiers`")?;
+    if list.is_empty() {
+        ctx.error(node.span(), "`tiers` needs at least one tier");
+        return None;
+    }
+    let mut tiers = Vec::new();
+    let mut ok = true;
+    for (i, n) in list.iter().enumerate() {
+        let Some(mut f) = ctx.mapping(n, "a tier") else {
+            ok = false;
+            continue;
+        };
+        let name = f.get("name").and_then(|n| ctx.string(n, "`name`"));
+        let interval = f
+            .required(ctx, "max_interval_hours", "a tier")
+            .and_then(|n| ctx.integer(n, "`max_interval_hours`", 1, 24 * 366));
+        let retention = f
+            .required(ctx, "min_retention_days", "a tier")
+            .and_then(|n| ctx.integer(n, "`min_retention_days`", 1, DAYS_MAX));
+        f.finish(ctx, "a tier");
+        match (interval, retention) {
+            (Some(h), Some(d)) => tiers.push(Tier {
+                name: name.unwrap_or_else(|| format!("tier {}", i + 1)),
+                max_interval_hours: h,
+                min_retention_days: d,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(tiers)
+}

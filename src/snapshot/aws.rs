@@ -1,0 +1,346 @@
+//! The AWS API output shapes a snapshot holds, exactly as the AWS CLI prints them.
+//!
+//! Only the fields the auditor reads are declared; AWS adds fields over time, so unknown ones
+//! are ignored. A declared field of the wrong type is an error (reported with file:line:column).
+
+use super::time::{self, Timestamp};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+// ---- AWS Config configuration items -------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigItem {
+    pub resource_type: String,
+    #[serde(default)]
+    pub resource_id: String,
+    #[serde(default)]
+    pub resource_name: Option<String>,
+    pub arn: String,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub aws_region: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub configuration: ConfigDetails,
+}
+
+/// Config prints tags as `[{key, value}]`; some tools write a `{key: value}` map. Both load.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "TagsRepr")]
+pub struct Tags(pub Vec<(String, String)>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TagsRepr {
+    List(Vec<TagPair>),
+    Map(BTreeMap<String, String>),
+    Null(()),
+}
+
+#[derive(Deserialize)]
+struct TagPair {
+    #[serde(alias = "Key")]
+    key: String,
+    #[serde(alias = "Value", default)]
+    value: String,
+}
+
+impl From<TagsRepr> for Tags {
+    fn from(r: TagsRepr) -> Self {
+        match r {
+            TagsRepr::List(l) => Tags(l.into_iter().map(|t| (t.key, t.value)).collect()),
+            TagsRepr::Map(m) => Tags(m.into_iter().collect()),
+            TagsRepr::Null(()) => Tags(Vec::new()),
+        }
+    }
+}
+
+/// The few `configuration` fields the auditor relies on (reference, Appendix A). Casing
+/// differs between resource types because each is serialised from its own service model.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigDetails {
+    /// EC2 instance: `{code, name}`; EBS volume: a string or `{value}`.
+    #[serde(default)]
+    pub state: Option<serde_json::Value>,
+    #[serde(default)]
+    pub block_device_mappings: Vec<BlockDeviceMapping>,
+    #[serde(default)]
+    pub attachments: Vec<VolumeAttachment>,
+    #[serde(default)]
+    pub encrypted: Option<bool>,
+    #[serde(default)]
+    pub storage_encrypted: Option<bool>,
+    #[serde(default)]
+    pub engine: Option<String>,
+    #[serde(default, rename = "dBInstanceIdentifier")]
+    pub db_instance_identifier: Option<String>,
+    #[serde(default, rename = "dBClusterIdentifier")]
+    pub db_cluster_identifier: Option<String>,
+    #[serde(default, rename = "dbclusterIdentifier")]
+    pub dbcluster_identifier: Option<String>,
+    #[serde(default, rename = "dbclusterMembers")]
+    pub dbcluster_members: Vec<ClusterMember>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockDeviceMapping {
+    #[serde(default)]
+    pub device_name: Option<String>,
+    #[serde(default)]
+    pub ebs: Option<EbsMapping>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EbsMapping {
+    pub volume_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeAttachment {
+    pub instance_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClusterMember {
+    #[serde(rename = "dbinstanceIdentifier", alias = "dBInstanceIdentifier")]
+    pub dbinstance_identifier: String,
+}
+
+// ---- AWS Backup -------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetBackupPlanOutput {
+    pub backup_plan: BackupPlan,
+    pub backup_plan_id: String,
+    #[serde(default)]
+    pub backup_plan_arn: Option<String>,
+    #[serde(default)]
+    pub version_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupPlan {
+    pub backup_plan_name: String,
+    #[serde(default)]
+    pub rules: Vec<BackupRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupRule {
+    pub rule_name: String,
+    pub target_backup_vault_name: String,
+    #[serde(default)]
+    pub schedule_expression: Option<String>,
+    #[serde(default)]
+    pub schedule_expression_timezone: Option<String>,
+    #[serde(default)]
+    pub start_window_minutes: Option<i64>,
+    #[serde(default)]
+    pub completion_window_minutes: Option<i64>,
+    #[serde(default)]
+    pub lifecycle: Option<Lifecycle>,
+    #[serde(default)]
+    pub enable_continuous_backup: Option<bool>,
+    #[serde(default)]
+    pub copy_actions: Vec<CopyAction>,
+    #[serde(default)]
+    pub rule_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Lifecycle {
+    #[serde(default)]
+    pub delete_after_days: Option<i64>,
+    #[serde(default)]
+    pub move_to_cold_storage_after_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CopyAction {
+    pub destination_backup_vault_arn: String,
+    #[serde(default)]
+    pub lifecycle: Option<Lifecycle>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetBackupSelectionOutput {
+    pub backup_selection: BackupSelection,
+    #[serde(default)]
+    pub selection_id: Option<String>,
+    pub backup_plan_id: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupSelection {
+    pub selection_name: String,
+    #[serde(default)]
+    pub iam_role_arn: Option<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub not_resources: Vec<String>,
+    #[serde(default)]
+    pub list_of_tags: Vec<TagCondition>,
+    #[serde(default)]
+    pub conditions: Option<Conditions>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagCondition {
+    #[serde(default)]
+    pub condition_type: Option<String>,
+    pub condition_key: String,
+    pub condition_value: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Conditions {
+    #[serde(default)]
+    pub string_equals: Vec<ConditionParameter>,
+    #[serde(default)]
+    pub string_not_equals: Vec<ConditionParameter>,
+    #[serde(default)]
+    pub string_like: Vec<ConditionParameter>,
+    #[serde(default)]
+    pub string_not_like: Vec<ConditionParameter>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConditionParameter {
+    pub condition_key: String,
+    pub condition_value: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeBackupVaultOutput {
+    pub backup_vault_name: String,
+    pub backup_vault_arn: String,
+    #[serde(default)]
+    pub vault_type: Option<String>,
+    #[serde(default)]
+    pub encryption_key_arn: Option<String>,
+    #[serde(default)]
+    pub encryption_key_type: Option<String>,
+    #[serde(default)]
+    pub locked: Option<bool>,
+    #[serde(default)]
+    pub min_retention_days: Option<i64>,
+    #[serde(default)]
+    pub max_retention_days: Option<i64>,
+    #[serde(default, with = "time::option")]
+    pub lock_date: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VaultAccessPolicy {
+    pub backup_vault_name: String,
+    #[serde(default)]
+    pub backup_vault_arn: Option<String>,
+    /// The policy document, as a JSON string (as the API returns it).
+    pub policy: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecoveryPoint {
+    pub recovery_point_arn: String,
+    pub backup_vault_name: String,
+    #[serde(default)]
+    pub backup_vault_arn: Option<String>,
+    #[serde(default)]
+    pub source_backup_vault_arn: Option<String>,
+    pub resource_arn: String,
+    #[serde(default)]
+    pub resource_type: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<RecoveryPointCreator>,
+    pub status: String,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    #[serde(default, with = "time::option")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, with = "time::option")]
+    pub completion_date: Option<Timestamp>,
+    #[serde(default)]
+    pub calculated_lifecycle: Option<CalculatedLifecycle>,
+    #[serde(default)]
+    pub is_encrypted: Option<bool>,
+    #[serde(default)]
+    pub encryption_key_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecoveryPointCreator {
+    #[serde(default)]
+    pub backup_plan_id: Option<String>,
+    #[serde(default)]
+    pub backup_plan_arn: Option<String>,
+    #[serde(default)]
+    pub backup_rule_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CalculatedLifecycle {
+    #[serde(default, with = "time::option")]
+    pub move_to_cold_storage_at: Option<Timestamp>,
+    #[serde(default, with = "time::option")]
+    pub delete_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProtectedResource {
+    pub resource_arn: String,
+    #[serde(default)]
+    pub resource_type: Option<String>,
+    #[serde(default, with = "time::option")]
+    pub last_backup_time: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegionSettings {
+    #[serde(default)]
+    pub resource_type_opt_in_preference: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub resource_type_management_preference: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupJob {
+    #[serde(default)]
+    pub backup_job_id: Option<String>,
+    #[serde(default)]
+    pub resource_arn: Option<String>,
+    #[serde(default)]
+    pub backup_vault_name: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    #[serde(default, with = "time::option")]
+    pub creation_date: Option<Timestamp>,
+}

@@ -1,0 +1,308 @@
+//! The snapshot: the replay boundary between collection and evaluation.
+//!
+//! A snapshot is a directory: `manifest.json` plus, per account and region, AWS API outputs in
+//! the exact shapes the AWS CLI prints (see the README, "Snapshot format"). Everything after
+//! this module is pure and works the same on a live collection or on `samples/`.
+
+pub mod aws;
+pub mod time;
+
+use crate::error::{Diagnostic, Error, Result};
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use time::Timestamp;
+
+pub const FORMAT: &str = "backup-auditor-snapshot/v1";
+pub const MANIFEST: &str = "manifest.json";
+
+/// The data files of one account-region, by the API they come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataFile {
+    Resources,
+    BackupPlans,
+    BackupSelections,
+    BackupVaults,
+    BackupVaultPolicies,
+    RecoveryPoints,
+    ProtectedResources,
+    RegionSettings,
+    BackupJobs,
+}
+
+impl DataFile {
+    pub const ALL: [DataFile; 9] = [
+        DataFile::Resources,
+        DataFile::BackupPlans,
+        DataFile::BackupSelections,
+        DataFile::BackupVaults,
+        DataFile::BackupVaultPolicies,
+        DataFile::RecoveryPoints,
+        DataFile::ProtectedResources,
+        DataFile::RegionSettings,
+        DataFile::BackupJobs,
+    ];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DataFile::Resources => "resources.json",
+            DataFile::BackupPlans => "backup-plans.json",
+            DataFile::BackupSelections => "backup-selections.json",
+            DataFile::BackupVaults => "backup-vaults.json",
+            DataFile::BackupVaultPolicies => "backup-vault-policies.json",
+            DataFile::RecoveryPoints => "recovery-points.json",
+            DataFile::ProtectedResources => "protected-resources.json",
+            DataFile::RegionSettings => "region-settings.json",
+            DataFile::BackupJobs => "backup-jobs.json",
+        }
+    }
+
+    pub fn from_file_name(name: &str) -> Option<DataFile> {
+        DataFile::ALL.into_iter().find(|f| f.file_name() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeStatus {
+    Complete,
+    Partial,
+    Failed,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Manifest {
+    #[serde(rename = "format")]
+    _format: FormatTag,
+    #[serde(deserialize_with = "time::deserialize")]
+    collected_at: Timestamp,
+    #[serde(default)]
+    scopes: Vec<ManifestScope>,
+}
+
+/// Accepts only the format this build understands, so a newer snapshot fails loudly.
+#[derive(Debug, Clone)]
+struct FormatTag;
+
+impl<'de> Deserialize<'de> for FormatTag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s == FORMAT {
+            Ok(FormatTag)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "unknown snapshot format {s:?}: this build reads {FORMAT:?}"
+            )))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ManifestScope {
+    account_id: String,
+    #[serde(default)]
+    account_name: Option<String>,
+    region: String,
+    status: ScopeStatus,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    errors: Vec<FileError>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct FileError {
+    pub file: String,
+    pub error: String,
+}
+
+/// Everything read from one account-region.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeData {
+    pub resources: Vec<aws::ConfigItem>,
+    pub plans: Vec<aws::GetBackupPlanOutput>,
+    pub selections: Vec<aws::GetBackupSelectionOutput>,
+    pub vaults: Vec<aws::DescribeBackupVaultOutput>,
+    pub vault_policies: Vec<aws::VaultAccessPolicy>,
+    pub recovery_points: Vec<aws::RecoveryPoint>,
+    pub protected_resources: Vec<aws::ProtectedResource>,
+    pub region_settings: Option<aws::RegionSettings>,
+    pub backup_jobs: Vec<aws::BackupJob>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopeSnapshot {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub region: String,
+    pub status: ScopeStatus,
+    /// Why the whole scope could not be read (status `failed`).
+    pub error: Option<String>,
+    /// Files whose API call failed, with the AWS error: their absence means "unknown".
+    pub unavailable: Vec<(DataFile, String)>,
+    pub data: ScopeData,
+}
+
+impl ScopeSnapshot {
+    pub fn is_unavailable(&self, file: DataFile) -> bool {
+        self.status == ScopeStatus::Failed || self.unavailable.iter().any(|(f, _)| *f == file)
+    }
+
+    pub fn unavailable_reason(&self, file: DataFile) -> Option<&str> {
+        if self.status == ScopeStatus::Failed {
+            return Some(self.error.as_deref().unwrap_or("scope could not be read"));
+        }
+        self.unavailable
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, e)| e.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub root: PathBuf,
+    pub collected_at: Timestamp,
+    pub scopes: Vec<ScopeSnapshot>,
+}
+
+impl Snapshot {
+    /// Reads a snapshot directory. Every broken file is reported, not just the first.
+    pub fn load(root: &Path) -> Result<Snapshot> {
+        let manifest_path = root.join(MANIFEST);
+        let bytes = std::fs::read(&manifest_path).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                format!("no {MANIFEST} here: is this a snapshot directory?")
+            } else {
+                e.to_string()
+            };
+            Error::Invalid(vec![Diagnostic::file(&manifest_path, hint)])
+        })?;
+        let manifest: Manifest =
+            parse_json(&manifest_path, &bytes).map_err(|d| Error::Invalid(vec![d]))?;
+
+        let mut diags = Vec::new();
+        for (i, s) in manifest.scopes.iter().enumerate() {
+            for e in &s.errors {
+                if DataFile::from_file_name(&e.file).is_none() {
+                    diags.push(Diagnostic::file(
+                        &manifest_path,
+                        format!("scopes[{i}].errors names unknown file {:?}", e.file),
+                    ));
+                }
+            }
+        }
+        let loaded: Vec<_> = manifest
+            .scopes
+            .par_iter()
+            .map(|s| load_scope(root, s))
+            .collect();
+        let mut scopes = Vec::with_capacity(loaded.len());
+        for r in loaded {
+            match r {
+                Ok(s) => scopes.push(s),
+                Err(mut d) => diags.append(&mut d),
+            }
+        }
+        if !diags.is_empty() {
+            return Err(Error::Invalid(diags));
+        }
+        Ok(Snapshot {
+            root: root.to_path_buf(),
+            collected_at: manifest.collected_at,
+            scopes,
+        })
+    }
+}
+
+fn load_scope(
+    root: &Path,
+    m: &ManifestScope,
+) -> std::result::Result<ScopeSnapshot, Vec<Diagnostic>> {
+    let unavailable: Vec<(DataFile, String)> = m
+        .errors
+        .iter()
+        .filter_map(|e| DataFile::from_file_name(&e.file).map(|f| (f, e.error.clone())))
+        .collect();
+    let mut scope = ScopeSnapshot {
+        account_id: m.account_id.clone(),
+        account_name: m.account_name.clone(),
+        region: m.region.clone(),
+        status: m.status,
+        error: m.error.clone(),
+        unavailable,
+        data: ScopeData::default(),
+    };
+    if m.status == ScopeStatus::Failed {
+        return Ok(scope);
+    }
+    let dir = root.join(&m.account_id).join(&m.region);
+    let mut diags = Vec::new();
+    let skip: Vec<DataFile> = scope.unavailable.iter().map(|(f, _)| *f).collect();
+    let d = &mut scope.data;
+    let load = |file: DataFile| -> std::result::Result<Option<(PathBuf, Vec<u8>)>, Diagnostic> {
+        if skip.contains(&file) {
+            return Ok(None);
+        }
+        let path = dir.join(file.file_name());
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some((path, b))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Diagnostic::file(&path, format!("cannot read: {e}"))),
+        }
+    };
+    macro_rules! read_into {
+        ($file:expr, $field:expr, $wrap:expr) => {
+            match load($file) {
+                Ok(Some((path, bytes))) => match parse_json(&path, &bytes) {
+                    Ok(v) => $field = $wrap(v),
+                    Err(e) => diags.push(e),
+                },
+                Ok(None) => {}
+                Err(e) => diags.push(e),
+            }
+        };
+    }
+    read_into!(DataFile::Resources, d.resources, |v| v);
+    read_into!(DataFile::BackupPlans, d.plans, |v| v);
+    read_into!(DataFile::BackupSelections, d.selections, |v| v);
+    read_into!(DataFile::BackupVaults, d.vaults, |v| v);
+    read_into!(DataFile::BackupVaultPolicies, d.vault_policies, |v| v);
+    read_into!(DataFile::RecoveryPoints, d.recovery_points, |v| v);
+    read_into!(DataFile::ProtectedResources, d.protected_resources, |v| v);
+    read_into!(DataFile::RegionSettings, d.region_settings, Some);
+    read_into!(DataFile::BackupJobs, d.backup_jobs, |v| v);
+    if diags.is_empty() {
+        Ok(scope)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Parses JSON, turning any failure into a diagnostic with path, line, column and the JSON
+/// path of the offending value (e.g. `[3].BackupPlan.Rules[0].Lifecycle.DeleteAfterDays`).
+pub fn parse_json<T: DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+) -> std::result::Result<T, Diagnostic> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let at = e.path().to_string();
+        let inner = e.into_inner();
+        let mut msg = inner.to_string();
+        if let Some(i) = msg.rfind(" at line ") {
+            msg.truncate(i);
+        }
+        if at != "." && !at.is_empty() {
+            msg = format!("{msg} (at {at})");
+        }
+        Diagnostic {
+            path: path.to_path_buf(),
+            line: Some(inner.line()),
+            column: Some(inner.column()),
+            message: msg,
+        }
+    })
+}
