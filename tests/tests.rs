@@ -1,4 +1,5 @@
 //! The one integration-test binary: data-driven cases, CLI behaviour and golden outputs.
 
+mod cases;
 mod cli;
 mod util;

@@ -62,7 +62,7 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             .scope
             .resources
             .iter()
-            .any(|r| r.kind != ResourceKind::RdsInstance && r.id == *cluster);
+            .any(|r| r.is_cluster_named(cluster));
         return if present {
             Verdict::new(
                 Status::NotApplicable,
@@ -193,10 +193,7 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
     for t in tiers {
         let ok = effective.iter().find(|a| {
             let r = ctx.plan_rule(a);
-            let often = a.continuous
-                || r.schedule
-                    .max_gap_minutes()
-                    .is_some_and(|m| m <= t.max_interval_hours * 60);
+            let often = a.continuous || r.schedule.meets_interval(t.max_interval_hours * 60);
             often && r.retention.at_least(t.min_retention_days)
         });
         match ok {
@@ -242,6 +239,14 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
 fn cadence(r: &PlanRule, a: &AppliedRule) -> String {
     let how = if a.continuous {
         "continuous".to_owned()
+    } else if r.schedule.timezone.is_some()
+        && r.schedule.max_gap_minutes().is_some_and(|m| m % 1440 == 60)
+    {
+        format!(
+            "every {} worst case, once a year across a daylight-saving change in {}",
+            r.schedule.describe_gap(),
+            r.schedule.timezone.as_deref().unwrap_or("UTC")
+        )
     } else {
         format!("every {} worst case", r.schedule.describe_gap())
     };
@@ -256,7 +261,14 @@ fn vault_membership(
 ) -> Verdict {
     let mut expected: Vec<String> = fixed.to_vec();
     if let Some(key) = from_tag {
-        match ctx.res.tag(key) {
+        // A volume protected through its instance belongs to the instance's application.
+        let carrier_tag = || {
+            ctx.protection()
+                .effective()
+                .find_map(|a| a.through)
+                .and_then(|t| ctx.scope.resources[t as usize].tag(key))
+        };
+        match ctx.res.tag(key).or_else(carrier_tag) {
             Some(v) => expected.push(template.replace("{tag}", v)),
             None if fixed.is_empty() => {
                 return Verdict::new(
@@ -408,7 +420,7 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
             )
             .with(ev);
         }
-        let age_text = describe_minutes(age.num_minutes().max(0));
+        let age_text = describe_age(age.num_minutes().max(0));
         if age <= limit {
             return Verdict::new(
                 Status::Pass,
@@ -442,5 +454,16 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
                 counts.join(", ")
             ),
         )
+    }
+}
+
+/// `45 min`, `23 h`, `5 days`: recovery point ages as people say them.
+fn describe_age(minutes: i64) -> String {
+    if minutes < 120 {
+        format!("{minutes} min")
+    } else if minutes < 72 * 60 {
+        format!("{} h", minutes / 60)
+    } else {
+        format!("{} days", minutes / 1440)
     }
 }

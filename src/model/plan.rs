@@ -70,6 +70,21 @@ impl ScheduleInfo {
         }
     }
 
+    /// Whether runs are at most `minutes` apart. A daylight-saving change stretches one gap of a
+    /// daily schedule by an hour (25 h); for requirements of a day or more that is still "daily
+    /// as written" and is accepted. A run skipped because its local time does not exist makes
+    /// a real gap of a day or more and still fails.
+    pub fn meets_interval(&self, minutes: i64) -> bool {
+        let Some(gap) = self.max_gap_minutes() else {
+            return false;
+        };
+        let zoned = self
+            .timezone
+            .as_deref()
+            .is_some_and(|t| t != "UTC" && t != "Etc/UTC");
+        gap <= minutes || (zoned && minutes >= 1440 && gap <= minutes + 60)
+    }
+
     pub fn describe_gap(&self) -> String {
         match &self.gap {
             Gap::Every { minutes } => crate::model::describe_minutes(*minutes),

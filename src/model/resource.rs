@@ -200,7 +200,26 @@ impl Resource {
         self.cluster_id.is_some()
     }
 
+    /// Config has no `resourceName` for EC2 instances and volumes: fall back to the `Name`
+    /// tag, then the id.
     pub fn display_name(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.id)
+        self.name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.tag("Name"))
+            .unwrap_or(&self.id)
+    }
+
+    /// Whether this is the DB cluster with identifier `id` (members name their cluster by
+    /// identifier; Config's `resourceId` for a cluster is its opaque `cluster-…` id).
+    pub fn is_cluster_named(&self, id: &str) -> bool {
+        let cluster = matches!(
+            self.kind,
+            ResourceKind::RdsCluster
+                | ResourceKind::AuroraCluster
+                | ResourceKind::DocumentDbCluster
+                | ResourceKind::NeptuneCluster
+        );
+        cluster && (self.arn.rsplit(':').next() == Some(id) || self.name.as_deref() == Some(id))
     }
 }

@@ -1,0 +1,240 @@
+//! Data-driven cases from `tests/cases/*.yaml`: selections, schedules, vault lock and
+//! retention, and the expected verdicts of the sample organisation.
+
+use crate::util::*;
+use backup_auditor::model::plan::Retention;
+use backup_auditor::model::resource::{Resource, ResourceKind};
+use backup_auditor::model::schedule::{Interval, Schedule};
+use backup_auditor::model::selection::{decide, opt_in_for, Selection};
+use backup_auditor::model::vault::{LockMode, Vault};
+use backup_auditor::model::Tri;
+use backup_auditor::snapshot::aws;
+use serde_yaml::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn load(name: &str) -> Value {
+    let path = root().join("tests/cases").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn names(v: &Value, key: &str) -> BTreeSet<String> {
+    v.get(key)
+        .and_then(Value::as_sequence)
+        .map(|s| s.iter().map(|x| x.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn selection_cases() {
+    let doc = load("selections.yaml");
+    let resources: BTreeMap<String, Resource> = doc["resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let item: aws::ConfigItem = serde_yaml::from_value(v.clone()).unwrap();
+            (
+                k.as_str().unwrap().to_owned(),
+                Resource::from_config(item).unwrap(),
+            )
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for case in doc["cases"].as_sequence().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut sel = case["selection"].clone();
+        sel.as_mapping_mut()
+            .unwrap()
+            .insert("SelectionName".into(), "case".into());
+        let sel: aws::BackupSelection = serde_yaml::from_value(sel).unwrap();
+        let sel = Selection::from_aws(sel, None);
+        let mut settings: BTreeMap<String, bool> = ResourceKind::ALL
+            .iter()
+            .map(|k| (k.backup_type().to_owned(), true))
+            .collect();
+        let unknown_settings = case.get("opt_in").and_then(Value::as_str) == Some("unknown");
+        if let Some(m) = case.get("opt_in").and_then(Value::as_mapping) {
+            for (k, v) in m {
+                let k = k.as_str().unwrap().to_owned();
+                match v.as_bool() {
+                    Some(b) => settings.insert(k, b),
+                    None => settings.remove(&k),
+                };
+            }
+        }
+        let (want_yes, want_blocked, want_unknown) = (
+            names(case, "selected"),
+            names(case, "blocked_by_opt_in"),
+            names(case, "unknown"),
+        );
+        for (id, res) in &resources {
+            let opt_in = (!unknown_settings).then(|| opt_in_for(&settings, res.kind));
+            let d = decide(&sel, res, opt_in);
+            let want = if want_yes.contains(id) {
+                Tri::Yes
+            } else if want_unknown.contains(id) {
+                Tri::Unknown
+            } else {
+                Tri::No
+            };
+            if d.selected != want || d.blocked_by_opt_in != want_blocked.contains(id) {
+                failures.push(format!(
+                    "{name}: {id}: got {:?} (blocked by opt-in: {}), want {want:?}: {}",
+                    d.selected, d.blocked_by_opt_in, d.reason
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn schedule_cases() {
+    let doc = load("schedules.yaml");
+    let from = chrono::DateTime::parse_from_rfc3339(doc["from"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut failures = Vec::new();
+    for case in doc["valid"].as_sequence().unwrap() {
+        let expr = case["expression"].as_str().unwrap();
+        let tz = case.get("timezone").and_then(Value::as_str);
+        let got = match Schedule::parse(expr, tz) {
+            Ok(s) => match s.worst_case_interval(from) {
+                Interval::Every { max_gap, .. } => {
+                    format!("{}h", max_gap.num_minutes() as f64 / 60.0)
+                }
+                Interval::NeverRuns => "never".into(),
+                Interval::StopsRunning { .. } => "stops".into(),
+            },
+            Err(e) => format!("error: {e}"),
+        };
+        let want = match &case["worst_gap"] {
+            Value::Number(n) => format!("{}h", n.as_f64().unwrap()),
+            v => v.as_str().unwrap().to_owned(),
+        };
+        if got != want {
+            failures.push(format!("{expr} ({tz:?}): got {got}, want {want}"));
+        }
+    }
+    for case in doc["invalid"].as_sequence().unwrap() {
+        let expr = case["expression"].as_str().unwrap();
+        let want = case["error"].as_str().unwrap();
+        match Schedule::parse(expr, case.get("timezone").and_then(Value::as_str)) {
+            Ok(_) => failures.push(format!("{expr}: parsed, want error containing {want:?}")),
+            Err(e) if !e.to_string().contains(want) => {
+                failures.push(format!("{expr}: error {e:?} does not contain {want:?}"))
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn vault_lock_cases() {
+    let doc = load("vault-lock.yaml");
+    let now = chrono::DateTime::parse_from_rfc3339(doc["now"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut failures = Vec::new();
+    for case in doc["cases"].as_sequence().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut v = case["vault"].clone();
+        let m = v.as_mapping_mut().unwrap();
+        m.insert("BackupVaultName".into(), "v".into());
+        m.insert(
+            "BackupVaultArn".into(),
+            "arn:aws:backup:us-east-1:1:backup-vault:v".into(),
+        );
+        let vault = Vault::from_aws(serde_yaml::from_value(v).unwrap());
+        let mode = match vault.lock_mode(now) {
+            LockMode::Unlocked => "unlocked",
+            LockMode::Governance => "governance",
+            LockMode::ComplianceGrace { .. } => "compliance-grace",
+            LockMode::Compliance => "compliance",
+        };
+        if let Some(want) = case.get("mode").and_then(Value::as_str) {
+            if mode != want {
+                failures.push(format!("{name}: mode {mode}, want {want}"));
+            }
+        }
+        for r in case
+            .get("rules")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            let retention = match r["retention"].as_i64() {
+                Some(d) => Retention::Days(d),
+                None => Retention::Forever,
+            };
+            let want_ok = r["jobs"].as_str().unwrap() == "succeed";
+            let violation = vault.lock_violation(retention);
+            if violation.is_none() != want_ok {
+                failures.push(format!(
+                    "{name}: retention {retention}: got {violation:?}, want jobs to {}",
+                    r["jobs"].as_str().unwrap()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn sample_verdicts() {
+    let doc = load("sample-verdicts.yaml");
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "scan",
+            "samples/org",
+            "--rules",
+            "rules",
+            "--waivers",
+            "samples/waivers.yaml",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = csv_rows(&out.path().join("findings.csv"));
+    let mut failures = Vec::new();
+    for case in doc["expect"].as_sequence().unwrap() {
+        let rule = case["rule"].as_str().unwrap();
+        let subject = case["subject"].as_str().unwrap();
+        let want = case["status"].as_str().unwrap();
+        let hits: Vec<&BTreeMap<String, String>> = rows
+            .iter()
+            .filter(|r| {
+                r["rule_id"] == rule
+                    && (r["resource_arn"] == subject || r["resource_name"] == subject)
+            })
+            .collect();
+        match hits.as_slice() {
+            [r] => {
+                if r["status"] != want {
+                    failures.push(format!(
+                        "{rule} {subject}: {} ({}), want {want}",
+                        r["status"], r["reason"]
+                    ));
+                }
+                if let Some(part) = case.get("reason").and_then(Value::as_str) {
+                    if !r["reason"].contains(part) {
+                        failures.push(format!(
+                            "{rule} {subject}: reason {:?} lacks {part:?}",
+                            r["reason"]
+                        ));
+                    }
+                }
+            }
+            other => failures.push(format!(
+                "{rule} {subject}: {} matching findings",
+                other.len()
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
