@@ -1,25 +1,269 @@
+//! The binary as users and CI gates meet it: exit codes, bad input, atomic and reproducible
+//! outputs.
+
 use crate::util::*;
+use std::path::Path;
+
+fn scan(extra: &[&str], out: &Path) -> std::process::Output {
+    let mut args = vec!["scan", "samples/org", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(&args, &root())
+}
 
 #[test]
 fn scan_of_sample_writes_outputs_and_exits_0_without_fail_on() {
     let out = tempfile::tempdir().unwrap();
-    let o = run(
-        &[
-            "scan",
-            sample().to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-        ],
-        &root(),
-    );
+    let o = scan(&[], out.path());
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     for f in ["findings.csv", "summary.csv", "findings.json"] {
         assert!(out.path().join(f).is_file(), "{f} missing");
     }
     let text = stdout(&o);
-    assert!(text.contains("NOT ASSESSED"), "{text}");
     assert!(
         text.contains("444444444444 (sandbox) us-east-1 [failed]"),
         "{text}"
     );
+}
+
+#[test]
+fn fail_on_high_exits_1_when_high_failures_exist() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(&["--fail-on", "high"], out.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn fail_on_exits_3_when_nothing_fails_but_scopes_were_not_assessed() {
+    // The default policy has no critical rule, and the sandbox account could not be read.
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(&["--fail-on", "critical"], out.path());
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+}
+
+#[test]
+fn fail_on_exits_0_when_everything_in_scope_passes() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(
+        &[
+            "--rules",
+            "tests/fixtures/pass-rules.yaml",
+            "--fail-on",
+            "info",
+        ],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let rows = csv_rows(&out.path().join("findings.csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["status"], "PASS");
+}
+
+#[test]
+fn unreadable_scopes_are_never_pass() {
+    let out = tempfile::tempdir().unwrap();
+    scan(&[], out.path());
+    let rows = csv_rows(&out.path().join("findings.csv"));
+    let sandbox: Vec<_> = rows
+        .iter()
+        .filter(|r| r["account_id"] == "444444444444")
+        .collect();
+    assert!(!sandbox.is_empty());
+    assert!(
+        sandbox.iter().all(|r| r["status"] == "NOT_ASSESSED"),
+        "{sandbox:?}"
+    );
+    assert!(sandbox.iter().all(|r| r["reason"].contains("AccessDenied")));
+}
+
+#[test]
+fn same_snapshot_gives_byte_identical_outputs_but_the_run_timestamp() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--rules", "rules", "--waivers", "samples/waivers.yaml"];
+    scan(&args, a.path());
+    scan(&args, b.path());
+    for f in ["findings.csv", "summary.csv"] {
+        let (x, y) = (
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs between runs");
+    }
+    let strip = |p: &Path| -> String {
+        std::fs::read_to_string(p.join("findings.json"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("\"run_at\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(a.path()), strip(b.path()));
+}
+
+#[test]
+fn csv_cells_that_look_like_formulas_are_neutralised() {
+    let out = tempfile::tempdir().unwrap();
+    scan(&[], out.path());
+    let text = std::fs::read_to_string(out.path().join("findings.csv")).unwrap();
+    assert!(
+        text.contains("'=HYPERLINK("),
+        "the hostile Name tag must be prefixed"
+    );
+    assert!(!text.contains(",=HYPERLINK(") && !text.contains(",\"=HYPERLINK("));
+}
+
+#[test]
+fn as_of_moves_now_for_ages_and_waiver_expiry() {
+    let out = tempfile::tempdir().unwrap();
+    // Before 2026-10-01 the legacy-ftp waiver had not expired yet.
+    let o = scan(
+        &[
+            "--waivers",
+            "samples/waivers.yaml",
+            "--as-of",
+            "2026-09-15T00:00:00Z",
+        ],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = csv_rows(&out.path().join("findings.csv"));
+    let ftp = rows
+        .iter()
+        .find(|r| r["rule_id"] == "backup-protected" && r["resource_name"] == "legacy-ftp")
+        .unwrap();
+    assert_eq!(ftp["status"], "WAIVED", "{ftp:?}");
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_reports_untouched() {
+    let out = tempfile::tempdir().unwrap();
+    scan(&[], out.path());
+    let before = std::fs::read(out.path().join("findings.csv")).unwrap();
+    let o = scan(&["--rules", "tests/fixtures/bad-rules"], out.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(out.path().join("findings.csv")).unwrap(),
+        before
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// Runs a command expected to fail on bad input: exit 2, message on stderr.
+fn input_error(args: &[&str]) -> String {
+    let o = run(args, &root());
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stderr(&o)
+}
+
+#[test]
+fn broken_snapshot_files_are_all_reported_with_path_line_and_column() {
+    insta::assert_snapshot!(input_error(&[
+        "scan",
+        "tests/fixtures/bad-snapshot",
+        "--out",
+        "target/never"
+    ]));
+}
+
+#[test]
+fn unknown_snapshot_format_is_an_input_error() {
+    insta::assert_snapshot!(input_error(&[
+        "scan",
+        "tests/fixtures/bad-format",
+        "--out",
+        "target/never"
+    ]));
+}
+
+#[test]
+fn invalid_cron_in_a_snapshot_names_the_plan_and_the_field() {
+    insta::assert_snapshot!(input_error(&[
+        "scan",
+        "tests/fixtures/bad-cron",
+        "--out",
+        "target/never"
+    ]));
+}
+
+#[test]
+fn missing_snapshot_directory_says_what_is_missing() {
+    let err = input_error(&[
+        "scan",
+        "tests/fixtures/no-such-dir",
+        "--out",
+        "target/never",
+    ]);
+    assert!(
+        err.contains("tests/fixtures/no-such-dir/manifest.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rules_check_reports_every_problem_at_once() {
+    insta::assert_snapshot!(input_error(&["rules", "check", "tests/fixtures/bad-rules"]));
+}
+
+#[test]
+fn broken_waiver_file_is_reported_with_positions() {
+    insta::assert_snapshot!(input_error(&[
+        "scan",
+        "samples/org",
+        "--waivers",
+        "tests/fixtures/bad-waivers.yaml",
+        "--out",
+        "target/never"
+    ]));
+}
+
+#[test]
+fn shipped_rules_are_valid() {
+    let o = run(&["rules", "check", "rules"], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("12 rules OK in 4 file(s)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn explain_of_an_unknown_arn_suggests_near_matches() {
+    let err = input_error(&["explain", "samples/org", "vol-01a1000000000000"]);
+    assert!(err.contains("did you mean"), "{err}");
+}
+
+#[test]
+fn rule_schema_lists_exactly_the_check_kinds_and_resource_types_the_tool_knows() {
+    use backup_auditor::model::resource::ResourceKind;
+    use backup_auditor::rules::KINDS;
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("rules/schema.json")).unwrap())
+            .unwrap();
+    let types: Vec<&str> = schema["definitions"]["scope"]["properties"]["resource_types"]["items"]
+        ["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let known: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.short_name()).collect();
+    assert_eq!(types, known);
+    let text = serde_json::to_string(&schema["definitions"]["check"]).unwrap();
+    for kind in KINDS {
+        assert!(
+            text.contains(&format!("\"{kind}\"")),
+            "schema lacks check kind {kind}"
+        );
+    }
 }

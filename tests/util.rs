@@ -5,10 +5,6 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn sample() -> PathBuf {
-    root().join("samples/org")
-}
-
 /// Runs the real binary, as a user would.
 pub fn run(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_backup-auditor"))

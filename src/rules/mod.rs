@@ -6,7 +6,7 @@ mod check;
 pub mod waiver;
 mod yaml;
 
-pub use check::{Check, Tier};
+pub use check::{Check, Tier, KINDS};
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::model::resource::ResourceKind;

@@ -1,0 +1,98 @@
+//! Golden tests of what users see, on the embedded sample (review changes with
+//! `cargo insta review`).
+
+use crate::util::*;
+
+fn sample_scan() -> (tempfile::TempDir, String) {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "scan",
+            "samples/org",
+            "--rules",
+            "rules",
+            "--waivers",
+            "samples/waivers.yaml",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o).replace(out.path().to_str().unwrap(), "[OUT]");
+    (out, text)
+}
+
+#[test]
+fn terminal_summary() {
+    insta::assert_snapshot!(sample_scan().1);
+}
+
+#[test]
+fn findings_and_summary_csv() {
+    let (out, _) = sample_scan();
+    insta::assert_snapshot!(
+        "summary_csv",
+        std::fs::read_to_string(out.path().join("summary.csv")).unwrap()
+    );
+    insta::assert_snapshot!(
+        "findings_csv",
+        std::fs::read_to_string(out.path().join("findings.csv")).unwrap()
+    );
+}
+
+#[test]
+fn findings_json_header_and_summary() {
+    let (out, _) = sample_scan();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("findings.json")).unwrap())
+            .unwrap();
+    let findings = v["findings"].as_array().unwrap().len();
+    v["run_at"] = "[run_at]".into();
+    v["findings"] = format!("[{findings} findings, as in findings.csv]").into();
+    insta::assert_json_snapshot!(v);
+}
+
+fn explain(arn: &str, format: &str) -> String {
+    let o = run(
+        &[
+            "explain",
+            "samples/org",
+            arn,
+            "--rules",
+            "rules",
+            "--format",
+            format,
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn explain_volume_protected_through_its_instance() {
+    insta::assert_snapshot!(explain(
+        "arn:aws:ec2:us-east-1:111111111111:volume/vol-01a10000000000003",
+        "text"
+    ));
+}
+
+#[test]
+fn explain_documentdb_cluster_blocked_by_opt_in() {
+    let arn = "arn:aws:rds:eu-west-1:111111111111:cluster:catalog-eu-reviews";
+    insta::assert_snapshot!(explain(arn, "text"));
+}
+
+#[test]
+fn explain_aurora_member_as_json() {
+    let arn = "arn:aws:rds:us-east-1:111111111111:db:orders-aurora-instance-1";
+    let v: serde_json::Value = serde_json::from_str(&explain(arn, "json")).unwrap();
+    insta::assert_json_snapshot!(v);
+}
+
+#[test]
+fn help_teaches() {
+    let o = run(&["scan", "--help"], &root());
+    insta::assert_snapshot!(stdout(&o));
+}
