@@ -192,3 +192,79 @@ impl Plan {
         self.arn.as_deref().unwrap_or(&self.id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lifecycle(days: Option<i64>) -> aws::Lifecycle {
+        aws::Lifecycle {
+            delete_after_days: days,
+            move_to_cold_storage_after_days: None,
+        }
+    }
+
+    #[test]
+    fn missing_or_negative_delete_after_days_means_forever() {
+        assert_eq!(Retention::from_lifecycle(None), Retention::Forever);
+        assert_eq!(
+            Retention::from_lifecycle(Some(&lifecycle(None))),
+            Retention::Forever
+        );
+        assert_eq!(
+            Retention::from_lifecycle(Some(&lifecycle(Some(-1)))),
+            Retention::Forever
+        );
+        assert_eq!(
+            Retention::from_lifecycle(Some(&lifecycle(Some(35)))),
+            Retention::Days(35)
+        );
+        assert!(Retention::Forever.at_least(36_500));
+        assert!(!Retention::Days(34).at_least(35));
+    }
+
+    #[test]
+    fn copies_inherit_the_source_lifecycle_unless_they_have_their_own() {
+        let arn = "arn:aws:backup:eu-west-1:333333333333:backup-vault:central".to_owned();
+        let inherit = CopyRule::from_aws(
+            &aws::CopyAction {
+                destination_backup_vault_arn: arn.clone(),
+                lifecycle: None,
+            },
+            Retention::Days(35),
+        );
+        assert_eq!(inherit.retention, Retention::Days(35));
+        assert!(inherit.inherited);
+        assert_eq!(inherit.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(inherit.account.as_deref(), Some("333333333333"));
+        assert_eq!(inherit.vault_name.as_deref(), Some("central"));
+        let own = CopyRule::from_aws(
+            &aws::CopyAction {
+                destination_backup_vault_arn: arn,
+                lifecycle: Some(lifecycle(Some(365))),
+            },
+            Retention::Days(35),
+        );
+        assert_eq!(own.retention, Retention::Days(365));
+        assert!(!own.inherited);
+    }
+
+    #[test]
+    fn dst_stretch_is_accepted_only_for_zoned_daily_requirements() {
+        let info = |minutes, tz: Option<&str>| ScheduleInfo {
+            expression: "cron(0 3 ? * * *)".into(),
+            timezone: tz.map(str::to_owned),
+            defaulted: false,
+            gap: Gap::Every { minutes },
+        };
+        assert!(info(25 * 60, Some("Europe/Dublin")).meets_interval(24 * 60));
+        assert!(!info(25 * 60, None).meets_interval(24 * 60));
+        assert!(!info(47 * 60, Some("America/New_York")).meets_interval(24 * 60));
+        assert!(!info(2 * 60, Some("America/New_York")).meets_interval(60));
+        let ends = ScheduleInfo {
+            gap: Gap::Ends { last: None },
+            ..info(0, None)
+        };
+        assert!(!ends.meets_interval(24 * 60));
+    }
+}

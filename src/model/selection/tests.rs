@@ -59,3 +59,29 @@ fn missing_opt_in_entry_counts_as_not_opted_in() {
     assert!(!opt_in_for(&m, ResourceKind::EbsVolume));
     assert!(!opt_in_for(&m, ResourceKind::S3Bucket));
 }
+
+/// Brute-force oracle: try every split of the text for each `*`.
+fn oracle(p: &[u8], t: &[u8], star_may_eat: &dyn Fn(u8) -> bool) -> bool {
+    match p.split_first() {
+        None => t.is_empty(),
+        Some((b'*', rest)) => (0..=t.len())
+            .take_while(|&i| i == 0 || star_may_eat(t[i - 1]))
+            .any(|i| oracle(rest, &t[i..], star_may_eat)),
+        Some((c, rest)) => t.first() == Some(c) && oracle(rest, &t[1..], star_may_eat),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn glob_agrees_with_brute_force(p in "[a*: ]{0,8}", t in "[a: ]{0,10}") {
+        proptest::prop_assert_eq!(glob_match(&p, &t), oracle(p.as_bytes(), t.as_bytes(), &|_| true));
+    }
+
+    #[test]
+    fn string_like_agrees_with_brute_force(p in "[ab* ]{0,8}", t in "[ab ]{0,10}") {
+        let no_ws = |b: u8| !b.is_ascii_whitespace();
+        proptest::prop_assert_eq!(like_match(&p, &t), oracle(p.as_bytes(), t.as_bytes(), &no_ws));
+    }
+}
