@@ -1,21 +1,19 @@
 //! Orchestration only: load rules → load snapshot → model → evaluate → write → exit code.
 
 use crate::cli::{
-    Cli, Command, ExplainArgs, ExplainFormat, PolicyArgs, RulesCommand, ScanArgs, SynthArgs,
+    Cli, Command, ExplainArgs, ExplainFormat, Format, PolicyArgs, RulesCommand, ScanArgs, SynthArgs,
 };
 use crate::engine::{self, Evaluation};
 use crate::error::{Error, Result};
 use crate::findings::summary::Summary;
 use crate::findings::write::{self, JsonReport, Staged};
-use crate::findings::Status;
 use crate::model::Inventory;
-use crate::report::{explain, Templates};
+use crate::report::{explain, junit, markdown, ocsf, Templates};
 use crate::rules::waiver::{self, Waiver};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
 use crate::{exit, synth};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -110,19 +108,12 @@ pub fn evaluate(
 }
 
 #[derive(Serialize)]
-struct TopFailure {
-    rule_id: String,
-    severity: &'static str,
-    count: usize,
-}
-
-#[derive(Serialize)]
 struct SummaryView<'a> {
     version: &'static str,
     summary: &'a Summary,
     collected_at: String,
     as_of: String,
-    top_failures: Vec<TopFailure>,
+    top_failures: Vec<markdown::RuleCount>,
     outputs: Vec<String>,
 }
 
@@ -132,50 +123,61 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let summary = Summary::build(inv, rules, &e.evaluation, &e.waivers);
     let fmt =
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let templates = Templates::builtin()?;
 
     let mut staged = Staged::new(&a.out)?;
-    staged.write("findings.csv", |w| {
-        write::findings_csv(w, inv, rules, &e.evaluation.findings)
-    })?;
-    staged.write("summary.csv", |w| write::summary_csv(w, &summary))?;
-    let report = JsonReport {
-        format: "backup-auditor-findings/v1",
-        tool_version: env!("CARGO_PKG_VERSION"),
-        run_at: fmt(chrono::Utc::now()),
-        snapshot: a.snapshot.display().to_string(),
-        collected_at: fmt(inv.collected_at),
-        as_of: fmt(inv.as_of),
-        rule_sources: &rules.sources,
-        waiver_file: a.policy.waivers.as_ref().map(|p| p.display().to_string()),
-        summary: &summary,
-        findings: write::FindingsSeq {
-            inv,
-            rules,
-            findings: &e.evaluation.findings,
-        },
-    };
-    staged.write("findings.json", |w| write::findings_json(w, &report))?;
+    let findings = &e.evaluation.findings;
+    for format in dedup(&a.format) {
+        match format {
+            Format::Csv => {
+                staged.write("findings.csv", |w| {
+                    write::findings_csv(w, inv, rules, findings)
+                })?;
+                staged.write("summary.csv", |w| write::summary_csv(w, &summary))?;
+            }
+            Format::Json => {
+                let report = JsonReport {
+                    format: "backup-auditor-findings/v1",
+                    tool_version: env!("CARGO_PKG_VERSION"),
+                    run_at: fmt(chrono::Utc::now()),
+                    snapshot: a.snapshot.display().to_string(),
+                    collected_at: fmt(inv.collected_at),
+                    as_of: fmt(inv.as_of),
+                    rule_sources: &rules.sources,
+                    waiver_file: a.policy.waivers.as_ref().map(|p| p.display().to_string()),
+                    summary: &summary,
+                    findings: write::FindingsSeq {
+                        inv,
+                        rules,
+                        findings,
+                    },
+                };
+                staged.write("findings.json", |w| write::findings_json(w, &report))?;
+            }
+            Format::Junit => {
+                let report = junit::render(inv, rules, findings);
+                staged.write("junit.xml", |w| {
+                    report.serialize(w).map_err(std::io::Error::other)
+                })?;
+            }
+            Format::Markdown => {
+                let text = markdown::render(&templates, inv, rules, findings, &summary)?;
+                staged.write("summary.md", |w| w.write_all(text.as_bytes()))?;
+            }
+            Format::Ocsf => {
+                let events = ocsf::events(inv, rules, findings);
+                staged.write("findings.ocsf.json", |w| {
+                    serde_json::to_writer_pretty(&mut *w, &events)
+                        .map_err(std::io::Error::other)?;
+                    w.write_all(b"\n")
+                })?;
+            }
+        }
+    }
     let written = staged.commit()?;
     out.stage("wrote outputs");
 
-    let mut top: BTreeMap<u32, usize> = BTreeMap::new();
-    for f in e
-        .evaluation
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Fail)
-    {
-        *top.entry(f.rule).or_default() += 1;
-    }
-    let mut top_failures: Vec<TopFailure> = top
-        .into_iter()
-        .map(|(r, count)| TopFailure {
-            rule_id: rules.rules[r as usize].id.clone(),
-            severity: rules.rules[r as usize].severity.as_str(),
-            count,
-        })
-        .collect();
-    top_failures.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_id.cmp(&b.rule_id)));
+    let mut top_failures = markdown::failures_by_rule(rules, findings);
     top_failures.truncate(10);
     let view = SummaryView {
         version: env!("CARGO_PKG_VERSION"),
@@ -185,8 +187,19 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         top_failures,
         outputs: written.iter().map(|p| p.display().to_string()).collect(),
     };
-    out.print(&Templates::builtin()?.render("summary.txt.j2", &view)?);
+    out.print(&templates.render("summary.txt.j2", &view)?);
     Ok(exit::exit_code(&summary, a.fail_on))
+}
+
+/// Formats in the order given, each once.
+fn dedup(formats: &[Format]) -> Vec<Format> {
+    let mut out = Vec::new();
+    for f in formats {
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    out
 }
 
 fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {

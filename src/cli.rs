@@ -69,10 +69,23 @@ pub struct ScanArgs {
     /// Where to write findings.csv, summary.csv and findings.json.
     #[arg(long, value_name = "DIR", default_value = "backup-audit")]
     pub out: PathBuf,
+    /// Outputs to write (comma-separated): csv = findings.csv + summary.csv, json =
+    /// findings.json, junit = junit.xml, markdown = summary.md, ocsf = findings.ocsf.json.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "csv,json")]
+    pub format: Vec<Format>,
     /// Exit 1 if an unwaived FAIL at or above this severity exists (and 3 if something could
     /// not be assessed). Default: never fail.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+    Junit,
+    Markdown,
+    Ocsf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,5 +2,6 @@
 
 mod cases;
 mod cli;
+mod formats;
 mod golden;
 mod util;

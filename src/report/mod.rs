@@ -2,6 +2,9 @@
 //! `report-templates/`; they only read data the evaluation already holds.
 
 pub mod explain;
+pub mod junit;
+pub mod markdown;
+pub mod ocsf;
 
 use crate::error::{Error, Result};
 use minijinja::Environment;
@@ -17,6 +20,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "explain.txt.j2",
         include_str!("../../report-templates/explain.txt.j2"),
     ),
+    (
+        "summary.md.j2",
+        include_str!("../../report-templates/summary.md.j2"),
+    ),
 ];
 
 pub struct Templates {
@@ -30,6 +37,7 @@ impl Templates {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
+        env.add_filter("md", |s: String| markdown::escape_md(&markdown::cut(&s)));
         for (name, src) in TEMPLATES {
             env.add_template(name, src)
                 .map_err(|e| template_error(name, &e))?;

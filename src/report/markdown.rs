@@ -1,0 +1,150 @@
+//! `summary.md`: a compact summary for a GitHub/GitLab job summary or a PR comment. Bounded
+//! whatever the organisation's size: lists are cut, cells shortened.
+
+use super::Templates;
+use crate::error::Result;
+use crate::findings::summary::Summary;
+use crate::findings::{Finding, Status};
+use crate::model::Inventory;
+use crate::rules::RuleSet;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+const MAX_FAILURES: usize = 25;
+const MAX_RULES: usize = 30;
+const MAX_CELL: usize = 160;
+
+#[derive(Serialize)]
+pub struct RuleCount {
+    pub rule_id: String,
+    pub severity: &'static str,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+struct FailureRow {
+    severity: &'static str,
+    rule_id: String,
+    account: String,
+    region: String,
+    resource: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct View<'a> {
+    version: &'static str,
+    collected_at: String,
+    as_of: String,
+    summary: &'a Summary,
+    /// Count per status, zero included (templates must not guess missing keys).
+    status: BTreeMap<&'static str, usize>,
+    top_failures: Vec<RuleCount>,
+    failures: Vec<FailureRow>,
+    more_failures: usize,
+}
+
+/// Shortens a cell so the summary stays small whatever the input.
+pub fn cut(s: &str) -> String {
+    if s.chars().count() <= MAX_CELL {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(MAX_CELL).collect::<String>())
+    }
+}
+
+/// Unwaived failures per rule, most first.
+pub fn failures_by_rule(rules: &RuleSet, findings: &[Finding]) -> Vec<RuleCount> {
+    let mut by_rule: BTreeMap<u32, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.status == Status::Fail) {
+        *by_rule.entry(f.rule).or_default() += 1;
+    }
+    let mut out: Vec<RuleCount> = by_rule
+        .into_iter()
+        .map(|(r, count)| RuleCount {
+            rule_id: rules.rules[r as usize].id.clone(),
+            severity: rules.rules[r as usize].severity.as_str(),
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_id.cmp(&b.rule_id)));
+    out
+}
+
+pub fn render(
+    t: &Templates,
+    inv: &Inventory,
+    rules: &RuleSet,
+    findings: &[Finding],
+    summary: &Summary,
+) -> Result<String> {
+    let fmt =
+        |d: chrono::DateTime<chrono::Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut failing: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    // Most severe first; stable within a severity, so the output is reproducible.
+    failing.sort_by_key(|f| std::cmp::Reverse(rules.rules[f.rule as usize].severity));
+    let more_failures = failing.len().saturating_sub(MAX_FAILURES);
+    let failures = failing
+        .into_iter()
+        .take(MAX_FAILURES)
+        .map(|f| {
+            let r = f.row(inv, rules);
+            FailureRow {
+                severity: r.severity,
+                rule_id: r.rule_id.to_owned(),
+                account: r.account_id.to_owned(),
+                region: r.region.to_owned(),
+                resource: cut(if r.resource_name.is_empty() {
+                    r.resource_arn
+                } else {
+                    r.resource_name
+                }),
+                reason: cut(r.reason),
+            }
+        })
+        .collect();
+    let mut top_failures = failures_by_rule(rules, findings);
+    top_failures.truncate(MAX_RULES);
+    t.render(
+        "summary.md.j2",
+        &View {
+            version: env!("CARGO_PKG_VERSION"),
+            collected_at: fmt(inv.collected_at),
+            as_of: fmt(inv.as_of),
+            summary,
+            status: Status::ALL
+                .iter()
+                .map(|s| {
+                    (
+                        s.as_str(),
+                        summary.by_status.get(s.as_str()).copied().unwrap_or(0),
+                    )
+                })
+                .collect(),
+            top_failures,
+            failures,
+            more_failures,
+        },
+    )
+}
+
+/// Markdown-escapes text from the snapshot so a tag value cannot inject markup, links or
+/// table cells into a PR comment.
+pub fn escape_md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '|' | '<' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,120 @@
+//! The CI formats: JUnit, Markdown summary and OCSF events, rendered from the same findings.
+
+use crate::util::*;
+use std::path::Path;
+
+fn scan_formats(snapshot: &str, formats: &str, out: &Path) {
+    let o = run(
+        &[
+            "scan",
+            snapshot,
+            "--rules",
+            "rules",
+            "--waivers",
+            "samples/waivers.yaml",
+            "--format",
+            formats,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn junit_and_markdown_goldens() {
+    let out = tempfile::tempdir().unwrap();
+    scan_formats("samples/org", "junit,markdown", out.path());
+    assert!(
+        !out.path().join("findings.csv").exists(),
+        "only the formats asked for are written"
+    );
+    let md = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(
+        md.contains("\\<script\\>"),
+        "hostile tags are escaped in Markdown"
+    );
+    assert!(!md.contains("<script>"));
+    insta::assert_snapshot!("summary_md", md);
+    insta::assert_snapshot!(
+        "junit_xml",
+        std::fs::read_to_string(out.path().join("junit.xml")).unwrap()
+    );
+}
+
+#[test]
+fn ocsf_events_carry_the_compliance_finding_required_fields() {
+    use backup_auditor::report::ocsf::REQUIRED;
+    let out = tempfile::tempdir().unwrap();
+    scan_formats("samples/org", "csv,ocsf", out.path());
+    let events: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("findings.ocsf.json")).unwrap(),
+    )
+    .unwrap();
+    let non_pass = csv_rows(&out.path().join("findings.csv"))
+        .iter()
+        .filter(|r| r["status"] != "PASS")
+        .count();
+    assert_eq!(events.len(), non_pass, "one event per non-PASS finding");
+    for e in &events {
+        for field in REQUIRED {
+            assert!(!e[field].is_null(), "missing {field} in {e}");
+        }
+        assert_eq!(e["class_uid"], 2003);
+        assert_eq!(e["category_uid"], 2);
+        assert_eq!(e["type_uid"], 200301);
+        assert!((1..=5).contains(&e["severity_id"].as_u64().unwrap()));
+        assert!(
+            e["metadata"]["product"]["name"].is_string() && e["metadata"]["version"].is_string()
+        );
+        assert!(e["finding_info"]["uid"].is_string() && e["finding_info"]["title"].is_string());
+        assert!(e["compliance"]["standards"].is_array());
+        let status = e["compliance"]["status"].as_str().unwrap();
+        let ours = e["unmapped"]["backup_auditor_status"].as_str().unwrap();
+        assert_ne!(status, "Pass", "{ours} must never be reported as passing");
+    }
+    let uids: std::collections::BTreeSet<&str> = events
+        .iter()
+        .map(|e| e["finding_info"]["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids.len(), events.len(), "finding uids are unique");
+}
+
+#[test]
+fn markdown_summary_stays_small_for_a_large_org() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = run(
+        &[
+            "synth",
+            "--resources",
+            "3000",
+            "--out",
+            snap.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let o = run(
+        &[
+            "scan",
+            snap.to_str().unwrap(),
+            "--format",
+            "markdown",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let size = std::fs::metadata(out.join("summary.md")).unwrap().len();
+    assert!(size < 60_000, "summary.md is {size} bytes");
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("more failures in `findings.csv`"),
+        "the list is cut and says so"
+    );
+}
