@@ -123,7 +123,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let summary = Summary::build(inv, rules, &e.evaluation, &e.waivers);
     let fmt =
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let templates = Templates::builtin()?;
+    let templates = Templates::load(a.templates.templates.as_deref())?;
 
     let mut staged = Staged::new(&a.out)?;
     let findings = &e.evaluation.findings;
@@ -235,10 +235,8 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
             struct View<'a> {
                 r: &'a explain::Explanation,
             }
-            print!(
-                "{}",
-                Templates::builtin()?.render("explain.txt.j2", &View { r: &story })?
-            );
+            let t = Templates::load(a.templates.templates.as_deref())?;
+            print!("{}", t.render("explain.txt.j2", &View { r: &story })?);
         }
     }
     Ok(exit::OK)

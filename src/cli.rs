@@ -60,12 +60,22 @@ pub struct PolicyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Directory of templates overriding the built-in ones of the same name
+    /// (summary.txt.j2, explain.txt.j2, summary.md.j2).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Snapshot directory (holds manifest.json).
     #[arg(value_name = "SNAPSHOT_DIR")]
     pub snapshot: PathBuf,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
     /// Where to write findings.csv, summary.csv and findings.json.
     #[arg(long, value_name = "DIR", default_value = "backup-audit")]
     pub out: PathBuf,
@@ -103,6 +113,8 @@ pub struct ExplainArgs {
     pub arn: String,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,
 }

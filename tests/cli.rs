@@ -267,3 +267,23 @@ fn rule_schema_lists_exactly_the_check_kinds_and_resource_types_the_tool_knows()
         );
     }
 }
+
+#[test]
+fn templates_dir_overrides_a_builtin_template() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(&["--templates", "tests/fixtures/templates"], out.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "61.8% of 97 resources protected\n");
+}
+
+#[test]
+fn a_broken_template_names_its_file_and_line() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(&["--templates", "tests/fixtures/bad-templates"], out.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("tests/fixtures/bad-templates/summary.txt.j2 (line 2)"),
+        "{err}"
+    );
+}
