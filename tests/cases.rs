@@ -185,21 +185,7 @@ fn vault_lock_cases() {
 #[test]
 fn sample_verdicts() {
     let doc = load("sample-verdicts.yaml");
-    let out = tempfile::tempdir().unwrap();
-    let o = run(
-        &[
-            "scan",
-            "samples/org",
-            "--rules",
-            "rules",
-            "--waivers",
-            "samples/waivers.yaml",
-            "--out",
-            out.path().to_str().unwrap(),
-        ],
-        &root(),
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (out, _) = sample_scan();
     let rows = csv_rows(&out.path().join("findings.csv"));
     let mut failures = Vec::new();
     for case in doc["expect"].as_sequence().unwrap() {

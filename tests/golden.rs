@@ -3,26 +3,6 @@
 
 use crate::util::*;
 
-fn sample_scan() -> (tempfile::TempDir, String) {
-    let out = tempfile::tempdir().unwrap();
-    let o = run(
-        &[
-            "scan",
-            "samples/org",
-            "--rules",
-            "rules",
-            "--waivers",
-            "samples/waivers.yaml",
-            "--out",
-            out.path().to_str().unwrap(),
-        ],
-        &root(),
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let text = stdout(&o).replace(out.path().to_str().unwrap(), "[OUT]");
-    (out, text)
-}
-
 #[test]
 fn terminal_summary() {
     insta::assert_snapshot!(sample_scan().1);

@@ -37,3 +37,25 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         })
         .collect()
 }
+
+/// Scans the sample org with all shipped rules and its waivers; returns the output directory
+/// and the terminal summary (with the temporary path replaced by `[OUT]`).
+pub fn sample_scan() -> (tempfile::TempDir, String) {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "scan",
+            "samples/org",
+            "--rules",
+            "rules",
+            "--waivers",
+            "samples/waivers.yaml",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o).replace(out.path().to_str().unwrap(), "[OUT]");
+    (out, text)
+}
