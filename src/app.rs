@@ -24,6 +24,15 @@ pub struct Output {
 }
 
 impl Output {
+    /// Prints nothing: for library callers and tests.
+    pub fn silent() -> Output {
+        Output {
+            quiet: true,
+            verbose: false,
+            started: Instant::now(),
+        }
+    }
+
     fn stage(&self, what: &str) {
         if self.verbose {
             eprintln!("[{:>7.2}s] {what}", self.started.elapsed().as_secs_f64());

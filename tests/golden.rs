@@ -76,3 +76,46 @@ fn help_teaches() {
     let o = run(&["scan", "--help"], &root());
     insta::assert_snapshot!(stdout(&o));
 }
+
+#[test]
+fn explain_tells_the_story_of_every_sample_resource() {
+    use backup_auditor::app::{evaluate, Output};
+    use backup_auditor::cli::PolicyArgs;
+    use backup_auditor::report::{explain::explain, Templates};
+    let policy = PolicyArgs {
+        rules: vec![root().join("rules")],
+        waivers: Some(root().join("samples/waivers.yaml")),
+        as_of: None,
+    };
+    let e = evaluate(&root().join("samples/org"), &policy, &Output::silent()).unwrap();
+    let templates = Templates::builtin().unwrap();
+    let arns: Vec<&str> = e
+        .inventory
+        .scopes
+        .iter()
+        .flat_map(|s| s.resources.iter().map(|r| r.arn.as_str()))
+        .collect();
+    assert_eq!(arns.len(), 97);
+    for arn in arns {
+        let story = explain(&e.inventory, &e.rules, &e.evaluation, arn).unwrap();
+        assert!(!story.verdicts.is_empty(), "{arn}: no verdicts");
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            r: &'a backup_auditor::report::explain::Explanation,
+        }
+        let text = templates
+            .render("explain.txt.j2", &View { r: &story })
+            .unwrap();
+        assert!(text.starts_with(arn), "{arn}");
+        // Every verdict is explained, and every applied rule says whether it is effective.
+        assert_eq!(
+            text.matches("\n  PASS  ").count()
+                + text.matches("\n  FAIL  ").count()
+                + text.matches("\n  WAIVED  ").count()
+                + text.matches("\n  NOT_APPLICABLE  ").count()
+                + text.matches("\n  NOT_ASSESSED  ").count(),
+            story.verdicts.len(),
+            "{text}"
+        );
+    }
+}
