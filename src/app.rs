@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::findings::summary::Summary;
 use crate::findings::write::{self, JsonReport, Staged};
 use crate::model::Inventory;
-use crate::report::{explain, junit, markdown, ocsf, Templates};
+use crate::report::{explain, html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver::{self, Waiver};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
@@ -136,8 +136,24 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
 
     let mut staged = Staged::new(&a.out)?;
     let findings = &e.evaluation.findings;
+    let run_at = fmt(chrono::Utc::now());
     for format in dedup(&a.format) {
         match format {
+            Format::Html => {
+                let meta = html::HtmlMeta {
+                    tool_version: env!("CARGO_PKG_VERSION").into(),
+                    run_at: run_at.clone(),
+                    snapshot: a.snapshot.display().to_string(),
+                    collected_at: fmt(inv.collected_at),
+                    as_of: fmt(inv.as_of),
+                    rule_sources: rules.sources.clone(),
+                    waiver_file: a.policy.waivers.as_ref().map(|p| p.display().to_string()),
+                    templates: a.templates.templates.clone(),
+                };
+                let text =
+                    html::render_html(inv, rules, &e.evaluation, &summary, &e.waivers, &meta)?;
+                staged.write("report.html", |w| w.write_all(text.as_bytes()))?;
+            }
             Format::Csv => {
                 staged.write("findings.csv", |w| {
                     write::findings_csv(w, inv, rules, findings)
@@ -148,7 +164,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 let report = JsonReport {
                     format: "backup-auditor-findings/v1",
                     tool_version: env!("CARGO_PKG_VERSION"),
-                    run_at: fmt(chrono::Utc::now()),
+                    run_at: run_at.clone(),
                     snapshot: a.snapshot.display().to_string(),
                     collected_at: fmt(inv.collected_at),
                     as_of: fmt(inv.as_of),

@@ -61,8 +61,8 @@ pub struct PolicyArgs {
 
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
-    /// Directory of templates overriding the built-in ones of the same name
-    /// (summary.txt.j2, explain.txt.j2, summary.md.j2).
+    /// Directory of templates overriding the built-in ones of the same name (summary.txt.j2,
+    /// explain.txt.j2, summary.md.j2, report.html.j2, html/*.j2, html/style.css, html/app.js).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
@@ -79,9 +79,15 @@ pub struct ScanArgs {
     /// Where to write findings.csv, summary.csv and findings.json.
     #[arg(long, value_name = "DIR", default_value = "backup-audit")]
     pub out: PathBuf,
-    /// Outputs to write (comma-separated): csv = findings.csv + summary.csv, json =
-    /// findings.json, junit = junit.xml, markdown = summary.md, ocsf = findings.ocsf.json.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "csv,json")]
+    /// Outputs to write (comma-separated): html = report.html, csv = findings.csv +
+    /// summary.csv, json = findings.json, junit = junit.xml, markdown = summary.md,
+    /// ocsf = findings.ocsf.json.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "html,csv,json"
+    )]
     pub format: Vec<Format>,
     /// Exit 1 if an unwaived FAIL at or above this severity exists (and 3 if something could
     /// not be assessed). Default: never fail.
@@ -91,6 +97,7 @@ pub struct ScanArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    Html,
     Csv,
     Json,
     Junit,

@@ -4,4 +4,5 @@ mod cases;
 mod cli;
 mod formats;
 mod golden;
+mod html;
 mod util;

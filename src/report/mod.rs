@@ -2,6 +2,7 @@
 //! `report-templates/`; they only read data the evaluation already holds.
 
 pub mod explain;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod ocsf;
