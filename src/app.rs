@@ -190,11 +190,8 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 staged.write("summary.md", |w| w.write_all(text.as_bytes()))?;
             }
             Format::Ocsf => {
-                let events = ocsf::events(inv, rules, findings);
                 staged.write("findings.ocsf.json", |w| {
-                    serde_json::to_writer_pretty(&mut *w, &events)
-                        .map_err(std::io::Error::other)?;
-                    w.write_all(b"\n")
+                    ocsf::write(w, inv, rules, findings)
                 })?;
             }
         }

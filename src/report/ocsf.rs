@@ -4,7 +4,8 @@
 use crate::findings::{Finding, Status};
 use crate::model::Inventory;
 use crate::rules::{RuleSet, Severity};
-use serde_json::{json, Value};
+use serde::Serialize;
+use std::borrow::Cow;
 
 pub const OCSF_VERSION: &str = "1.3.0";
 
@@ -43,73 +44,191 @@ fn compliance_status(s: Status) -> (u8, &'static str) {
     }
 }
 
-pub fn events(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Vec<Value> {
+#[derive(Serialize)]
+struct Product {
+    name: &'static str,
+    vendor_name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Metadata<'a> {
+    version: &'static str,
+    event_code: &'a str,
+    product: Product,
+}
+
+#[derive(Serialize)]
+struct FindingInfo<'a> {
+    uid: String,
+    title: &'a str,
+    desc: &'a str,
+    types: [&'a str; 1],
+}
+
+#[derive(Serialize)]
+struct Compliance<'a> {
+    status_id: u8,
+    status: &'static str,
+    status_detail: &'a str,
+    control: &'a str,
+    standards: Vec<&'a String>,
+    requirements: Vec<&'a String>,
+}
+
+#[derive(Serialize)]
+struct Remediation<'a> {
+    desc: &'a str,
+    references: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ResourceRef<'a> {
+    uid: Cow<'a, str>,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    region: &'a str,
+    cloud_partition: &'static str,
+}
+
+#[derive(Serialize)]
+struct Account<'a> {
+    uid: &'a str,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    type_id: u8,
+}
+
+#[derive(Serialize)]
+struct Cloud<'a> {
+    provider: &'static str,
+    region: &'a str,
+    account: Account<'a>,
+}
+
+#[derive(Serialize)]
+struct Unmapped {
+    backup_auditor_status: &'static str,
+}
+
+/// One OCSF Compliance Finding event, borrowing from the findings so millions of them can
+/// be streamed without building JSON trees.
+#[derive(Serialize)]
+pub struct Event<'a> {
+    activity_id: u8,
+    activity_name: &'static str,
+    category_uid: u8,
+    category_name: &'static str,
+    class_uid: u16,
+    class_name: &'static str,
+    type_uid: u32,
+    type_name: &'static str,
+    severity_id: u8,
+    severity: &'static str,
+    status_id: u8,
+    status: &'static str,
+    time: i64,
+    message: &'a str,
+    metadata: Metadata<'a>,
+    finding_info: FindingInfo<'a>,
+    compliance: Compliance<'a>,
+    remediation: Remediation<'a>,
+    resources: [ResourceRef<'a>; 1],
+    cloud: Cloud<'a>,
+    unmapped: Unmapped,
+}
+
+fn event<'a>(inv: &'a Inventory, rules: &'a RuleSet, f: &'a Finding, time: i64) -> Event<'a> {
+    let row = f.row(inv, rules);
+    let rule = &rules.rules[f.rule as usize];
+    let (status_id, status) = compliance_status(f.status);
+    // A whole account-region (NOT_ASSESSED) has no ARN: name it account/region.
+    let subject: Cow<'a, str> = if row.resource_arn.is_empty() {
+        Cow::Owned(inv.scopes[f.subject.scope() as usize].label())
+    } else {
+        Cow::Borrowed(row.resource_arn)
+    };
+    Event {
+        activity_id: 1,
+        activity_name: "Create",
+        category_uid: 2,
+        category_name: "Findings",
+        class_uid: 2003,
+        class_name: "Compliance Finding",
+        type_uid: 200301,
+        type_name: "Compliance Finding: Create",
+        severity_id: severity_id(rule.severity),
+        severity: rule.severity.as_str(),
+        status_id: 1,
+        status: "New",
+        time,
+        message: row.reason,
+        metadata: Metadata {
+            version: OCSF_VERSION,
+            event_code: &rule.id,
+            product: Product {
+                name: "backup-auditor",
+                vendor_name: "backup-auditor",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+        },
+        finding_info: FindingInfo {
+            uid: format!("{}:{subject}", rule.id),
+            title: &rule.title,
+            desc: &rule.docs.what,
+            types: [row.check],
+        },
+        compliance: Compliance {
+            status_id,
+            status,
+            status_detail: row.reason,
+            control: &rule.id,
+            standards: rule.frameworks.keys().collect(),
+            requirements: rule.frameworks.values().flatten().collect(),
+        },
+        remediation: Remediation {
+            desc: &rule.docs.remediation,
+            references: &rule.docs.references,
+        },
+        resources: [ResourceRef {
+            uid: subject,
+            name: row.resource_name,
+            kind: row.resource_type,
+            region: row.region,
+            cloud_partition: "aws",
+        }],
+        cloud: Cloud {
+            provider: "AWS",
+            region: row.region,
+            account: Account {
+                uid: row.account_id,
+                name: row.account_name,
+                kind: "AWS Account",
+                type_id: 10,
+            },
+        },
+        unmapped: Unmapped {
+            backup_auditor_status: row.status,
+        },
+    }
+}
+
+/// Streams `findings.ocsf.json`: a JSON array with one event per non-PASS finding.
+pub fn write(
+    w: &mut dyn std::io::Write,
+    inv: &Inventory,
+    rules: &RuleSet,
+    findings: &[Finding],
+) -> std::io::Result<()> {
+    use serde::Serializer;
     let time = inv.as_of.timestamp_millis();
-    findings
+    let events = findings
         .iter()
         .filter(|f| f.status != Status::Pass)
-        .map(|f| {
-            let row = f.row(inv, rules);
-            let rule = &rules.rules[f.rule as usize];
-            let (status_id, status) = compliance_status(f.status);
-            let subject = if row.resource_arn.is_empty() {
-                format!("{}/{}", row.account_id, row.region)
-            } else {
-                row.resource_arn.to_owned()
-            };
-            json!({
-                "activity_id": 1,
-                "activity_name": "Create",
-                "category_uid": 2,
-                "category_name": "Findings",
-                "class_uid": 2003,
-                "class_name": "Compliance Finding",
-                "type_uid": 200301,
-                "type_name": "Compliance Finding: Create",
-                "severity_id": severity_id(rule.severity),
-                "severity": rule.severity.as_str(),
-                "status_id": 1,
-                "status": "New",
-                "time": time,
-                "message": row.reason,
-                "metadata": {
-                    "version": OCSF_VERSION,
-                    "event_code": rule.id,
-                    "product": {
-                        "name": "backup-auditor",
-                        "vendor_name": "backup-auditor",
-                        "version": env!("CARGO_PKG_VERSION"),
-                    },
-                },
-                "finding_info": {
-                    "uid": format!("{}:{subject}", rule.id),
-                    "title": rule.title,
-                    "desc": rule.docs.what,
-                    "types": [row.check],
-                },
-                "compliance": {
-                    "status_id": status_id,
-                    "status": status,
-                    "status_detail": row.reason,
-                    "control": rule.id,
-                    "standards": rule.frameworks.keys().collect::<Vec<_>>(),
-                    "requirements": rule.frameworks.values().flatten().collect::<Vec<_>>(),
-                },
-                "remediation": {"desc": rule.docs.remediation, "references": rule.docs.references},
-                "resources": [{
-                    "uid": subject,
-                    "name": row.resource_name,
-                    "type": row.resource_type,
-                    "region": row.region,
-                    "cloud_partition": "aws",
-                }],
-                "cloud": {
-                    "provider": "AWS",
-                    "region": row.region,
-                    "account": {"uid": row.account_id, "name": row.account_name, "type": "AWS Account", "type_id": 10},
-                },
-                "unmapped": {"backup_auditor_status": row.status},
-            })
-        })
-        .collect()
+        .map(|f| event(inv, rules, f, time));
+    let mut ser = serde_json::Serializer::pretty(&mut *w);
+    ser.collect_seq(events).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }
