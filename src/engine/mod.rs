@@ -22,6 +22,17 @@ pub struct Evaluation {
     pub waiver_hits: Vec<usize>,
 }
 
+impl Drop for Evaluation {
+    /// Millions of findings each own a reason: free them from every worker thread.
+    fn drop(&mut self) {
+        let findings = std::mem::take(&mut self.findings);
+        findings
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .for_each(drop);
+    }
+}
+
 /// A verdict before its subject and rule are attached.
 pub(crate) struct Verdict {
     pub status: Status,
@@ -45,30 +56,35 @@ impl Verdict {
 }
 
 pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluation {
-    let per_scope: Vec<(Vec<Finding>, Vec<Protection>)> = inv
-        .scopes
-        .par_iter()
-        .enumerate()
-        .map(|(si, scope)| {
-            let prot = protect_scope(inv, scope);
-            let mut out = Vec::new();
-            for (ri, rule) in rules.rules.iter().enumerate() {
-                if rule
-                    .scope
-                    .includes_location(&scope.account_id, &scope.region)
-                {
-                    evaluate_rule(inv, si as u32, scope, &prot, ri as u32, rule, &mut out);
+    // Scopes are evaluated in parallel a batch at a time and appended in order: the findings
+    // of all scopes are never held twice (per scope and in the result), and growing the one
+    // big vector moves pages rather than copying them.
+    let batch = 16 * rayon::current_num_threads().max(1);
+    let mut findings = Vec::new();
+    let mut protections = Vec::with_capacity(inv.scopes.len());
+    for (b, scopes) in inv.scopes.chunks(batch).enumerate() {
+        let per_scope: Vec<(Vec<Finding>, Vec<Protection>)> = scopes
+            .par_iter()
+            .enumerate()
+            .map(|(i, scope)| {
+                let si = (b * batch + i) as u32;
+                let prot = protect_scope(inv, scope);
+                let mut out = Vec::new();
+                for (ri, rule) in rules.rules.iter().enumerate() {
+                    if rule
+                        .scope
+                        .includes_location(&scope.account_id, &scope.region)
+                    {
+                        evaluate_rule(inv, si, scope, &prot, ri as u32, rule, &mut out);
+                    }
                 }
-            }
-            (out, prot)
-        })
-        .collect();
-
-    let mut findings = Vec::with_capacity(per_scope.iter().map(|(f, _)| f.len()).sum());
-    let mut protections = Vec::with_capacity(per_scope.len());
-    for (f, p) in per_scope {
-        findings.extend(f);
-        protections.push(p);
+                (out, prot)
+            })
+            .collect();
+        for (f, p) in per_scope {
+            findings.extend(f);
+            protections.push(p);
+        }
     }
     let waiver_hits = apply_waivers(inv, rules, waivers, &mut findings);
     Evaluation {
@@ -99,7 +115,9 @@ fn evaluate_rule(
     rule: &Rule,
     out: &mut Vec<Finding>,
 ) {
-    let push = |out: &mut Vec<Finding>, subject: Subject, v: Verdict| {
+    let push = |out: &mut Vec<Finding>, subject: Subject, mut v: Verdict| {
+        // Millions of reasons live until the end of the run: drop what formatting reserved.
+        v.reason.shrink_to_fit();
         out.push(Finding {
             rule: ri,
             subject,

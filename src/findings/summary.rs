@@ -3,12 +3,15 @@
 
 use super::{Finding, Status, Subject};
 use crate::engine::Evaluation;
+use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Tri};
 use crate::rules::waiver::Waiver;
 use crate::rules::{RuleSet, Severity};
 use crate::snapshot::ScopeStatus;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
@@ -75,22 +78,32 @@ impl Summary {
         eval: &Evaluation,
         waivers: &[Waiver],
     ) -> Summary {
+        let tally = tally(inv, rules, &eval.findings);
         let mut by_status = BTreeMap::new();
-        let mut failures_by_severity = BTreeMap::new();
-        let mut groups: HashMap<(u32, &str, u32, Status), usize> = HashMap::new();
-        for f in &eval.findings {
-            *by_status.entry(f.status.as_str()).or_insert(0) += 1;
-            if f.status == Status::Fail {
-                *failures_by_severity
-                    .entry(rules.rules[f.rule as usize].severity)
-                    .or_insert(0) += 1;
+        for (status, n) in Status::ALL.iter().zip(tally.by_status) {
+            if n > 0 {
+                by_status.insert(status.as_str(), n);
             }
-            *groups
-                .entry((f.subject.scope(), subject_type(inv, f), f.rule, f.status))
-                .or_insert(0) += 1;
         }
+        let mut failures_by_severity = BTreeMap::new();
+        for (rule, n) in rules.rules.iter().zip(&tally.failures_by_rule) {
+            if *n > 0 {
+                *failures_by_severity.entry(rule.severity).or_insert(0) += n;
+            }
+        }
+        let groups = tally.groups.into_iter().map(|((si, t, ri, status), n)| {
+            let rtype = match t {
+                TYPE_RECOVERY_POINT => "recovery-point",
+                TYPE_VAULT => "backup-vault",
+                TYPE_SCOPE => "scope",
+                k => ResourceKind::ALL
+                    .into_iter()
+                    .find(|kind| *kind as u8 == k)
+                    .map_or("", ResourceKind::short_name),
+            };
+            ((si, rtype, ri, status), n)
+        });
         let mut counts: Vec<CountRow> = groups
-            .into_iter()
             .map(|((si, rtype, ri, status), count)| {
                 let s = &inv.scopes[si as usize];
                 CountRow {
@@ -170,14 +183,112 @@ impl Summary {
     }
 }
 
-fn subject_type<'a>(inv: &'a Inventory, f: &Finding) -> &'a str {
+/// Subject types as small numbers: a resource kind's discriminant, or one of these.
+const TYPE_RECOVERY_POINT: u8 = u8::MAX - 2;
+const TYPE_VAULT: u8 = u8::MAX - 1;
+const TYPE_SCOPE: u8 = u8::MAX;
+
+fn subject_type(inv: &Inventory, f: &Finding) -> u8 {
     match f.subject {
-        Subject::Resource { scope, index } => inv.scopes[scope as usize].resources[index as usize]
-            .kind
-            .short_name(),
-        Subject::RecoveryPoint { .. } => "recovery-point",
-        Subject::Vault { .. } => "backup-vault",
-        Subject::Scope { .. } => "scope",
+        Subject::Resource { scope, index } => {
+            inv.scopes[scope as usize].resources[index as usize].kind as u8
+        }
+        Subject::RecoveryPoint { .. } => TYPE_RECOVERY_POINT,
+        Subject::Vault { .. } => TYPE_VAULT,
+        Subject::Scope { .. } => TYPE_SCOPE,
+    }
+}
+
+type GroupKey = (u32, u8, u32, Status);
+
+/// The counts a summary is made of, gathered in one parallel pass over the findings.
+struct Tally {
+    /// Indexed like `Status::ALL`.
+    by_status: [usize; 5],
+    /// Unwaived FAIL findings per rule.
+    failures_by_rule: Vec<usize>,
+    /// (scope, subject type, rule, status) → findings.
+    groups: HashMap<GroupKey, usize, BuildHasherDefault<FxHasher>>,
+}
+
+fn tally(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Tally {
+    let empty = || Tally {
+        by_status: [0; 5],
+        failures_by_rule: vec![0; rules.rules.len()],
+        groups: HashMap::default(),
+    };
+    findings
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut t = empty();
+            for f in chunk {
+                let si = Status::ALL.iter().position(|s| *s == f.status).unwrap_or(0);
+                t.by_status[si] += 1;
+                if f.status == Status::Fail {
+                    t.failures_by_rule[f.rule as usize] += 1;
+                }
+                let key = (f.subject.scope(), subject_type(inv, f), f.rule, f.status);
+                *t.groups.entry(key).or_insert(0) += 1;
+            }
+            t
+        })
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.by_status.iter_mut().zip(b.by_status) {
+                *x += y;
+            }
+            for (x, y) in a.failures_by_rule.iter_mut().zip(b.failures_by_rule) {
+                *x += y;
+            }
+            let (mut big, small) = if a.groups.len() >= b.groups.len() {
+                (a.groups, b.groups)
+            } else {
+                (b.groups, a.groups)
+            };
+            for (k, n) in small {
+                *big.entry(k).or_insert(0) += n;
+            }
+            a.groups = big;
+            a
+        })
+}
+
+/// FxHash (rustc's): the group keys are a few small integers, for which SipHash is slow.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(n.into());
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(n.into());
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
     }
 }
 

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::Inventory;
 use crate::rules::RuleSet;
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{BufWriter, Write};
@@ -109,8 +110,82 @@ fn row_cells<'a>(r: &Row<'a>) -> [&'a str; 17] {
     ]
 }
 
-/// Rows per polars frame: bounds memory for millions of findings.
-const CHUNK: usize = 200_000;
+/// Findings per formatting task. Tasks run in parallel while the calling thread writes the
+/// finished ones in order, so a few of them bound the memory used for millions of findings.
+const CHUNK: usize = 8_192;
+
+/// Renders `tasks` pieces of a file in parallel (rayon) and writes them to `w` in order, on
+/// the calling thread, while the next pieces are rendered. Piece buffers are recycled: freeing
+/// and allocating megabytes per piece would hand pages back to the kernel and fault them in
+/// again.
+fn write_ordered(
+    w: &mut dyn Write,
+    tasks: usize,
+    render: impl Fn(usize, &mut Vec<u8>) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    let window = 2 * rayon::current_num_threads().max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(window);
+    let spare = Pool::default();
+    let (render, spare) = (&render, &spare);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for start in (0..tasks).step_by(window) {
+                let end = (start + window).min(tasks);
+                let pieces: Vec<_> = (start..end)
+                    .into_par_iter()
+                    .map(|t| {
+                        let mut buf = spare.take();
+                        render(t, &mut buf).map(|()| buf)
+                    })
+                    .collect();
+                for p in pieces {
+                    if tx.send(p).is_err() {
+                        return; // the writer gave up
+                    }
+                }
+            }
+        });
+        let mut written = || -> std::io::Result<()> {
+            for _ in 0..tasks {
+                let piece = rx
+                    .recv()
+                    .map_err(|_| std::io::Error::other("output renderer stopped"))??;
+                w.write_all(&piece)?;
+                spare.give(piece);
+            }
+            Ok(())
+        };
+        let result = written();
+        drop(rx); // unblocks the renderer if writing failed
+        result
+    })
+}
+
+/// Cleared vectors for reuse.
+struct Pool<T>(std::sync::Mutex<Vec<Vec<T>>>);
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<T> Pool<T> {
+    fn take(&self) -> Vec<T> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut v: Vec<T>) {
+        v.clear();
+        if let Ok(mut p) = self.0.lock() {
+            p.push(v);
+        }
+    }
+}
 
 pub fn findings_csv(
     w: &mut dyn Write,
@@ -118,26 +193,26 @@ pub fn findings_csv(
     rules: &RuleSet,
     findings: &[Finding],
 ) -> std::io::Result<()> {
-    let mut first = true;
-    for chunk in findings
-        .chunks(CHUNK)
-        .chain(findings.is_empty().then_some(&[][..]))
-    {
-        let rows: Vec<Row> = chunk.iter().map(|f| f.row(inv, rules)).collect();
+    // No findings still writes the header.
+    let tasks = findings.len().div_ceil(CHUNK).max(1);
+    let spare_cells = Pool::default();
+    write_ordered(w, tasks, |t, buf| {
+        let chunk =
+            &findings[(t * CHUNK).min(findings.len())..((t + 1) * CHUNK).min(findings.len())];
+        let mut cells: Vec<[&str; 17]> = spare_cells.take();
+        cells.extend(chunk.iter().map(|f| row_cells(&f.row(inv, rules))));
         let columns: Vec<Column> = FINDING_COLUMNS
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                let values: Vec<Cow<str>> =
-                    rows.iter().map(|r| neutralise(row_cells(r)[i])).collect();
-                let values: Vec<&str> = values.iter().map(|c| c.as_ref()).collect();
-                Column::new((*name).into(), values)
+                let values = cells.iter().map(|c| neutralise(c[i]));
+                StringChunked::from_iter_values((*name).into(), values).into_column()
             })
             .collect();
-        write_frame(w, rows.len(), columns, first)?;
-        first = false;
-    }
-    Ok(())
+        let height = cells.len();
+        spare_cells.give(cells);
+        write_frame(buf, height, columns, t == 0)
+    })
 }
 
 pub fn summary_csv(w: &mut dyn Write, summary: &Summary) -> std::io::Result<()> {
@@ -168,8 +243,10 @@ fn write_frame(
 ) -> std::io::Result<()> {
     let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
     let mut df = DataFrame::new(height, columns).map_err(to_io)?;
+    // Findings are rendered one chunk per rayon task already: one thread per frame.
     CsvWriter::new(w)
         .include_header(header)
+        .n_threads(1)
         .finish(&mut df)
         .map_err(to_io)
 }
@@ -203,6 +280,141 @@ impl Serialize for FindingsSeq<'_> {
 }
 
 pub fn findings_json(w: &mut dyn Write, report: &JsonReport) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")
+    // Compact JSON with one finding per line: at a million resources the findings are several
+    // GB, and indentation alone would add a fifth to what has to be formatted and written.
+    // The head is the report with no findings, whose closing `[]}` is replaced by the array,
+    // rendered in parallel.
+    let findings = &report.findings;
+    let head = JsonReport {
+        format: report.format,
+        tool_version: report.tool_version,
+        run_at: report.run_at.clone(),
+        snapshot: report.snapshot.clone(),
+        collected_at: report.collected_at.clone(),
+        as_of: report.as_of.clone(),
+        rule_sources: report.rule_sources,
+        waiver_file: report.waiver_file.clone(),
+        summary: report.summary,
+        findings: FindingsSeq {
+            findings: &[],
+            ..*findings
+        },
+    };
+    let mut hold = HoldBack {
+        inner: &mut *w,
+        buf: Vec::with_capacity(HoldBack::FLUSH_AT + 4096),
+    };
+    serde_json::to_writer(&mut hold, &head).map_err(std::io::Error::other)?;
+    hold.finish()?;
+
+    let all = findings.findings;
+    w.write_all(b"[")?;
+    write_ordered(w, all.len().div_ceil(CHUNK), |t, buf| {
+        let chunk = &all[t * CHUNK..((t + 1) * CHUNK).min(all.len())];
+        for (i, f) in chunk.iter().enumerate() {
+            buf.extend_from_slice(if t == 0 && i == 0 { b"\n" } else { b",\n" });
+            json_row(buf, &f.row(findings.inv, findings.rules))?;
+        }
+        Ok(())
+    })?;
+    w.write_all(if all.is_empty() { b"]}\n" } else { b"\n]}\n" })
+}
+
+/// One finding exactly as `serde_json::to_writer` prints a [`Row`], without going through
+/// serde: most cells need no escaping and are copied as they are.
+fn json_row(buf: &mut Vec<u8>, r: &Row) -> std::io::Result<()> {
+    for (i, (name, value)) in FINDING_COLUMNS.iter().zip(row_cells(r)).enumerate() {
+        buf.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"\":");
+        // JSON escapes `"`, `\\` and control characters only.
+        let plain = !value.bytes().fold(false, |esc, b| {
+            esc | (b < 0x20) | (b == b'"') | (b == b'\\')
+        });
+        if plain {
+            buf.push(b'"');
+            buf.extend_from_slice(value.as_bytes());
+            buf.push(b'"');
+        } else {
+            serde_json::to_writer(&mut *buf, value).map_err(std::io::Error::other)?;
+        }
+    }
+    buf.push(b'}');
+    Ok(())
+}
+
+/// Passes a compact report with an empty `findings` array through, except its final `[]}`,
+/// buffering the many small writes of the serializer.
+struct HoldBack<'w> {
+    inner: &'w mut dyn Write,
+    buf: Vec<u8>,
+}
+
+impl HoldBack<'_> {
+    const TAIL: &'static [u8] = b"[]}";
+    const FLUSH_AT: usize = 1 << 18;
+
+    fn finish(self) -> std::io::Result<()> {
+        match self.buf.strip_suffix(Self::TAIL) {
+            Some(rest) => self.inner.write_all(rest),
+            None => Err(std::io::Error::other(
+                "unexpected JSON layout: findings.json does not end with its findings",
+            )),
+        }
+    }
+}
+
+impl Write for HoldBack<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= Self::FLUSH_AT {
+            let n = self.buf.len() - Self::TAIL.len();
+            self.inner.write_all(&self.buf[..n])?;
+            self.buf.drain(..n);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `json_row` must print exactly what serde prints for a `Row`.
+    #[test]
+    fn json_rows_match_serde() {
+        let tricky = "quote \" backslash \\ tab \t newline \n nul \u{0} del \u{7f} é ✓";
+        let mut row = Row {
+            rule_id: "backup-protected",
+            check: "protected",
+            severity: "high",
+            status: "FAIL",
+            account_id: "111111111111",
+            account_name: "",
+            region: "us-east-1",
+            resource_type: "ec2-instance",
+            resource_arn: "arn:aws:ec2:us-east-1:111111111111:instance/i-1",
+            resource_name: "=cmd|' /C calc'!A0",
+            reason: tricky,
+            plan: "",
+            selection: "",
+            backup_rule: "",
+            vault: "",
+            recovery_point: "",
+            through: "",
+        };
+        for reason in [tricky, "plain", ""] {
+            row.reason = reason;
+            let mut mine = Vec::new();
+            json_row(&mut mine, &row).unwrap();
+            assert_eq!(
+                String::from_utf8(mine).unwrap(),
+                serde_json::to_string(&row).unwrap()
+            );
+        }
+    }
 }

@@ -139,6 +139,10 @@ impl Inventory {
                 .collect();
             resources.sort_by(|a, b| a.arn.cmp(&b.arn));
             resources.dedup_by(|a, b| a.arn == b.arn);
+            // Parsing grew these vectors by doubling; they live until the end of the run.
+            resources.shrink_to_fit();
+            let mut recovery_points = d.recovery_points;
+            recovery_points.shrink_to_fit();
             let opt_in = if s
                 .unavailable
                 .iter()
@@ -162,7 +166,7 @@ impl Inventory {
                 resources,
                 plans,
                 vaults,
-                recovery_points: d.recovery_points,
+                recovery_points,
                 opt_in,
                 backup_jobs: d.backup_jobs,
             });
@@ -177,10 +181,14 @@ impl Inventory {
                 vault_index.insert(v.arn.clone(), (si as u32, vi as u32));
             }
             for (ri, rp) in s.recovery_points.iter().enumerate() {
-                recovery_points_by_resource
-                    .entry(rp.resource_arn.clone())
-                    .or_default()
-                    .push((si as u32, ri as u32));
+                let at = (si as u32, ri as u32);
+                // Most resources have several points: copy the ARN only for the first.
+                match recovery_points_by_resource.get_mut(&rp.resource_arn) {
+                    Some(v) => v.push(at),
+                    None => {
+                        recovery_points_by_resource.insert(rp.resource_arn.clone(), vec![at]);
+                    }
+                }
             }
         }
         Ok(Inventory {

@@ -7,7 +7,7 @@
 
 use super::plan::{Gap, PlanRule};
 use super::resource::{Resource, ResourceKind};
-use super::selection::{decide, opt_in_for, SelectionDecision};
+use super::selection::{decide, decide_quietly, opt_in_for, SelectionDecision};
 use super::{Inventory, Scope, Tri};
 use crate::snapshot::DataFile;
 use serde::Serialize;
@@ -90,6 +90,12 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
             .unavailable(f)
             .map(|e| format!("{} could not be read: {e}", f.file_name()))
     });
+    // Whether a rule can produce backups does not depend on the resource: decide it once.
+    let states: Vec<Vec<RuleState>> = scope
+        .plans
+        .iter()
+        .map(|p| p.rules.iter().map(|r| rule_state(inv, scope, r)).collect())
+        .collect();
     let mut out: Vec<Protection> = scope
         .resources
         .iter()
@@ -100,7 +106,7 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
                     ..Default::default()
                 };
             }
-            direct_protection(inv, scope, r)
+            direct_protection(scope, &states, r)
         })
         .collect();
 
@@ -133,10 +139,15 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
             out[vi].rules.extend(inherited);
         }
     }
+    // One per resource, kept for the whole run: no spare capacity.
+    for p in &mut out {
+        p.rules.shrink_to_fit();
+        p.near_misses.shrink_to_fit();
+    }
     out
 }
 
-fn direct_protection(inv: &Inventory, scope: &Scope, res: &Resource) -> Protection {
+fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -> Protection {
     let mut p = Protection::default();
     if res.is_cluster_member() {
         return p;
@@ -144,23 +155,24 @@ fn direct_protection(inv: &Inventory, scope: &Scope, res: &Resource) -> Protecti
     let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
     for (pi, plan) in scope.plans.iter().enumerate() {
         for (si, sel) in plan.selections.iter().enumerate() {
-            let d = decide(sel, res, opt_in);
-            match d.selected {
+            let (selected, blocked_by_opt_in) = decide_quietly(sel, res, opt_in);
+            match selected {
                 Tri::No => {
-                    if d.blocked_by_opt_in {
+                    if blocked_by_opt_in {
                         p.near_misses.push(NearMiss {
                             plan: pi as u32,
                             selection: si as u32,
-                            reason: d.reason,
+                            reason: decide(sel, res, opt_in).reason,
                         });
                     }
                 }
                 Tri::Yes | Tri::Unknown => {
+                    let unknown =
+                        (selected == Tri::Unknown).then(|| decide(sel, res, opt_in).reason);
                     for (ri, rule) in plan.rules.iter().enumerate() {
-                        let state = if d.selected == Tri::Unknown {
-                            RuleState::Unknown(d.reason.clone())
-                        } else {
-                            rule_state(inv, scope, rule)
+                        let state = match &unknown {
+                            Some(reason) => RuleState::Unknown(reason.clone()),
+                            None => states[pi][ri].clone(),
                         };
                         p.rules.push(AppliedRule {
                             plan: pi as u32,

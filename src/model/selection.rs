@@ -209,15 +209,51 @@ pub struct SelectionDecision {
 pub type OptIn = Option<bool>;
 
 pub fn decide(sel: &Selection, res: &Resource, opt_in: OptIn) -> SelectionDecision {
-    let no = |reason: String| SelectionDecision {
-        selected: Tri::No,
-        reason,
-        blocked_by_opt_in: false,
-    };
+    let outcome = outcome(sel, res, opt_in);
+    let (selected, blocked_by_opt_in) = outcome.verdict();
+    SelectionDecision {
+        selected,
+        reason: outcome.describe(res),
+        blocked_by_opt_in,
+    }
+}
 
+/// `decide` without its reason: `(selected, blocked_by_opt_in)`. Protection calls this for
+/// every resource × selection and only asks `decide` for the words when it keeps them.
+pub fn decide_quietly(sel: &Selection, res: &Resource, opt_in: OptIn) -> (Tri, bool) {
+    outcome(sel, res, opt_in).verdict()
+}
+
+/// What matched in `Resources ∪ ListOfTags`.
+enum MatchedBy<'s> {
+    /// A resource-type or resource-level ARN pattern: region opt-in is disregarded.
+    TypeLevel(&'s ArnPattern),
+    /// `"*"` or a service-wide pattern.
+    Broad(&'s ArnPattern),
+    Tag(&'s str, &'s str),
+    EmptySelection,
+    ConditionsOnly,
+}
+
+/// A selection's decision for one resource, before it is put into words.
+enum Outcome<'s> {
+    NoMatch {
+        unsupported: Option<&'s ArnPattern>,
+    },
+    ConditionUnmet(MatchedBy<'s>, &'s TagCondition),
+    ConditionNotTag(MatchedBy<'s>, &'s TagCondition),
+    Excluded(MatchedBy<'s>, &'s ArnPattern),
+    /// Selected by a resource-level ARN: opt-in not needed.
+    SelectedByArn(MatchedBy<'s>),
+    OptedIn(MatchedBy<'s>),
+    NotOptedIn(MatchedBy<'s>),
+    OptInUnknown(MatchedBy<'s>),
+}
+
+fn outcome<'s>(sel: &'s Selection, res: &Resource, opt_in: OptIn) -> Outcome<'s> {
     // (Resources ∪ ListOfTags)
     let mut type_level: Option<&ArnPattern> = None;
-    let mut broad: Option<String> = None;
+    let mut broad: Option<MatchedBy> = None;
     let mut unsupported: Option<&ArnPattern> = None;
     for p in &sel.resources {
         if p.kind == PatternKind::Unsupported {
@@ -230,94 +266,140 @@ pub fn decide(sel: &Selection, res: &Resource, opt_in: OptIn) -> SelectionDecisi
             if p.kind == PatternKind::ResourceType {
                 type_level.get_or_insert(p);
             } else {
-                broad.get_or_insert_with(|| format!("Resources {:?}", p.text));
+                broad.get_or_insert(MatchedBy::Broad(p));
             }
         }
     }
     if broad.is_none() {
         if let Some((k, v)) = sel.list_of_tags.iter().find(|(k, v)| res.tag(k) == Some(v)) {
-            broad = Some(format!("ListOfTags {k}={v:?}"));
+            broad = Some(MatchedBy::Tag(k, v));
         }
     }
     if sel.is_empty() {
-        broad = Some("empty selection (all supported, opted-in resources)".into());
+        broad = Some(MatchedBy::EmptySelection);
     } else if sel.resources.is_empty() && sel.list_of_tags.is_empty() {
         // Conditions only: AWS examples always pair Conditions with Resources ["*"]; this
         // reading (base = everything) is undocumented but the only one that selects anything.
-        broad = Some("Conditions only (undocumented: read as Resources [\"*\"])".into());
+        broad = Some(MatchedBy::ConditionsOnly);
     }
-    let matched_by = match (type_level, &broad) {
-        (Some(p), _) => format!("Resources {:?}", p.text),
-        (None, Some(b)) => b.clone(),
-        (None, None) => {
-            let mut r = "no Resources pattern or ListOfTags entry matches".to_owned();
-            if let Some(p) = unsupported {
-                r.push_str(&format!(
-                    "; pattern {:?} has a '*' inside the resource id, which AWS does not support, so it is not honoured",
-                    p.text
-                ));
-            }
-            return no(r);
-        }
+    let is_type_level = type_level.is_some();
+    let matched_by = match (type_level, broad) {
+        (Some(p), _) => MatchedBy::TypeLevel(p),
+        (None, Some(b)) => b,
+        (None, None) => return Outcome::NoMatch { unsupported },
     };
 
     // ∩ Conditions
     for c in &sel.conditions {
         match c.holds(res) {
             Some(true) => {}
-            Some(false) => return no(format!("{matched_by} matched, but condition {} is not met", c.describe())),
-            None => {
-                return no(format!(
-                    "{matched_by} matched, but condition key {:?} is not an aws:ResourceTag/ key; treated as unmet",
-                    c.key
-                ))
-            }
+            Some(false) => return Outcome::ConditionUnmet(matched_by, c),
+            None => return Outcome::ConditionNotTag(matched_by, c),
         }
     }
 
     // − NotResources
     if let Some(p) = sel.not_resources.iter().find(|p| p.matches(&res.arn)) {
-        return no(format!(
-            "{matched_by} matched, but NotResources {:?} excludes it",
-            p.text
-        ));
+        return Outcome::Excluded(matched_by, p);
     }
 
     // Region opt-in (reference §3.2)
-    let needs_opt_in = res.kind.always_needs_opt_in() || type_level.is_none();
-    let why_opt_in = if res.kind.always_needs_opt_in() {
-        format!("{} always needs opt-in", res.kind.backup_type())
-    } else {
-        "selected by tag, \"*\" or service-wide pattern, so opt-in applies".to_owned()
-    };
+    let needs_opt_in = res.kind.always_needs_opt_in() || !is_type_level;
     if !needs_opt_in {
-        return SelectionDecision {
-            selected: Tri::Yes,
-            reason: format!("{matched_by} matched (resource-level ARN: region opt-in not needed)"),
-            blocked_by_opt_in: false,
-        };
+        return Outcome::SelectedByArn(matched_by);
     }
     match opt_in {
-        Some(true) => SelectionDecision {
-            selected: Tri::Yes,
-            reason: format!("{matched_by} matched; {} opted in", res.kind.backup_type()),
-            blocked_by_opt_in: false,
-        },
-        Some(false) => SelectionDecision {
-            selected: Tri::No,
-            reason: format!(
-                "{matched_by} matched, but {} is not opted in for this region ({why_opt_in}): AWS Backup does not back it up",
+        Some(true) => Outcome::OptedIn(matched_by),
+        Some(false) => Outcome::NotOptedIn(matched_by),
+        None => Outcome::OptInUnknown(matched_by),
+    }
+}
+
+impl MatchedBy<'_> {
+    fn describe(&self) -> String {
+        match self {
+            MatchedBy::TypeLevel(p) | MatchedBy::Broad(p) => format!("Resources {:?}", p.text),
+            MatchedBy::Tag(k, v) => format!("ListOfTags {k}={v:?}"),
+            MatchedBy::EmptySelection => {
+                "empty selection (all supported, opted-in resources)".into()
+            }
+            MatchedBy::ConditionsOnly => {
+                "Conditions only (undocumented: read as Resources [\"*\"])".into()
+            }
+        }
+    }
+}
+
+impl Outcome<'_> {
+    /// `(selected, blocked_by_opt_in)`.
+    fn verdict(&self) -> (Tri, bool) {
+        match self {
+            Outcome::SelectedByArn(_) | Outcome::OptedIn(_) => (Tri::Yes, false),
+            Outcome::NotOptedIn(_) => (Tri::No, true),
+            Outcome::OptInUnknown(_) => (Tri::Unknown, false),
+            Outcome::NoMatch { .. }
+            | Outcome::ConditionUnmet(..)
+            | Outcome::ConditionNotTag(..)
+            | Outcome::Excluded(..) => (Tri::No, false),
+        }
+    }
+
+    /// One line, e.g. `Resources "arn:aws:ec2:*:*:volume/*" matched; opt-in not needed`.
+    fn describe(&self, res: &Resource) -> String {
+        let why_opt_in = || {
+            if res.kind.always_needs_opt_in() {
+                format!("{} always needs opt-in", res.kind.backup_type())
+            } else {
+                "selected by tag, \"*\" or service-wide pattern, so opt-in applies".to_owned()
+            }
+        };
+        match self {
+            Outcome::NoMatch { unsupported } => {
+                let mut r = "no Resources pattern or ListOfTags entry matches".to_owned();
+                if let Some(p) = unsupported {
+                    r.push_str(&format!(
+                        "; pattern {:?} has a '*' inside the resource id, which AWS does not support, so it is not honoured",
+                        p.text
+                    ));
+                }
+                r
+            }
+            Outcome::ConditionUnmet(m, c) => format!(
+                "{} matched, but condition {} is not met",
+                m.describe(),
+                c.describe()
+            ),
+            Outcome::ConditionNotTag(m, c) => format!(
+                "{} matched, but condition key {:?} is not an aws:ResourceTag/ key; treated as unmet",
+                m.describe(),
+                c.key
+            ),
+            Outcome::Excluded(m, p) => format!(
+                "{} matched, but NotResources {:?} excludes it",
+                m.describe(),
+                p.text
+            ),
+            Outcome::SelectedByArn(m) => format!(
+                "{} matched (resource-level ARN: region opt-in not needed)",
+                m.describe()
+            ),
+            Outcome::OptedIn(m) => format!(
+                "{} matched; {} opted in",
+                m.describe(),
                 res.kind.backup_type()
             ),
-            blocked_by_opt_in: true,
-        },
-        None => SelectionDecision {
-            selected: Tri::Unknown,
-            reason: format!(
-                "{matched_by} matched; {why_opt_in}, but region settings could not be read"
+            Outcome::NotOptedIn(m) => format!(
+                "{} matched, but {} is not opted in for this region ({}): AWS Backup does not back it up",
+                m.describe(),
+                res.kind.backup_type(),
+                why_opt_in()
             ),
-            blocked_by_opt_in: false,
-        },
+            Outcome::OptInUnknown(m) => format!(
+                "{} matched; {}, but region settings could not be read",
+                m.describe(),
+                why_opt_in()
+            ),
+        }
     }
 }
 

@@ -29,17 +29,8 @@ pub struct ConfigItem {
 }
 
 /// Config prints tags as `[{key, value}]`; some tools write a `{key: value}` map. Both load.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(from = "TagsRepr")]
+#[derive(Debug, Clone, Default)]
 pub struct Tags(pub Vec<(String, String)>);
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum TagsRepr {
-    List(Vec<TagPair>),
-    Map(BTreeMap<String, String>),
-    Null(()),
-}
 
 #[derive(Deserialize)]
 struct TagPair {
@@ -49,13 +40,43 @@ struct TagPair {
     value: String,
 }
 
-impl From<TagsRepr> for Tags {
-    fn from(r: TagsRepr) -> Self {
-        match r {
-            TagsRepr::List(l) => Tags(l.into_iter().map(|t| (t.key, t.value)).collect()),
-            TagsRepr::Map(m) => Tags(m.into_iter().collect()),
-            TagsRepr::Null(()) => Tags(Vec::new()),
+/// Reads the list, the map or `null` directly (an untagged enum would buffer every tag).
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TagsVisitor;
+        impl<'de> serde::de::Visitor<'de> for TagsVisitor {
+            type Value = Tags;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of {key, value} objects, a {key: value} map or null")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Tags, A::Error> {
+                let mut tags = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                while let Some(t) = seq.next_element::<TagPair>()? {
+                    tags.push((t.key, t.value));
+                }
+                Ok(Tags(tags))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Tags, A::Error> {
+                // Same result as collecting into a BTreeMap: sorted by key, last value wins.
+                let mut m = BTreeMap::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    m.insert(k, v);
+                }
+                Ok(Tags(m.into_iter().collect()))
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Tags, E> {
+                Ok(Tags(Vec::new()))
+            }
+
+            fn visit_none<E: serde::de::Error>(self) -> Result<Tags, E> {
+                Ok(Tags(Vec::new()))
+            }
         }
+        d.deserialize_any(TagsVisitor)
     }
 }
 
@@ -260,6 +281,8 @@ pub struct VaultAccessPolicy {
     pub policy: String,
 }
 
+/// Millions of these are held at once, so only what the checks and `explain` read is kept
+/// (`CreatedBy`, `EncryptionKeyArn`, `StatusMessage`, … are skipped like any unknown field).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RecoveryPoint {
@@ -267,16 +290,10 @@ pub struct RecoveryPoint {
     pub backup_vault_name: String,
     #[serde(default)]
     pub backup_vault_arn: Option<String>,
-    #[serde(default)]
-    pub source_backup_vault_arn: Option<String>,
     pub resource_arn: String,
     #[serde(default)]
     pub resource_type: Option<String>,
-    #[serde(default)]
-    pub created_by: Option<RecoveryPointCreator>,
     pub status: String,
-    #[serde(default)]
-    pub status_message: Option<String>,
     #[serde(default, with = "time::option")]
     pub creation_date: Option<Timestamp>,
     #[serde(default, with = "time::option")]
@@ -285,19 +302,6 @@ pub struct RecoveryPoint {
     pub calculated_lifecycle: Option<CalculatedLifecycle>,
     #[serde(default)]
     pub is_encrypted: Option<bool>,
-    #[serde(default)]
-    pub encryption_key_arn: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RecoveryPointCreator {
-    #[serde(default)]
-    pub backup_plan_id: Option<String>,
-    #[serde(default)]
-    pub backup_plan_arn: Option<String>,
-    #[serde(default)]
-    pub backup_rule_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -287,6 +287,17 @@ pub fn parse_json<T: DeserializeOwned>(
     path: &Path,
     bytes: &[u8],
 ) -> std::result::Result<T, Diagnostic> {
+    // Fast path: path tracking allocates a string per object key, which dominates loading a
+    // large snapshot. Parsing is deterministic, so a failure is parsed again with tracking
+    // to report where it happened.
+    // Checking UTF-8 once for the whole file is cheaper than string by string.
+    let fast = match std::str::from_utf8(bytes) {
+        Ok(text) => T::deserialize(&mut serde_json::Deserializer::from_str(text)),
+        Err(_) => T::deserialize(&mut serde_json::Deserializer::from_slice(bytes)),
+    };
+    if let Ok(v) = fast {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let at = e.path().to_string();
