@@ -12,6 +12,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::snapshot::time::Timestamp;
 use crate::snapshot::{aws, DataFile, ScopeStatus, Snapshot};
 use plan::{Gap, Plan, PlanRule, ScheduleInfo};
+use rayon::prelude::*;
 use resource::Resource;
 use selection::Selection;
 use serde::Serialize;
@@ -89,93 +90,35 @@ impl Inventory {
     /// the file, the plan and the cron field at fault.
     pub fn build(snapshot: Snapshot, as_of: Option<Timestamp>) -> Result<Inventory> {
         let as_of = as_of.unwrap_or(snapshot.collected_at);
+        // Schedules repeat across thousands of plans: parse and measure each distinct one
+        // once, then convert the scopes in parallel.
         let mut schedules = ScheduleCache::new(as_of);
-        let mut diags = Vec::new();
-        let mut scopes = Vec::with_capacity(snapshot.scopes.len());
-        for s in snapshot.scopes {
-            let dir = snapshot.root.join(&s.account_id).join(&s.region);
-            let d = s.data;
-            let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
-            for sel in d.selections {
-                selections
-                    .entry(sel.backup_plan_id.clone())
-                    .or_default()
-                    .push(Selection::from_aws(sel.backup_selection, sel.selection_id));
-            }
-            let mut plans = Vec::with_capacity(d.plans.len());
-            for p in d.plans {
-                let mut rules = Vec::with_capacity(p.backup_plan.rules.len());
+        for s in &snapshot.scopes {
+            for p in &s.data.plans {
                 for r in &p.backup_plan.rules {
-                    match schedules.get(r) {
-                        Ok(info) => rules.push(PlanRule::from_aws(r, info)),
-                        Err(msg) => diags.push(schedule_diagnostic(
-                            &dir.join(DataFile::BackupPlans.file_name()),
-                            &p.backup_plan.backup_plan_name,
-                            &r.rule_name,
-                            r.schedule_expression.as_deref().unwrap_or(""),
-                            &msg,
-                        )),
-                    }
-                }
-                plans.push(Plan {
-                    selections: selections.remove(&p.backup_plan_id).unwrap_or_default(),
-                    id: p.backup_plan_id,
-                    arn: p.backup_plan_arn,
-                    name: p.backup_plan.backup_plan_name,
-                    version: p.version_id,
-                    rules,
-                });
-            }
-            let mut vaults: Vec<Vault> = d.vaults.into_iter().map(Vault::from_aws).collect();
-            for pol in d.vault_policies {
-                if let Some(v) = vaults.iter_mut().find(|v| v.name == pol.backup_vault_name) {
-                    v.policy = Some(pol.policy);
+                    let _ = schedules.get(r);
                 }
             }
-            let mut resources: Vec<Resource> = d
-                .resources
-                .into_iter()
-                .filter_map(Resource::from_config)
-                .collect();
-            resources.sort_by(|a, b| a.arn.cmp(&b.arn));
-            resources.dedup_by(|a, b| a.arn == b.arn);
-            // Parsing grew these vectors by doubling; they live until the end of the run.
-            resources.shrink_to_fit();
-            let mut recovery_points = d.recovery_points;
-            recovery_points.shrink_to_fit();
-            let opt_in = if s
-                .unavailable
-                .iter()
-                .any(|(f, _)| *f == DataFile::RegionSettings)
-            {
-                None
-            } else {
-                Some(
-                    d.region_settings
-                        .map(|r| r.resource_type_opt_in_preference)
-                        .unwrap_or_default(),
-                )
-            };
-            scopes.push(Scope {
-                account_id: s.account_id,
-                account_name: s.account_name,
-                region: s.region,
-                status: s.status,
-                error: s.error,
-                unavailable: s.unavailable,
-                resources,
-                plans,
-                vaults,
-                recovery_points,
-                opt_in,
-                backup_jobs: d.backup_jobs,
-            });
+        }
+        let (root, schedules) = (&snapshot.root, &schedules);
+        let converted: Vec<(Scope, Vec<Diagnostic>)> = snapshot
+            .scopes
+            .into_par_iter()
+            .map(|s| convert_scope(root, s, schedules))
+            .collect();
+        let mut diags = Vec::new();
+        let mut scopes = Vec::with_capacity(converted.len());
+        for (scope, mut d) in converted {
+            scopes.push(scope);
+            diags.append(&mut d);
         }
         if !diags.is_empty() {
             return Err(Error::Invalid(diags));
         }
         let mut vault_index = HashMap::new();
-        let mut recovery_points_by_resource: HashMap<String, Vec<RpRef>> = HashMap::new();
+        // At most one entry per recovery point: reserving avoids rehashing a million keys.
+        let mut recovery_points_by_resource: HashMap<String, Vec<RpRef>> =
+            HashMap::with_capacity(scopes.iter().map(|s| s.recovery_points.len()).sum());
         for (si, s) in scopes.iter().enumerate() {
             for (vi, v) in s.vaults.iter().enumerate() {
                 vault_index.insert(v.arn.clone(), (si as u32, vi as u32));
@@ -226,6 +169,93 @@ impl Inventory {
     }
 }
 
+/// One account-region of the snapshot, normalised; diagnostics for its invalid schedules.
+fn convert_scope(
+    root: &std::path::Path,
+    s: crate::snapshot::ScopeSnapshot,
+    schedules: &ScheduleCache,
+) -> (Scope, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let dir = root.join(&s.account_id).join(&s.region);
+    let d = s.data;
+    let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
+    for sel in d.selections {
+        selections
+            .entry(sel.backup_plan_id.clone())
+            .or_default()
+            .push(Selection::from_aws(sel.backup_selection, sel.selection_id));
+    }
+    let mut plans = Vec::with_capacity(d.plans.len());
+    for p in d.plans {
+        let mut rules = Vec::with_capacity(p.backup_plan.rules.len());
+        for r in &p.backup_plan.rules {
+            match schedules.cached(r) {
+                Ok(info) => rules.push(PlanRule::from_aws(r, info)),
+                Err(msg) => diags.push(schedule_diagnostic(
+                    &dir.join(DataFile::BackupPlans.file_name()),
+                    &p.backup_plan.backup_plan_name,
+                    &r.rule_name,
+                    r.schedule_expression.as_deref().unwrap_or(""),
+                    &msg,
+                )),
+            }
+        }
+        plans.push(Plan {
+            selections: selections.remove(&p.backup_plan_id).unwrap_or_default(),
+            id: p.backup_plan_id,
+            arn: p.backup_plan_arn,
+            name: p.backup_plan.backup_plan_name,
+            version: p.version_id,
+            rules,
+        });
+    }
+    let mut vaults: Vec<Vault> = d.vaults.into_iter().map(Vault::from_aws).collect();
+    for pol in d.vault_policies {
+        if let Some(v) = vaults.iter_mut().find(|v| v.name == pol.backup_vault_name) {
+            v.policy = Some(pol.policy);
+        }
+    }
+    let mut resources: Vec<Resource> = d
+        .resources
+        .into_iter()
+        .filter_map(Resource::from_config)
+        .collect();
+    resources.sort_by(|a, b| a.arn.cmp(&b.arn));
+    resources.dedup_by(|a, b| a.arn == b.arn);
+    // Parsing grew these vectors by doubling; they live until the end of the run.
+    resources.shrink_to_fit();
+    let mut recovery_points = d.recovery_points;
+    recovery_points.shrink_to_fit();
+    let opt_in = if s
+        .unavailable
+        .iter()
+        .any(|(f, _)| *f == DataFile::RegionSettings)
+    {
+        None
+    } else {
+        Some(
+            d.region_settings
+                .map(|r| r.resource_type_opt_in_preference)
+                .unwrap_or_default(),
+        )
+    };
+    let scope = Scope {
+        account_id: s.account_id,
+        account_name: s.account_name,
+        region: s.region,
+        status: s.status,
+        error: s.error,
+        unavailable: s.unavailable,
+        resources,
+        plans,
+        vaults,
+        recovery_points,
+        opt_in,
+        backup_jobs: d.backup_jobs,
+    };
+    (scope, diags)
+}
+
 /// `(ScheduleExpression, ScheduleExpressionTimezone)` as the rule wrote them.
 type ScheduleKey = (Option<String>, Option<String>);
 type CachedSchedule = std::result::Result<Arc<ScheduleInfo>, String>;
@@ -242,6 +272,18 @@ impl ScheduleCache {
             as_of,
             cache: HashMap::new(),
         }
+    }
+
+    /// A schedule `get` has already measured.
+    fn cached(&self, r: &aws::BackupRule) -> CachedSchedule {
+        let key = (
+            r.schedule_expression.clone(),
+            r.schedule_expression_timezone.clone(),
+        );
+        self.cache
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| Err("internal error: schedule not measured".to_owned()))
     }
 
     fn get(&mut self, r: &aws::BackupRule) -> std::result::Result<Arc<ScheduleInfo>, String> {
