@@ -12,7 +12,7 @@ use crate::report::{explain, html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver::{self, Waiver};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
-use crate::{exit, synth};
+use crate::{collect, exit, synth};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -55,6 +55,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     };
     match cli.command {
         Command::Scan(a) => scan(&out, a),
+        Command::Collect(a) => collect_cmd(&out, a),
         Command::Explain(a) => explain_cmd(&out, a),
         Command::Rules(RulesCommand::List { paths }) => rules_list(&out, &paths),
         Command::Rules(RulesCommand::Check { paths }) => rules_check(&out, &paths),
@@ -126,8 +127,52 @@ struct SummaryView<'a> {
     outputs: Vec<String>,
 }
 
+/// Collects into `dir` and prints what happened (a summary line, or nothing with -q).
+fn collect_into(out: &Output, args: &crate::cli::CollectArgs, dir: &std::path::Path) -> Result<()> {
+    let opts = args.options().map_err(Error::Usage)?;
+    let s = collect::collect(&opts, dir, out.quiet)?;
+    if !out.quiet {
+        eprintln!(
+            "collected {} account-regions ({} complete, {} partial, {} failed) into {} — {} API calls, {} retries, {} errors, {:.1}s",
+            s.scopes,
+            s.complete,
+            s.partial,
+            s.failed,
+            dir.display(),
+            s.calls,
+            s.attempts.saturating_sub(s.calls),
+            s.errors,
+            s.elapsed.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn collect_cmd(out: &Output, a: crate::cli::CollectCmd) -> Result<u8> {
+    collect_into(out, &a.collect, &a.out)?;
+    Ok(exit::OK)
+}
+
 fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
-    let e = evaluate(&a.snapshot, &a.policy, out)?;
+    // With --live the snapshot is collected first: kept where --save-snapshot says, else in a
+    // temporary directory removed after the scan.
+    let mut _temporary = None;
+    let snapshot = match (&a.snapshot, &a.save_snapshot) {
+        (Some(p), _) => p.clone(),
+        (None, Some(keep)) => {
+            collect_into(out, &a.collect, keep)?;
+            keep.clone()
+        }
+        (None, None) => {
+            let t =
+                tempfile::tempdir().map_err(|e| Error::io("create", &std::env::temp_dir(), e))?;
+            let dir = t.path().join("snapshot");
+            collect_into(out, &a.collect, &dir)?;
+            _temporary = Some(t);
+            dir
+        }
+    };
+    let e = evaluate(&snapshot, &a.policy, out)?;
     let (inv, rules) = (&e.inventory, &e.rules);
     let summary = Summary::build(inv, rules, &e.evaluation, &e.waivers);
     let fmt =
@@ -143,7 +188,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 let meta = html::HtmlMeta {
                     tool_version: env!("CARGO_PKG_VERSION").into(),
                     run_at: run_at.clone(),
-                    snapshot: a.snapshot.display().to_string(),
+                    snapshot: snapshot.display().to_string(),
                     collected_at: fmt(inv.collected_at),
                     as_of: fmt(inv.as_of),
                     rule_sources: rules.sources.clone(),
@@ -165,7 +210,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                     format: "backup-auditor-findings/v1",
                     tool_version: env!("CARGO_PKG_VERSION"),
                     run_at: run_at.clone(),
-                    snapshot: a.snapshot.display().to_string(),
+                    snapshot: snapshot.display().to_string(),
                     collected_at: fmt(inv.collected_at),
                     as_of: fmt(inv.as_of),
                     rule_sources: &rules.sources,

@@ -35,8 +35,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Evaluate a snapshot against the rules and write findings and summaries.
+    /// Evaluate a snapshot (or, with --live, the organisation itself) against the rules.
     Scan(ScanArgs),
+    /// Read accounts and regions through the AWS APIs and save them as a snapshot.
+    Collect(CollectCmd),
     /// Tell the whole story of one resource: every selection, rule, recovery point and verdict.
     Explain(ExplainArgs),
     /// List or validate rule files.
@@ -70,8 +72,19 @@ pub struct TemplateArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Snapshot directory (holds manifest.json).
-    #[arg(value_name = "SNAPSHOT_DIR")]
-    pub snapshot: PathBuf,
+    #[arg(
+        value_name = "SNAPSHOT_DIR",
+        required_unless_present = "live",
+        conflicts_with = "live"
+    )]
+    pub snapshot: Option<PathBuf>,
+    /// Collect from AWS first (see `collect --help` for accounts, regions and roles), then
+    /// evaluate what was collected.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: keep the collected snapshot in this directory.
+    #[arg(long, value_name = "DIR", requires = "live")]
+    pub save_snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
@@ -93,6 +106,79 @@ pub struct ScanArgs {
     /// not be assessed). Default: never fail.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// Last, so that its help heading covers only its own options.
+    #[command(flatten)]
+    pub collect: CollectArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Credentials and endpoints come the AWS way: environment variables, \
+    --profile or AWS_PROFILE, SSO, web identity, instance roles; AWS_ENDPOINT_URL (and \
+    AWS_ENDPOINT_URL_<SERVICE>) redirect the calls. The collector only calls List, Get, \
+    Describe and Select operations (plus sts:AssumeRole); iam/ in the repository holds the \
+    least-privilege policies.\n\nExamples:\n  \
+    backup-auditor collect --out snap                                   # this account, AWS_REGION\n  \
+    backup-auditor collect --out snap --accounts all --regions all --role-name BackupAuditor\n  \
+    backup-auditor scan --live --accounts all --role-name BackupAuditor --regions us-east-1,eu-west-1"
+)]
+pub struct CollectCmd {
+    /// Snapshot directory to write (replaced atomically if it holds an older snapshot).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub collect: CollectArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Collection (with --live)")]
+pub struct CollectArgs {
+    /// Named profile from ~/.aws/config (default: AWS_PROFILE, then the default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Accounts to read: `all` (the organisation's ACTIVE accounts) or a comma-separated
+    /// list. Default: the caller's own account.
+    #[arg(long, value_name = "all|ID,...")]
+    pub accounts: Option<String>,
+    /// Accounts to leave out (comma-separated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub exclude_accounts: Vec<String>,
+    /// Regions: `all` (those enabled in each account) or a comma-separated list. Default: the
+    /// configured region (AWS_REGION or the profile's).
+    #[arg(long, value_name = "all|REGION,...")]
+    pub regions: Option<String>,
+    /// Role to assume in each other account, by name (arn:PARTITION:iam::ACCOUNT:role/NAME).
+    #[arg(long, value_name = "NAME", conflicts_with = "role_arn_template")]
+    pub role_name: Option<String>,
+    /// Role ARN with {account} in it, e.g. 'arn:aws:iam::{account}:role/audit/BackupAuditor'.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn_template: Option<String>,
+    /// External ID the member roles require.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Read the inventory of every account from this AWS Config aggregator (in the caller's
+    /// account and region) instead of each account-region's own Config.
+    #[arg(long, value_name = "NAME")]
+    pub config_aggregator: Option<String>,
+    /// Only recovery points created after this: a number of days (`35d`) or an RFC 3339 time.
+    #[arg(long, value_name = "DAYS|RFC3339", value_parser = parse_since)]
+    pub recovery_points_since: Option<Timestamp>,
+    /// How many days of backup jobs to read.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub backup_jobs_days: u32,
+    /// Most API calls in flight at once, over all accounts and regions.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
+    /// Most API calls in flight at once in one account-region (AWS throttles per account and
+    /// region; see the README).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub scope_concurrency: usize,
+    /// Attempts per API call, first try included (the SDK backs off exponentially between).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_attempts: u32,
+    /// First retry backoff in milliseconds (tests shorten it).
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub retry_initial_backoff_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,6 +236,74 @@ pub struct SynthArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+impl CollectArgs {
+    /// The collector's options, checked.
+    pub fn options(&self) -> Result<crate::collect::CollectOptions, String> {
+        use crate::collect::{Accounts, CollectOptions, Regions, Role};
+        let list = |s: &str| -> Vec<String> {
+            s.split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let accounts = match self.accounts.as_deref() {
+            None => Accounts::Caller,
+            Some("all") => Accounts::All,
+            Some(s) => {
+                let ids = list(s);
+                if let Some(bad) = ids
+                    .iter()
+                    .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    return Err(format!(
+                        "--accounts: {bad:?} is not a 12-digit account ID (or use `all`)"
+                    ));
+                }
+                Accounts::List(ids)
+            }
+        };
+        let regions = match self.regions.as_deref() {
+            None => Regions::Configured,
+            Some("all") => Regions::All,
+            Some(s) => Regions::List(list(s)),
+        };
+        let role = match (&self.role_name, &self.role_arn_template) {
+            (Some(n), _) => Some(Role::Name(n.clone())),
+            (None, Some(t)) if !t.contains("{account}") => {
+                return Err(format!(
+                    "--role-arn-template {t:?} has no {{account}} in it"
+                ))
+            }
+            (None, Some(t)) => Some(Role::ArnTemplate(t.clone())),
+            (None, None) => None,
+        };
+        Ok(CollectOptions {
+            profile: self.profile.clone(),
+            accounts,
+            exclude_accounts: self.exclude_accounts.clone(),
+            regions,
+            role,
+            external_id: self.external_id.clone(),
+            config_aggregator: self.config_aggregator.clone(),
+            recovery_points_since: self.recovery_points_since,
+            backup_jobs_days: self.backup_jobs_days,
+            concurrency: self.concurrency,
+            scope_concurrency: self.scope_concurrency,
+            max_attempts: self.max_attempts.max(1),
+            initial_backoff: std::time::Duration::from_millis(self.retry_initial_backoff_ms),
+        })
+    }
+}
+
+fn parse_since(s: &str) -> Result<Timestamp, String> {
+    if let Some(days) = s.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
+        return Ok(chrono::Utc::now() - chrono::Duration::days(days));
+    }
+    parse_timestamp(s)
+        .ok_or_else(|| format!("{s:?} is neither a number of days like 35d nor an RFC 3339 time"))
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {

@@ -1,12 +1,14 @@
 //! backup-auditor: decides, for every resource of an AWS organisation, whether AWS Backup
 //! really protects it and how well, and checks that against declarative rules.
 //!
-//! The modules follow the pipeline: [`snapshot`] (the replay boundary) → [`model`] (AWS
+//! The modules follow the pipeline: [`collect`] (live, async, the only networked part) →
+//! [`snapshot`] (the replay boundary) → [`model`] (AWS
 //! Backup semantics) → [`rules`] / [`engine`] (pure, parallel evaluation) → [`findings`] →
 //! [`report`]. [`exit`] computes the exit code from the findings, in one place.
 
 pub mod app;
 pub mod cli;
+pub mod collect;
 pub mod engine;
 pub mod error;
 pub mod exit;

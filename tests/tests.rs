@@ -1,7 +1,10 @@
-//! The one integration-test binary: data-driven cases, CLI behaviour and golden outputs.
+//! The one integration-test binary: data-driven cases, CLI behaviour, golden outputs, and live
+//! collection against a local fake AWS.
 
 mod cases;
 mod cli;
+mod collect;
+mod fake_aws;
 mod formats;
 mod golden;
 mod html;

@@ -1,0 +1,296 @@
+//! One account-region: every snapshot file, each fetched independently so that one API that
+//! fails (access denied, throttled past retries) costs only its own file.
+
+use super::call::{ApiError, Caller};
+use super::inventory;
+use super::shapes::ToJson;
+use crate::snapshot::DataFile;
+use aws_sdk_backup::Client as Backup;
+// The concurrency limits live in `Caller`, so starting every per-item future at once is safe.
+use futures_util::future::join_all;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The clients of one account-region, all signed with that account's credentials.
+pub struct Clients {
+    pub backup: Backup,
+    pub config: aws_sdk_config::Client,
+    pub storage_gateway: aws_sdk_storagegateway::Client,
+    pub fsx: aws_sdk_fsx::Client,
+}
+
+/// Where the resource inventory comes from.
+pub enum Inventory {
+    /// `SelectResourceConfig` in the account-region itself.
+    Config,
+    /// Already fetched from an aggregator (or the reason the aggregator could not read it).
+    Aggregated(Result<Vec<Value>, ApiError>),
+}
+
+#[derive(Debug, Default)]
+pub struct ScopeFiles {
+    pub files: BTreeMap<DataFile, Value>,
+    pub errors: Vec<(DataFile, ApiError)>,
+}
+
+impl ScopeFiles {
+    fn put(&mut self, file: DataFile, r: Result<Value, ApiError>) {
+        match r {
+            Ok(v) => {
+                self.files.insert(file, v);
+            }
+            Err(e) => self.errors.push((file, e)),
+        }
+    }
+}
+
+/// Options that bound what is fetched.
+pub struct Bounds {
+    pub recovery_points_since: Option<aws_smithy_types::DateTime>,
+    pub backup_jobs_since: aws_smithy_types::DateTime,
+}
+
+pub async fn collect(
+    caller: &Caller,
+    clients: &Clients,
+    (account, region): (&str, &str),
+    inventory: Inventory,
+    bounds: &Bounds,
+) -> ScopeFiles {
+    let (resources, plans, vaults, protected, settings, jobs) = tokio::join!(
+        resources(caller, clients, (account, region), inventory),
+        plans_and_selections(caller, &clients.backup),
+        vaults(caller, &clients.backup, bounds),
+        protected_resources(caller, &clients.backup),
+        region_settings(caller, &clients.backup),
+        backup_jobs(caller, &clients.backup, bounds),
+    );
+    let mut out = ScopeFiles::default();
+    out.put(DataFile::Resources, resources);
+    match plans {
+        Ok((p, s)) => {
+            out.put(DataFile::BackupPlans, Ok(p));
+            out.put(DataFile::BackupSelections, s);
+        }
+        Err(e) => {
+            out.put(DataFile::BackupPlans, Err(e.clone()));
+            out.put(DataFile::BackupSelections, Err(e));
+        }
+    }
+    match vaults {
+        Ok(v) => {
+            out.put(DataFile::BackupVaults, Ok(v.vaults));
+            out.put(DataFile::BackupVaultPolicies, v.policies);
+            out.put(DataFile::RecoveryPoints, v.recovery_points);
+        }
+        Err(e) => {
+            for f in [
+                DataFile::BackupVaults,
+                DataFile::BackupVaultPolicies,
+                DataFile::RecoveryPoints,
+            ] {
+                out.put(f, Err(e.clone()));
+            }
+        }
+    }
+    out.put(DataFile::ProtectedResources, protected);
+    out.put(DataFile::RegionSettings, settings);
+    out.put(DataFile::BackupJobs, jobs);
+    out
+}
+
+async fn resources(
+    caller: &Caller,
+    c: &Clients,
+    (account, region): (&str, &str),
+    inventory: Inventory,
+) -> Result<Value, ApiError> {
+    let config = async {
+        match inventory {
+            Inventory::Config => inventory::config_items(caller, &c.config).await,
+            Inventory::Aggregated(r) => r,
+        }
+    };
+    let (config, volumes, fsx) = tokio::join!(
+        config,
+        inventory::gateway_volumes(caller, &c.storage_gateway, account, region),
+        inventory::fsx_file_systems(caller, &c.fsx, account, region),
+    );
+    let mut items = config?;
+    items.extend(volumes.map_err(|e| context(e, "Storage Gateway volumes"))?);
+    items.extend(fsx.map_err(|e| context(e, "FSx file systems"))?);
+    Ok(Value::Array(items))
+}
+
+fn context(e: ApiError, what: &str) -> ApiError {
+    ApiError {
+        code: e.code,
+        message: format!("{} (listing {what})", e.message),
+    }
+}
+
+/// `backup-plans.json` and, if the plans could be listed, `backup-selections.json`.
+async fn plans_and_selections(
+    caller: &Caller,
+    backup: &Backup,
+) -> Result<(Value, Result<Value, ApiError>), ApiError> {
+    let list = caller
+        .all_pages(
+            |t| backup.list_backup_plans().set_next_token(t).send(),
+            |o| (o.backup_plans_list.unwrap_or_default(), o.next_token),
+        )
+        .await?;
+    let ids: Vec<String> = list.into_iter().filter_map(|p| p.backup_plan_id).collect();
+    let per_plan = join_all(ids.iter().map(|id| async move {
+        let plan = caller
+            .call(|| backup.get_backup_plan().backup_plan_id(id).send())
+            .await;
+        let selections = selections_of(caller, backup, id).await;
+        (plan, selections)
+    }))
+    .await;
+    let mut plans = Vec::new();
+    let mut selections = Ok(Vec::new());
+    for (plan, sel) in per_plan {
+        plans.push(plan?.to_json());
+        match (sel, &mut selections) {
+            (Ok(mut s), Ok(all)) => all.append(&mut s),
+            (Err(e), all @ Ok(_)) => *all = Err(e),
+            _ => {}
+        }
+    }
+    Ok((Value::Array(plans), selections.map(Value::Array)))
+}
+
+async fn selections_of(
+    caller: &Caller,
+    backup: &Backup,
+    plan_id: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let list = caller
+        .all_pages(
+            |t| {
+                backup
+                    .list_backup_selections()
+                    .backup_plan_id(plan_id)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.backup_selections_list.unwrap_or_default(), o.next_token),
+        )
+        .await?;
+    let ids: Vec<String> = list.into_iter().filter_map(|s| s.selection_id).collect();
+    let got = join_all(ids.iter().map(|sid| {
+        caller.call(move || {
+            backup
+                .get_backup_selection()
+                .backup_plan_id(plan_id)
+                .selection_id(sid)
+                .send()
+        })
+    }))
+    .await;
+    got.into_iter().map(|r| r.map(|o| o.to_json())).collect()
+}
+
+struct Vaults {
+    vaults: Value,
+    policies: Result<Value, ApiError>,
+    recovery_points: Result<Value, ApiError>,
+}
+
+async fn vaults(caller: &Caller, backup: &Backup, bounds: &Bounds) -> Result<Vaults, ApiError> {
+    let list = caller
+        .all_pages(
+            |t| backup.list_backup_vaults().set_next_token(t).send(),
+            |o| (o.backup_vault_list.unwrap_or_default(), o.next_token),
+        )
+        .await?;
+    let names: Vec<String> = list
+        .iter()
+        .filter_map(|v| v.backup_vault_name.clone())
+        .collect();
+    let per_vault = join_all(names.iter().map(|name| async move {
+        let policy = async {
+            let r = caller
+                .call(|| {
+                    backup
+                        .get_backup_vault_access_policy()
+                        .backup_vault_name(name)
+                        .send()
+                })
+                .await;
+            match r {
+                Ok(p) => Ok(Some(p.to_json())),
+                // A vault without an access policy is normal, not a failure.
+                Err(e) if e.is("ResourceNotFoundException") => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        let points = caller.all_pages(
+            |t| {
+                backup
+                    .list_recovery_points_by_backup_vault()
+                    .backup_vault_name(name)
+                    .set_by_created_after(bounds.recovery_points_since)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.recovery_points.unwrap_or_default(), o.next_token),
+        );
+        tokio::join!(policy, points)
+    }))
+    .await;
+    let mut policies = Ok(Vec::new());
+    let mut points = Ok(Vec::new());
+    for (policy, pts) in per_vault {
+        match (policy, &mut policies) {
+            (Ok(Some(p)), Ok(all)) => all.push(p),
+            (Err(e), all @ Ok(_)) => *all = Err(e),
+            _ => {}
+        }
+        match (pts, &mut points) {
+            (Ok(p), Ok(all)) => all.extend(p.iter().map(ToJson::to_json)),
+            (Err(e), all @ Ok(_)) => *all = Err(e),
+            _ => {}
+        }
+    }
+    Ok(Vaults {
+        vaults: Value::Array(list.iter().map(ToJson::to_json).collect()),
+        policies: policies.map(Value::Array),
+        recovery_points: points.map(Value::Array),
+    })
+}
+
+async fn protected_resources(caller: &Caller, backup: &Backup) -> Result<Value, ApiError> {
+    let items = caller
+        .all_pages(
+            |t| backup.list_protected_resources().set_next_token(t).send(),
+            |o| (o.results.unwrap_or_default(), o.next_token),
+        )
+        .await?;
+    Ok(items.to_json())
+}
+
+async fn region_settings(caller: &Caller, backup: &Backup) -> Result<Value, ApiError> {
+    let out = caller
+        .call(|| backup.describe_region_settings().send())
+        .await?;
+    Ok(out.to_json())
+}
+
+async fn backup_jobs(caller: &Caller, backup: &Backup, bounds: &Bounds) -> Result<Value, ApiError> {
+    let items = caller
+        .all_pages(
+            |t| {
+                backup
+                    .list_backup_jobs()
+                    .by_created_after(bounds.backup_jobs_since)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.backup_jobs.unwrap_or_default(), o.next_token),
+        )
+        .await?;
+    Ok(items.to_json())
+}

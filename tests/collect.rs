@@ -1,0 +1,475 @@
+//! Live collection against the local fake AWS (tests/fake_aws): the real binary, the real SDK,
+//! the real wire protocols. The sample org is served and collected back; faults are injected
+//! and the snapshot and the verdicts that follow are checked.
+
+use crate::fake_aws::{FakeAws, Faults};
+use crate::util::{csv_rows, root, stderr};
+use backup_auditor::collect::OPERATIONS;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const SAMPLE_FAILED_ACCOUNT: &str = "444444444444";
+
+fn run_with(fake: &FakeAws, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(args)
+        .envs(fake.env())
+        .env_remove("AWS_PROFILE")
+        .current_dir(root())
+        .output()
+        .expect("run backup-auditor")
+}
+
+/// `collect` of the whole served organisation into `out`.
+fn collect(fake: &FakeAws, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "collect",
+        "--out",
+        out.to_str().unwrap(),
+        "--role-name",
+        "BackupAuditor",
+    ];
+    args.extend_from_slice(extra);
+    // Defaults for what `extra` does not set: the whole organisation, quick retries.
+    for (flag, value) in [
+        ("--accounts", "all"),
+        ("--regions", "all"),
+        ("--max-attempts", "4"),
+        ("--retry-initial-backoff-ms", "1"),
+    ] {
+        if !extra.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
+    run_with(fake, &args)
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
+}
+
+fn scopes(snapshot: &Path) -> BTreeMap<(String, String), Value> {
+    read_json(&snapshot.join("manifest.json"))["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                (
+                    s["account_id"].as_str().unwrap().to_string(),
+                    s["region"].as_str().unwrap().to_string(),
+                ),
+                s.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Timestamps in either form (ISO or epoch seconds) as rounded epoch seconds, so files
+/// compare by content. (Epoch seconds travel as floating point; the SDK may read `.297` as
+/// `.296999…`, so milliseconds are not compared.)
+fn normalise(v: &Value) -> Value {
+    let secs = |f: f64| Value::from(f.round() as i64);
+    match v {
+        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(t) => secs(t.timestamp_millis() as f64 / 1000.0),
+            Err(_) => v.clone(),
+        },
+        Value::Number(n) if n.is_f64() => secs(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, x)| (k.clone(), normalise(x))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// The member that identifies an item of each file.
+fn identity(file: &str) -> &'static str {
+    match file {
+        "resources.json" => "arn",
+        "backup-plans.json" => "BackupPlanId",
+        "backup-selections.json" => "SelectionId",
+        "backup-vaults.json" | "backup-vault-policies.json" => "BackupVaultName",
+        "recovery-points.json" => "RecoveryPointArn",
+        "protected-resources.json" => "ResourceArn",
+        _ => "BackupJobId",
+    }
+}
+
+fn sorted_tags(v: &Value) -> Vec<(String, String)> {
+    let mut t: Vec<(String, String)> = match v {
+        Value::Array(a) => a
+            .iter()
+            .map(|t| {
+                (
+                    t["key"].as_str().unwrap().into(),
+                    t["value"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").into()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    t.sort();
+    t
+}
+
+/// Every file of every readable scope arrived with the same items, and every member the
+/// collector wrote equals the served one.
+fn assert_same_content(served: &Path, collected: &Path) {
+    for ((acct, region), s) in scopes(served) {
+        if s["status"] == "failed" {
+            continue;
+        }
+        let dir = |root: &Path| root.join(&acct).join(&region);
+        for entry in std::fs::read_dir(dir(served)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let original = normalise(&read_json(&dir(served).join(&name)));
+            let got = normalise(&read_json(&dir(collected).join(&name)));
+            if name == "region-settings.json" {
+                assert_eq!(got, original, "{acct}/{region}/{name}");
+                continue;
+            }
+            let key = identity(&name);
+            let index = |v: &Value| -> BTreeMap<String, Value> {
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| (i[key].as_str().unwrap().to_string(), i.clone()))
+                    .collect()
+            };
+            let (want, have) = (index(&original), index(&got));
+            assert_eq!(
+                want.keys().collect::<Vec<_>>(),
+                have.keys().collect::<Vec<_>>(),
+                "{acct}/{region}/{name}: different items"
+            );
+            for (id, item) in &have {
+                let orig = &want[id];
+                if name == "resources.json" {
+                    for k in ["resourceType", "resourceId", "accountId", "awsRegion"] {
+                        assert_eq!(item[k], orig[k], "{name} {id} {k}");
+                    }
+                    assert_eq!(
+                        sorted_tags(&item["tags"]),
+                        sorted_tags(&orig["tags"]),
+                        "{id} tags"
+                    );
+                    let rebuilt = ["AWS::StorageGateway::Volume", "AWS::FSx::FileSystem"];
+                    if !rebuilt.contains(&item["resourceType"].as_str().unwrap()) {
+                        assert_eq!(item, orig, "{name} {id}");
+                    }
+                    continue;
+                }
+                for (k, v) in item.as_object().unwrap() {
+                    // Non-optional booleans and counts of the API model: the SDK reads an
+                    // absent member as false / 0, as AWS always sends them.
+                    let model_default = *v == Value::Bool(false) || v.as_i64() == Some(0);
+                    if orig.get(k).is_none() && model_default {
+                        continue;
+                    }
+                    assert_eq!(Some(v), orig.get(k), "{acct}/{region}/{name} {id}: {k}");
+                }
+            }
+        }
+    }
+}
+
+/// `(account, rule, subject, status, reason)` of every finding of a scan of `snapshot`, judged
+/// at the sample's `collected_at` (a live collection's own time would age every point).
+fn verdicts(snapshot: &Path) -> BTreeSet<[String; 5]> {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args([
+            "scan",
+            snapshot.to_str().unwrap(),
+            "--as-of",
+            "2026-11-27T05:00:00Z",
+        ])
+        .args(["--rules", "rules", "--waivers"])
+        .args(["samples/waivers.yaml", "--format", "csv", "-q", "--out"])
+        .arg(out.path())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    csv_rows(&out.path().join("findings.csv"))
+        .into_iter()
+        .map(|r| {
+            [
+                r["account_id"].clone(),
+                r["rule_id"].clone(),
+                r["resource_arn"].clone(),
+                r["status"].clone(),
+                r["reason"].clone(),
+            ]
+        })
+        .collect()
+}
+
+/// The sample's verdicts, and the collected snapshot's, agree for every readable account; the
+/// account the sample could not enter is NOT_ASSESSED throughout.
+fn assert_same_verdicts(served: &Path, collected: &Path) {
+    let split = |v: BTreeSet<[String; 5]>| -> (BTreeSet<[String; 5]>, BTreeSet<[String; 5]>) {
+        v.into_iter().partition(|r| r[0] != SAMPLE_FAILED_ACCOUNT)
+    };
+    let (want, _) = split(verdicts(served));
+    let (have, failed) = split(verdicts(collected));
+    let missing: Vec<_> = want.difference(&have).take(5).collect();
+    let extra: Vec<_> = have.difference(&want).take(5).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    assert!(!failed.is_empty());
+    assert!(failed.iter().all(|r| r[3] == "NOT_ASSESSED"), "{failed:#?}");
+}
+
+fn assert_manifest_matches(served: &Path, collected: &Path) {
+    let (want, have) = (scopes(served), scopes(collected));
+    for ((acct, region), s) in &want {
+        if acct == SAMPLE_FAILED_ACCOUNT {
+            continue;
+        }
+        let got = &have[&(acct.clone(), region.clone())];
+        assert_eq!(got["status"], s["status"], "{acct}/{region}");
+        assert_eq!(got["account_name"], s["account_name"], "{acct}/{region}");
+        assert_eq!(got["errors"], s["errors"], "{acct}/{region}");
+    }
+    // The account whose role cannot be assumed: its regions cannot even be listed.
+    let denied: Vec<_> = have
+        .iter()
+        .filter(|((a, _), _)| a == SAMPLE_FAILED_ACCOUNT)
+        .collect();
+    assert_eq!(denied.len(), 1);
+    let (_, d) = denied[0];
+    assert_eq!(d["status"], "failed");
+    let expected =
+        want[&(SAMPLE_FAILED_ACCOUNT.to_string(), "us-east-1".to_string())]["error"].clone();
+    assert_eq!(d["error"], expected);
+    assert_eq!(have.len(), want.len());
+}
+
+#[test]
+fn collecting_the_served_sample_reproduces_it() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(&fake, &snap, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let served = root().join("samples/org");
+    assert_manifest_matches(&served, &snap);
+    assert_same_content(&served, &snap);
+    assert_same_verdicts(&served, &snap);
+
+    // Read-only by construction: everything called is in the declared set, which holds only
+    // List/Get/Describe/Select operations and the two STS calls that enter accounts.
+    let called: BTreeSet<String> = fake.calls().into_keys().collect();
+    for op in &called {
+        assert!(OPERATIONS.contains(&op.as_str()), "{op} is not declared");
+    }
+    for op in OPERATIONS {
+        let name = op.split(':').nth(1).unwrap();
+        let read_only = ["List", "Get", "Describe", "Select"]
+            .iter()
+            .any(|p| name.starts_with(p));
+        assert!(
+            read_only || *op == "sts:AssumeRole",
+            "{op} is not read-only"
+        );
+    }
+    // Every declared operation but the aggregator's is exercised here.
+    let aggregator_only = [
+        "config:SelectAggregateResourceConfig",
+        "config:DescribeConfigurationAggregatorSourcesStatus",
+    ];
+    for op in OPERATIONS.iter().filter(|o| !aggregator_only.contains(o)) {
+        assert!(called.contains(*op), "{op} never called");
+    }
+}
+
+#[test]
+fn throttling_and_5xx_bursts_are_retried_to_the_same_snapshot() {
+    let faults = Faults {
+        latency: Duration::from_millis(2),
+        throttle_every: Some(7),
+        burst_5xx: Some((40, 6)),
+        ..Faults::default()
+    };
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(&fake, &snap, &["--max-attempts", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let served = root().join("samples/org");
+    assert_manifest_matches(&served, &snap);
+    assert_same_content(&served, &snap);
+    let log = stderr(&o);
+    let closing = log
+        .lines()
+        .find(|l| l.starts_with("collected "))
+        .unwrap_or_default();
+    let retries: u64 = closing
+        .split(" retries")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no retry count in {log}"));
+    assert!(retries > 10, "{log}");
+    // Every retry reached the server: the SDK, not the collector, repeats the calls.
+    assert!(fake.total_requests() > retries, "{log}");
+}
+
+#[test]
+fn a_denied_account_and_a_stopped_recorder_are_not_assessed() {
+    let faults = Faults {
+        deny_assume_role: ["222222222222".to_string()].into(),
+        recorder_off: [("111111111111".to_string(), "eu-west-1".to_string())].into(),
+        ..Faults::default()
+    };
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let out = dir.path().join("report");
+    // scan --live: collect, keep the snapshot, evaluate; --fail-on makes not-assessed exit 3.
+    let o = run_with(
+        &fake,
+        &[
+            "scan",
+            "--live",
+            "--save-snapshot",
+            snap.to_str().unwrap(),
+            "--accounts",
+            "111111111111,222222222222",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--role-name",
+            "BackupAuditor",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--fail-on",
+            "critical",
+            "--max-attempts",
+            "2",
+            "--retry-initial-backoff-ms",
+            "1",
+        ],
+    );
+    let m = scopes(&snap);
+    for region in ["us-east-1", "eu-west-1"] {
+        let s = &m[&("222222222222".to_string(), region.to_string())];
+        assert_eq!(s["status"], "failed");
+        assert!(
+            s["error"].as_str().unwrap().starts_with("AccessDenied: "),
+            "{s}"
+        );
+    }
+    let s = &m[&("111111111111".to_string(), "eu-west-1".to_string())];
+    assert_eq!(s["status"], "partial");
+    assert_eq!(s["errors"][0]["file"], "resources.json");
+    assert!(
+        s["errors"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not recording"),
+        "{s}"
+    );
+
+    let rows = csv_rows(&out.join("findings.csv"));
+    let of = |acct: &str, region: &str| -> Vec<&BTreeMap<String, String>> {
+        rows.iter()
+            .filter(|r| r["account_id"] == acct && r["region"] == region)
+            .collect()
+    };
+    for region in ["us-east-1", "eu-west-1"] {
+        let denied = of("222222222222", region);
+        assert!(!denied.is_empty());
+        assert!(denied.iter().all(|r| r["status"] == "NOT_ASSESSED"));
+    }
+    let unknown_inventory = of("111111111111", "eu-west-1");
+    assert!(unknown_inventory
+        .iter()
+        .any(|r| r["status"] == "NOT_ASSESSED"));
+    assert!(
+        !unknown_inventory
+            .iter()
+            .any(|r| r["status"] == "PASS" && r["check"] == "protected"),
+        "a resource judged protected although the inventory is unknown"
+    );
+    assert!(
+        matches!(o.status.code(), Some(1) | Some(3)),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn credentials_that_expire_mid_scan_are_refreshed() {
+    let faults = Faults {
+        expire_once: Some("111111111111".into()),
+        ..Faults::default()
+    };
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(
+        &fake,
+        &snap,
+        &["--accounts", "111111111111", "--regions", "us-east-1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = scopes(&snap);
+    assert_eq!(m.len(), 1);
+    let s = &m[&("111111111111".to_string(), "us-east-1".to_string())];
+    assert_eq!(s["status"], "complete", "{s}");
+    assert_eq!(
+        fake.calls()["sts:AssumeRole"],
+        2,
+        "the role is assumed again after the expiry"
+    );
+}
+
+#[test]
+fn an_aggregator_supplies_the_same_inventory() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(&fake, &snap, &["--config-aggregator", "org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let served = root().join("samples/org");
+    assert_same_content(&served, &snap);
+    let calls = fake.calls();
+    assert_eq!(calls.get("config:SelectResourceConfig"), None);
+    assert!(calls["config:SelectAggregateResourceConfig"] > 0);
+}
+
+#[test]
+fn the_iam_policies_grant_exactly_what_the_collector_calls() {
+    let mut granted = BTreeSet::new();
+    for f in ["iam/member-role-policy.json", "iam/management-policy.json"] {
+        let p = read_json(&root().join(f));
+        for st in p["Statement"].as_array().unwrap() {
+            assert_eq!(st["Effect"], "Allow", "{f}");
+            for a in st["Action"].as_array().unwrap() {
+                granted.insert(a.as_str().unwrap().to_string());
+            }
+        }
+    }
+    // GetCallerIdentity needs no permission.
+    let needed: BTreeSet<String> = OPERATIONS
+        .iter()
+        .filter(|o| **o != "sts:GetCallerIdentity")
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(granted, needed);
+}
