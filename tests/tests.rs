@@ -8,4 +8,5 @@ mod fake_aws;
 mod formats;
 mod golden;
 mod html;
+mod moto;
 mod util;

@@ -1,0 +1,202 @@
+//! Interoperability with moto (PyPI `moto[server]`), an independent AWS implementation: the
+//! state is created through moto's API with the Rust SDK, collected, and must arrive intact.
+//!
+//! `.ci/run` installs moto; locally `pip install 'moto[server]'`. Without `moto_server` on the
+//! PATH the test says so and passes, except under CI (`CI` set), where it fails.
+//!
+//! Operations moto (5.x) does not implement, so their files are recorded as unreadable and the
+//! test checks exactly that: backup `ListBackupSelections`/`CreateBackupSelection` (500),
+//! `GetBackupVaultAccessPolicy`, `ListRecoveryPointsByBackupVault`, `ListProtectedResources`,
+//! `DescribeRegionSettings`, `ListBackupJobs` (404), storagegateway `ListGateways` (500) and
+//! account `ListRegions` (404, so regions are passed explicitly).
+
+use crate::util::{root, stderr};
+use serde_json::Value;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Moto(Child);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_moto() -> Option<(Moto, String)> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let moto = Moto(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some((moto, format!("http://127.0.0.1:{port}")))
+}
+
+const ENV: [(&str, &str); 5] = [
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_CONFIG_FILE", "/dev/null"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+];
+
+/// Creates an organisation with a member account, a locked vault and a backup plan in moto.
+async fn seed(url: &str) -> String {
+    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, Lifecycle};
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::from_static("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::for_tests())
+        .load()
+        .await;
+    let org = aws_sdk_organizations::Client::new(&conf);
+    org.create_organization()
+        .send()
+        .await
+        .expect("create organisation");
+    org.create_account()
+        .email("prod@example.com")
+        .account_name("prod")
+        .send()
+        .await
+        .expect("create account");
+    let backup = aws_sdk_backup::Client::new(&conf);
+    backup
+        .create_backup_vault()
+        .backup_vault_name("payments")
+        .send()
+        .await
+        .expect("create vault");
+    backup
+        .put_backup_vault_lock_configuration()
+        .backup_vault_name("payments")
+        .min_retention_days(7)
+        .max_retention_days(400)
+        .send()
+        .await
+        .expect("lock vault");
+    let rule = BackupRuleInput::builder()
+        .rule_name("daily-35d")
+        .target_backup_vault_name("payments")
+        .schedule_expression("cron(0 5 ? * * *)")
+        .lifecycle(Lifecycle::builder().delete_after_days(35).build())
+        .build()
+        .unwrap();
+    let plan = BackupPlanInput::builder()
+        .backup_plan_name("payments-daily")
+        .rules(rule)
+        .build()
+        .unwrap();
+    let out = backup
+        .create_backup_plan()
+        .backup_plan(plan)
+        .send()
+        .await
+        .expect("create plan");
+    out.backup_plan_id.unwrap()
+}
+
+#[test]
+fn what_moto_holds_arrives_intact() {
+    let Some((_moto, url)) = start_moto() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server is not installed"
+        );
+        eprintln!("moto_server not found: skipping (pip install 'moto[server]')");
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let plan_id = rt.block_on(seed(&url));
+
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args([
+            "collect",
+            "--out",
+            snap.to_str().unwrap(),
+            "--accounts",
+            "all",
+        ])
+        .args([
+            "--regions",
+            "us-east-1",
+            "--role-name",
+            "OrganizationAccountAccessRole",
+        ])
+        .args(["--max-attempts", "2", "--retry-initial-backoff-ms", "1"])
+        .envs(ENV)
+        .env("AWS_ENDPOINT_URL", &url)
+        .env_remove("AWS_PROFILE")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let read = |p: std::path::PathBuf| -> Value {
+        serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+    };
+    let manifest = read(snap.join("manifest.json"));
+    let scopes = manifest["scopes"].as_array().unwrap();
+    // Both accounts of the organisation, the member entered with AssumeRole.
+    assert_eq!(scopes.len(), 2, "{manifest:#}");
+    let mgmt = scopes
+        .iter()
+        .find(|s| s["account_id"] == "123456789012")
+        .expect("the management account");
+    assert_eq!(mgmt["status"], "partial");
+    let unreadable: Vec<&str> = mgmt["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    for f in [
+        "backup-selections.json",
+        "recovery-points.json",
+        "region-settings.json",
+    ] {
+        assert!(
+            unreadable.contains(&f),
+            "{f} should be unreadable: {unreadable:?}"
+        );
+    }
+    assert!(!unreadable.contains(&"backup-plans.json"));
+    assert!(!unreadable.contains(&"backup-vaults.json"));
+
+    let dir = snap.join("123456789012/us-east-1");
+    let plans = read(dir.join("backup-plans.json"));
+    let plan = &plans[0];
+    assert_eq!(plan["BackupPlanId"], plan_id.as_str());
+    assert_eq!(plan["BackupPlan"]["BackupPlanName"], "payments-daily");
+    let rule = &plan["BackupPlan"]["Rules"][0];
+    assert_eq!(rule["RuleName"], "daily-35d");
+    assert_eq!(rule["TargetBackupVaultName"], "payments");
+    assert_eq!(rule["ScheduleExpression"], "cron(0 5 ? * * *)");
+    assert_eq!(rule["Lifecycle"]["DeleteAfterDays"], 35);
+    let vaults = read(dir.join("backup-vaults.json"));
+    let vault = vaults
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["BackupVaultName"] == "payments")
+        .expect("the payments vault");
+    assert_eq!(vault["Locked"], true);
+    assert_eq!(vault["MinRetentionDays"], 7);
+    assert_eq!(vault["MaxRetentionDays"], 400);
+}
