@@ -20,7 +20,7 @@ pub(crate) fn judge(rule: &Rule, rp: &RecoveryPoint) -> Option<Verdict> {
         }
     }
     let ev = Evidence {
-        vault: Some(rp.backup_vault_name.clone()),
+        vault: Some(rp.backup_vault_name.as_str().into()),
         ..Default::default()
     };
     let v = match &rule.check {
