@@ -180,10 +180,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 staged.write("findings.json", |w| write::findings_json(w, &report))?;
             }
             Format::Junit => {
-                let report = junit::render(inv, rules, findings);
-                staged.write("junit.xml", |w| {
-                    report.serialize(w).map_err(std::io::Error::other)
-                })?;
+                staged.write("junit.xml", |w| junit::write(w, inv, rules, findings))?;
             }
             Format::Markdown => {
                 let text = markdown::render(&templates, inv, rules, findings, &summary)?;

@@ -118,7 +118,7 @@ const CHUNK: usize = 8_192;
 /// the calling thread, while the next pieces are rendered. Piece buffers are recycled: freeing
 /// and allocating megabytes per piece would hand pages back to the kernel and fault them in
 /// again.
-fn write_ordered(
+pub(crate) fn write_ordered(
     w: &mut dyn Write,
     tasks: usize,
     render: impl Fn(usize, &mut Vec<u8>) -> std::io::Result<()> + Sync,
