@@ -154,6 +154,9 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let mut staged = Staged::new(&a.out)?;
     let findings = &e.evaluation.findings;
     let run_at = fmt(chrono::Utc::now());
+    // Templates render first (their errors are input errors); then every file is written
+    // at once, so that one output's rendering overlaps another's writes.
+    let mut jobs: Vec<write::Job> = Vec::new();
     for format in dedup(&a.format) {
         match format {
             Format::Html => {
@@ -169,13 +172,18 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 };
                 let text =
                     html::render_html(inv, rules, &e.evaluation, &summary, &e.waivers, &meta)?;
-                staged.write("report.html", |w| w.write_all(text.as_bytes()))?;
+                out.stage("rendered report.html");
+                jobs.push((
+                    "report.html",
+                    Box::new(move |w| w.write_all(text.as_bytes())),
+                ));
             }
             Format::Csv => {
-                staged.write("findings.csv", |w| {
-                    write::findings_csv(w, inv, rules, findings)
-                })?;
-                staged.write("summary.csv", |w| write::summary_csv(w, &summary))?;
+                jobs.push((
+                    "findings.csv",
+                    Box::new(|w| write::findings_csv(w, inv, rules, findings)),
+                ));
+                jobs.push(("summary.csv", Box::new(|w| write::summary_csv(w, &summary))));
             }
             Format::Json => {
                 let report = JsonReport {
@@ -194,25 +202,36 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                         findings,
                     },
                 };
-                staged.write("findings.json", |w| write::findings_json(w, &report))?;
+                jobs.push((
+                    "findings.json",
+                    Box::new(move |w| write::findings_json(w, &report)),
+                ));
             }
             Format::Junit => {
-                staged.write("junit.xml", |w| junit::write(w, inv, rules, findings))?;
+                jobs.push((
+                    "junit.xml",
+                    Box::new(|w| junit::write(w, inv, rules, findings)),
+                ));
             }
             Format::Markdown => {
                 let text = markdown::render(&templates, inv, rules, findings, &summary)?;
-                staged.write("summary.md", |w| w.write_all(text.as_bytes()))?;
+                out.stage("rendered summary.md");
+                jobs.push((
+                    "summary.md",
+                    Box::new(move |w| w.write_all(text.as_bytes())),
+                ));
             }
             Format::Ocsf => {
-                staged.write("findings.ocsf.json", |w| {
-                    ocsf::write(w, inv, rules, findings)
-                })?;
+                jobs.push((
+                    "findings.ocsf.json",
+                    Box::new(|w| ocsf::write(w, inv, rules, findings)),
+                ));
             }
         }
-        out.stage(&format!("rendered {format:?}"));
     }
+    staged.write_all(jobs, |name| out.stage(&format!("wrote {name}")))?;
     let written = staged.commit()?;
-    out.stage("wrote outputs");
+    out.stage("renamed outputs into place");
 
     let mut top_failures = markdown::failures_by_rule(rules, findings);
     top_failures.truncate(10);
