@@ -2,19 +2,20 @@
 //! failure, NOT_ASSESSED an error, WAIVED and NOT_APPLICABLE are skipped.
 //!
 //! A million-resource organisation has millions of testcases, so the report is never built
-//! whole: quick-junit serialises one slice of a suite at a time (slices in parallel), and the
-//! pieces of its output are written in order. The result is byte for byte what serialising the
+//! whole: the report and suite tags are cut out of small reports quick-junit serialises, the
+//! testcases are written the way it writes them (`case_xml`), slices of a suite in parallel,
+//! and the pieces are written in order. The result is byte for byte what serialising the
 //! whole [`Report`] gives (`render`, kept for the tests that prove it).
 
 use crate::findings::write::write_ordered;
 use crate::findings::{Finding, Status};
 use crate::model::Inventory;
 use crate::rules::RuleSet;
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
 use std::io::Write;
 
 const NAME: &str = "backup-auditor";
-/// Testcases per serialised slice of a suite.
+/// Testcases per slice of a suite.
 const CHUNK: usize = 8_192;
 
 fn test_case(inv: &Inventory, rules: &RuleSet, f: &Finding) -> TestCase {
@@ -159,11 +160,9 @@ fn write_sliced(
                 buf.drain(..l.suite_start);
             }
             Piece::Cases(ri, range) => {
-                let mut s = suite(*ri);
-                s.test_cases.extend(range.clone().map(|k| case(*ri, k)));
-                let l = serialise(s, buf)?;
-                buf.truncate(l.suite_end);
-                buf.drain(..l.suite_head_end);
+                for k in range.clone() {
+                    case_xml(buf, inv, rules, &findings[members[*ri][k] as usize]);
+                }
             }
             Piece::Close(ri) => {
                 let mut s = suite(*ri);
@@ -179,6 +178,77 @@ fn write_sliced(
         }
         Ok(())
     })
+}
+
+/// One testcase exactly as quick-junit serialises [`test_case`]'s (at a suite's depth),
+/// written directly: quick-junit cleans every string of a TestCase with an ANSI-escape
+/// parser, which made building millions of them most of the cost of the file. Strings
+/// still get that cleaning ([`XmlString::new`]) unless they are printable ASCII, which it
+/// leaves unchanged; the tests compare both paths.
+fn case_xml(buf: &mut Vec<u8>, inv: &Inventory, rules: &RuleSet, f: &Finding) {
+    let row = f.row(inv, rules);
+    buf.extend_from_slice(b"\n        <testcase name=\"");
+    if row.resource_arn.is_empty() {
+        attribute(buf, &format!("{}/{}", row.account_id, row.region));
+    } else {
+        attribute(buf, row.resource_arn);
+    }
+    buf.extend_from_slice(b"\" classname=\"");
+    if printable(row.rule_id) && printable(row.account_id) {
+        attribute(buf, row.rule_id);
+        buf.push(b'.');
+        attribute(buf, row.account_id);
+    } else {
+        attribute(buf, &format!("{}.{}", row.rule_id, row.account_id));
+    }
+    let tag: &[u8] = match f.status {
+        Status::Pass => {
+            buf.extend_from_slice(b"\"/>");
+            return;
+        }
+        Status::Fail => b"failure",
+        Status::NotAssessed => b"error",
+        Status::Waived | Status::NotApplicable => b"skipped",
+    };
+    buf.extend_from_slice(b"\">\n            <");
+    buf.extend_from_slice(tag);
+    buf.extend_from_slice(b" message=\"");
+    attribute(buf, row.reason);
+    buf.extend_from_slice(b"\" type=\"");
+    attribute(buf, row.status);
+    buf.extend_from_slice(b"\"/>\n        </testcase>");
+}
+
+/// Bytes `XmlString::new` keeps as they are: no escape sequences, no control characters.
+fn printable(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// An attribute value as quick-junit writes it: cleaned into an `XmlString`, then escaped by
+/// quick-xml (`<`, `>`, `&`, `'` and `"`).
+fn attribute(buf: &mut Vec<u8>, s: &str) {
+    let cleaned;
+    let s = if printable(s) {
+        s
+    } else {
+        cleaned = XmlString::new(s);
+        cleaned.as_str()
+    };
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity: &[u8] = match b {
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'&' => b"&amp;",
+            b'\'' => b"&apos;",
+            b'"' => b"&quot;",
+            _ => continue,
+        };
+        buf.extend_from_slice(&s.as_bytes()[plain..i]);
+        buf.extend_from_slice(entity);
+        plain = i + 1;
+    }
+    buf.extend_from_slice(&s.as_bytes()[plain..]);
 }
 
 /// Where the parts of a serialised one-suite report are.
@@ -249,8 +319,12 @@ mod tests {
         // Leave the last rule without testcases.
         let last = rules.rules.len() as u32 - 1;
         findings.retain(|f| f.rule != last);
-        let failed = findings.iter_mut().find(|f| f.status == Status::Fail);
-        failed.unwrap().reason = "<&> \"quoted\" 'single'\nnew line".into();
+        let mut odd = findings.iter_mut().filter(|f| f.status != Status::Pass);
+        odd.next().unwrap().reason = "<&> \"quoted\" 'single'\nnew line".into();
+        // What quick-junit cleans: escape sequences, control characters; and non-ASCII.
+        odd.next().unwrap().reason = "\u{1b}[31mred\u{1b}[0m\ttab\u{7} bell é ✓ \u{7f}<".into();
+        let pass = findings.iter_mut().find(|f| f.status == Status::Pass);
+        pass.unwrap().reason = "\u{1b}[1m not shown for a PASS".into();
         let whole = render(inv, rules, &findings).to_string().unwrap();
         assert!(whole.contains("&lt;&amp;&gt;"));
         for chunk in [1, 3, CHUNK] {
