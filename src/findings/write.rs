@@ -212,7 +212,7 @@ pub(crate) fn write_ordered(
 }
 
 /// Cleared vectors for reuse.
-struct Pool<T>(std::sync::Mutex<Vec<Vec<T>>>);
+pub(crate) struct Pool<T>(std::sync::Mutex<Vec<Vec<T>>>);
 
 impl<T> Default for Pool<T> {
     fn default() -> Self {
@@ -221,7 +221,7 @@ impl<T> Default for Pool<T> {
 }
 
 impl<T> Pool<T> {
-    fn take(&self) -> Vec<T> {
+    pub(crate) fn take(&self) -> Vec<T> {
         self.0
             .lock()
             .ok()
@@ -229,7 +229,7 @@ impl<T> Pool<T> {
             .unwrap_or_default()
     }
 
-    fn give(&self, mut v: Vec<T>) {
+    pub(crate) fn give(&self, mut v: Vec<T>) {
         v.clear();
         if let Ok(mut p) = self.0.lock() {
             p.push(v);
