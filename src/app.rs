@@ -247,8 +247,11 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let code = exit::exit_code(&summary, a.fail_on);
     // A million resources and their findings take seconds to free one allocation at a time.
     // Free them on a detached thread: the CLI exits without waiting for it (the OS reclaims
-    // the pages at once), and a library caller still gets the memory back.
-    std::thread::spawn(move || drop((summary, e)));
+    // the pages at once), and a library caller still gets the memory back. If no thread can
+    // be started, the closure and everything it holds is dropped here instead.
+    let _ = std::thread::Builder::new()
+        .name("free-evaluation".into())
+        .spawn(move || drop((summary, e)));
     Ok(code)
 }
 
