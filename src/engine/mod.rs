@@ -23,7 +23,8 @@ pub struct Evaluation {
 }
 
 impl Drop for Evaluation {
-    /// Millions of findings each own a reason: free them from every worker thread.
+    /// Millions of findings, each holding shared reason and vault strings: free them from
+    /// every worker thread.
     fn drop(&mut self) {
         let findings = std::mem::take(&mut self.findings);
         findings
@@ -69,7 +70,7 @@ pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluat
             .map(|(i, scope)| {
                 let si = (b * batch + i) as u32;
                 let prot = protect_scope(inv, scope);
-                let mut out = Vec::new();
+                let mut out = Findings::default();
                 for (ri, rule) in rules.rules.iter().enumerate() {
                     if rule
                         .scope
@@ -78,7 +79,7 @@ pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluat
                         evaluate_rule(inv, si, scope, &prot, ri as u32, rule, &mut out);
                     }
                 }
-                (out, prot)
+                (out.list, prot)
             })
             .collect();
         for (f, p) in per_scope {
@@ -113,16 +114,18 @@ fn evaluate_rule(
     prot: &[Protection],
     ri: u32,
     rule: &Rule,
-    out: &mut Vec<Finding>,
+    out: &mut Findings,
 ) {
-    let push = |out: &mut Vec<Finding>, subject: Subject, mut v: Verdict| {
-        // Millions of reasons live until the end of the run: drop what formatting reserved.
-        v.reason.shrink_to_fit();
-        out.push(Finding {
+    let push = |out: &mut Findings, subject: Subject, mut v: Verdict| {
+        let reason = out.strings.intern(v.reason);
+        if let Some(vault) = v.evidence.vault.take() {
+            v.evidence.vault = Some(out.strings.intern_arc(vault));
+        }
+        out.list.push(Finding {
             rule: ri,
             subject,
             status: v.status,
-            reason: v.reason,
+            reason,
             evidence: v.evidence,
             waiver: None,
         })
@@ -235,8 +238,38 @@ fn apply_waivers(
                 }
             }
             reason.push_str(&format!("; finding was: {}", f.reason));
-            f.reason = reason;
+            f.reason = reason.into();
         }
     }
     hits
+}
+
+/// One scope's findings, with one copy of each reason and vault name: they repeat across
+/// the scope's resources, and a million-resource run would otherwise hold millions of copies.
+#[derive(Default)]
+struct Findings {
+    list: Vec<Finding>,
+    strings: Interner,
+}
+
+#[derive(Default)]
+struct Interner(std::collections::HashSet<std::sync::Arc<str>>);
+
+impl Interner {
+    fn intern(&mut self, s: String) -> std::sync::Arc<str> {
+        if let Some(a) = self.0.get(s.as_str()) {
+            return a.clone();
+        }
+        let a: std::sync::Arc<str> = s.into();
+        self.0.insert(a.clone());
+        a
+    }
+
+    fn intern_arc(&mut self, s: std::sync::Arc<str>) -> std::sync::Arc<str> {
+        if let Some(a) = self.0.get(&*s) {
+            return a.clone();
+        }
+        self.0.insert(s.clone());
+        s
+    }
 }

@@ -20,7 +20,7 @@ pub(crate) fn judge(rule: &Rule, rp: &RecoveryPoint) -> Option<Verdict> {
         }
     }
     let ev = Evidence {
-        vault: Some(rp.backup_vault_name.clone()),
+        vault: Some(rp.backup_vault_name.as_str().into()),
         ..Default::default()
     };
     let v = match &rule.check {
@@ -55,11 +55,12 @@ fn retention(rp: &RecoveryPoint, min_days: i64) -> Verdict {
     let Some(created) = rp.creation_date else {
         return Verdict::new(Status::NotAssessed, "CreationDate is not in the snapshot");
     };
-    let days = (delete_at - created).num_hours() as f64 / 24.0;
+    let hours = (delete_at - created).num_hours();
+    let days = hours as f64 / 24.0;
     let reason = format!(
-        "kept {:.0} days (deleted at {}), {} the required {min_days} days",
-        days,
-        delete_at.format("%Y-%m-%d"),
+        "kept {} days (deleted at {}), {} the required {min_days} days",
+        WholeDays(hours),
+        Day(delete_at),
         if days + 1e-9 >= min_days as f64 {
             "meets"
         } else {
@@ -70,5 +71,68 @@ fn retention(rp: &RecoveryPoint, min_days: i64) -> Verdict {
         Verdict::new(Status::Pass, reason)
     } else {
         Verdict::new(Status::Fail, reason)
+    }
+}
+
+/// `hours / 24` as `{:.0}` prints it (ties to even), without formatting a float: a
+/// million-resource organisation has millions of recovery points.
+struct WholeDays(i64);
+
+impl std::fmt::Display for WholeDays {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let h = self.0;
+        if h < 0 {
+            // `{:.0}` prints `-0` for small negatives: leave those to the float formatter.
+            return write!(f, "{:.0}", h as f64 / 24.0);
+        }
+        let (q, r) = (h / 24, h % 24);
+        let up = r > 12 || (r == 12 && q % 2 == 1);
+        write!(f, "{}", q + i64::from(up))
+    }
+}
+
+/// A date as `%Y-%m-%d`, without parsing the format string for every recovery point.
+struct Day(chrono::DateTime<chrono::Utc>);
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::Datelike;
+        let d = self.0;
+        if (0..=9999).contains(&d.year()) {
+            write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        } else {
+            write!(f, "{}", d.format("%Y-%m-%d"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_days_print_as_the_float_did() {
+        for h in (-2_000..200_000).chain([876_000_012, 876_000_036]) {
+            assert_eq!(
+                WholeDays(h).to_string(),
+                format!("{:.0}", h as f64 / 24.0),
+                "{h} hours"
+            );
+        }
+    }
+
+    #[test]
+    fn days_print_as_strftime_did() {
+        use chrono::TimeZone;
+        for (y, m, d) in [
+            (2026, 11, 27),
+            (1, 1, 1),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+            (-5, 3, 4),
+        ] {
+            let t = chrono::Utc.with_ymd_and_hms(y, m, d, 23, 59, 59).unwrap();
+            assert_eq!(Day(t).to_string(), t.format("%Y-%m-%d").to_string());
+        }
     }
 }

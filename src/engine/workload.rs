@@ -32,7 +32,7 @@ impl Ctx<'_> {
             plan: Some(a.plan),
             selection: Some(a.selection),
             rule: Some(a.rule),
-            vault: Some(self.plan_rule(a).vault.clone()),
+            vault: Some(self.plan_rule(a).vault.as_str().into()),
             recovery_point: None,
             through: a.through,
         }
@@ -346,7 +346,7 @@ fn copies(
                 );
             }
             let mut ev = ctx.evidence(a);
-            ev.vault = Some(c.destination_vault_arn.clone());
+            ev.vault = Some(c.destination_vault_arn.as_str().into());
             return Verdict::new(Status::Pass, reason).with(ev);
         }
     }
@@ -409,7 +409,7 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
     if let Some((t, r, continuous)) = newest {
         let ev = Evidence {
             recovery_point: Some(r),
-            vault: Some(ctx.inv.recovery_point(r).backup_vault_name.clone()),
+            vault: Some(ctx.inv.recovery_point(r).backup_vault_name.as_str().into()),
             ..Default::default()
         };
         let age = now - t;

@@ -79,7 +79,7 @@ pub struct Evidence {
     pub plan: Option<u32>,
     pub selection: Option<u32>,
     pub rule: Option<u32>,
-    pub vault: Option<String>,
+    pub vault: Option<std::sync::Arc<str>>,
     pub recovery_point: Option<RpRef>,
     pub through: Option<u32>,
 }
@@ -89,7 +89,7 @@ pub struct Finding {
     pub rule: u32,
     pub subject: Subject,
     pub status: Status,
-    pub reason: String,
+    pub reason: std::sync::Arc<str>,
     pub evidence: Evidence,
     /// Index of the waiver that turned a FAIL into WAIVED.
     pub waiver: Option<u32>,

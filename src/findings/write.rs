@@ -36,16 +36,50 @@ impl Staged {
         name: &str,
         f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<()> {
-        let dest = self.dir.join(name);
-        let tmp = NamedTempFile::with_prefix_in(format!(".{name}."), &self.dir)
-            .map_err(|e| Error::io("create temporary file in", &self.dir, e))?;
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        f(&mut w)
-            .and_then(|_| w.flush())
-            .map_err(|e| Error::io("write", &dest, e))?;
-        drop(w);
+        let (tmp, dest) = self.temp(name)?;
+        fill(&tmp, f).map_err(|e| Error::io("write", &dest, e))?;
         self.files.push((tmp, dest));
         Ok(())
+    }
+
+    /// Writes every job at once, each on its own thread (their parallel rendering shares
+    /// rayon's pool): one output's writes to disk overlap another's rendering, so two cores
+    /// stay busy. `done` hears each file name as it is finished. The files keep the jobs'
+    /// order; the first failure in that order is the one reported.
+    pub fn write_all(&mut self, jobs: Vec<Job<'_>>, done: impl Fn(&str) + Sync) -> Result<()> {
+        let temps = jobs
+            .iter()
+            .map(|(name, _)| self.temp(name))
+            .collect::<Result<Vec<_>>>()?;
+        let done = &done;
+        let results: Vec<std::io::Result<()>> = std::thread::scope(|s| {
+            let running: Vec<_> = jobs
+                .into_iter()
+                .zip(&temps)
+                .map(|((name, f), (tmp, _))| {
+                    s.spawn(move || {
+                        fill(tmp, f)?;
+                        done(name);
+                        Ok(())
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for ((tmp, dest), r) in temps.into_iter().zip(results) {
+            r.map_err(|e| Error::io("write", &dest, e))?;
+            self.files.push((tmp, dest));
+        }
+        Ok(())
+    }
+
+    fn temp(&self, name: &str) -> Result<(NamedTempFile, PathBuf)> {
+        let tmp = NamedTempFile::with_prefix_in(format!(".{name}."), &self.dir)
+            .map_err(|e| Error::io("create temporary file in", &self.dir, e))?;
+        Ok((tmp, self.dir.join(name)))
     }
 
     /// Renames every staged file into place; returns the final paths.
@@ -58,6 +92,22 @@ impl Staged {
         }
         Ok(out)
     }
+}
+
+/// One output for [`Staged::write_all`]: its file name and what writes it.
+pub type Job<'a> = (
+    &'static str,
+    Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'a>,
+);
+
+/// Writes through `f` into `tmp`, buffered.
+fn fill(
+    tmp: &NamedTempFile,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+    f(&mut w)?;
+    w.flush()
 }
 
 /// Spreadsheet applications run cells that start with these as formulas (CSV injection).
@@ -118,7 +168,7 @@ const CHUNK: usize = 8_192;
 /// the calling thread, while the next pieces are rendered. Piece buffers are recycled: freeing
 /// and allocating megabytes per piece would hand pages back to the kernel and fault them in
 /// again.
-fn write_ordered(
+pub(crate) fn write_ordered(
     w: &mut dyn Write,
     tasks: usize,
     render: impl Fn(usize, &mut Vec<u8>) -> std::io::Result<()> + Sync,
@@ -162,7 +212,7 @@ fn write_ordered(
 }
 
 /// Cleared vectors for reuse.
-struct Pool<T>(std::sync::Mutex<Vec<Vec<T>>>);
+pub(crate) struct Pool<T>(std::sync::Mutex<Vec<Vec<T>>>);
 
 impl<T> Default for Pool<T> {
     fn default() -> Self {
@@ -171,7 +221,7 @@ impl<T> Default for Pool<T> {
 }
 
 impl<T> Pool<T> {
-    fn take(&self) -> Vec<T> {
+    pub(crate) fn take(&self) -> Vec<T> {
         self.0
             .lock()
             .ok()
@@ -179,7 +229,7 @@ impl<T> Pool<T> {
             .unwrap_or_default()
     }
 
-    fn give(&self, mut v: Vec<T>) {
+    pub(crate) fn give(&self, mut v: Vec<T>) {
         v.clear();
         if let Ok(mut p) = self.0.lock() {
             p.push(v);

@@ -202,7 +202,7 @@ pub fn explain(
                 severity: rule.severity.as_str(),
                 check: rule.check.name(),
                 status: f.status.as_str(),
-                reason: f.reason.clone(),
+                reason: f.reason.to_string(),
             }
         })
         .collect();

@@ -1,6 +1,7 @@
 //! OCSF Compliance Finding events (class 2003), one per non-PASS finding: what Prowler emits
 //! and Security Hub / Security Lake ingest.
 
+use crate::findings::write::write_ordered;
 use crate::findings::{Finding, Status};
 use crate::model::Inventory;
 use crate::rules::{RuleSet, Severity};
@@ -215,20 +216,86 @@ fn event<'a>(inv: &'a Inventory, rules: &'a RuleSet, f: &'a Finding, time: i64) 
     }
 }
 
-/// Streams `findings.ocsf.json`: a JSON array with one event per non-PASS finding.
+/// Events per rendering task.
+const CHUNK: usize = 4_096;
+
+/// Streams `findings.ocsf.json`: a JSON array with one event per non-PASS finding, laid out
+/// as `serde_json`'s pretty printer lays out the whole array. Slices of events are rendered
+/// in parallel and written in order.
 pub fn write(
     w: &mut dyn std::io::Write,
     inv: &Inventory,
     rules: &RuleSet,
     findings: &[Finding],
 ) -> std::io::Result<()> {
-    use serde::Serializer;
     let time = inv.as_of.timestamp_millis();
-    let events = findings
-        .iter()
-        .filter(|f| f.status != Status::Pass)
-        .map(|f| event(inv, rules, f, time));
-    let mut ser = serde_json::Serializer::pretty(&mut *w);
-    ser.collect_seq(events).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")
+    let events: Vec<u32> = (0..findings.len() as u32)
+        .filter(|&i| findings[i as usize].status != Status::Pass)
+        .collect();
+    if events.is_empty() {
+        return w.write_all(b"[]\n");
+    }
+    w.write_all(b"[")?;
+    let scratch = crate::findings::write::Pool::default();
+    write_ordered(w, events.len().div_ceil(CHUNK), |t, buf| {
+        let mut one = scratch.take();
+        let slice = &events[t * CHUNK..((t + 1) * CHUNK).min(events.len())];
+        for (k, &i) in slice.iter().enumerate() {
+            buf.extend_from_slice(if t == 0 && k == 0 { b"\n  " } else { b",\n  " });
+            one.clear();
+            let e = event(inv, rules, &findings[i as usize], time);
+            serde_json::to_writer_pretty(&mut one, &e).map_err(std::io::Error::other)?;
+            // The event one level down, as inside the array: JSON strings hold no raw line
+            // breaks, so every line break is the pretty printer's.
+            for (n, line) in one.split(|&b| b == b'\n').enumerate() {
+                if n > 0 {
+                    buf.extend_from_slice(b"\n  ");
+                }
+                buf.extend_from_slice(line);
+            }
+        }
+        scratch.give(one);
+        Ok(())
+    })?;
+    w.write_all(b"\n]\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{evaluate, Output};
+    use crate::cli::PolicyArgs;
+
+    /// The parallel writer lays the events out exactly as serde_json's pretty printer does.
+    #[test]
+    fn streamed_events_are_the_pretty_printed_array() {
+        use serde::Serializer;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let policy = PolicyArgs {
+            rules: vec![root.join("rules")],
+            waivers: Some(root.join("samples/waivers.yaml")),
+            as_of: None,
+        };
+        let e = evaluate(&root.join("samples/org"), &policy, &Output::silent()).unwrap();
+        let (inv, rules) = (&e.inventory, &e.rules);
+        let mut findings = e.evaluation.findings.clone();
+        let failed = findings.iter_mut().find(|f| f.status == Status::Fail);
+        failed.unwrap().reason = "line\nbreak \"quoted\" \\ tab\t".into();
+        for n in [0, 1, findings.len(), 3 * CHUNK] {
+            let some: Vec<Finding> = findings.iter().cycle().take(n).cloned().collect();
+            let time = inv.as_of.timestamp_millis();
+            let mut whole = Vec::new();
+            let mut ser = serde_json::Serializer::pretty(&mut whole);
+            ser.collect_seq(
+                some.iter()
+                    .filter(|f| f.status != Status::Pass)
+                    .map(|f| event(inv, rules, f, time)),
+            )
+            .unwrap();
+            whole.push(b'\n');
+            let mut streamed = Vec::new();
+            write(&mut streamed, inv, rules, &some).unwrap();
+            assert!(streamed == whole, "{n} findings");
+        }
+    }
 }
