@@ -73,6 +73,15 @@ fn main() {
         .expect("run backup-auditor");
     let wall = started.elapsed();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .expect("getrusage");
+    let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    let cpu = secs(usage.user_time()) + secs(usage.system_time());
+    let server_cpu = {
+        let me = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+            .expect("getrusage");
+        secs(me.user_time()) + secs(me.system_time())
+    };
 
     let calls = fake.total_requests();
     let floor = latency.as_secs_f64() * calls as f64 / concurrency as f64;
@@ -89,6 +98,10 @@ fn main() {
         "  wall time  {:.2} s (floor Σ calls × latency ÷ concurrency: {floor:.2} s, ratio {:.3}; bar ≤ 1.3)",
         wall.as_secs_f64(),
         wall.as_secs_f64() / floor
+    );
+    println!(
+        "  CPU        collector {cpu:.2} s, fake AWS (and the generator) {server_cpu:.2} s, on {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let mut per_op: Vec<_> = fake.calls().into_iter().collect();
     per_op.sort_by_key(|(_, n)| std::cmp::Reverse(*n));

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use write::ScopeRecord;
+use write::{ScopeRecord, SnapshotWriter};
 
 /// Every operation the collector can call, as `service:Operation` (the IAM action names).
 /// All are List/Get/Describe/Select, but `sts:AssumeRole` (entering member accounts) and
@@ -243,9 +243,13 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
         aggregated,
         bounds,
     };
-    let per_account = join_all(accounts.iter().map(|a| account_scopes(&ctx, a))).await;
+    let writer = SnapshotWriter::create(out)?;
+    let per_account = join_all(accounts.iter().map(|a| account_scopes(&ctx, &writer, a))).await;
     ctx.progress.finish();
-    let mut records: Vec<ScopeRecord> = per_account.into_iter().flatten().collect();
+    let mut records: Vec<ScopeRecord> = Vec::new();
+    for r in per_account {
+        records.extend(r?);
+    }
     records.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
     let count = |s: ScopeStatus| records.iter().filter(|r| r.status == s).count();
     let summary = CollectSummary {
@@ -259,7 +263,7 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
         operations: stats.operations(),
         elapsed: started.elapsed(),
     };
-    write::write_snapshot(out, &collected_at, &records)?;
+    writer.finish(&collected_at, &records)?;
     Ok(summary)
 }
 
@@ -366,7 +370,11 @@ fn known_regions(ctx: &Ctx) -> Vec<String> {
     }
 }
 
-async fn account_scopes(ctx: &Ctx, account: &Account) -> Vec<ScopeRecord> {
+async fn account_scopes(
+    ctx: &Ctx,
+    writer: &SnapshotWriter,
+    account: &Account,
+) -> Result<Vec<ScopeRecord>> {
     let role = (account.id != ctx.caller_account).then(|| {
         Arc::new(AssumedRole::new(
             ctx.sts.clone(),
@@ -393,17 +401,17 @@ async fn account_scopes(ctx: &Ctx, account: &Account) -> Vec<ScopeRecord> {
     let credentials = match &role {
         Some(r) => {
             if let Err(e) = r.credentials().await {
-                return give_up(e);
+                return Ok(give_up(e));
             }
             SharedCredentialsProvider::new(RoleProvider(r.clone()))
         }
         None => match ctx.base.credentials_provider() {
             Some(p) => p,
             None => {
-                return give_up(ApiError {
+                return Ok(give_up(ApiError {
                     code: None,
                     message: "no credentials configured".into(),
-                })
+                }))
             }
         },
     };
@@ -443,7 +451,7 @@ async fn account_scopes(ctx: &Ctx, account: &Account) -> Vec<ScopeRecord> {
                 .await;
             match listed {
                 Ok(r) => r.into_iter().filter_map(|r| r.region_name).collect(),
-                Err(e) => return give_up(e),
+                Err(e) => return Ok(give_up(e)),
             }
         }
         _ => known_regions(ctx),
@@ -471,7 +479,17 @@ async fn account_scopes(ctx: &Ctx, account: &Account) -> Vec<ScopeRecord> {
             &ctx.bounds,
         )
         .await;
-        let record = to_record(account, region, got);
+        let mut record = to_record(account, region, got);
+        // Written now, on a blocking thread, so the data is not held until the end.
+        let files = std::mem::take(&mut record.files);
+        let written = if record.status == ScopeStatus::Failed {
+            Ok(())
+        } else {
+            let dir = writer.scope_dir(&record);
+            tokio::task::spawn_blocking(move || write::write_scope_files(&dir, &files))
+                .await
+                .unwrap_or_else(|e| Err(Error::Usage(format!("snapshot writer failed: {e}"))))
+        };
         ctx.stats.failed(
             record
                 .errors
@@ -488,9 +506,11 @@ async fn account_scopes(ctx: &Ctx, account: &Account) -> Vec<ScopeRecord> {
         };
         ctx.progress
             .scope_done(&ctx.stats, &format!("{} {region}: {what}", account.id));
-        record
+        written.map(|()| record)
     }))
     .await
+    .into_iter()
+    .collect()
 }
 
 fn aggregated_slice(

@@ -224,17 +224,29 @@ impl Reply {
 }
 
 /// One page of `items` after `token` (`p<offset>`), and the next token.
-fn page(items: Vec<Value>, token: Option<String>, size: usize) -> (Vec<Value>, Option<String>) {
+/// Only the page is copied: the fake answers thousands of calls from the same files.
+fn page<T: std::borrow::Borrow<Value>>(
+    items: Vec<T>,
+    token: Option<String>,
+    size: usize,
+) -> (Vec<Value>, Option<String>) {
     let start: usize = token
         .and_then(|t| t.strip_prefix('p').and_then(|n| n.parse().ok()))
         .unwrap_or(0);
     let end = (start + size).min(items.len());
     let next = (end < items.len()).then(|| format!("p{end}"));
-    (items.get(start..end).unwrap_or_default().to_vec(), next)
+    let page = items.get(start..end).unwrap_or_default();
+    (page.iter().map(|v| v.borrow().clone()).collect(), next)
 }
 
 /// A paged JSON reply: `{list_key: [...], token_key: next}`.
-fn paged(state: &State, r: &Request, items: Vec<Value>, list_key: &str, token_key: &str) -> Reply {
+fn paged<T: std::borrow::Borrow<Value>>(
+    state: &State,
+    r: &Request,
+    items: Vec<T>,
+    list_key: &str,
+    token_key: &str,
+) -> Reply {
     let (items, next) = page(items, r.token(), state.page_size);
     let mut out = json!({ list_key: items });
     if let Some(n) = next {
@@ -397,11 +409,8 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
                 .collect();
             paged(state, r, list, "BackupPlansList", "NextToken")
         }
-        "GetBackupPlan" => match items(file)
-            .into_iter()
-            .find(|p| eq(p, "BackupPlanId", seg[2]))
-        {
-            Some(p) => Reply::json(p),
+        "GetBackupPlan" => match items(file).iter().find(|p| eq(p, "BackupPlanId", seg[2])) {
+            Some(p) => Reply::json(p.clone()),
             None => not_found(r, "backup plan"),
         },
         "ListBackupSelections" => {
@@ -417,19 +426,19 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
             paged(state, r, list, "BackupSelectionsList", "NextToken")
         }
         "GetBackupSelection" => match items(file)
-            .into_iter()
+            .iter()
             .find(|s| eq(s, "BackupPlanId", seg[2]) && eq(s, "SelectionId", seg[4]))
         {
-            Some(s) => Reply::json(s),
+            Some(s) => Reply::json(s.clone()),
             None => not_found(r, "backup selection"),
         },
-        "ListBackupVaults" => paged(state, r, items(file), "BackupVaultList", "NextToken"),
+        "ListBackupVaults" => paged(state, r, all(items(file)), "BackupVaultList", "NextToken"),
         "GetBackupVaultAccessPolicy" => {
             match items(file)
-                .into_iter()
+                .iter()
                 .find(|p| eq(p, "BackupVaultName", seg[1]))
             {
-                Some(p) => Reply::json(p),
+                Some(p) => Reply::json(p.clone()),
                 None => not_found(r, "access policy"),
             }
         }
@@ -438,21 +447,21 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
                 .query
                 .get("createdAfter")
                 .and_then(|s| s.parse::<f64>().ok());
-            let list = items(file)
-                .into_iter()
+            let list: Vec<&Value> = items(file)
+                .iter()
                 .filter(|p| eq(p, "BackupVaultName", seg[1]))
                 .filter(|p| since.is_none_or(|t| p["CreationDate"].as_f64().is_none_or(|c| c > t)))
                 .collect();
             paged(state, r, list, "RecoveryPoints", "NextToken")
         }
-        "ListProtectedResources" => paged(state, r, items(file), "Results", "NextToken"),
+        "ListProtectedResources" => paged(state, r, all(items(file)), "Results", "NextToken"),
         "DescribeRegionSettings" => Reply::json(
             state
                 .served
                 .object(account, region, file)
                 .unwrap_or(json!({})),
         ),
-        "ListBackupJobs" => paged(state, r, items(file), "BackupJobs", "NextToken"),
+        "ListBackupJobs" => paged(state, r, all(items(file)), "BackupJobs", "NextToken"),
         other => r.error(400, "InvalidAction", &format!("fake Backup lacks {other}")),
     }
 }
@@ -461,11 +470,20 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
 
 const NOT_IN_CONFIG: [&str; 2] = ["AWS::StorageGateway::Volume", "AWS::FSx::FileSystem"];
 
-fn resources_of(state: &State, account: &str, region: &str, kind: Option<&str>) -> Vec<Value> {
+fn all(items: &[Value]) -> Vec<&Value> {
+    items.iter().collect()
+}
+
+fn resources_of<'a>(
+    state: &'a State,
+    account: &str,
+    region: &str,
+    kind: Option<&str>,
+) -> Vec<&'a Value> {
     state
         .served
         .items(account, region, "resources.json")
-        .into_iter()
+        .iter()
         .filter(|i| {
             let t = i["resourceType"].as_str().unwrap_or_default();
             match kind {
@@ -477,7 +495,7 @@ fn resources_of(state: &State, account: &str, region: &str, kind: Option<&str>) 
 }
 
 /// Rows of a Select whose expression names the item's type, as JSON strings.
-fn select_rows(expr: &str, items: Vec<Value>) -> Vec<Value> {
+fn select_rows(expr: &str, items: Vec<&Value>) -> Vec<Value> {
     items
         .into_iter()
         .filter(|i| {

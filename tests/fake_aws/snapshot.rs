@@ -79,12 +79,12 @@ impl Served {
     }
 
     /// Items of a file that holds a JSON array (empty when absent).
-    pub fn items(&self, account: &str, region: &str, file: &str) -> Vec<Value> {
+    pub fn items(&self, account: &str, region: &str, file: &str) -> &[Value] {
         self.scopes
             .get(&(account.to_string(), region.to_string()))
             .and_then(|s| s.files.get(file))
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default()
+            .and_then(|v| v.as_array())
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn object(&self, account: &str, region: &str, file: &str) -> Option<Value> {
