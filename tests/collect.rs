@@ -473,3 +473,41 @@ fn the_iam_policies_grant_exactly_what_the_collector_calls() {
         .collect();
     assert_eq!(granted, needed);
 }
+
+#[test]
+fn scan_live_without_keeping_the_snapshot_reports_and_cleans_up() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args([
+            "scan",
+            "--live",
+            "--accounts",
+            "111111111111",
+            "--regions",
+            "us-east-1",
+        ])
+        .args([
+            "--role-name",
+            "BackupAuditor",
+            "--format",
+            "csv",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .envs(fake.env())
+        .env("TMPDIR", &tmp)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = csv_rows(&out.join("findings.csv"));
+    assert!(rows.iter().any(|r| r["status"] == "PASS"));
+    assert!(rows.iter().all(|r| r["account_id"] == "111111111111"));
+    // The snapshot was collected under TMPDIR and removed after the scan.
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+}
