@@ -183,6 +183,12 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
     });
     let home = Caller::new(limits.clone(), None, stats.clone());
     let sts = client!(aws_sdk_sts, &base, stats);
+    // Every client would otherwise build its own default HTTPS client (TLS roots parsed, an
+    // empty connection pool) — thousands of them for a large organisation. Share the first.
+    let base = match sts.config().http_client() {
+        Some(http) => base.to_builder().http_client(http).build(),
+        None => base,
+    };
     let who = home
         .call(|| sts.get_caller_identity().send())
         .await
