@@ -133,6 +133,19 @@ pub fn evaluate(
     })
 }
 
+/// The sample org evaluated with every shipped rule and its waivers, for unit tests of
+/// the renderers.
+#[cfg(test)]
+pub(crate) fn evaluate_sample() -> Evaluated {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy = PolicyArgs {
+        rules: vec![root.join("rules")],
+        waivers: Some(root.join("samples/waivers.yaml")),
+        as_of: None,
+    };
+    evaluate(&root.join("samples/org"), &policy, &Output::silent()).expect("the sample evaluates")
+}
+
 #[derive(Serialize)]
 struct SummaryView<'a> {
     version: &'static str,

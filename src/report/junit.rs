@@ -300,20 +300,12 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{evaluate, Output};
-    use crate::cli::PolicyArgs;
 
     /// Streaming, in slices of any size, gives exactly what serialising the whole report does,
     /// including a suite with no testcases and reasons that need escaping.
     #[test]
     fn streamed_report_is_the_whole_report() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let policy = PolicyArgs {
-            rules: vec![root.join("rules")],
-            waivers: Some(root.join("samples/waivers.yaml")),
-            as_of: None,
-        };
-        let e = evaluate(&root.join("samples/org"), &policy, &Output::silent()).unwrap();
+        let e = crate::app::evaluate_sample();
         let (inv, rules) = (&e.inventory, &e.rules);
         let mut findings = e.evaluation.findings.clone();
         // Leave the last rule without testcases.

@@ -263,20 +263,12 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{evaluate, Output};
-    use crate::cli::PolicyArgs;
 
     /// The parallel writer lays the events out exactly as serde_json's pretty printer does.
     #[test]
     fn streamed_events_are_the_pretty_printed_array() {
         use serde::Serializer;
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let policy = PolicyArgs {
-            rules: vec![root.join("rules")],
-            waivers: Some(root.join("samples/waivers.yaml")),
-            as_of: None,
-        };
-        let e = evaluate(&root.join("samples/org"), &policy, &Output::silent()).unwrap();
+        let e = crate::app::evaluate_sample();
         let (inv, rules) = (&e.inventory, &e.rules);
         let mut findings = e.evaluation.findings.clone();
         let failed = findings.iter_mut().find(|f| f.status == Status::Fail);
