@@ -296,6 +296,27 @@ fn collecting_the_served_sample_reproduces_it() {
     }
 }
 
+/// Every SDK client (four per account-region) goes through one connection pool, so one call at
+/// a time needs about one connection (3–5 here: hyper may open one while a finished connection
+/// is on its way back to the pool). With a pool per client the sample took 31.
+#[test]
+fn every_client_shares_one_connection_pool() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let o = collect(&fake, &dir.path().join("snap"), &["--concurrency", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        fake.total_requests() > 300,
+        "{} requests",
+        fake.total_requests()
+    );
+    assert!(
+        fake.connections() <= 8,
+        "{} connections",
+        fake.connections()
+    );
+}
+
 #[test]
 fn throttling_and_5xx_bursts_are_retried_to_the_same_snapshot() {
     let faults = Faults {

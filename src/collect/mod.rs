@@ -7,6 +7,7 @@
 //! marks its scopes `failed`. Either way the evaluation says NOT_ASSESSED, never PASS.
 
 mod call;
+mod http;
 mod inventory;
 mod progress;
 mod scope;
@@ -162,7 +163,9 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
     let retry = RetryConfig::standard()
         .with_max_attempts(opts.max_attempts)
         .with_initial_backoff(opts.initial_backoff);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry)
+        .http_client(http::shared_client());
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
@@ -183,12 +186,6 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
     });
     let home = Caller::new(limits.clone(), None, stats.clone());
     let sts = client!(aws_sdk_sts, &base, stats);
-    // Every client would otherwise build its own default HTTPS client (TLS roots parsed, an
-    // empty connection pool) — thousands of them for a large organisation. Share the first.
-    let base = match sts.config().http_client() {
-        Some(http) => base.to_builder().http_client(http).build(),
-        None => base,
-    };
     let who = home
         .call(|| sts.get_caller_identity().send())
         .await
@@ -249,13 +246,22 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
         aggregated,
         bounds,
     };
-    let writer = SnapshotWriter::create(out)?;
-    let per_account = join_all(accounts.iter().map(|a| account_scopes(&ctx, &writer, a))).await;
+    let ctx = Arc::new(ctx);
+    let writer = Arc::new(SnapshotWriter::create(out)?);
+    // One task per account, so the runtime's workers share the SDK's per-call CPU work;
+    // polled inside this one future, it all ran on a single thread.
+    let tasks = accounts.into_iter().map(|a| {
+        let (ctx, writer) = (ctx.clone(), writer.clone());
+        tokio::spawn(async move { account_scopes(&ctx, &writer, &a).await })
+    });
+    let per_account = join_all(tasks).await;
     ctx.progress.finish();
     let mut records: Vec<ScopeRecord> = Vec::new();
     for r in per_account {
+        let r = r.map_err(|e| Error::Usage(format!("a collection task failed: {e}")))?;
         records.extend(r?);
     }
+    let writer = Arc::into_inner(writer).expect("every collection task has finished");
     records.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
     let count = |s: ScopeStatus| records.iter().filter(|r| r.status == s).count();
     let summary = CollectSummary {

@@ -4,6 +4,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 pub struct HttpRequest {
     pub method: String,
@@ -75,13 +77,15 @@ fn write_response(w: &mut TcpStream, resp: &HttpResponse) -> std::io::Result<()>
     w.flush()
 }
 
-/// Serves connections on `listener` until it fails; `handle` runs on the connection's thread.
-pub fn serve_forever<H>(listener: TcpListener, handle: H)
+/// Serves connections on `listener` until it fails, counting them in `connections`; `handle`
+/// runs on the connection's thread.
+pub fn serve_forever<H>(listener: TcpListener, connections: Arc<AtomicU64>, handle: H)
 where
     H: Fn(HttpRequest) -> HttpResponse + Send + Sync + Clone + 'static,
 {
     for conn in listener.incoming() {
         let Ok(stream) = conn else { return };
+        connections.fetch_add(1, Relaxed);
         let handle = handle.clone();
         std::thread::spawn(move || {
             let _ = stream.set_nodelay(true);

@@ -53,6 +53,7 @@ pub struct State {
     pub faults: Faults,
     pub page_size: usize,
     requests: AtomicU64,
+    connections: Arc<AtomicU64>,
     /// Issued access key → account.
     keys: Mutex<BTreeMap<String, String>>,
     expired_sent: Mutex<bool>,
@@ -78,12 +79,15 @@ impl FakeAws {
             faults,
             page_size,
             requests: AtomicU64::new(0),
+            connections: Arc::new(AtomicU64::new(0)),
             keys: Mutex::new(keys),
             expired_sent: Mutex::new(false),
             calls: Mutex::new(BTreeMap::new()),
         });
-        let shared = state.clone();
-        std::thread::spawn(move || http::serve_forever(listener, move |req| serve(&shared, req)));
+        let (shared, connections) = (state.clone(), state.connections.clone());
+        std::thread::spawn(move || {
+            http::serve_forever(listener, connections, move |req| serve(&shared, req))
+        });
         FakeAws { url, state }
     }
 
@@ -94,6 +98,11 @@ impl FakeAws {
 
     pub fn total_requests(&self) -> u64 {
         self.state.requests.load(Relaxed)
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.state.connections.load(Relaxed)
     }
 
     /// Environment for a `backup-auditor` process pointed at this server.
