@@ -9,7 +9,11 @@
 //!   concurrency).
 //!
 //! Knobs: `BENCH_ACCOUNTS`, `BENCH_REGIONS`, `BENCH_RESOURCES_PER_SCOPE`, `BENCH_LATENCY_MS`,
-//! `BENCH_CONCURRENCY` (default: the CLI's default, 64), `BENCH_PAGE_SIZE` (default 100).
+//! `BENCH_CONCURRENCY` (default: the CLI's default, 64), `BENCH_PAGE_SIZE` (default 100),
+//! `BENCH_DIR` (where the organisation and the collected snapshot go; default `/dev/shm` when
+//! it exists: on this project's VM, creating thousands of files on an ext4 /tmp that has seen
+//! many deletions cost seconds of kernel CPU in inode allocation, which is the disk's story,
+//! not the collector's).
 
 #[path = "../tests/fake_aws/mod.rs"]
 #[allow(dead_code)]
@@ -37,7 +41,12 @@ fn main() {
     let concurrency = knob("BENCH_CONCURRENCY", 64);
     let page = knob("BENCH_PAGE_SIZE", 100);
 
-    let work = tempfile::tempdir().expect("temp dir");
+    let work = match std::env::var_os("BENCH_DIR") {
+        Some(d) => tempfile::tempdir_in(d),
+        None if Path::new("/dev/shm").is_dir() => tempfile::tempdir_in("/dev/shm"),
+        None => tempfile::tempdir(),
+    }
+    .expect("temp dir");
     let org = work.path().join("org");
     let mut opts = SynthOptions::for_total_resources(accounts * regions * per_scope);
     opts.accounts = accounts;
@@ -87,8 +96,9 @@ fn main() {
     let floor = latency.as_secs_f64() * calls as f64 / concurrency as f64;
     println!(
         "collect: {accounts} accounts × {regions} regions, {per_scope} resources per scope, \
-         {} ms latency, concurrency {concurrency}, page size {page}",
-        latency.as_millis()
+         {} ms latency, concurrency {concurrency}, page size {page}, into {}",
+        latency.as_millis(),
+        work.path().display()
     );
     println!(
         "  API calls  {calls} (minimum the data requires: {minimum}, ratio {:.3}; bar ≤ 1.1)",
