@@ -25,6 +25,28 @@ fn scan_of_sample_writes_outputs_and_exits_0_without_fail_on() {
     );
 }
 
+/// Written atomically through temporary files, yet with the permissions any new file gets
+/// (the umask decides), not a temporary file's owner-only 0600.
+#[cfg(unix)]
+#[test]
+fn reports_get_ordinary_file_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(
+        &["--format", "html,csv,json,junit,markdown,ocsf"],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let ordinary = out.path().join("ordinary");
+    std::fs::write(&ordinary, "").unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let expected = mode(&ordinary);
+    for f in std::fs::read_dir(out.path()).unwrap() {
+        let path = f.unwrap().path();
+        assert_eq!(mode(&path), expected, "{}", path.display());
+    }
+}
+
 #[test]
 fn fail_on_high_exits_1_when_high_failures_exist() {
     let out = tempfile::tempdir().unwrap();

@@ -77,7 +77,15 @@ impl Staged {
     }
 
     fn temp(&self, name: &str) -> Result<(NamedTempFile, PathBuf)> {
-        let tmp = NamedTempFile::with_prefix_in(format!(".{name}."), &self.dir)
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix);
+        // Reports are for sharing: created as any new file is (0666 less the umask), not with
+        // a temporary file's private 0600.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let tmp = builder
+            .tempfile_in(&self.dir)
             .map_err(|e| Error::io("create temporary file in", &self.dir, e))?;
         Ok((tmp, self.dir.join(name)))
     }
