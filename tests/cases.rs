@@ -187,8 +187,88 @@ fn sample_verdicts() {
     let doc = load("sample-verdicts.yaml");
     let (out, _) = sample_scan();
     let rows = csv_rows(&out.path().join("findings.csv"));
+    let failures = unmet(&rows, &doc["expect"]);
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Variations of the sample, each scanned end to end (tests/cases/scenarios.yaml).
+#[test]
+fn scenario_verdicts() {
+    let doc = load("scenarios.yaml");
     let mut failures = Vec::new();
-    for case in doc["expect"].as_sequence().unwrap() {
+    for sc in doc["scenarios"].as_sequence().unwrap() {
+        let name = sc["name"].as_str().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (snap, out) = (dir.path().join("org"), dir.path().join("out"));
+        copy_dir(&root().join("samples/org"), &snap);
+        for edit in sc["edits"].as_sequence().unwrap() {
+            apply_edit(&snap, edit);
+        }
+        let o = run(
+            &[
+                "scan",
+                snap.to_str().unwrap(),
+                "--rules",
+                "rules",
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &root(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let rows = csv_rows(&out.join("findings.csv"));
+        failures.extend(
+            unmet(&rows, &sc["expect"])
+                .into_iter()
+                .map(|f| format!("{name}: {f}")),
+        );
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array.
+fn apply_edit(snap: &std::path::Path, edit: &Value) {
+    let path = snap.join(edit["file"].as_str().unwrap());
+    let mut items: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&path).unwrap_or_default()).unwrap_or_default();
+    let json = |v: &Value| serde_json::to_value(v).unwrap();
+    let matches = |item: &serde_json::Value, m: &Value| {
+        json(m)
+            .as_object()
+            .unwrap()
+            .iter()
+            .all(|(k, v)| item.get(k) == Some(v))
+    };
+    let before = items.len();
+    if let Some(m) = edit.get("remove") {
+        items.retain(|i| !matches(i, m));
+        assert!(
+            items.len() < before,
+            "{}: nothing to remove",
+            path.display()
+        );
+    } else if let Some(set) = edit.get("set") {
+        let mut hit = false;
+        for i in items.iter_mut().filter(|i| matches(i, &set["match"])) {
+            for (k, v) in json(&set["fields"]).as_object().unwrap() {
+                i[k] = v.clone();
+            }
+            hit = true;
+        }
+        assert!(hit, "{}: nothing to set", path.display());
+    } else if let Some(add) = edit.get("append") {
+        items.extend(json(add).as_array().unwrap().iter().cloned());
+    } else {
+        panic!("unknown edit {edit:?}");
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&items).unwrap()).unwrap();
+}
+
+/// The expectations (`rule`, `subject`, `status`, optional `reason` part) the findings miss.
+fn unmet(rows: &[BTreeMap<String, String>], expect: &Value) -> Vec<String> {
+    let mut failures = Vec::new();
+    for case in expect.as_sequence().unwrap() {
         let rule = case["rule"].as_str().unwrap();
         let subject = case["subject"].as_str().unwrap();
         let want = case["status"].as_str().unwrap();
@@ -222,5 +302,5 @@ fn sample_verdicts() {
             )),
         }
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    failures
 }

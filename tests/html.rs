@@ -3,6 +3,7 @@
 //! overridable. The browser test (tests/browser, run by .ci/browser-test.sh) opens the same
 //! report in headless Chromium.
 
+use crate::util::copy_dir;
 use backup_auditor::engine::{self, Evaluation};
 use backup_auditor::findings::summary::Summary;
 use backup_auditor::model::Inventory;
@@ -213,19 +214,6 @@ fn hostile_manifest_and_rule_values_are_escaped_in_markup_and_charts() {
     assert!(markup.contains("javascript:alert(4)"), "kept as text");
     assert!(markup.contains("&lt;&#x2f;p&gt;&lt;script&gt;alert(5)&lt;&#x2f;script&gt;"));
     assert!(!island(&html).contains('<'));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]

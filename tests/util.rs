@@ -59,3 +59,17 @@ pub fn sample_scan() -> (tempfile::TempDir, String) {
     let text = stdout(&o).replace(out.path().to_str().unwrap(), "[OUT]");
     (out, text)
 }
+
+/// Copies a directory tree (a snapshot to vary in a test).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}

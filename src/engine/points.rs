@@ -41,6 +41,9 @@ pub(crate) fn judge(rule: &Rule, rp: &RecoveryPoint) -> Option<Verdict> {
     Some(v.with(ev))
 }
 
+/// Continuous backups keep a window of 1 to 35 days (reference §4.4).
+const CONTINUOUS_MAX_DAYS: i64 = 35;
+
 fn retention(rp: &RecoveryPoint, min_days: i64) -> Verdict {
     if matches!(rp.status.as_str(), "EXPIRED" | "DELETING") {
         return Verdict::new(
@@ -48,30 +51,69 @@ fn retention(rp: &RecoveryPoint, min_days: i64) -> Verdict {
             format!("recovery point is {}: past its retention", rp.status),
         );
     }
-    let delete_at = rp.calculated_lifecycle.as_ref().and_then(|l| l.delete_at);
-    let Some(delete_at) = delete_at else {
-        return Verdict::new(Status::Pass, "no deletion date: kept until deleted by hand");
-    };
-    let Some(created) = rp.creation_date else {
-        return Verdict::new(Status::NotAssessed, "CreationDate is not in the snapshot");
-    };
-    let hours = (delete_at - created).num_hours();
-    let days = hours as f64 / 24.0;
-    let reason = format!(
-        "kept {} days (deleted at {}), {} the required {min_days} days",
-        WholeDays(hours),
-        Day(delete_at),
-        if days + 1e-9 >= min_days as f64 {
-            "meets"
-        } else {
-            "less than"
-        }
-    );
-    if days + 1e-9 >= min_days as f64 {
-        Verdict::new(Status::Pass, reason)
-    } else {
-        Verdict::new(Status::Fail, reason)
+    if rp.deleted_after_copy() {
+        return Verdict::new(
+            Status::NotApplicable,
+            "temporary recovery point (DeleteAfterEvent DELETE_AFTER_COPY): deleted once copied, \
+             so only its copy is kept",
+        );
     }
+    let deleted = rp.calculated_lifecycle.as_ref().and_then(|l| l.delete_at);
+    // -1 asks for indefinite retention.
+    let asked = rp
+        .lifecycle
+        .and_then(|l| l.delete_after_days)
+        .filter(|d| *d >= 0);
+    let (hours, when) = match (deleted, asked) {
+        (Some(at), _) => {
+            let Some(created) = rp.creation_date else {
+                return Verdict::new(Status::NotAssessed, "CreationDate is not in the snapshot");
+            };
+            (
+                (at - created).num_hours(),
+                format!("deleted at {}", Day(at)),
+            )
+        }
+        (None, Some(days)) => (days * 24, format!("DeleteAfterDays {days}")),
+        (None, None) if rp.is_continuous() => {
+            return if min_days > CONTINUOUS_MAX_DAYS {
+                Verdict::new(
+                    Status::Fail,
+                    format!(
+                        "continuous backups keep at most {CONTINUOUS_MAX_DAYS} days, less than \
+                         the required {min_days} days"
+                    ),
+                )
+            } else {
+                Verdict::new(
+                    Status::NotAssessed,
+                    "continuous recovery point without Lifecycle or CalculatedLifecycle: its \
+                     retention (1 to 35 days) is unknown",
+                )
+            };
+        }
+        (None, None) => {
+            return Verdict::new(Status::Pass, "no deletion date: kept until deleted by hand")
+        }
+    };
+    let hours = if rp.is_continuous() {
+        hours.min(CONTINUOUS_MAX_DAYS * 24)
+    } else {
+        hours
+    };
+    let days = hours as f64 / 24.0;
+    let meets = days + 1e-9 >= min_days as f64;
+    let reason = format!(
+        "kept {} days ({when}{}), {} the required {min_days} days",
+        WholeDays(hours),
+        if rp.is_continuous() {
+            ", continuous"
+        } else {
+            ""
+        },
+        if meets { "meets" } else { "less than" }
+    );
+    Verdict::new(if meets { Status::Pass } else { Status::Fail }, reason)
 }
 
 /// `hours / 24` as `{:.0}` prints it (ties to even), without formatting a float: a

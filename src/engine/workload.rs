@@ -303,6 +303,40 @@ fn vault_membership(
     }
 }
 
+/// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
+/// (reference trap 17). A destination whose scope is missing or unreadable is not judged here.
+fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+    let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
+        let scope = ctx
+            .inv
+            .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
+        return match scope.unavailable(DataFile::BackupVaults) {
+            Some(_) => None,
+            None => Some(format!(
+                "the destination vault does not exist in {}",
+                scope.label()
+            )),
+        };
+    };
+    if let Some(why) = v.lock_violation(c.retention) {
+        return Some(why);
+    }
+    let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
+    let air_gapped = v.vault_type.as_deref() == Some("LOGICALLY_AIR_GAPPED_BACKUP_VAULT");
+    let refused = matches!(
+        ctx.res.kind,
+        ResourceKind::AuroraCluster
+            | ResourceKind::DocumentDbCluster
+            | ResourceKind::NeptuneCluster
+    );
+    (cross_region && air_gapped && refused).then(|| {
+        format!(
+            "logically air-gapped vaults do not accept cross-Region copies of {}",
+            ctx.res.kind.backup_type()
+        )
+    })
+}
+
 fn copies(
     ctx: &Ctx,
     what: &str,
@@ -323,11 +357,9 @@ fn copies(
             if dest == own || (!allowed.is_empty() && !allowed.iter().any(|x| x == dest)) {
                 continue;
             }
-            if let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) {
-                if let Some(why) = v.lock_violation(c.retention) {
-                    problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
-                    continue;
-                }
+            if let Some(why) = copy_failure(ctx, c) {
+                problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
+                continue;
             }
             let mut reason = format!(
                 "{} copies to {} (another {what}), kept {}{}",
@@ -386,13 +418,17 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
             .flatten()
         {
             let rp = ctx.inv.recovery_point(r);
-            *seen.entry(rp.status.as_str()).or_default() += 1;
-            if !matches!(rp.status.as_str(), "COMPLETED" | "AVAILABLE") {
+            // A temporary point is gone once copied; only its copy counts (reference trap 20).
+            let status = if rp.deleted_after_copy() {
+                "temporary (deleted after copy)"
+            } else {
+                rp.status.as_str()
+            };
+            *seen.entry(status).or_default() += 1;
+            if !matches!(status, "COMPLETED" | "AVAILABLE") {
                 continue;
             }
-            let continuous = rp
-                .recovery_point_arn
-                .contains(":recovery-point:continuous:");
+            let continuous = rp.is_continuous();
             let Some(t) = rp.completion_date.or(rp.creation_date) else {
                 continue;
             };

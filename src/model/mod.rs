@@ -83,6 +83,8 @@ pub struct Inventory {
     pub vault_index: HashMap<String, (u32, u32)>,
     /// Resource ARN → its recovery points anywhere in the organisation (copies included).
     pub recovery_points_by_resource: HashMap<String, Vec<RpRef>>,
+    /// (account, region) → scope index (copy destinations).
+    pub scope_index: HashMap<(String, String), u32>,
 }
 
 impl Inventory {
@@ -116,10 +118,12 @@ impl Inventory {
             return Err(Error::Invalid(diags));
         }
         let mut vault_index = HashMap::new();
+        let mut scope_index = HashMap::with_capacity(scopes.len());
         // At most one entry per recovery point: reserving avoids rehashing a million keys.
         let mut recovery_points_by_resource: HashMap<String, Vec<RpRef>> =
             HashMap::with_capacity(scopes.iter().map(|s| s.recovery_points.len()).sum());
         for (si, s) in scopes.iter().enumerate() {
+            scope_index.insert((s.account_id.clone(), s.region.clone()), si as u32);
             for (vi, v) in s.vaults.iter().enumerate() {
                 vault_index.insert(v.arn.clone(), (si as u32, vi as u32));
             }
@@ -141,7 +145,16 @@ impl Inventory {
             scopes,
             vault_index,
             recovery_points_by_resource,
+            scope_index,
         })
+    }
+
+    /// The scope of an account-region, if the snapshot has one.
+    pub fn scope_at(&self, account: &str, region: &str) -> Option<&Scope> {
+        let &s = self
+            .scope_index
+            .get(&(account.to_string(), region.to_string()))?;
+        Some(&self.scopes[s as usize])
     }
 
     pub fn vault_by_arn(&self, arn: &str) -> Option<(&Scope, &Vault)> {

@@ -300,8 +300,43 @@ pub struct RecoveryPoint {
     pub completion_date: Option<Timestamp>,
     #[serde(default)]
     pub calculated_lifecycle: Option<CalculatedLifecycle>,
+    /// The retention asked for; continuous points may carry only this.
+    #[serde(default)]
+    pub lifecycle: Option<PointLifecycle>,
     #[serde(default)]
     pub is_encrypted: Option<bool>,
+}
+
+impl RecoveryPoint {
+    /// A continuous-backup (point-in-time recovery) point, updated continuously.
+    pub fn is_continuous(&self) -> bool {
+        self.recovery_point_arn
+            .contains(":recovery-point:continuous:")
+    }
+
+    /// A temporary point AWS deletes once it has been copied (e.g. to an air-gapped vault).
+    pub fn deleted_after_copy(&self) -> bool {
+        self.lifecycle
+            .is_some_and(|l| l.delete_after_event == Some(DeleteAfterEvent::DeleteAfterCopy))
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PointLifecycle {
+    /// Negative (-1) means kept indefinitely.
+    #[serde(default)]
+    pub delete_after_days: Option<i64>,
+    #[serde(default)]
+    pub delete_after_event: Option<DeleteAfterEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DeleteAfterEvent {
+    #[serde(rename = "DELETE_AFTER_COPY")]
+    DeleteAfterCopy,
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
