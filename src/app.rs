@@ -154,6 +154,7 @@ struct SummaryView<'a> {
     as_of: String,
     top_failures: Vec<markdown::RuleCount>,
     outputs: Vec<String>,
+    gate: Option<exit::Gate>,
 }
 
 /// Collects into `dir` and prints what happened (a summary line, or nothing with -q).
@@ -300,6 +301,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         as_of: fmt(inv.as_of),
         top_failures,
         outputs: written.iter().map(|p| p.display().to_string()).collect(),
+        gate: exit::gate(&summary, a.fail_on),
     };
     out.print(&templates.render("summary.txt.j2", &view)?);
     let code = exit::exit_code(&summary, a.fail_on);

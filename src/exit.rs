@@ -11,6 +11,7 @@
 
 use crate::findings::summary::Summary;
 use crate::rules::Severity;
+use serde::Serialize;
 
 pub const OK: u8 = 0;
 pub const FAILURES: u8 = 1;
@@ -18,16 +19,36 @@ pub const INPUT_ERROR: u8 = 2;
 pub const NOT_ASSESSED: u8 = 3;
 
 pub fn exit_code(summary: &Summary, fail_on: Option<Severity>) -> u8 {
-    let Some(min) = fail_on else {
-        return OK;
-    };
-    if summary.failures_at_least(min) > 0 {
+    gate(summary, fail_on).map_or(OK, |g| g.code)
+}
+
+/// What `--fail-on` decided and on which counts, so a CI log can say why it failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    pub fail_on: Severity,
+    /// Unwaived FAIL findings at `fail_on` or above.
+    pub failures: usize,
+    pub not_assessed: usize,
+    pub code: u8,
+}
+
+/// `None` without `--fail-on`: the gate is off and the code is always 0.
+pub fn gate(summary: &Summary, fail_on: Option<Severity>) -> Option<Gate> {
+    let min = fail_on?;
+    let (failures, not_assessed) = (summary.failures_at_least(min), summary.not_assessed());
+    let code = if failures > 0 {
         FAILURES
-    } else if summary.not_assessed() > 0 {
+    } else if not_assessed > 0 {
         NOT_ASSESSED
     } else {
         OK
-    }
+    };
+    Some(Gate {
+        fail_on: min,
+        failures,
+        not_assessed,
+        code,
+    })
 }
 
 #[cfg(test)]

@@ -52,6 +52,21 @@ fn fail_on_high_exits_1_when_high_failures_exist() {
     let out = tempfile::tempdir().unwrap();
     let o = scan(&["--fail-on", "high"], out.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // The log says why: the count the gate saw (the CSV's) and the code it chose.
+    let failing = csv_rows(&out.path().join("findings.csv"))
+        .iter()
+        .filter(|r| r["status"] == "FAIL" && ["high", "critical"].contains(&&*r["severity"]))
+        .count();
+    let last = stdout(&o)
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(
+        last,
+        format!("--fail-on high: {failing} unwaived failures at high or above → exit 1")
+    );
 }
 
 #[test]
@@ -60,6 +75,14 @@ fn fail_on_exits_3_when_nothing_fails_but_scopes_were_not_assessed() {
     let out = tempfile::tempdir().unwrap();
     let o = scan(&["--fail-on", "critical"], out.path());
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).trim_end().ends_with(
+            "--fail-on critical: no unwaived failures at critical or above, but 16 findings \
+             could not be assessed → exit 3"
+        ),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
