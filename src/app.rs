@@ -329,6 +329,14 @@ fn dedup(formats: &[Format]) -> Vec<Format> {
 fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
     let e = evaluate(&a.snapshot, &a.policy, out)?;
     let Some(story) = explain::explain(&e.inventory, &e.rules, &e.evaluation, &a.arn) else {
+        if let Some((scope, why)) = explain::unreadable_home(&e.inventory, &a.arn) {
+            out.print(&format!(
+                "{}: NOT ASSESSED: the inventory of {scope} could not be read ({why}), so \
+                 whether this resource exists and is protected is unknown\n",
+                a.arn
+            ));
+            return Ok(exit::NOT_ASSESSED);
+        }
         let near: Vec<&str> = e
             .inventory
             .scopes

@@ -282,6 +282,27 @@ fn shipped_rules_are_valid() {
     );
 }
 
+/// An ARN in an account whose inventory could not be read is unknown, not absent.
+#[test]
+fn explain_in_an_unreadable_account_is_not_assessed() {
+    let o = run(
+        &[
+            "explain",
+            "samples/org",
+            "arn:aws:ec2:us-east-1:444444444444:instance/i-0aaa",
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "NOT ASSESSED: the inventory of 444444444444/us-east-1 could not be read (AccessDenied"
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn explain_of_an_unknown_arn_suggests_near_matches() {
     let err = input_error(&["explain", "samples/org", "vol-01a1000000000000"]);

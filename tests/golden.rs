@@ -64,6 +64,14 @@ fn explain_documentdb_cluster_blocked_by_opt_in() {
     insta::assert_snapshot!(explain(arn, "text"));
 }
 
+/// Its scope's recovery-points.json was throttled: the points are unknown, not "none".
+#[test]
+fn explain_in_a_partly_unreadable_scope_says_what_is_unknown() {
+    let text = explain("arn:aws:s3:::acme-staging-eu-uploads", "text");
+    assert!(!text.contains("(none found)"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn explain_aurora_member_as_json() {
     let arn = "arn:aws:rds:us-east-1:111111111111:db:orders-aurora-instance-1";

@@ -7,6 +7,7 @@ use crate::model::protection::{decisions, RuleState};
 use crate::model::selection::opt_in_for;
 use crate::model::{Inventory, Tri};
 use crate::rules::RuleSet;
+use crate::snapshot::{DataFile, ScopeStatus};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -18,7 +19,19 @@ pub struct Explanation {
     pub selections: Vec<SelectionStory>,
     pub rules: Vec<RuleStory>,
     pub recovery_points: Vec<PointStory>,
+    /// Why the resource's own `recovery-points.json` could not be read: the list above is then
+    /// incomplete, not "none".
+    pub recovery_points_unreadable: Option<String>,
+    /// The resource's account-region: its status and every file that could not be read.
+    pub scope_status: ScopeStatus,
+    pub unreadable: Vec<Unreadable>,
     pub verdicts: Vec<VerdictStory>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Unreadable {
+    pub file: &'static str,
+    pub error: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -227,6 +240,28 @@ pub fn explain(
         selections,
         rules: rules_applied,
         recovery_points,
+        recovery_points_unreadable: scope
+            .unavailable(DataFile::RecoveryPoints)
+            .map(str::to_owned),
+        scope_status: scope.status,
+        unreadable: scope
+            .unavailable
+            .iter()
+            .map(|(f, e)| Unreadable {
+                file: f.file_name(),
+                error: e.clone(),
+            })
+            .collect(),
         verdicts,
     })
+}
+
+/// For an ARN `explain` cannot find: the account-region it names, if that scope's inventory
+/// could not be read, and why. Such a resource is unknown, not absent.
+pub fn unreadable_home(inv: &Inventory, arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    let (region, account) = (parts.nth(3)?, parts.next()?);
+    let scope = inv.scope_at(account, region)?;
+    let why = scope.unavailable(DataFile::Resources)?;
+    Some((scope.label(), why.to_owned()))
 }
