@@ -43,6 +43,13 @@ impl Output {
         }
     }
 
+    /// On stderr, unless `-q`.
+    fn warn(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("warning: {text}");
+        }
+    }
+
     fn print(&self, text: &str) {
         if !self.quiet {
             print!("{text}");
@@ -111,6 +118,9 @@ pub fn evaluate(
         waivers.len()
     ));
     let snap = Snapshot::load(snapshot)?;
+    for w in &snap.warnings {
+        out.warn(w);
+    }
     out.stage(&format!(
         "read snapshot: {} account-regions",
         snap.scopes.len()

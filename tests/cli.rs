@@ -220,6 +220,66 @@ fn broken_snapshot_files_are_all_reported_with_path_line_and_column() {
     ]));
 }
 
+/// A scope listed twice would be judged twice: an input error at its position.
+#[test]
+fn a_scope_listed_twice_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("samples/org"), dir.path());
+    let path = dir.path().join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let first = m["scopes"][0].clone();
+    m["scopes"].as_array_mut().unwrap().push(first);
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let n = m["scopes"].as_array().unwrap().len() - 1;
+    // The error points at the repeated scope's "account_id" key.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("\"account_id\""))
+        .nth(n)
+        .unwrap()
+        .0
+        + 1;
+    let err = input_error(&["scan", dir.path().to_str().unwrap()]);
+    assert!(
+        err.contains(&format!(
+            "manifest.json:{line}:7: scopes[{n}] repeats account 111111111111 region us-east-1 (already scopes[0])"
+        )),
+        "{err}"
+    );
+}
+
+/// Data the manifest does not list is not judged, and the user is told so.
+#[test]
+fn data_not_in_the_manifest_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("samples/org"), dir.path());
+    copy_dir(
+        &dir.path().join("111111111111/us-east-1"),
+        &dir.path().join("111111111111/ap-south-1"),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "111111111111/ap-south-1: data for account 111111111111 region ap-south-1 is not \
+             listed in manifest.json, so it is not judged"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn unknown_snapshot_format_is_an_input_error() {
     insta::assert_snapshot!(input_error(&[

@@ -166,6 +166,8 @@ pub struct Snapshot {
     pub root: PathBuf,
     pub collected_at: Timestamp,
     pub scopes: Vec<ScopeSnapshot>,
+    /// Data the manifest does not mention, and so is not judged: said, never silently dropped.
+    pub warnings: Vec<String>,
 }
 
 impl Snapshot {
@@ -184,7 +186,24 @@ impl Snapshot {
             parse_json(&manifest_path, &bytes).map_err(|d| Error::Invalid(vec![d]))?;
 
         let mut diags = Vec::new();
+        let mut seen = std::collections::HashMap::new();
         for (i, s) in manifest.scopes.iter().enumerate() {
+            if let Some(first) = seen.insert((&s.account_id, &s.region), i) {
+                let message = format!(
+                    "scopes[{i}] repeats account {} region {} (already scopes[{first}]): \
+                     its resources would be judged twice",
+                    s.account_id, s.region
+                );
+                diags.push(match nth_scope_position(&bytes, i) {
+                    Some((line, column)) => Diagnostic {
+                        path: manifest_path.clone(),
+                        line: Some(line),
+                        column: Some(column),
+                        message,
+                    },
+                    None => Diagnostic::file(&manifest_path, message),
+                });
+            }
             for e in &s.errors {
                 if DataFile::from_file_name(&e.file).is_none() {
                     diags.push(Diagnostic::file(
@@ -209,12 +228,74 @@ impl Snapshot {
         if !diags.is_empty() {
             return Err(Error::Invalid(diags));
         }
+        let listed: std::collections::HashSet<(&str, &str)> = manifest
+            .scopes
+            .iter()
+            .map(|s| (s.account_id.as_str(), s.region.as_str()))
+            .collect();
+        let warnings = unlisted_scopes(root)
+            .into_iter()
+            .filter(|(a, r)| !listed.contains(&(a.as_str(), r.as_str())))
+            .map(|(a, r)| {
+                format!(
+                    "{}: data for account {a} region {r} is not listed in {MANIFEST}, so it is \
+                     not judged",
+                    root.join(&a).join(&r).display()
+                )
+            })
+            .collect();
         Ok(Snapshot {
             root: root.to_path_buf(),
             collected_at: manifest.collected_at,
             scopes,
+            warnings,
         })
     }
+}
+
+/// Line and column of the `n`-th scope in the manifest's text: of its `n`-th `"account_id"`
+/// key, which each scope has once and nothing else has.
+fn nth_scope_position(text: &[u8], n: usize) -> Option<(usize, usize)> {
+    let key = b"\"account_id\"";
+    let at = text
+        .windows(key.len())
+        .enumerate()
+        .filter(|(_, w)| *w == key)
+        .nth(n)?
+        .0;
+    let before = &text[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    Some((line, column))
+}
+
+/// `<12-digit account>/<region>` directories under the snapshot root.
+fn unlisted_scopes(root: &Path) -> Vec<(String, String)> {
+    let dirs = |p: &Path| -> Vec<String> {
+        std::fs::read_dir(p)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for account in dirs(root) {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        for region in dirs(&root.join(&account)) {
+            out.push((account.clone(), region));
+        }
+    }
+    out.sort();
+    out
 }
 
 fn load_scope(
