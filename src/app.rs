@@ -164,8 +164,22 @@ struct SummaryView<'a> {
     as_of: String,
     top_failures: Vec<markdown::RuleCount>,
     outputs: Vec<String>,
+    /// An earlier run's outputs this run replaced by writing none.
+    removed: Vec<String>,
     gate: Option<exit::Gate>,
 }
+
+/// Every file `scan` can write into `--out`: those this run does not write are removed, so
+/// the directory never holds two runs' reports side by side.
+const OUTPUT_FILES: [&str; 7] = [
+    "report.html",
+    "findings.csv",
+    "summary.csv",
+    "findings.json",
+    "junit.xml",
+    "summary.md",
+    "findings.ocsf.json",
+];
 
 /// Collects into `dir` and prints what happened (a summary line, or nothing with -q).
 fn collect_into(out: &Output, args: &crate::cli::CollectArgs, dir: &std::path::Path) -> Result<()> {
@@ -298,8 +312,9 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
             }
         }
     }
+    debug_assert!(jobs.iter().all(|(name, _)| OUTPUT_FILES.contains(name)));
     staged.write_all(jobs, |name| out.stage(&format!("wrote {name}")))?;
-    let written = staged.commit()?;
+    let (written, removed) = staged.commit(&OUTPUT_FILES)?;
     out.stage("renamed outputs into place");
 
     let mut top_failures = markdown::failures_by_rule(rules, findings);
@@ -311,6 +326,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         as_of: fmt(inv.as_of),
         top_failures,
         outputs: written.iter().map(|p| p.display().to_string()).collect(),
+        removed: removed.iter().map(|p| p.display().to_string()).collect(),
         gate: exit::gate(&summary, a.fail_on),
     };
     out.print(&templates.render("summary.txt.j2", &view)?);

@@ -47,6 +47,31 @@ fn reports_get_ordinary_file_permissions() {
     }
 }
 
+/// A CI job uploads the whole directory: it must hold one run, not a mix of two.
+#[test]
+fn a_run_replaces_the_earlier_runs_outputs_it_does_not_write() {
+    let out = tempfile::tempdir().unwrap();
+    let all = scan(
+        &["--format", "html,csv,json,junit,markdown,ocsf"],
+        out.path(),
+    );
+    assert_eq!(all.status.code(), Some(0), "stderr: {}", stderr(&all));
+    std::fs::write(out.path().join("notes.txt"), "mine").unwrap();
+    let csv = scan(&["--format", "csv"], out.path());
+    assert_eq!(csv.status.code(), Some(0), "stderr: {}", stderr(&csv));
+    let mut left: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["findings.csv", "notes.txt", "summary.csv"]);
+    assert!(
+        stdout(&csv).contains("Removed (an earlier run's"),
+        "{}",
+        stdout(&csv)
+    );
+}
+
 #[test]
 fn fail_on_high_exits_1_when_high_failures_exist() {
     let out = tempfile::tempdir().unwrap();

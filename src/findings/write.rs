@@ -90,15 +90,29 @@ impl Staged {
         Ok((tmp, self.dir.join(name)))
     }
 
-    /// Renames every staged file into place; returns the final paths.
-    pub fn commit(self) -> Result<Vec<PathBuf>> {
-        let mut out = Vec::new();
+    /// Renames every staged file into place, then removes the files among `ours` (every
+    /// output name the tool writes) that this run did not write, so the directory never
+    /// mixes two runs. Returns the paths written and the paths removed.
+    pub fn commit(self, ours: &[&str]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+        let mut written = Vec::new();
         for (tmp, dest) in self.files {
             tmp.persist(&dest)
                 .map_err(|e| Error::io("replace", &dest, e.error))?;
-            out.push(dest);
+            written.push(dest);
         }
-        Ok(out)
+        let mut removed = Vec::new();
+        for name in ours {
+            let path = self.dir.join(name);
+            if written.contains(&path) {
+                continue;
+            }
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed.push(path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("remove the earlier run's", &path, e)),
+            }
+        }
+        Ok((written, removed))
     }
 }
 
