@@ -57,6 +57,7 @@ fn ocsf_events_carry_the_compliance_finding_required_fields() {
         .filter(|r| r["status"] != "PASS")
         .count();
     assert_eq!(events.len(), non_pass, "one event per non-PASS finding");
+    let mut seen = std::collections::BTreeSet::new();
     for e in &events {
         for field in REQUIRED {
             assert!(!e[field].is_null(), "missing {field} in {e}");
@@ -73,7 +74,27 @@ fn ocsf_events_carry_the_compliance_finding_required_fields() {
         let status = e["compliance"]["status"].as_str().unwrap();
         let ours = e["unmapped"]["backup_auditor_status"].as_str().unwrap();
         assert_ne!(status, "Pass", "{ours} must never be reported as passing");
+        // (finding status_id, compliance status_id): a waiver suppresses a failure without
+        // making it pass; what could not be read is Unknown.
+        let want = match ours {
+            "FAIL" => (1, 3),
+            "WAIVED" => (3, 3),
+            "NOT_ASSESSED" => (1, 0),
+            "NOT_APPLICABLE" => (1, 99),
+            other => panic!("unexpected status {other}"),
+        };
+        let got = (
+            e["status_id"].as_u64().unwrap(),
+            e["compliance"]["status_id"].as_u64().unwrap(),
+        );
+        assert_eq!(got, want, "{ours}");
+        seen.insert(ours.to_owned());
     }
+    assert_eq!(
+        seen.len(),
+        4,
+        "the sample has every non-PASS status: {seen:?}"
+    );
     let uids: std::collections::BTreeSet<&str> = events
         .iter()
         .map(|e| e["finding_info"]["uid"].as_str().unwrap())

@@ -34,14 +34,23 @@ fn severity_id(s: Severity) -> u8 {
     }
 }
 
-/// OCSF compliance status: Pass 1, Warning 2, Fail 3, Other 99. NOT_ASSESSED and WAIVED are
-/// warnings and NOT_APPLICABLE is "Other": only a real PASS is ever reported as passing.
+/// OCSF compliance status: Unknown 0, Pass 1, Warning 2, Fail 3, Other 99. Only a real PASS
+/// is ever reported as passing: what could not be read is Unknown, a waived failure is still
+/// a Fail (its finding is Suppressed, see [`finding_status`]), NOT_APPLICABLE is Other.
 fn compliance_status(s: Status) -> (u8, &'static str) {
     match s {
         Status::Pass => (1, "Pass"),
         Status::NotApplicable => (99, "Not Applicable"),
-        Status::Fail => (3, "Fail"),
-        Status::NotAssessed | Status::Waived => (2, "Warning"),
+        Status::Fail | Status::Waived => (3, "Fail"),
+        Status::NotAssessed => (0, "Unknown"),
+    }
+}
+
+/// OCSF finding status: New 1, Suppressed 3. A waiver suppresses a finding; it does not fix it.
+fn finding_status(s: Status) -> (u8, &'static str) {
+    match s {
+        Status::Waived => (3, "Suppressed"),
+        _ => (1, "New"),
     }
 }
 
@@ -162,8 +171,8 @@ fn event<'a>(inv: &'a Inventory, rules: &'a RuleSet, f: &'a Finding, time: i64) 
         type_name: "Compliance Finding: Create",
         severity_id: severity_id(rule.severity),
         severity: rule.severity.as_str(),
-        status_id: 1,
-        status: "New",
+        status_id: finding_status(f.status).0,
+        status: finding_status(f.status).1,
         time,
         message: row.reason,
         metadata: Metadata {
