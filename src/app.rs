@@ -240,7 +240,8 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     // Templates render first (their errors are input errors); then every file is written
     // at once, so that one output's rendering overlaps another's writes.
     let mut jobs: Vec<write::Job> = Vec::new();
-    for format in dedup(&a.format) {
+    let formats = dedup(&a.format);
+    for &format in &formats {
         match format {
             Format::Html => {
                 let meta = html::HtmlMeta {
@@ -297,7 +298,16 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 ));
             }
             Format::Markdown => {
-                let text = markdown::render(&templates, inv, rules, findings, &summary)?;
+                let outputs: Vec<&str> = formats
+                    .iter()
+                    .flat_map(|f| match f {
+                        Format::Csv => &["findings.csv"][..],
+                        Format::Json => &["findings.json"][..],
+                        _ => &[][..],
+                    })
+                    .copied()
+                    .collect();
+                let text = markdown::render(&templates, inv, rules, findings, &summary, &outputs)?;
                 out.stage("rendered summary.md");
                 jobs.push((
                     "summary.md",

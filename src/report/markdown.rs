@@ -42,6 +42,8 @@ struct View<'a> {
     top_failures: Vec<RuleCount>,
     failures: Vec<FailureRow>,
     more_failures: usize,
+    /// The other outputs of this run the summary may point to (`findings.csv`, …).
+    outputs: &'a [&'a str],
 }
 
 /// Shortens a cell so the summary stays small whatever the input.
@@ -77,6 +79,7 @@ pub fn render(
     rules: &RuleSet,
     findings: &[Finding],
     summary: &Summary,
+    outputs: &[&str],
 ) -> Result<String> {
     let fmt =
         |d: chrono::DateTime<chrono::Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -127,6 +130,7 @@ pub fn render(
             top_failures,
             failures,
             more_failures,
+            outputs,
         },
     )
 }
