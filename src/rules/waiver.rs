@@ -80,7 +80,17 @@ fn parse_one(ctx: &mut Ctx, node: &marked_yaml::Node, rules: &RuleSet) -> Option
     let reason = f
         .required(ctx, "reason", "a waiver")
         .and_then(|n| ctx.string(n, "`reason`"));
-    let owner = f.get("owner").and_then(|n| ctx.string(n, "`owner`"));
+    // An exception nobody owns is not an accepted exception.
+    let owner = f
+        .required(ctx, "owner", "a waiver")
+        .and_then(|n| ctx.string(n, "`owner`"));
+    if let (Some("*"), Some("*")) = (rule.as_deref(), resource.as_deref()) {
+        ctx.error(
+            f.span(),
+            "a waiver of rule \"*\" for resource \"*\" would waive every failure: name the \
+             rules or the resources it accepts",
+        );
+    }
     let expires = match f.get("expires") {
         Some(n) => {
             let s = ctx.scalar(n, "`expires`")?;
