@@ -155,10 +155,10 @@ fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -
     let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
     for (pi, plan) in scope.plans.iter().enumerate() {
         for (si, sel) in plan.selections.iter().enumerate() {
-            let (selected, blocked_by_opt_in) = decide_quietly(sel, res, opt_in);
+            let (selected, near_miss) = decide_quietly(sel, res, opt_in);
             match selected {
                 Tri::No => {
-                    if blocked_by_opt_in {
+                    if near_miss {
                         p.near_misses.push(NearMiss {
                             plan: pi as u32,
                             selection: si as u32,

@@ -137,6 +137,33 @@ impl TagCondition {
     fn describe(&self) -> String {
         format!("{:?} {}={:?}", self.op, self.key, self.value)
     }
+
+    /// An unmet positive condition that would hold but for case or surrounding spaces.
+    fn nearly_holds(&self, res: &Resource) -> bool {
+        let Some(v) = self.key.strip_prefix(TAG_PREFIX).and_then(|k| res.tag(k)) else {
+            return false;
+        };
+        let (want, have) = (self.value.trim().to_lowercase(), v.trim().to_lowercase());
+        match self.op {
+            ConditionOp::StringEquals => want == have,
+            ConditionOp::StringLike => like_match(&want, &have),
+            ConditionOp::StringNotEquals | ConditionOp::StringNotLike => false,
+        }
+    }
+
+    /// What the resource has for this condition's tag, for the reason it is unmet.
+    fn what_resource_has(&self, res: &Resource) -> String {
+        let Some(key) = self.key.strip_prefix(TAG_PREFIX) else {
+            return String::new();
+        };
+        match res.tag(key) {
+            None => format!(" (the resource has no {key:?} tag)"),
+            Some(v) if self.nearly_holds(res) => format!(
+                " (the resource has {key}={v:?}: tag values are case-sensitive and spaces count)"
+            ),
+            Some(v) => format!(" (the resource has {key}={v:?})"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -218,10 +245,21 @@ pub fn decide(sel: &Selection, res: &Resource, opt_in: OptIn) -> SelectionDecisi
     }
 }
 
-/// `decide` without its reason: `(selected, blocked_by_opt_in)`. Protection calls this for
-/// every resource × selection and only asks `decide` for the words when it keeps them.
+/// `decide` without its reason: `(selected, near_miss)`. Protection calls this for every
+/// resource × selection and only asks `decide` for the words when it keeps them.
+///
+/// A near miss is a selection that does not select the resource only because of region
+/// opt-in, a `Resources` pattern AWS does not honour, or a tag value that differs in case or
+/// surrounding spaces: the likely cause of an unexpected gap, worth naming in the verdict.
 pub fn decide_quietly(sel: &Selection, res: &Resource, opt_in: OptIn) -> (Tri, bool) {
-    outcome(sel, res, opt_in).verdict()
+    let o = outcome(sel, res, opt_in);
+    let (selected, blocked_by_opt_in) = o.verdict();
+    let near = match &o {
+        Outcome::NoMatch { unsupported } => unsupported.is_some(),
+        Outcome::ConditionUnmet(_, c) => c.nearly_holds(res),
+        _ => blocked_by_opt_in,
+    };
+    (selected, near)
 }
 
 /// What matched in `Resources ∪ ListOfTags`.
@@ -365,9 +403,10 @@ impl Outcome<'_> {
                 r
             }
             Outcome::ConditionUnmet(m, c) => format!(
-                "{} matched, but condition {} is not met",
+                "{} matched, but condition {} is not met{}",
                 m.describe(),
-                c.describe()
+                c.describe(),
+                c.what_resource_has(res)
             ),
             Outcome::ConditionNotTag(m, c) => format!(
                 "{} matched, but condition key {:?} is not an aws:ResourceTag/ key; treated as unmet",
