@@ -143,10 +143,11 @@ impl TagCondition {
         let Some(v) = self.key.strip_prefix(TAG_PREFIX).and_then(|k| res.tag(k)) else {
             return false;
         };
-        let (want, have) = (self.value.trim().to_lowercase(), v.trim().to_lowercase());
+        // Asked for every unmet condition of every resource: no allocation for the common op.
+        let (want, have) = (self.value.trim(), v.trim());
         match self.op {
-            ConditionOp::StringEquals => want == have,
-            ConditionOp::StringLike => like_match(&want, &have),
+            ConditionOp::StringEquals => want.eq_ignore_ascii_case(have),
+            ConditionOp::StringLike => like_match(&want.to_lowercase(), &have.to_lowercase()),
             ConditionOp::StringNotEquals | ConditionOp::StringNotLike => false,
         }
     }
