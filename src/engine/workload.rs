@@ -248,7 +248,17 @@ fn cadence(r: &PlanRule, a: &AppliedRule) -> String {
             r.schedule.timezone.as_deref().unwrap_or("UTC")
         )
     } else {
-        format!("every {} worst case", r.schedule.describe_gap())
+        // Judged by the schedule, as AWS Config's frequency rule does; a job may start
+        // anywhere in its window, so say how far apart points can drift (reference trap 9).
+        match (r.start_window_minutes, r.schedule.max_gap_minutes()) {
+            (Some(w), Some(gap)) if w > 0 => format!(
+                "every {} by schedule, up to {} between points with its {} start window",
+                r.schedule.describe_gap(),
+                describe_minutes(gap + w),
+                describe_minutes(w)
+            ),
+            _ => format!("every {} worst case", r.schedule.describe_gap()),
+        }
     };
     format!("{how}, kept {}", r.retention)
 }
