@@ -252,7 +252,9 @@ fn apply_edit(snap: &std::path::Path, edit: &Value) {
         let mut hit = false;
         for i in items.iter_mut().filter(|i| matches(i, &set["match"])) {
             for (k, v) in json(&set["fields"]).as_object().unwrap() {
-                i[k] = v.clone();
+                // `BackupPlan.Rules` sets a nested field.
+                let slot = k.split('.').fold(&mut *i, |node, part| &mut node[part]);
+                *slot = v.clone();
             }
             hit = true;
         }

@@ -1,7 +1,7 @@
 //! Checks on workload resources: protected, frequency-retention, vault-membership,
 //! cross-region/cross-account copy and recovery-point-recent.
 
-use super::Verdict;
+use super::{overlap, Verdict};
 use crate::findings::{Evidence, Status};
 use crate::model::plan::{CopyRule, PlanRule};
 use crate::model::protection::{AppliedRule, Protection, RuleState};
@@ -187,17 +187,34 @@ fn why_unprotected(ctx: &Ctx) -> String {
 
 fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
     let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
+    let rules = overlap::running(ctx.scope, &effective);
+    let outcomes = overlap::continuous_outcomes(ctx.scope, &rules);
+    let certain_continuous = |i: usize| outcomes.len() == 1 && outcomes[0] == Some(i);
     let mut met = Vec::new();
     let mut unmet = Vec::new();
     let mut evidence = Evidence::default();
     for t in tiers {
-        let ok = effective.iter().find(|a| {
-            let r = ctx.plan_rule(a);
-            let often = a.continuous || r.schedule.meets_interval(t.max_interval_hours * 60);
-            often && r.retention.at_least(t.min_retention_days)
-        });
-        match ok {
-            Some(a) => {
+        // The rule that meets the tier, under each way AWS may settle continuous backup.
+        let meeting: Vec<Option<usize>> = outcomes
+            .iter()
+            .map(|winner| {
+                (0..rules.len()).find(|&i| {
+                    let r = ctx.plan_rule(rules[i]);
+                    let often =
+                        *winner == Some(i) || r.schedule.meets_interval(t.max_interval_hours * 60);
+                    often && r.retention.at_least(t.min_retention_days)
+                })
+            })
+            .collect();
+        let wanted = format!(
+            "{} (at least every {}, kept {} days)",
+            t.name,
+            describe_minutes(t.max_interval_hours * 60),
+            t.min_retention_days
+        );
+        match (meeting.iter().all(Option::is_some), meeting[0]) {
+            (true, Some(i)) => {
+                let a = rules[i];
                 if evidence.plan.is_none() {
                     evidence = ctx.evidence(a);
                 }
@@ -205,28 +222,24 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
                     "{} met by {} ({})",
                     t.name,
                     ctx.describe(a),
-                    cadence(ctx.plan_rule(a), a)
+                    cadence(ctx.plan_rule(a), certain_continuous(i))
                 ));
             }
-            None => unmet.push(format!(
-                "{} (at least every {}, kept {} days) not met",
-                t.name,
-                describe_minutes(t.max_interval_hours * 60),
-                t.min_retention_days
+            _ if meeting.iter().any(Option::is_some) => unmet.push(format!(
+                "{wanted} not guaranteed: a resource has one continuous backup, and with \
+                 continuous rules into different vaults the first AWS processes wins while \
+                 the others take snapshots, so it depends on which one that is"
             )),
+            _ => unmet.push(format!("{wanted} not met")),
         }
     }
     if unmet.is_empty() {
         return Verdict::new(Status::Pass, met.join("; ")).with(evidence);
     }
-    let have: Vec<String> = effective
-        .iter()
-        .map(|a| {
-            format!(
-                "{:?} {}",
-                ctx.plan_rule(a).name,
-                cadence(ctx.plan_rule(a), a)
-            )
+    let have: Vec<String> = (0..rules.len())
+        .map(|i| {
+            let r = ctx.plan_rule(rules[i]);
+            format!("{:?} {}", r.name, cadence(r, certain_continuous(i)))
         })
         .collect();
     Verdict::new(
@@ -236,8 +249,8 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
 }
 
 /// `every 72 h (3 days), kept 35 days` or `continuous, kept 35 days`.
-fn cadence(r: &PlanRule, a: &AppliedRule) -> String {
-    let how = if a.continuous {
+fn cadence(r: &PlanRule, continuous: bool) -> String {
+    let how = if continuous {
         "continuous".to_owned()
     } else if r.schedule.timezone.is_some()
         && r.schedule.max_gap_minutes().is_some_and(|m| m % 1440 == 60)
@@ -361,10 +374,22 @@ fn copies(
         );
     }
     let mut problems = Vec::new();
-    for a in ctx.protection().effective() {
+    let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
+    for &a in &effective {
+        let shadow = overlap::shadowed_by(ctx.scope, &effective, a);
         for c in &ctx.plan_rule(a).copies {
             let Some(dest) = field(c) else { continue };
             if dest == own || (!allowed.is_empty() && !allowed.iter().any(|x| x == dest)) {
+                continue;
+            }
+            if let Some(b) = shadow {
+                problems.push(format!(
+                    "{}'s copy to {} never runs: rule {:?} of the same plan has the same \
+                     schedule and keeps backups longer, and AWS takes only that backup",
+                    ctx.describe(a),
+                    c.destination_vault_arn,
+                    ctx.plan_rule(b).name
+                ));
                 continue;
             }
             if let Some(why) = copy_failure(ctx, c) {
