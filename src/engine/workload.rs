@@ -283,16 +283,26 @@ fn vault_membership(
     fixed: &[String],
 ) -> Verdict {
     let mut expected: Vec<String> = fixed.to_vec();
+    let mut borrowed = String::new();
     if let Some(key) = from_tag {
         // A volume protected through its instance belongs to the instance's application.
         let carrier_tag = || {
-            ctx.protection()
-                .effective()
-                .find_map(|a| a.through)
-                .and_then(|t| ctx.scope.resources[t as usize].tag(key))
+            let carrier = &ctx.scope.resources
+                [ctx.protection().effective().find_map(|a| a.through)? as usize];
+            let v = carrier.tag(key)?;
+            Some((v, carrier))
         };
-        match ctx.res.tag(key).or_else(carrier_tag) {
-            Some(v) => expected.push(template.replace("{tag}", v)),
+        let own = ctx.res.tag(key).map(|v| (v, ctx.res));
+        match own.or_else(carrier_tag) {
+            Some((v, from)) => {
+                if !std::ptr::eq(from, ctx.res) {
+                    borrowed = format!(
+                        " (`{key}` tag {v:?} from instance {}, which it is backed up through)",
+                        from.display_name()
+                    );
+                }
+                expected.push(template.replace("{tag}", v))
+            }
             None if fixed.is_empty() => {
                 return Verdict::new(
                     Status::Fail,
@@ -311,13 +321,16 @@ fn vault_membership(
     match stray.first() {
         None => {
             let a = effective[0];
-            Verdict::new(Status::Pass, format!("all backups go to vault {want}"))
-                .with(ctx.evidence(a))
+            Verdict::new(
+                Status::Pass,
+                format!("all backups go to vault {want}{borrowed}"),
+            )
+            .with(ctx.evidence(a))
         }
         Some(a) => Verdict::new(
             Status::Fail,
             format!(
-                "{} sends backups to vault {}, expected {want}",
+                "{} sends backups to vault {}, expected {want}{borrowed}",
                 ctx.describe(a),
                 ctx.plan_rule(a).vault
             ),
