@@ -70,6 +70,8 @@ pub struct RuleStory {
     pub timezone: String,
     pub schedule_defaulted: bool,
     pub worst_interval: String,
+    /// The same in minutes; `null` for continuous backup or a schedule that ends.
+    pub worst_interval_minutes: Option<i64>,
     pub start_window_minutes: Option<i64>,
     pub retention: Retention,
     pub cold_after_days: Option<i64>,
@@ -97,6 +99,18 @@ pub struct VerdictStory {
     pub check: &'static str,
     pub status: &'static str,
     pub reason: String,
+    /// What backs the verdict, as in findings.csv (empty when nothing does).
+    pub evidence: VerdictEvidence,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerdictEvidence {
+    pub plan: String,
+    pub selection: String,
+    pub backup_rule: String,
+    pub vault: String,
+    pub recovery_point: String,
+    pub through: String,
 }
 
 /// `None` when no resource has that ARN.
@@ -109,7 +123,8 @@ pub fn explain(
     let (si, ri) = inv.find_resource(arn)?;
     let scope = &inv.scopes[si];
     let res = &scope.resources[ri];
-    let ts = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let ts =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
 
     let selections = decisions(scope, res)
         .into_iter()
@@ -145,6 +160,9 @@ pub fn explain(
                 schedule: r.schedule.expression.clone(),
                 timezone: r.schedule.timezone.clone().unwrap_or_else(|| "UTC".into()),
                 schedule_defaulted: r.schedule.defaulted,
+                worst_interval_minutes: (!a.continuous)
+                    .then(|| r.schedule.max_gap_minutes())
+                    .flatten(),
                 worst_interval: if a.continuous {
                     "continuous (point-in-time recovery)".into()
                 } else {
@@ -216,6 +234,17 @@ pub fn explain(
                 check: rule.check.name(),
                 status: f.status.as_str(),
                 reason: f.reason.to_string(),
+                evidence: {
+                    let row = f.row(inv, rules);
+                    VerdictEvidence {
+                        plan: row.plan.to_owned(),
+                        selection: row.selection.to_owned(),
+                        backup_rule: row.backup_rule.to_owned(),
+                        vault: row.vault.to_owned(),
+                        recovery_point: row.recovery_point.to_owned(),
+                        through: row.through.to_owned(),
+                    }
+                },
             }
         })
         .collect();
