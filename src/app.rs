@@ -125,6 +125,15 @@ pub fn evaluate(
         "read snapshot: {} account-regions",
         snap.scopes.len()
     ));
+    if let Some(t) = policy.as_of.filter(|t| *t < snap.collected_at) {
+        out.warn(&format!(
+            "--as-of {} is before the snapshot was collected ({}): the snapshot holds what \
+             existed later, so the verdicts describe no real moment",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            snap.collected_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
     let inventory = Inventory::build(snap, policy.as_of)?;
     out.stage(&format!(
         "built model: {} resources",

@@ -204,6 +204,24 @@ fn as_of_moves_now_for_ages_and_waiver_expiry() {
 }
 
 #[test]
+fn as_of_before_the_snapshot_is_warned_about() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(
+        &["--as-of", "2020-01-01T00:00:00Z", "--format", "csv"],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "warning: --as-of 2020-01-01T00:00:00Z is before the snapshot was collected \
+             (2026-11-27T05:00:00Z)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn a_failed_run_leaves_the_previous_reports_untouched() {
     let out = tempfile::tempdir().unwrap();
     scan(&[], out.path());
