@@ -63,7 +63,8 @@ fn retention(rp: &RecoveryPoint, min_days: i64) -> Verdict {
     let asked = rp
         .lifecycle
         .and_then(|l| l.delete_after_days)
-        .filter(|d| *d >= 0);
+        .filter(|d| *d >= 0)
+        .map(i64::from);
     let (hours, when) = match (deleted, asked) {
         (Some(at), _) => {
             let Some(created) = rp.creation_date else {

@@ -324,9 +324,10 @@ impl RecoveryPoint {
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PointLifecycle {
-    /// Negative (-1) means kept indefinitely.
+    /// Negative (-1) means kept indefinitely. `i32` (AWS allows at most 36,500) keeps the
+    /// millions of recovery points of a large organisation small.
     #[serde(default)]
-    pub delete_after_days: Option<i64>,
+    pub delete_after_days: Option<i32>,
     #[serde(default)]
     pub delete_after_event: Option<DeleteAfterEvent>,
 }
