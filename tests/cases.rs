@@ -229,6 +229,29 @@ fn scenario_verdicts() {
 
 /// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array.
 fn apply_edit(snap: &std::path::Path, edit: &Value) {
+    if let Some(f) = edit.get("unreadable") {
+        // The manifest records that one file of a scope could not be read.
+        let path = snap.join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let scope = m["scopes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|s| {
+                s["account_id"] == f["account"].as_str().unwrap()
+                    && s["region"] == f["region"].as_str().unwrap()
+            })
+            .expect("the scope is in the manifest");
+        scope["status"] = "partial".into();
+        let error = serde_json::json!({"file": f["file"].as_str(), "error": f["error"].as_str()});
+        match scope["errors"].as_array_mut() {
+            Some(list) => list.push(error),
+            None => scope["errors"] = serde_json::json!([error]),
+        }
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        return;
+    }
     let path = snap.join(edit["file"].as_str().unwrap());
     let mut items: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(&path).unwrap_or_default()).unwrap_or_default();

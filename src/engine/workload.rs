@@ -242,10 +242,22 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
             format!("{:?} {}", r.name, cadence(r, certain_continuous(i)))
         })
         .collect();
-    Verdict::new(
-        Status::Fail,
-        format!("{}; effective rules: {}", unmet.join("; "), have.join(", ")),
-    )
+    let reason = format!("{}; effective rules: {}", unmet.join("; "), have.join(", "));
+    // A rule whose effect could not be read might meet what the others miss.
+    let unknown = ctx.protection().rules.iter().find_map(|a| match &a.state {
+        RuleState::Unknown(why) => Some((a, why)),
+        _ => None,
+    });
+    match unknown {
+        Some((a, why)) => Verdict::new(
+            Status::NotAssessed,
+            format!(
+                "{reason}; whether {} makes up for it is unknown: {why}",
+                ctx.describe(a)
+            ),
+        ),
+        None => Verdict::new(Status::Fail, reason),
+    }
 }
 
 /// `every 72 h (3 days), kept 35 days` or `continuous, kept 35 days`.
