@@ -1,6 +1,7 @@
 //! Evaluation: rules × subjects → findings. Pure and synchronous; scopes run in parallel
 //! with rayon and results keep a stable order, so the same inputs give the same outputs.
 
+mod copies;
 mod overlap;
 mod points;
 mod vaults;

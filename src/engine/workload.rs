@@ -1,9 +1,9 @@
 //! Checks on workload resources: protected, frequency-retention, vault-membership,
 //! cross-region/cross-account copy and recovery-point-recent.
 
-use super::{overlap, Verdict};
+use super::{copies, overlap, Verdict};
 use crate::findings::{Evidence, Status};
-use crate::model::plan::{CopyRule, PlanRule};
+use crate::model::plan::PlanRule;
 use crate::model::protection::{AppliedRule, Protection, RuleState};
 use crate::model::resource::{Resource, ResourceKind};
 use crate::model::{describe_minutes, Inventory, Scope, Tri};
@@ -19,15 +19,15 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn protection(&self) -> &Protection {
+    pub(super) fn protection(&self) -> &Protection {
         &self.prot[self.index]
     }
 
-    fn plan_rule(&self, a: &AppliedRule) -> &PlanRule {
+    pub(super) fn plan_rule(&self, a: &AppliedRule) -> &PlanRule {
         &self.scope.plans[a.plan as usize].rules[a.rule as usize]
     }
 
-    fn evidence(&self, a: &AppliedRule) -> Evidence {
+    pub(super) fn evidence(&self, a: &AppliedRule) -> Evidence {
         Evidence {
             plan: Some(a.plan),
             selection: Some(a.selection),
@@ -39,7 +39,7 @@ impl Ctx<'_> {
     }
 
     /// `plan "daily" rule "daily-35d" (selection "tagged")`, plus the carrier if any.
-    fn describe(&self, a: &AppliedRule) -> String {
+    pub(super) fn describe(&self, a: &AppliedRule) -> String {
         let plan = &self.scope.plans[a.plan as usize];
         let mut s = format!(
             "plan {:?} rule {:?} (selection {:?})",
@@ -97,14 +97,14 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             vault_name,
             vaults,
         } => vault_membership(ctx, vault_from_tag.as_deref(), vault_name, vaults),
-        Check::CrossRegionCopy { regions } => copies(
+        Check::CrossRegionCopy { regions } => copies::copies(
             ctx,
             "region",
             regions,
             |c| c.region.as_deref(),
             &ctx.scope.region,
         ),
-        Check::CrossAccountCopy { accounts } => copies(
+        Check::CrossAccountCopy { accounts } => copies::copies(
             ctx,
             "account",
             accounts,
@@ -349,111 +349,6 @@ fn vault_membership(
         )
         .with(ctx.evidence(a)),
     }
-}
-
-/// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
-/// (reference trap 17). A destination whose scope is missing or unreadable is not judged here.
-fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
-    let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
-        let scope = ctx
-            .inv
-            .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
-        return match scope.unavailable(DataFile::BackupVaults) {
-            Some(_) => None,
-            None => Some(format!(
-                "the destination vault does not exist in {}",
-                scope.label()
-            )),
-        };
-    };
-    if let Some(why) = v.lock_violation(c.retention) {
-        return Some(why);
-    }
-    let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
-    let air_gapped = v.vault_type.as_deref() == Some("LOGICALLY_AIR_GAPPED_BACKUP_VAULT");
-    let refused = matches!(
-        ctx.res.kind,
-        ResourceKind::AuroraCluster
-            | ResourceKind::DocumentDbCluster
-            | ResourceKind::NeptuneCluster
-    );
-    (cross_region && air_gapped && refused).then(|| {
-        format!(
-            "logically air-gapped vaults do not accept cross-Region copies of {}",
-            ctx.res.kind.backup_type()
-        )
-    })
-}
-
-fn copies(
-    ctx: &Ctx,
-    what: &str,
-    allowed: &[String],
-    field: impl Fn(&CopyRule) -> Option<&str>,
-    own: &str,
-) -> Verdict {
-    if ctx.res.kind == ResourceKind::RdsCluster {
-        return Verdict::new(
-            Status::Fail,
-            "RDS Multi-AZ DB clusters do not support copy operations in AWS Backup",
-        );
-    }
-    let mut problems = Vec::new();
-    let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
-    for &a in &effective {
-        let shadow = overlap::shadowed_by(ctx.scope, &effective, a);
-        for c in &ctx.plan_rule(a).copies {
-            let Some(dest) = field(c) else { continue };
-            if dest == own || (!allowed.is_empty() && !allowed.iter().any(|x| x == dest)) {
-                continue;
-            }
-            if let Some(b) = shadow {
-                problems.push(format!(
-                    "{}'s copy to {} never runs: rule {:?} of the same plan has the same \
-                     schedule and keeps backups longer, and AWS takes only that backup",
-                    ctx.describe(a),
-                    c.destination_vault_arn,
-                    ctx.plan_rule(b).name
-                ));
-                continue;
-            }
-            if let Some(why) = copy_failure(ctx, c) {
-                problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
-                continue;
-            }
-            let mut reason = format!(
-                "{} copies to {} (another {what}), kept {}{}",
-                ctx.describe(a),
-                c.destination_vault_arn,
-                c.retention,
-                if c.inherited {
-                    " (inherited from the source rule)"
-                } else {
-                    ""
-                }
-            );
-            if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_none() {
-                reason.push_str(
-                    "; destination vault not in the snapshot, so its lock could not be checked",
-                );
-            }
-            let mut ev = ctx.evidence(a);
-            ev.vault = Some(c.destination_vault_arn.as_str().into());
-            return Verdict::new(Status::Pass, reason).with(ev);
-        }
-    }
-    let mut reason = if allowed.is_empty() {
-        format!("no effective backup rule copies to another {what}")
-    } else {
-        format!(
-            "no effective backup rule copies to {what} {}",
-            allowed.join(" or ")
-        )
-    };
-    if !problems.is_empty() {
-        reason.push_str(&format!(": {}", problems.join("; ")));
-    }
-    Verdict::new(Status::Fail, reason)
 }
 
 /// A COMPLETED/AVAILABLE recovery point newer than the limit; continuous points count

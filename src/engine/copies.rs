@@ -1,0 +1,115 @@
+//! Copy checks (cross-region, cross-account): a copy action counts only if it can deliver.
+
+use super::overlap;
+use super::workload::Ctx;
+use super::Verdict;
+use crate::findings::Status;
+use crate::model::plan::CopyRule;
+use crate::model::protection::AppliedRule;
+use crate::model::resource::ResourceKind;
+use crate::snapshot::DataFile;
+
+/// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
+/// (reference trap 17). A destination whose scope is missing or unreadable is not judged here.
+fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+    let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
+        let scope = ctx
+            .inv
+            .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
+        return match scope.unavailable(DataFile::BackupVaults) {
+            Some(_) => None,
+            None => Some(format!(
+                "the destination vault does not exist in {}",
+                scope.label()
+            )),
+        };
+    };
+    if let Some(why) = v.lock_violation(c.retention) {
+        return Some(why);
+    }
+    let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
+    let air_gapped = v.vault_type.as_deref() == Some("LOGICALLY_AIR_GAPPED_BACKUP_VAULT");
+    let refused = matches!(
+        ctx.res.kind,
+        ResourceKind::AuroraCluster
+            | ResourceKind::DocumentDbCluster
+            | ResourceKind::NeptuneCluster
+    );
+    (cross_region && air_gapped && refused).then(|| {
+        format!(
+            "logically air-gapped vaults do not accept cross-Region copies of {}",
+            ctx.res.kind.backup_type()
+        )
+    })
+}
+
+pub(super) fn copies(
+    ctx: &Ctx,
+    what: &str,
+    allowed: &[String],
+    field: impl Fn(&CopyRule) -> Option<&str>,
+    own: &str,
+) -> Verdict {
+    if ctx.res.kind == ResourceKind::RdsCluster {
+        return Verdict::new(
+            Status::Fail,
+            "RDS Multi-AZ DB clusters do not support copy operations in AWS Backup",
+        );
+    }
+    let mut problems = Vec::new();
+    let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
+    for &a in &effective {
+        let shadow = overlap::shadowed_by(ctx.scope, &effective, a);
+        for c in &ctx.plan_rule(a).copies {
+            let Some(dest) = field(c) else { continue };
+            if dest == own || (!allowed.is_empty() && !allowed.iter().any(|x| x == dest)) {
+                continue;
+            }
+            if let Some(b) = shadow {
+                problems.push(format!(
+                    "{}'s copy to {} never runs: rule {:?} of the same plan has the same \
+                     schedule and keeps backups longer, and AWS takes only that backup",
+                    ctx.describe(a),
+                    c.destination_vault_arn,
+                    ctx.plan_rule(b).name
+                ));
+                continue;
+            }
+            if let Some(why) = copy_failure(ctx, c) {
+                problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
+                continue;
+            }
+            let mut reason = format!(
+                "{} copies to {} (another {what}), kept {}{}",
+                ctx.describe(a),
+                c.destination_vault_arn,
+                c.retention,
+                if c.inherited {
+                    " (inherited from the source rule)"
+                } else {
+                    ""
+                }
+            );
+            if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_none() {
+                reason.push_str(
+                    "; destination vault not in the snapshot, so its lock could not be checked",
+                );
+            }
+            let mut ev = ctx.evidence(a);
+            ev.vault = Some(c.destination_vault_arn.as_str().into());
+            return Verdict::new(Status::Pass, reason).with(ev);
+        }
+    }
+    let mut reason = if allowed.is_empty() {
+        format!("no effective backup rule copies to another {what}")
+    } else {
+        format!(
+            "no effective backup rule copies to {what} {}",
+            allowed.join(" or ")
+        )
+    };
+    if !problems.is_empty() {
+        reason.push_str(&format!(": {}", problems.join("; ")));
+    }
+    Verdict::new(Status::Fail, reason)
+}
