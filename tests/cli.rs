@@ -309,3 +309,11 @@ fn a_broken_template_names_its_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn an_empty_rules_directory_is_named_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let given = dir.path().to_str().unwrap();
+    let err = input_error(&["rules", "check", given]);
+    assert_eq!(err, format!("error: {given}: no rule files found\n"));
+}
