@@ -317,3 +317,25 @@ fn an_empty_rules_directory_is_named_as_given() {
     let err = input_error(&["rules", "check", given]);
     assert_eq!(err, format!("error: {given}: no rule files found\n"));
 }
+
+#[test]
+fn a_misnamed_template_is_an_error_naming_it_and_the_known_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sumary.md.j2"), "{{ nothing }}").unwrap();
+    std::fs::create_dir(dir.path().join("html")).unwrap();
+    std::fs::write(dir.path().join("html/style.css"), "body {}").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(&["--templates", dir.path().to_str().unwrap()], out.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    let misnamed = dir.path().join("sumary.md.j2");
+    assert!(
+        err.contains(&format!("{}: not a template name", misnamed.display())),
+        "{err}"
+    );
+    assert!(err.contains("did you mean summary.md.j2?"), "{err}");
+    for known in ["summary.txt.j2", "report.html.j2", "html/app.js"] {
+        assert!(err.contains(known), "{known} not listed: {err}");
+    }
+    assert!(!err.contains("style.css:"), "a known name is fine: {err}");
+}
