@@ -339,3 +339,79 @@ fn a_misnamed_template_is_an_error_naming_it_and_the_known_names() {
     }
     assert!(!err.contains("style.css:"), "a known name is fine: {err}");
 }
+
+/// Collection options mean something only with --live; without it they were ignored.
+#[test]
+fn collection_options_without_live_are_rejected() {
+    for extra in [
+        ["--save-snapshot", "target/never"],
+        ["--accounts", "all"],
+        ["--regions", "us-east-1"],
+        ["--role-name", "BackupAuditor"],
+        ["--recovery-points-since", "35d"],
+    ] {
+        let mut args = vec!["scan", "samples/org", "--out", "target/never"];
+        args.extend(extra);
+        let o = run(&args, &root());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("'[SNAPSHOT_DIR]' cannot be used with") && err.contains(extra[0]),
+            "{extra:?}: {err}"
+        );
+    }
+    let err = input_error(&["scan", "--accounts", "all"]);
+    assert!(
+        err.contains("required arguments were not provided:\n  --live"),
+        "{err}"
+    );
+}
+
+#[test]
+fn collect_help_does_not_speak_of_live() {
+    let help = stdout(&run(&["collect", "--help"], &root()));
+    assert!(help.contains("\nCollection:\n"), "{help}");
+    assert!(!help.contains("(with --live)"), "{help}");
+}
+
+/// The --out help names every file the formats write.
+#[test]
+fn scan_out_help_names_every_output_file() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(
+        &["--format", "html,csv,json,junit,markdown,ocsf"],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let help = stdout(&run(&["scan", "--help"], &root()));
+    let out_help = help
+        .split("--out <DIR>")
+        .nth(1)
+        .and_then(|h| h.split("\n      --").next())
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for f in std::fs::read_dir(out.path()).unwrap() {
+        let name = f.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(out_help.contains(&name), "{name} missing from: {out_help}");
+    }
+}
+
+/// The example of the top-level help works on the sample it names.
+#[test]
+fn the_help_explain_example_explains_a_sample_resource() {
+    let help = stdout(&run(&["--help"], &root()));
+    let example = help
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("backup-auditor explain "))
+        .expect("an explain example");
+    let args: Vec<&str> = example
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let o = run(&[&["explain"], args.as_slice()].concat(), &root());
+    assert_eq!(o.status.code(), Some(0), "{example}: {}", stderr(&o));
+}
