@@ -118,7 +118,12 @@ fn check_names(dir: &Path) -> Result<()> {
 
 /// The files under `root`/`rel`, as `/`-separated paths relative to `root`.
 fn list_files(root: &Path, rel: &Path, out: &mut Vec<String>) -> Result<()> {
-    let dir = root.join(rel);
+    // Not `root.join("")`, which would show the directory with a trailing slash in errors.
+    let dir = if rel.as_os_str().is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
     let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("list templates in", &dir, e))?;
     let mut names = Vec::new();
     for entry in entries {
@@ -149,5 +154,22 @@ fn template_error(name: &str, e: &minijinja::Error) -> Error {
     Error::Template {
         name: format!("{name}{at}"),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_templates_dir_that_does_not_exist_is_named() {
+        let err = Templates::load(Some(Path::new("no/such/dir")))
+            .err()
+            .expect("an error");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot list templates in no/such/dir: "),
+            "{text}"
+        );
     }
 }
