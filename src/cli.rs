@@ -17,7 +17,7 @@ use std::path::PathBuf;
     after_help = "Examples:\n  \
         backup-auditor scan samples/org                       # audit the embedded sample, reports in ./backup-audit\n  \
         backup-auditor scan SNAP --fail-on high               # CI gate: exit 1 on an unwaived high/critical failure\n  \
-        backup-auditor explain samples/org arn:aws:ec2:us-east-1:111111111111:volume/vol-0a1b2c3d4e5f60001\n  \
+        backup-auditor explain samples/org arn:aws:ec2:us-east-1:111111111111:volume/vol-01a10000000000003\n  \
         backup-auditor rules check my-rules/                  # validate rule files, all problems at once\n\n\
         Exit codes: 0 ok, 1 failures at or above --fail-on, 2 usage or input error,\n\
         3 something could not be assessed while --fail-on is set."
@@ -70,12 +70,13 @@ pub struct TemplateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_args(live_only))]
 pub struct ScanArgs {
     /// Snapshot directory (holds manifest.json).
     #[arg(
         value_name = "SNAPSHOT_DIR",
         required_unless_present = "live",
-        conflicts_with = "live"
+        conflicts_with_all = ["live", "save_snapshot"]
     )]
     pub snapshot: Option<PathBuf>,
     /// Collect from AWS first (see `collect --help` for accounts, regions and roles), then
@@ -89,7 +90,9 @@ pub struct ScanArgs {
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub templates: TemplateArgs,
-    /// Where to write findings.csv, summary.csv and findings.json.
+    /// Where to write the reports --format asks for: report.html (html), findings.csv and
+    /// summary.csv (csv), findings.json (json), junit.xml (junit), summary.md (markdown),
+    /// findings.ocsf.json (ocsf).
     #[arg(long, value_name = "DIR", default_value = "backup-audit")]
     pub out: PathBuf,
     /// Outputs to write (comma-separated): html = report.html, csv = findings.csv +
@@ -107,8 +110,22 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
     /// Last, so that its help heading covers only its own options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = LIVE_HEADING)]
     pub collect: CollectArgs,
+}
+
+/// The heading of the collection options of `scan`, which only --live uses.
+const LIVE_HEADING: &str = "Collection (with --live)";
+
+/// A collection option of `scan` without --live would be ignored, so clap refuses it: beside
+/// SNAPSHOT_DIR it conflicts, alone it requires --live. (`requires` alone never fired beside
+/// SNAPSHOT_DIR: clap lets a required argument be missing when it conflicts with one given.)
+fn live_only(a: clap::Arg) -> clap::Arg {
+    if a.get_help_heading() == Some(LIVE_HEADING) {
+        a.requires("live").conflicts_with("snapshot")
+    } else {
+        a
+    }
 }
 
 #[derive(Debug, Args)]
@@ -126,12 +143,12 @@ pub struct CollectCmd {
     /// Snapshot directory to write (replaced atomically if it holds an older snapshot).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Collection")]
     pub collect: CollectArgs,
 }
 
+/// Collection options; each command that has them names their help heading.
 #[derive(Debug, Args, Clone)]
-#[command(next_help_heading = "Collection (with --live)")]
 pub struct CollectArgs {
     /// Named profile from ~/.aws/config (default: AWS_PROFILE, then the default chain).
     #[arg(long, value_name = "NAME")]
@@ -160,7 +177,8 @@ pub struct CollectArgs {
     /// account and region) instead of each account-region's own Config.
     #[arg(long, value_name = "NAME")]
     pub config_aggregator: Option<String>,
-    /// Only recovery points created after this: a number of days (`35d`) or an RFC 3339 time.
+    /// Only recovery points created after this: a number of days (`35` or `35d`) or an RFC
+    /// 3339 time.
     #[arg(long, value_name = "DAYS|RFC3339", value_parser = parse_since)]
     pub recovery_points_since: Option<Timestamp>,
     /// How many days of backup jobs to read.
@@ -199,6 +217,7 @@ pub enum ExplainFormat {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
+    /// Snapshot directory (holds manifest.json).
     #[arg(value_name = "SNAPSHOT_DIR")]
     pub snapshot: PathBuf,
     /// The resource ARN (as in findings.csv).
@@ -208,6 +227,7 @@ pub struct ExplainArgs {
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub templates: TemplateArgs,
+    /// text for people, json for the same story as data.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,
 }
@@ -234,6 +254,7 @@ pub struct SynthArgs {
     /// Output snapshot directory (must not exist yet).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Seed of the generator: the same seed and size give the same snapshot.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
@@ -299,11 +320,12 @@ impl CollectArgs {
 }
 
 fn parse_since(s: &str) -> Result<Timestamp, String> {
-    if let Some(days) = s.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
-        return Ok(chrono::Utc::now() - chrono::Duration::days(days));
+    if let Ok(days) = s.strip_suffix('d').unwrap_or(s).parse::<u32>() {
+        return Ok(chrono::Utc::now() - chrono::Duration::days(days.into()));
     }
-    parse_timestamp(s)
-        .ok_or_else(|| format!("{s:?} is neither a number of days like 35d nor an RFC 3339 time"))
+    parse_timestamp(s).ok_or_else(|| {
+        format!("{s:?} is neither a number of days like 35 or 35d nor an RFC 3339 time")
+    })
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
@@ -319,4 +341,44 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
             names.join(", ")
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// `--help` teaches only if every argument and option says what it is.
+    #[test]
+    fn every_argument_has_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                if !a.is_hide_set() && a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "backup-auditor", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+
+    #[test]
+    fn recovery_points_since_takes_days_with_or_without_d_or_a_time() {
+        let days_ago = |t: Timestamp| (chrono::Utc::now() - t).num_days();
+        assert_eq!(parse_since("35").map(days_ago), Ok(35));
+        assert_eq!(parse_since("35d").map(days_ago), Ok(35));
+        let t = parse_since("2026-10-01T00:00:00Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-10-01T00:00:00+00:00");
+        let err = parse_since("35 days").unwrap_err();
+        assert!(err.contains("number of days like 35"), "{err}");
+    }
 }

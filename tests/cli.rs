@@ -456,3 +456,109 @@ fn a_broken_template_names_its_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn an_empty_rules_directory_is_named_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let given = dir.path().to_str().unwrap();
+    let err = input_error(&["rules", "check", given]);
+    assert_eq!(err, format!("error: {given}: no rule files found\n"));
+}
+
+#[test]
+fn a_misnamed_template_is_an_error_naming_it_and_the_known_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sumary.md.j2"), "{{ nothing }}").unwrap();
+    std::fs::create_dir(dir.path().join("html")).unwrap();
+    std::fs::write(dir.path().join("html/style.css"), "body {}").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(&["--templates", dir.path().to_str().unwrap()], out.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    let misnamed = dir.path().join("sumary.md.j2");
+    assert!(
+        err.contains(&format!("{}: not a template name", misnamed.display())),
+        "{err}"
+    );
+    assert!(err.contains("did you mean summary.md.j2?"), "{err}");
+    for known in ["summary.txt.j2", "report.html.j2", "html/app.js"] {
+        assert!(err.contains(known), "{known} not listed: {err}");
+    }
+    assert!(!err.contains("style.css:"), "a known name is fine: {err}");
+}
+
+/// Collection options mean something only with --live; without it they were ignored.
+#[test]
+fn collection_options_without_live_are_rejected() {
+    for extra in [
+        ["--save-snapshot", "target/never"],
+        ["--accounts", "all"],
+        ["--regions", "us-east-1"],
+        ["--role-name", "BackupAuditor"],
+        ["--recovery-points-since", "35d"],
+    ] {
+        let mut args = vec!["scan", "samples/org", "--out", "target/never"];
+        args.extend(extra);
+        let o = run(&args, &root());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("'[SNAPSHOT_DIR]' cannot be used with") && err.contains(extra[0]),
+            "{extra:?}: {err}"
+        );
+    }
+    let err = input_error(&["scan", "--accounts", "all"]);
+    assert!(
+        err.contains("required arguments were not provided:\n  --live"),
+        "{err}"
+    );
+}
+
+#[test]
+fn collect_help_does_not_speak_of_live() {
+    let help = stdout(&run(&["collect", "--help"], &root()));
+    assert!(help.contains("\nCollection:\n"), "{help}");
+    assert!(!help.contains("(with --live)"), "{help}");
+}
+
+/// The --out help names every file the formats write.
+#[test]
+fn scan_out_help_names_every_output_file() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(
+        &["--format", "html,csv,json,junit,markdown,ocsf"],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let help = stdout(&run(&["scan", "--help"], &root()));
+    let out_help = help
+        .split("--out <DIR>")
+        .nth(1)
+        .and_then(|h| h.split("\n      --").next())
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for f in std::fs::read_dir(out.path()).unwrap() {
+        let name = f.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(out_help.contains(&name), "{name} missing from: {out_help}");
+    }
+}
+
+/// The example of the top-level help works on the sample it names.
+#[test]
+fn the_help_explain_example_explains_a_sample_resource() {
+    let help = stdout(&run(&["--help"], &root()));
+    let example = help
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("backup-auditor explain "))
+        .expect("an explain example");
+    let args: Vec<&str> = example
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let o = run(&[&["explain"], args.as_slice()].concat(), &root());
+    assert_eq!(o.status.code(), Some(0), "{example}: {}", stderr(&o));
+}

@@ -532,3 +532,98 @@ fn scan_live_without_keeping_the_snapshot_reports_and_cleans_up() {
     // The snapshot was collected under TMPDIR and removed after the scan.
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
+
+/// `collect --out` against `fake` with its environment changed: `Some` sets, `None` removes.
+/// The environment starts empty, so the test runner's own AWS settings cannot leak in.
+fn collect_with_env(fake: &FakeAws, env: &[(&str, Option<&str>)], extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backup-auditor"));
+    cmd.args(["collect", "--out"])
+        .arg(dir.path().join("snap"))
+        .args(extra)
+        .env_clear()
+        .envs(fake.env())
+        .current_dir(root());
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.output().expect("run backup-auditor")
+}
+
+#[test]
+fn no_region_fails_before_any_call() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let o = collect_with_env(&fake, &[("AWS_REGION", None)], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "error: no region: set AWS_REGION, use a profile with a region, or pass --regions\n"
+    );
+    assert_eq!(fake.total_requests(), 0, "{:?}", fake.calls());
+}
+
+#[test]
+fn no_credentials_says_how_to_provide_them() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let none = [("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)];
+    let o = collect_with_env(&fake, &none, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: no AWS credentials were found: set AWS_PROFILE"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(fake.total_requests(), 0, "{:?}", fake.calls());
+
+    // Where the instance metadata service, tried last, answers with an error (here the
+    // fake's 400 to the token request), that is still "no credentials", not its token error.
+    let imds = [
+        none[0],
+        none[1],
+        ("AWS_EC2_METADATA_DISABLED", None),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", Some(fake.url.as_str())),
+    ];
+    let o = collect_with_env(&fake, &imds, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: no AWS credentials were found"),
+        "{err}"
+    );
+    assert!(
+        err.contains("AWS_PROFILE") && !err.contains("token"),
+        "{err}"
+    );
+    assert_eq!(fake.calls().get("sts:GetCallerIdentity"), None);
+}
+
+#[test]
+fn an_unreachable_endpoint_is_one_readable_line() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    // A port nothing listens on: bound, then released.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let o = collect_with_env(
+        &fake,
+        &[("AWS_ENDPOINT_URL", Some(url.as_str()))],
+        &["--max-attempts", "2", "--retry-initial-backoff-ms", "1"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(
+            "error: cannot identify the caller (sts:GetCallerIdentity): dispatch failure"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Connection refused"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for debug in ["DispatchFailure", "hyper", "{"] {
+        assert!(!err.contains(debug), "a Debug dump: {err}");
+    }
+}

@@ -140,3 +140,29 @@ fn markdown_summary_stays_small_for_a_large_org() {
         "{md}"
     );
 }
+
+/// A CI view shows a failure's type: it carries the rule's severity, so a high failure is
+/// told from a low one without opening the HTML report.
+#[test]
+fn junit_failures_carry_the_rule_severity() {
+    let out = tempfile::tempdir().unwrap();
+    scan_formats("samples/org", "csv,junit", out.path());
+    let severity: std::collections::BTreeMap<String, String> =
+        csv_rows(&out.path().join("findings.csv"))
+            .into_iter()
+            .map(|r| (r["rule_id"].clone(), r["severity"].clone()))
+            .collect();
+    let xml = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    let (mut rule, mut failures) = (String::new(), 0);
+    for line in xml.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("<testsuite name=\"") {
+            rule = rest.split('"').next().unwrap().to_string();
+        }
+        if line.starts_with("<failure ") {
+            failures += 1;
+            let want = format!("type=\"FAIL {}\"", severity[&rule]);
+            assert!(line.contains(&want), "{rule}: {line}");
+        }
+    }
+    assert!(failures > 0);
+}

@@ -34,13 +34,14 @@ impl ApiError {
         match e {
             SdkError::ServiceError(s) => ApiError {
                 code: s.err().code().map(str::to_string),
-                message: s.err().message().map(str::to_string).unwrap_or_else(|| {
-                    aws_smithy_types::error::display::DisplayErrorContext(s.err()).to_string()
-                }),
+                message: s
+                    .err()
+                    .message()
+                    .map_or_else(|| cause_chain(s.err()), str::to_string),
             },
             other => ApiError {
                 code: None,
-                message: aws_smithy_types::error::display::DisplayErrorContext(other).to_string(),
+                message: cause_chain(other),
             },
         }
     }
@@ -67,6 +68,24 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// An error and its causes on one line, `outer: inner: innermost`. (The SDK's
+/// `DisplayErrorContext` walks the same chain but appends a Debug dump of the whole error,
+/// dozens of lines of connector internals, which is not for users.) A cause whose text is
+/// already shown, as some wrappers repeat their source's, is left out.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !text.is_empty() && !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
+}
 
 /// Concurrency limits shared by every scope.
 pub struct Limits {

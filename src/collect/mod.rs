@@ -7,6 +7,7 @@
 //! marks its scopes `failed`. Either way the evaluation says NOT_ASSESSED, never PASS.
 
 mod call;
+mod credentials;
 mod http;
 mod inventory;
 mod progress;
@@ -171,6 +172,13 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
     }
     let loaded = loader.load().await;
     let home_region = loaded.region().cloned();
+    // Both checked before any call: without them every call would fail, slowly and obscurely.
+    if opts.regions == Regions::Configured && home_region.is_none() {
+        return Err(Error::Usage(
+            "no region: set AWS_REGION, use a profile with a region, or pass --regions".into(),
+        ));
+    }
+    credentials::check(loaded.credentials_provider().as_ref()).await?;
     // STS, Organizations and Account need some region even when the scan lists its own.
     let base = loaded
         .to_builder()
@@ -207,11 +215,6 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
     ));
 
     let accounts = resolve_accounts(opts, &base, &home, &stats, &caller_account).await?;
-    if opts.regions == Regions::Configured && home_region.is_none() {
-        return Err(Error::Usage(
-            "no region: set AWS_REGION, use a profile with a region, or pass --regions".into(),
-        ));
-    }
     if accounts.iter().any(|a| a.id != caller_account) && opts.role.is_none() {
         return Err(Error::Usage(
             "entering other accounts needs --role-name or --role-arn-template".into(),

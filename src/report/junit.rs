@@ -1,5 +1,6 @@
 //! `junit.xml` for CI systems: one testsuite per rule, one testcase per subject; FAIL is a
-//! failure, NOT_ASSESSED an error, WAIVED and NOT_APPLICABLE are skipped.
+//! failure, NOT_ASSESSED an error, WAIVED and NOT_APPLICABLE are skipped. Their `type` is
+//! the status and the rule's severity (`FAIL high`), which CI views show next to the message.
 //!
 //! A million-resource organisation has millions of testcases, so the report is never built
 //! whole: the report and suite tags are cut out of small reports quick-junit serialises, the
@@ -27,7 +28,9 @@ fn test_case(inv: &Inventory, rules: &RuleSet, f: &Finding) -> TestCase {
         Status::Waived | Status::NotApplicable => TestCaseStatus::skipped(),
     };
     if f.status != Status::Pass {
-        status.set_message(row.reason).set_type(row.status);
+        status
+            .set_message(row.reason)
+            .set_type(format!("{} {}", row.status, row.severity));
     }
     let name = if row.resource_arn.is_empty() {
         format!("{}/{}", row.account_id, row.region)
@@ -216,6 +219,8 @@ fn case_xml(buf: &mut Vec<u8>, inv: &Inventory, rules: &RuleSet, f: &Finding) {
     attribute(buf, row.reason);
     buf.extend_from_slice(b"\" type=\"");
     attribute(buf, row.status);
+    buf.push(b' ');
+    attribute(buf, row.severity);
     buf.extend_from_slice(b"\"/>\n        </testcase>");
 }
 

@@ -7,9 +7,10 @@ pub mod junit;
 pub mod markdown;
 pub mod ocsf;
 
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use minijinja::Environment;
 use serde::Serialize;
+use std::path::Path;
 
 /// The shipped templates, embedded so the binary works from any directory.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -42,6 +43,9 @@ impl Templates {
     /// The embedded templates, each replaced by the file of the same name in `dir` if there
     /// is one (`--templates DIR`), so users can restyle any output.
     pub fn load(dir: Option<&std::path::Path>) -> Result<Templates> {
+        if let Some(dir) = dir {
+            check_names(dir)?;
+        }
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
@@ -76,10 +80,96 @@ impl Templates {
     }
 }
 
+/// Every name `--templates DIR` may replace, text and HTML.
+pub fn template_names() -> Vec<&'static str> {
+    let text = TEMPLATES.iter().map(|(n, _)| *n);
+    text.chain(html::HTML_TEMPLATES.iter().map(|(n, _)| *n))
+        .collect()
+}
+
+/// Refuses a file in `--templates DIR` that replaces no template: a misspelt name would
+/// otherwise leave the built-in template in use without a word. Hidden files are left alone.
+fn check_names(dir: &Path) -> Result<()> {
+    let mut files = Vec::new();
+    list_files(dir, Path::new(""), &mut files)?;
+    let known = template_names();
+    let unknown: Vec<Diagnostic> = files
+        .iter()
+        .filter(|rel| !known.contains(&rel.as_str()))
+        .map(|rel| {
+            let hint = crate::rules::nearest(&known, rel, 3)
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            Diagnostic::file(
+                &dir.join(rel),
+                format!(
+                    "not a template name{hint}; --templates replaces only {}",
+                    known.join(", ")
+                ),
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(unknown))
+    }
+}
+
+/// The files under `root`/`rel`, as `/`-separated paths relative to `root`.
+fn list_files(root: &Path, rel: &Path, out: &mut Vec<String>) -> Result<()> {
+    // Not `root.join("")`, which would show the directory with a trailing slash in errors.
+    let dir = if rel.as_os_str().is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("list templates in", &dir, e))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list templates in", &dir, e))?;
+        names.push((entry.file_name(), entry.path().is_dir()));
+    }
+    names.sort();
+    for (name, is_dir) in names {
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let child = rel.join(&name);
+        if is_dir {
+            list_files(root, &child, out)?;
+        } else {
+            let parts: Vec<String> = child
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.push(parts.join("/"));
+        }
+    }
+    Ok(())
+}
+
 fn template_error(name: &str, e: &minijinja::Error) -> Error {
     let at = e.line().map(|l| format!(" (line {l})")).unwrap_or_default();
     Error::Template {
         name: format!("{name}{at}"),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_templates_dir_that_does_not_exist_is_named() {
+        let err = Templates::load(Some(Path::new("no/such/dir")))
+            .err()
+            .expect("an error");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot list templates in no/such/dir: "),
+            "{text}"
+        );
     }
 }

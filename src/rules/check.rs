@@ -1,6 +1,7 @@
 //! The check kinds a rule can use and their parameters. The kind names are the `check`
 //! column of the findings: keep them stable.
 
+use super::names;
 use super::yaml::Ctx;
 use marked_yaml::Node;
 use serde::Serialize;
@@ -175,13 +176,13 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
         "cross-region-copy" => Some(Check::CrossRegionCopy {
             regions: f
                 .get("regions")
-                .and_then(|n| ctx.strings(n, "`regions`"))
+                .and_then(|n| ctx.checked_strings(n, "`regions`", names::region_problem))
                 .unwrap_or_default(),
         }),
         "cross-account-copy" => Some(Check::CrossAccountCopy {
             accounts: f
                 .get("accounts")
-                .and_then(|n| ctx.strings(n, "`accounts`"))
+                .and_then(|n| ctx.checked_strings(n, "`accounts`", names::account_problem))
                 .unwrap_or_default(),
         }),
         "recovery-point-recent" => f
@@ -194,18 +195,36 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             .map(|d| Check::RecoveryPointRetention {
                 min_retention_days: d,
             }),
-        "vault-lock" => Some(Check::VaultLock {
-            min_retention_days: f
-                .get("min_retention_days")
-                .and_then(|n| ctx.integer(n, "`min_retention_days`", 1, DAYS_MAX)),
-            max_retention_days: f
-                .get("max_retention_days")
-                .and_then(|n| ctx.integer(n, "`max_retention_days`", 1, DAYS_MAX)),
-        }),
+        "vault-lock" => parse_vault_lock(ctx, &mut f),
         _ => None,
     };
     f.finish(ctx, &what);
     check
+}
+
+fn parse_vault_lock(ctx: &mut Ctx, f: &mut super::yaml::Fields) -> Option<Check> {
+    let min_node = f.get("min_retention_days");
+    let min = min_node.and_then(|n| ctx.integer(n, "`min_retention_days`", 1, DAYS_MAX));
+    let max = f
+        .get("max_retention_days")
+        .and_then(|n| ctx.integer(n, "`max_retention_days`", 1, DAYS_MAX));
+    if let (Some(lo), Some(hi), Some(n)) = (min, max, min_node) {
+        if lo > hi {
+            // No lock could pass: every vault would FAIL for a typo in the rule.
+            ctx.error(
+                n.span(),
+                format!(
+                    "`min_retention_days` ({lo}) is above `max_retention_days` ({hi}): \
+                     no vault lock can meet both"
+                ),
+            );
+            return None;
+        }
+    }
+    Some(Check::VaultLock {
+        min_retention_days: min,
+        max_retention_days: max,
+    })
 }
 
 fn parse_tiers(ctx: &mut Ctx, node: &Node) -> Option<Vec<Tier>> {

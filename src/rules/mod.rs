@@ -3,10 +3,12 @@
 //! file:line:column; nothing here evaluates anything.
 
 mod check;
+mod names;
 pub mod waiver;
 mod yaml;
 
 pub use check::{Check, Tier, KINDS};
+pub use names::nearest;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::model::resource::ResourceKind;
@@ -134,7 +136,12 @@ impl RuleSet {
         let mut files = Vec::new();
         let mut diags = Vec::new();
         for p in paths {
+            let before = (files.len(), diags.len());
             collect_yaml_files(p, &mut files, &mut diags);
+            if (files.len(), diags.len()) == before {
+                // Named as given, so the user sees which of their paths held nothing.
+                diags.push(Diagnostic::file(p, "no rule files found"));
+            }
         }
         let mut texts = Vec::new();
         for f in files {
@@ -157,19 +164,21 @@ impl RuleSet {
             let mut ctx = Ctx::new(path);
             match yaml::parse(path, text) {
                 Ok(root) => {
-                    for (rule, span) in parse_rule_file(&mut ctx, &root) {
-                        if let Some(prev) = first_seen.get(&rule.id) {
-                            ctx.error(
-                                &span,
-                                format!(
-                                    "duplicate rule id {:?} (first defined at {prev})",
-                                    rule.id
-                                ),
-                            );
-                            continue;
+                    for parsed in parse_rule_file(&mut ctx, &root) {
+                        // Judged on the id alone, so a duplicate is reported together with
+                        // the other problems of its rule, not once they are fixed.
+                        if let Some(id) = &parsed.id {
+                            let here = format!("{}:{}", path.display(), parsed.line);
+                            if let Some(prev) = first_seen.get(id) {
+                                ctx.error(
+                                    &parsed.span,
+                                    format!("duplicate rule id {id:?} (first defined at {prev})"),
+                                );
+                                continue;
+                            }
+                            first_seen.insert(id.clone(), here);
                         }
-                        first_seen.insert(rule.id.clone(), rule.source.clone());
-                        set.rules.push(rule);
+                        set.rules.extend(parsed.rule);
                     }
                 }
                 Err(d) => ctx.diags.push(d),
@@ -178,8 +187,10 @@ impl RuleSet {
             set.sources.push(path.display().to_string());
         }
         if files.is_empty() {
-            diags.push(Diagnostic::file(Path::new("."), "no rule files found"));
+            diags.push(Diagnostic::file(Path::new("."), "no rule files given"));
         }
+        // In reading order, whichever check found them.
+        diags.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         if diags.is_empty() {
             Ok(set)
         } else {
@@ -218,7 +229,15 @@ fn collect_yaml_files(p: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnost
     }
 }
 
-fn parse_rule_file(ctx: &mut Ctx, root: &marked_yaml::Node) -> Vec<(Rule, marked_yaml::Span)> {
+/// One entry of a rule file: its id and position even when the rule itself is invalid.
+struct Parsed {
+    id: Option<String>,
+    span: marked_yaml::Span,
+    line: usize,
+    rule: Option<Rule>,
+}
+
+fn parse_rule_file(ctx: &mut Ctx, root: &marked_yaml::Node) -> Vec<Parsed> {
     let mut out = Vec::new();
     let Some(mut top) = ctx.mapping(root, "a rule file") else {
         return out;
@@ -229,9 +248,17 @@ fn parse_rule_file(ctx: &mut Ctx, root: &marked_yaml::Node) -> Vec<(Rule, marked
         return out;
     };
     for node in list {
-        if let Some(rule) = parse_rule(ctx, node) {
-            out.push((rule, *node.span()));
-        }
+        let id = node
+            .as_mapping()
+            .and_then(|m| m.get_scalar("id"))
+            .map(|s| s.as_str().to_owned())
+            .filter(|id| !id.is_empty());
+        out.push(Parsed {
+            id,
+            span: *node.span(),
+            line: node.span().start().map(|m| m.line()).unwrap_or(0),
+            rule: parse_rule(ctx, node),
+        });
     }
     out
 }
@@ -308,16 +335,20 @@ fn parse_scope(ctx: &mut Ctx, node: &marked_yaml::Node) -> Option<RuleScope> {
         }
     }
     if let Some(n) = f.get("accounts") {
-        scope.accounts = ctx.strings(n, "`accounts`").unwrap_or_else(|| {
-            ok = false;
-            Vec::new()
-        });
+        scope.accounts = ctx
+            .checked_strings(n, "`accounts`", names::account_problem)
+            .unwrap_or_else(|| {
+                ok = false;
+                Vec::new()
+            });
     }
     if let Some(n) = f.get("regions") {
-        scope.regions = ctx.strings(n, "`regions`").unwrap_or_else(|| {
-            ok = false;
-            Vec::new()
-        });
+        scope.regions = ctx
+            .checked_strings(n, "`regions`", names::region_problem)
+            .unwrap_or_else(|| {
+                ok = false;
+                Vec::new()
+            });
     }
     if let Some(n) = f.get("tags") {
         match ctx.mapping(n, "`tags`") {

@@ -132,6 +132,32 @@ impl Ctx {
         Some(out)
     }
 
+    /// Like [`Ctx::strings`], but each entry must also pass `problem` (which says what is
+    /// wrong with it, if anything); every entry that does not is reported at its position.
+    pub fn checked_strings(
+        &mut self,
+        node: &Node,
+        what: &str,
+        problem: impl Fn(&str) -> Option<String>,
+    ) -> Option<Vec<String>> {
+        let seq = self.sequence(node, what)?;
+        let mut out = Vec::with_capacity(seq.len());
+        let mut ok = true;
+        for n in seq {
+            match self.string(n, &format!("each entry of {what}")) {
+                Some(s) => match problem(&s) {
+                    Some(why) => {
+                        self.error(n.span(), why);
+                        ok = false;
+                    }
+                    None => out.push(s),
+                },
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
     /// A value from a fixed set, e.g. a severity: reports the allowed ones on a miss.
     pub fn one_of<T: Copy>(&mut self, node: &Node, what: &str, options: &[(&str, T)]) -> Option<T> {
         let s = self.scalar(node, what)?;
