@@ -206,12 +206,15 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
                 })
             })
             .collect();
-        let wanted = format!(
-            "{} (at least every {}, kept {} days)",
-            t.name,
-            describe_minutes(t.max_interval_hours * 60),
-            t.min_retention_days
-        );
+        // Formatted only for a tier that is missed: most resources meet theirs.
+        let wanted = || {
+            format!(
+                "{} (at least every {}, kept {} days)",
+                t.name,
+                describe_minutes(t.max_interval_hours * 60),
+                t.min_retention_days
+            )
+        };
         match (meeting.iter().all(Option::is_some), meeting[0]) {
             (true, Some(i)) => {
                 let a = rules[i];
@@ -226,11 +229,12 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
                 ));
             }
             _ if meeting.iter().any(Option::is_some) => unmet.push(format!(
-                "{wanted} not guaranteed: a resource has one continuous backup, and with \
+                "{} not guaranteed: a resource has one continuous backup, and with \
                  continuous rules into different vaults the first AWS processes wins while \
-                 the others take snapshots, so it depends on which one that is"
+                 the others take snapshots, so it depends on which one that is",
+                wanted()
             )),
-            _ => unmet.push(format!("{wanted} not met")),
+            _ => unmet.push(format!("{} not met", wanted())),
         }
     }
     if unmet.is_empty() {
