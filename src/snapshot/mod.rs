@@ -7,7 +7,7 @@
 pub mod aws;
 pub mod time;
 
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::{Diagnostic, Error, Location, Result};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -195,12 +195,14 @@ impl Snapshot {
                     s.account_id, s.region
                 );
                 diags.push(match nth_scope_position(&bytes, i) {
-                    Some((line, column)) => Diagnostic {
-                        path: manifest_path.clone(),
-                        line: Some(line),
-                        column: Some(column),
+                    Some((line, column)) => Diagnostic::at(
+                        Location {
+                            path: manifest_path.clone(),
+                            line,
+                            column,
+                        },
                         message,
-                    },
+                    ),
                     None => Diagnostic::file(&manifest_path, message),
                 });
             }
