@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::findings::summary::Summary;
 use crate::findings::write::{self, JsonReport, Staged};
 use crate::model::Inventory;
-use crate::report::{explain, html, junit, markdown, ocsf, Templates};
+use crate::report::{explain, html, junit, markdown, ocsf, terminal, Templates};
 use crate::rules::waiver::{self, Waiver};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
@@ -43,10 +43,10 @@ impl Output {
         }
     }
 
-    /// On stderr, unless `-q`.
+    /// On stderr, unless `-q`; escaped, as warnings quote data.
     fn warn(&self, text: &str) {
         if !self.quiet {
-            eprintln!("warning: {text}");
+            eprintln!("warning: {}", terminal::escape(text));
         }
     }
 
@@ -376,9 +376,11 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
     let Some(story) = explain::explain(&e.inventory, &e.rules, &e.evaluation, &a.arn) else {
         if let Some((scope, why)) = explain::unreadable_home(&e.inventory, &a.arn) {
             out.print(&format!(
-                "{}: NOT ASSESSED: the inventory of {scope} could not be read ({why}), so \
+                "{}: NOT ASSESSED: the inventory of {} could not be read ({}), so \
                  whether this resource exists and is protected is unknown\n",
-                a.arn
+                terminal::escape(&a.arn),
+                terminal::escape(&scope),
+                terminal::escape(&why)
             ));
             return Ok(exit::NOT_ASSESSED);
         }
@@ -425,10 +427,10 @@ fn rules_list(out: &Output, paths: &[PathBuf]) -> Result<u8> {
     for r in &set.rules {
         text.push_str(&format!(
             "{:<34} {:<9} {:<26} {}\n",
-            r.id,
+            terminal::escape(&r.id),
             r.severity.as_str(),
             r.check.name(),
-            r.title
+            terminal::escape(&r.title)
         ));
     }
     out.print(&text);

@@ -92,6 +92,21 @@ impl Error {
         }
     }
 
+    /// The lines a user reads, one problem each (and the count of several): each line is
+    /// whole, so a printer can escape what a line quotes without losing the line breaks.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Error::Invalid(diags) => {
+                let mut lines: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+                if diags.len() > 1 {
+                    lines.push(format!("{} problems found", diags.len()));
+                }
+                lines
+            }
+            other => vec![other.to_string()],
+        }
+    }
+
     /// Whether this error is the user's input (exit code 2) rather than the environment.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
@@ -102,17 +117,7 @@ impl Error {
 }
 
 fn render_diagnostics(diags: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for (i, d) in diags.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&d.to_string());
-    }
-    if diags.len() > 1 {
-        out.push_str(&format!("\n{} problems found", diags.len()));
-    }
-    out
+    Error::Invalid(diags.to_vec()).lines().join("\n")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

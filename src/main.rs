@@ -1,3 +1,4 @@
+use backup_auditor::report::terminal::escape;
 use backup_auditor::{app, cli::Cli, exit};
 use clap::Parser;
 use std::process::ExitCode;
@@ -7,7 +8,9 @@ fn main() -> ExitCode {
     match app::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote the input (names, tag values, AWS messages): escaped, line by line.
+            let lines: Vec<String> = e.lines().iter().map(|l| escape(l).into_owned()).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::from(exit::INPUT_ERROR)
         }
     }

@@ -10,3 +10,4 @@ mod golden;
 mod html;
 mod moto;
 mod util;
+mod terminal;

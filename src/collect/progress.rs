@@ -1,6 +1,7 @@
 //! What a long collection shows: a progress bar on a terminal, plain lines otherwise,
 //! nothing with `-q`. The counters also feed the closing summary and the benchmark.
 
+use crate::report::terminal::escape;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -99,7 +100,9 @@ impl Progress {
         }
     }
 
+    /// Text quoting AWS (account names, error messages) is escaped for the terminal.
     pub fn note(&self, text: &str) {
+        let text = &*escape(text);
         match self {
             Progress::Quiet => {}
             Progress::Lines => eprintln!("{text}"),
@@ -115,6 +118,7 @@ impl Progress {
 
     /// One account-region finished; `what` says how it went.
     pub fn scope_done(&self, stats: &Stats, what: &str) {
+        let what = &*escape(what);
         match self {
             Progress::Quiet => {}
             Progress::Lines => eprintln!("{what} ({})", stats.line()),

@@ -136,10 +136,13 @@ pub fn render(
 }
 
 /// Markdown-escapes text from the snapshot so a tag value cannot inject markup, links or
-/// table cells into a PR comment.
+/// table cells into a PR comment, nor notify anyone: an `@` is followed by a zero-width space
+/// (no @mention, no e-mail link), and so is the `:` of `://` and the `www` of `www.` (no bare
+/// URL becomes a link). The text still reads the same.
 pub fn escape_md(s: &str) -> String {
+    const BREAK: &str = "&#8203;";
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
         match c {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '|' | '<' | '>' => {
                 out.push('\\');
@@ -147,8 +150,46 @@ pub fn escape_md(s: &str) -> String {
             }
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
+            '@' => {
+                out.push('@');
+                out.push_str(BREAK);
+            }
+            ':' if s[i..].starts_with("://") => {
+                out.push(':');
+                out.push_str(BREAK);
+            }
+            'w' | 'W' if starts_www(s, i) => {
+                out.push(c);
+                out.push_str(BREAK);
+            }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether `www.` starts at byte `i` of `s`, as a word: what GitHub turns into a link.
+fn starts_www(s: &str, i: usize) -> bool {
+    let word_start = !s[..i].ends_with(|c: char| c.is_alphanumeric());
+    word_start
+        && s.get(i..i + 4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("www."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_md;
+
+    #[test]
+    fn mentions_and_bare_urls_from_data_are_neutralised() {
+        assert_eq!(escape_md("ping @org/team"), "ping @&#8203;org/team");
+        assert_eq!(
+            escape_md("see https://evil.example/x"),
+            "see https:&#8203;//evil.example/x"
+        );
+        assert_eq!(escape_md("WWW.evil.example"), "W&#8203;WW.evil.example");
+        assert_eq!(escape_md("a@b.example"), "a@&#8203;b.example");
+        // Not a link: left alone.
+        assert_eq!(escape_md("awww.x arn:aws:s3:::b"), "awww.x arn:aws:s3:::b");
+    }
 }

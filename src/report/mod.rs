@@ -6,6 +6,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod ocsf;
+pub mod terminal;
 
 use crate::error::{Diagnostic, Error, Result};
 use minijinja::Environment;
@@ -52,6 +53,12 @@ impl Templates {
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
         env.add_filter("md", |s: String| markdown::escape_md(&markdown::cut(&s)));
+        // Every value a text template prints comes out escaped for a terminal or CI log:
+        // the templates (shipped or the user's) cannot forget it.
+        env.set_formatter(|out, _state, value| {
+            out.write_str(&terminal::escape(&value.to_string()))
+                .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write"))
+        });
         let mut origin = std::collections::HashMap::new();
         for (name, builtin) in TEMPLATES {
             let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
