@@ -20,7 +20,7 @@ use std::path::PathBuf;
         backup-auditor explain samples/org arn:aws:ec2:us-east-1:111111111111:volume/vol-01a10000000000003\n  \
         backup-auditor rules check my-rules/                  # validate rule files, all problems at once\n\n\
         Exit codes: 0 ok, 1 failures at or above --fail-on, 2 usage or input error,\n\
-        3 something could not be assessed while --fail-on is set."
+        3 something could not be assessed, or nothing was judged, while --fail-on is set."
 )]
 pub struct Cli {
     /// Print nothing but errors.
@@ -106,7 +106,8 @@ pub struct ScanArgs {
     )]
     pub format: Vec<Format>,
     /// Exit 1 if an unwaived FAIL at or above this severity exists (and 3 if something could
-    /// not be assessed). Default: never fail.
+    /// not be assessed, or nothing was judged: no rules, or no resource with a PASS, FAIL or
+    /// WAIVED finding). Default: never fail.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
     /// Last, so that its help heading covers only its own options.

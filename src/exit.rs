@@ -2,12 +2,18 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | no unwaived FAIL at or above `--fail-on` (or `--fail-on` not set), everything assessed |
+//! | 0 | no unwaived FAIL at or above `--fail-on` (or `--fail-on` not set), everything assessed, something judged |
 //! | 1 | at least one unwaived FAIL at or above `--fail-on` |
-//! | 2 | usage or input error (bad snapshot, rule or waiver file): nothing was evaluated |
-//! | 3 | `--fail-on` is set, no such failure, but something could not be assessed |
+//! | 2 | usage or input error (bad snapshot, rule or waiver file, a waiver over `--max-waiver-matches`): no report was written |
+//! | 3 | `--fail-on` is set, no such failure, but something could not be assessed, or nothing was judged |
 //!
 //! Failures win over not-assessed: a gate that found a definite violation reports it.
+//!
+//! Nothing judged: an audit that judged nothing must not pass a gate. That is no rules at
+//! all, or no subject with a PASS, FAIL or WAIVED finding among those the gate counts
+//! ([`Summary::judged_subjects`]: workload resources; vaults and recovery points for a policy
+//! with no rule on workload resources). An empty snapshot, or one whose inventory is empty
+//! everywhere, judges nothing.
 
 use crate::findings::summary::Summary;
 use crate::rules::Severity;
@@ -29,24 +35,52 @@ pub struct Gate {
     /// Unwaived FAIL findings at `fail_on` or above.
     pub failures: usize,
     pub not_assessed: usize,
+    /// Rules evaluated.
+    pub rules: usize,
+    /// Subjects judged, as [`Summary::judged_subjects`] counts them.
+    pub judged: usize,
+    /// Why the gate could not pass though nothing failed, if that is the reason for its code.
+    pub reason: Option<Reason>,
     pub code: u8,
+}
+
+/// Why a gate with no failure still exits 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    NoRules,
+    NotAssessed,
+    NothingJudged,
 }
 
 /// `None` without `--fail-on`: the gate is off and the code is always 0.
 pub fn gate(summary: &Summary, fail_on: Option<Severity>) -> Option<Gate> {
     let min = fail_on?;
     let (failures, not_assessed) = (summary.failures_at_least(min), summary.not_assessed());
-    let code = if failures > 0 {
-        FAILURES
+    let judged = summary.judged_subjects();
+    let reason = if failures > 0 {
+        None
+    } else if summary.rules == 0 {
+        Some(Reason::NoRules)
     } else if not_assessed > 0 {
-        NOT_ASSESSED
+        Some(Reason::NotAssessed)
+    } else if judged == 0 {
+        Some(Reason::NothingJudged)
     } else {
-        OK
+        None
+    };
+    let code = match (failures, reason) {
+        (1.., _) => FAILURES,
+        (0, Some(_)) => NOT_ASSESSED,
+        (0, None) => OK,
     };
     Some(Gate {
         fail_on: min,
         failures,
         not_assessed,
+        rules: summary.rules,
+        judged,
+        reason,
         code,
     })
 }
@@ -54,9 +88,10 @@ pub fn gate(summary: &Summary, fail_on: Option<Severity>) -> Option<Gate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::summary::Coverage;
+    use crate::findings::summary::{Coverage, Judged};
     use std::collections::BTreeMap;
 
+    /// One rule on workload resources, one resource judged, and these counts.
     fn summary(fails: &[(Severity, usize)], not_assessed: usize) -> Summary {
         let mut by_status = BTreeMap::new();
         if not_assessed > 0 {
@@ -76,6 +111,14 @@ mod tests {
                 percent: 0.0,
             },
             not_assessed_scopes: vec![],
+            rules: 1,
+            resource_rules: 1,
+            judged: Judged {
+                resources: 1,
+                vaults: 0,
+                recovery_points: 0,
+            },
+            rules_matching_nothing: vec![],
             waivers_active: vec![],
             waivers_expired: vec![],
             waivers_unused: vec![],
@@ -110,5 +153,41 @@ mod tests {
             exit_code(&summary(&[(Severity::Low, 1)], 2), Some(Severity::High)),
             NOT_ASSESSED
         );
+    }
+
+    #[test]
+    fn a_gate_over_no_rules_exits_3() {
+        let s = Summary {
+            rules: 0,
+            resource_rules: 0,
+            judged: Judged::default(),
+            ..summary(&[], 0)
+        };
+        let g = gate(&s, Some(Severity::Info)).unwrap();
+        assert_eq!((g.code, g.reason), (NOT_ASSESSED, Some(Reason::NoRules)));
+        assert_eq!(exit_code(&s, None), OK);
+    }
+
+    #[test]
+    fn a_gate_that_judged_no_resource_exits_3() {
+        let mut s = summary(&[], 0);
+        s.judged.resources = 0;
+        // Vaults judged do not count while the policy has rules on workload resources.
+        s.judged.vaults = 5;
+        let g = gate(&s, Some(Severity::Info)).unwrap();
+        assert_eq!((g.code, g.reason), (NOT_ASSESSED, Some(Reason::NothingJudged)));
+        // A policy of vault rules only is judged on its vaults.
+        s.resource_rules = 0;
+        assert_eq!(exit_code(&s, Some(Severity::Info)), OK);
+        s.judged.vaults = 0;
+        assert_eq!(exit_code(&s, Some(Severity::Info)), NOT_ASSESSED);
+    }
+
+    #[test]
+    fn failures_win_over_nothing_judged() {
+        let mut s = summary(&[(Severity::High, 1)], 0);
+        s.judged.resources = 0;
+        let g = gate(&s, Some(Severity::High)).unwrap();
+        assert_eq!((g.code, g.reason), (FAILURES, None));
     }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod collect;
 mod fake_aws;
 mod formats;
+mod gate;
 mod golden;
 mod html;
 mod moto;

@@ -6,12 +6,13 @@ use crate::engine::Evaluation;
 use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Tri};
 use crate::rules::waiver::Waiver;
-use crate::rules::{RuleSet, Severity};
+use crate::rules::{RuleSet, Severity, SubjectKind};
 use crate::snapshot::ScopeStatus;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
@@ -44,6 +45,24 @@ pub struct WaiverNote {
     pub hits: usize,
 }
 
+/// Subjects the audit judged: those with at least one PASS, FAIL or WAIVED finding (a
+/// NOT_ASSESSED or NOT_APPLICABLE finding judges nothing).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Judged {
+    /// Workload resources (EC2 instances, volumes, databases, buckets, …).
+    pub resources: usize,
+    pub vaults: usize,
+    pub recovery_points: usize,
+}
+
+/// A rule that produced no finding at all: its scope selects nothing in the snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdleRule {
+    pub id: String,
+    /// Where the rule is defined, `path:line`.
+    pub source: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CountRow {
     pub account_id: String,
@@ -65,6 +84,12 @@ pub struct Summary {
     pub failures_by_severity: BTreeMap<Severity, usize>,
     pub coverage: Coverage,
     pub not_assessed_scopes: Vec<NotAssessedScope>,
+    /// Rules evaluated, and how many of them judge workload resources.
+    pub rules: usize,
+    pub resource_rules: usize,
+    pub judged: Judged,
+    /// Rules whose scope matched nothing: a warning, since they judged nothing.
+    pub rules_matching_nothing: Vec<IdleRule>,
     pub waivers_active: Vec<WaiverNote>,
     pub waivers_expired: Vec<WaiverNote>,
     pub waivers_unused: Vec<WaiverNote>,
@@ -155,6 +180,17 @@ impl Summary {
             }
         }
 
+        let rules_matching_nothing = rules
+            .rules
+            .iter()
+            .zip(&tally.findings_by_rule)
+            .filter(|(_, n)| **n == 0)
+            .map(|(r, _)| IdleRule {
+                id: r.id.clone(),
+                source: r.source.clone(),
+            })
+            .collect();
+
         Summary {
             scopes: inv.scopes.len(),
             resources: inv.resource_count(),
@@ -163,6 +199,14 @@ impl Summary {
             failures_by_severity,
             coverage: coverage(inv, eval),
             not_assessed_scopes: not_assessed_scopes(inv),
+            rules: rules.rules.len(),
+            resource_rules: rules
+                .rules
+                .iter()
+                .filter(|r| r.check.subject() == SubjectKind::Resource)
+                .count(),
+            judged: judged(inv, &eval.findings),
+            rules_matching_nothing,
             waivers_active,
             waivers_expired,
             waivers_unused,
@@ -173,6 +217,16 @@ impl Summary {
     /// Unwaived failures at or above `min`.
     pub fn failures_at_least(&self, min: Severity) -> usize {
         self.failures_by_severity.range(min..).map(|(_, n)| n).sum()
+    }
+
+    /// What the gate requires the audit to have judged: workload resources, or — for a
+    /// policy without rules on workload resources — vaults and recovery points.
+    pub fn judged_subjects(&self) -> usize {
+        if self.resource_rules > 0 {
+            self.judged.resources
+        } else {
+            self.judged.vaults + self.judged.recovery_points
+        }
     }
 
     pub fn not_assessed(&self) -> usize {
@@ -207,6 +261,8 @@ struct Tally {
     by_status: [usize; 5],
     /// Unwaived FAIL findings per rule.
     failures_by_rule: Vec<usize>,
+    /// Findings of any status per rule.
+    findings_by_rule: Vec<usize>,
     /// (scope, subject type, rule, status) → findings.
     groups: HashMap<GroupKey, usize, BuildHasherDefault<FxHasher>>,
 }
@@ -215,6 +271,7 @@ fn tally(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Tally {
     let empty = || Tally {
         by_status: [0; 5],
         failures_by_rule: vec![0; rules.rules.len()],
+        findings_by_rule: vec![0; rules.rules.len()],
         groups: HashMap::default(),
     };
     findings
@@ -224,6 +281,7 @@ fn tally(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Tally {
             for f in chunk {
                 let si = Status::ALL.iter().position(|s| *s == f.status).unwrap_or(0);
                 t.by_status[si] += 1;
+                t.findings_by_rule[f.rule as usize] += 1;
                 if f.status == Status::Fail {
                     t.failures_by_rule[f.rule as usize] += 1;
                 }
@@ -237,6 +295,9 @@ fn tally(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Tally {
                 *x += y;
             }
             for (x, y) in a.failures_by_rule.iter_mut().zip(b.failures_by_rule) {
+                *x += y;
+            }
+            for (x, y) in a.findings_by_rule.iter_mut().zip(b.findings_by_rule) {
                 *x += y;
             }
             let (mut big, small) = if a.groups.len() >= b.groups.len() {
@@ -290,6 +351,54 @@ impl Hasher for FxHasher {
     fn write_usize(&mut self, n: usize) {
         self.add(n as u64);
     }
+}
+
+/// Counts the distinct subjects with a PASS, FAIL or WAIVED finding, in one parallel pass
+/// that sets a bit per subject (a subject has a finding per rule that judges it).
+fn judged(inv: &Inventory, findings: &[Finding]) -> Judged {
+    // Bit positions: each scope's resources, then its vaults, then its recovery points.
+    let mut starts = Vec::with_capacity(inv.scopes.len());
+    let mut total = 0;
+    for s in &inv.scopes {
+        starts.push(total);
+        total += s.resources.len() + s.vaults.len() + s.recovery_points.len();
+    }
+    let bit_of = |subject: Subject| -> Option<usize> {
+        let (scope, skip, index) = match subject {
+            Subject::Resource { scope, index } => (scope, 0, index),
+            Subject::Vault { scope, index } => {
+                (scope, inv.scopes[scope as usize].resources.len(), index)
+            }
+            Subject::RecoveryPoint { scope, index } => {
+                let s = &inv.scopes[scope as usize];
+                (scope, s.resources.len() + s.vaults.len(), index)
+            }
+            Subject::Scope { .. } => return None,
+        };
+        Some(starts[scope as usize] + skip + index as usize)
+    };
+    let bits: Vec<AtomicU64> = (0..total.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+    findings
+        .par_iter()
+        .with_min_len(1 << 14)
+        .filter(|f| matches!(f.status, Status::Pass | Status::Fail | Status::Waived))
+        .filter_map(|f| bit_of(f.subject))
+        .for_each(|b| {
+            bits[b / 64].fetch_or(1 << (b % 64), Ordering::Relaxed);
+        });
+    let set = |from: usize, n: usize| {
+        (from..from + n)
+            .filter(|b| bits[b / 64].load(Ordering::Relaxed) & (1 << (b % 64)) != 0)
+            .count()
+    };
+    let mut judged = Judged::default();
+    for (s, &start) in inv.scopes.iter().zip(&starts) {
+        let (r, v) = (s.resources.len(), s.vaults.len());
+        judged.resources += set(start, r);
+        judged.vaults += set(start + r, v);
+        judged.recovery_points += set(start + r + v, s.recovery_points.len());
+    }
+    judged
 }
 
 fn coverage(inv: &Inventory, eval: &Evaluation) -> Coverage {

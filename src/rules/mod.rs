@@ -7,7 +7,7 @@ mod names;
 pub mod waiver;
 mod yaml;
 
-pub use check::{Check, Tier, KINDS};
+pub use check::{Check, SubjectKind, Tier, KINDS};
 pub use names::nearest;
 
 use crate::error::{Diagnostic, Error, Result};
