@@ -236,6 +236,9 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         }
     };
     let e = evaluate(&snapshot, &a.policy, out)?;
+    if let Some(max) = a.max_waiver_matches {
+        waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;
+    }
     let (inv, rules) = (&e.inventory, &e.rules);
     let summary = Summary::build(inv, rules, &e.evaluation, &e.waivers);
     out.stage("summarised");

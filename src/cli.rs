@@ -110,6 +110,11 @@ pub struct ScanArgs {
     /// WAIVED finding). Default: never fail.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// Refuse (exit 2, naming the waiver's file:line, writing no report) any waiver that
+    /// waives more than N findings: a waiver accepts named exceptions, not whole classes of
+    /// failures.
+    #[arg(long, value_name = "N")]
+    pub max_waiver_matches: Option<usize>,
     /// Last, so that its help heading covers only its own options.
     #[command(flatten, next_help_heading = LIVE_HEADING)]
     pub collect: CollectArgs,

@@ -19,6 +19,156 @@ fn last_line(o: &std::process::Output) -> String {
     stdout(o).trim_end().lines().last().unwrap_or("").to_owned()
 }
 
+/// Every way of writing "all resources" without writing `"*"` for both fields is refused at
+/// its position, unless marked broad with a ticket.
+#[test]
+fn waivers_that_name_no_account_and_no_resource_are_refused_where_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("waivers.yaml");
+    let entry = |rule: &str, resource: &str, extra: &str| {
+        format!(
+            "  - rule: \"{rule}\"\n    resource: \"{resource}\"\n    reason: ok\n    owner: me{extra}\n"
+        )
+    };
+    let mut text = String::from("waivers:\n");
+    for (rule, resource) in [
+        ("backup-protected", "**"),
+        ("backup-protected", "arn:*"),
+        ("*", "arn:aws:*"),
+        ("backup-*", "*"),
+        ("backup-protected", "arn:aws:s3:::backup-*"),
+        ("backup-protected", "arn:aws:ec2:*:*:instance/*"),
+    ] {
+        text.push_str(&entry(rule, resource, ""));
+    }
+    // Broad on purpose, but without a ticket.
+    text.push_str(&entry("backup-protected", "arn:aws:*", "\n    broad: true"));
+    std::fs::write(&path, &text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = scan_with(
+        &root().join("samples/org"),
+        &["--waivers", path.to_str().unwrap()],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    let p = path.display();
+    for (i, resource) in ["**", "arn:*", "arn:aws:*", "*", "arn:aws:s3:::backup-*"]
+        .iter()
+        .enumerate()
+    {
+        let line = 3 + 4 * i;
+        assert!(
+            err.contains(&format!(
+                "{p}:{line}:15: resource \"{resource}\" fixes no account and no resource \
+                 identifier"
+            )),
+            "{resource}: {err}"
+        );
+    }
+    assert!(
+        err.contains("add `broad: true` and cite a ticket reference: an id such as RISK-2291"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{p}:30:12: a waiver marked `broad: true` must cite in `reason` a ticket reference"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("7 problems found"), "{err}");
+    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn a_broad_waiver_with_a_ticket_is_accepted_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("waivers.yaml");
+    std::fs::write(
+        &path,
+        "waivers:\n  - rule: backup-vault-lock\n    resource: \"arn:aws:backup:*\"\n    \
+         broad: true\n    reason: vault lock is rolled out in STORAGE-118\n    owner: me\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = scan_with(
+        &root().join("samples/org"),
+        &["--waivers", path.to_str().unwrap(), "--format", "csv"],
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let waived = csv_rows(&out.path().join("findings.csv"))
+        .iter()
+        .filter(|r| r["status"] == "WAIVED")
+        .count();
+    assert!(waived > 1);
+    assert!(
+        stdout(&o).contains(&format!(
+            "Findings waived, per waiver:\n  {waived}  backup-vault-lock arn:aws:backup:* ({}:2)\n",
+            path.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// The per-waiver counts are in the terminal summary and in findings.json, and agree.
+#[test]
+fn each_waiver_reports_how_many_findings_it_waived() {
+    let (out, text) = sample_scan();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("findings.json")).unwrap())
+            .unwrap();
+    let active = json["summary"]["waivers_active"].as_array().unwrap();
+    assert_eq!(active.len(), 3);
+    let total: u64 = active.iter().map(|w| w["hits"].as_u64().unwrap()).sum();
+    assert_eq!(total, json["summary"]["by_status"]["WAIVED"].as_u64().unwrap());
+    for w in active {
+        let line = format!(
+            "  {}  {} {} ({})",
+            w["hits"], w["rule"].as_str().unwrap(), w["resource"].as_str().unwrap(),
+            w["source"].as_str().unwrap()
+        );
+        assert!(text.contains(&line), "{line} not in:\n{text}");
+    }
+}
+
+#[test]
+fn max_waiver_matches_refuses_a_waiver_over_the_limit_and_writes_nothing() {
+    let text = std::fs::read_to_string(root().join("samples/waivers.yaml")).unwrap();
+    // The staging waiver is the only one that waives more than one finding.
+    let line = text
+        .lines()
+        .position(|l| l.contains("rule: backup-frequency-retention"))
+        .unwrap()
+        + 1;
+    let out = tempfile::tempdir().unwrap();
+    let args = ["--waivers", "samples/waivers.yaml", "--max-waiver-matches"];
+    let o = scan_with(
+        Path::new("samples/org"),
+        &[&args[..], &["1"]].concat(),
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "error: samples/waivers.yaml:{line}:5: this waiver of rule \
+             \"backup-frequency-retention\" for \"arn:aws:*:*:222222222222:*\" waived 14 \
+             findings, more than --max-waiver-matches 1"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "only that waiver: {err}");
+    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
+    let o = scan_with(
+        Path::new("samples/org"),
+        &[&args[..], &["14"]].concat(),
+        out.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// A policy with no rules judges nothing: the gate does not pass it.
 #[test]
 fn fail_on_with_no_rules_exits_3() {

@@ -10,5 +10,5 @@ mod gate;
 mod golden;
 mod html;
 mod moto;
-mod util;
 mod terminal;
+mod util;

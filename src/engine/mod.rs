@@ -10,7 +10,7 @@ mod workload;
 use crate::findings::{Evidence, Finding, Status, Subject};
 use crate::model::protection::{protect_scope, Protection};
 use crate::model::{Inventory, Scope};
-use crate::rules::waiver::Waiver;
+use crate::rules::waiver::{Waiver, WaiverIndex};
 use crate::rules::{Check, Rule, RuleSet};
 use crate::snapshot::DataFile;
 use rayon::prelude::*;
@@ -208,42 +208,54 @@ fn evaluate_rule(
     }
 }
 
-/// Turns FAILs covered by an unexpired waiver into WAIVED; never touches NOT_ASSESSED.
+/// Turns FAILs covered by an unexpired waiver into WAIVED; never touches NOT_ASSESSED. When
+/// several waivers match a finding, the first in the waiver file wins.
 fn apply_waivers(
     inv: &Inventory,
     rules: &RuleSet,
     waivers: &[Waiver],
     findings: &mut [Finding],
 ) -> Vec<usize> {
-    let mut hits = vec![0; waivers.len()];
-    let active: Vec<(usize, &Waiver)> = waivers
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| !w.is_expired(inv.as_of))
-        .collect();
-    if active.is_empty() {
-        return hits;
+    let index = WaiverIndex::new(waivers, rules, |w| !w.is_expired(inv.as_of));
+    if index.is_empty() {
+        return vec![0; waivers.len()];
     }
-    for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
-        let row = f.row(inv, rules);
-        let (rule_id, arn) = (row.rule_id.to_owned(), row.resource_arn.to_owned());
-        if let Some((wi, w)) = active.iter().find(|(_, w)| w.matches(&rule_id, &arn)) {
-            hits[*wi] += 1;
-            f.status = Status::Waived;
-            f.waiver = Some(*wi as u32);
-            let mut reason = format!("waived: {}", w.reason);
-            if let Some(o) = &w.owner {
-                reason.push_str(&format!(" (owner {o}"));
-                match w.expires {
-                    Some(e) => reason.push_str(&format!(", until {})", e.format("%Y-%m-%d"))),
-                    None => reason.push(')'),
-                }
-            }
-            reason.push_str(&format!("; finding was: {}", f.reason));
-            f.reason = reason.into();
+    let count = |mut hits: Vec<usize>, wi: u32| {
+        hits[wi as usize] += 1;
+        hits
+    };
+    findings
+        .par_iter_mut()
+        .with_min_len(1 << 12)
+        .filter(|f| f.status == Status::Fail)
+        .filter_map(|f| {
+            let wi = index.first_match(f.rule, f.subject.arn(inv))?;
+            waive(f, wi, &waivers[wi as usize]);
+            Some(wi)
+        })
+        .fold(|| vec![0; waivers.len()], count)
+        .reduce(
+            || vec![0; waivers.len()],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+}
+
+fn waive(f: &mut Finding, wi: u32, w: &Waiver) {
+    f.status = Status::Waived;
+    f.waiver = Some(wi);
+    let mut reason = format!("waived: {}", w.reason);
+    if let Some(o) = &w.owner {
+        reason.push_str(&format!(" (owner {o}"));
+        match w.expires {
+            Some(e) => reason.push_str(&format!(", until {})", e.format("%Y-%m-%d"))),
+            None => reason.push(')'),
         }
     }
-    hits
+    reason.push_str(&format!("; finding was: {}", f.reason));
+    f.reason = reason.into();
 }
 
 /// One scope's findings, with one copy of each reason and vault name: they repeat across

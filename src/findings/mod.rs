@@ -70,6 +70,19 @@ impl Subject {
             | Subject::Scope { scope } => scope,
         }
     }
+
+    /// The subject's ARN (a recovery point's own ARN); empty for a whole scope.
+    pub fn arn(self, inv: &Inventory) -> &str {
+        let s = &inv.scopes[self.scope() as usize];
+        match self {
+            Subject::Resource { index, .. } => &s.resources[index as usize].arn,
+            Subject::RecoveryPoint { index, .. } => {
+                &s.recovery_points[index as usize].recovery_point_arn
+            }
+            Subject::Vault { index, .. } => &s.vaults[index as usize].arn,
+            Subject::Scope { .. } => "",
+        }
+    }
 }
 
 /// Which plan, selection, rule, vault and recovery point back a verdict (indices into the
@@ -121,24 +134,20 @@ impl Finding {
     pub fn row<'a>(&'a self, inv: &'a Inventory, rules: &'a RuleSet) -> Row<'a> {
         let rule: &Rule = &rules.rules[self.rule as usize];
         let scope = &inv.scopes[self.subject.scope() as usize];
-        let (resource_type, resource_arn, resource_name): (&str, &str, &str) = match self.subject {
+        let resource_arn = self.subject.arn(inv);
+        let (resource_type, resource_name): (&str, &str) = match self.subject {
             Subject::Resource { index, .. } => {
                 let r = &scope.resources[index as usize];
-                (r.kind.short_name(), &r.arn, r.display_name())
+                (r.kind.short_name(), r.display_name())
             }
-            Subject::RecoveryPoint { index, .. } => {
-                let rp = &scope.recovery_points[index as usize];
-                (
-                    "recovery-point",
-                    &rp.recovery_point_arn,
-                    rp.resource_arn.as_str(),
-                )
-            }
+            Subject::RecoveryPoint { index, .. } => (
+                "recovery-point",
+                scope.recovery_points[index as usize].resource_arn.as_str(),
+            ),
             Subject::Vault { index, .. } => {
-                let v = &scope.vaults[index as usize];
-                ("backup-vault", &v.arn, &v.name)
+                ("backup-vault", scope.vaults[index as usize].name.as_str())
             }
-            Subject::Scope { .. } => ("scope", "", ""),
+            Subject::Scope { .. } => ("scope", ""),
         };
         let plan = self.evidence.plan.map(|p| &scope.plans[p as usize]);
         let e = &self.evidence;

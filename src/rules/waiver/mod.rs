@@ -1,9 +1,16 @@
 //! Waivers: accepted exceptions, each with a reason, an owner and an expiry. A waived FAIL
 //! is reported as WAIVED with the waiver's reason; expired and unused waivers are warnings.
+//! A waiver names what it accepts: one that fixes no account and no resource is refused
+//! unless it is marked broad and cites a ticket (see [`breadth`]).
+
+pub mod breadth;
+mod index;
+
+pub use index::WaiverIndex;
 
 use super::yaml::{self, Ctx};
 use super::RuleSet;
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Location, Result};
 use crate::model::selection::glob_match;
 use crate::snapshot::time::{parse_timestamp, Timestamp};
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -20,8 +27,14 @@ pub struct Waiver {
     pub owner: Option<String>,
     /// The waiver stops applying at this instant (a bare date means its start, UTC).
     pub expires: Option<Timestamp>,
+    /// Accepted although its resource pattern fixes no account and no resource identifier
+    /// (`broad: true`, with a ticket in `reason`).
+    pub broad: bool,
     /// `path:line` of the waiver, for the warnings.
     pub source: String,
+    /// Where the waiver starts, for errors about it.
+    #[serde(skip)]
+    pub at: Location,
 }
 
 impl Waiver {
@@ -31,6 +44,31 @@ impl Waiver {
 
     pub fn is_expired(&self, now: Timestamp) -> bool {
         self.expires.is_some_and(|e| e <= now)
+    }
+}
+
+/// `--max-waiver-matches`: every waiver that waived more than `max` findings (`hits[i]` for
+/// waiver `i`), as an error at the waiver.
+pub fn check_matches(waivers: &[Waiver], hits: &[usize], max: usize) -> Result<()> {
+    let diags: Vec<Diagnostic> = waivers
+        .iter()
+        .zip(hits)
+        .filter(|(_, n)| **n > max)
+        .map(|(w, n)| {
+            Diagnostic::at(
+                w.at.clone(),
+                format!(
+                    "this waiver of rule {:?} for {:?} waived {n} findings, more than \
+                     --max-waiver-matches {max}: name fewer resources, or raise the limit",
+                    w.rule, w.resource
+                ),
+            )
+        })
+        .collect();
+    if diags.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(diags))
     }
 }
 
@@ -63,7 +101,16 @@ pub fn parse(path: &Path, text: &str, rules: &RuleSet) -> Result<Vec<Waiver>> {
 
 fn parse_one(ctx: &mut Ctx, node: &marked_yaml::Node, rules: &RuleSet) -> Option<Waiver> {
     let mut f = ctx.mapping(node, "a waiver")?;
-    let line = f.span().start().map(|m| m.line()).unwrap_or(0);
+    // The waiver's first key, where a reader sees it start.
+    let start = node
+        .as_mapping()
+        .and_then(|m| m.iter().next())
+        .map_or(f.span().start(), |(k, _)| k.span().start());
+    let at = Location {
+        path: ctx.path.clone(),
+        line: start.map_or(0, |m| m.line()),
+        column: start.map_or(0, |m| m.column()),
+    };
     let rule_node = f.required(ctx, "rule", "a waiver");
     let rule = rule_node.and_then(|n| ctx.string(n, "`rule`"));
     if let (Some(r), Some(n)) = (&rule, rule_node) {
@@ -74,9 +121,8 @@ fn parse_one(ctx: &mut Ctx, node: &marked_yaml::Node, rules: &RuleSet) -> Option
             );
         }
     }
-    let resource = f
-        .required(ctx, "resource", "a waiver")
-        .and_then(|n| ctx.string(n, "`resource`"));
+    let resource_node = f.required(ctx, "resource", "a waiver");
+    let resource = resource_node.and_then(|n| ctx.string(n, "`resource`"));
     let reason = f
         .required(ctx, "reason", "a waiver")
         .and_then(|n| ctx.string(n, "`reason`"));
@@ -84,12 +130,35 @@ fn parse_one(ctx: &mut Ctx, node: &marked_yaml::Node, rules: &RuleSet) -> Option
     let owner = f
         .required(ctx, "owner", "a waiver")
         .and_then(|n| ctx.string(n, "`owner`"));
-    if let (Some("*"), Some("*")) = (rule.as_deref(), resource.as_deref()) {
-        ctx.error(
-            f.span(),
-            "a waiver of rule \"*\" for resource \"*\" would waive every failure: name the \
-             rules or the resources it accepts",
-        );
+    let broad_node = f.get("broad");
+    let broad = match broad_node {
+        Some(n) => ctx.one_of(n, "`broad`", &[("true", true), ("false", false)])?,
+        None => false,
+    };
+    if let (Some(p), Some(n)) = (&resource, resource_node) {
+        if !broad && !breadth::is_named(p) {
+            ctx.error(
+                n.span(),
+                format!(
+                    "resource {p:?} fixes no account and no resource identifier, so this \
+                     waiver would accept failures of resources nobody named: name the account \
+                     (arn:aws:*:*:111111111111:*) or the resource, or, if it is meant to be \
+                     this broad, add `broad: true` and cite {} in `reason`",
+                    breadth::TICKET_HELP
+                ),
+            );
+        }
+    }
+    if let (true, Some(r), Some(n)) = (broad, &reason, broad_node) {
+        if !breadth::has_ticket(r) {
+            ctx.error(
+                n.span(),
+                format!(
+                    "a waiver marked `broad: true` must cite in `reason` {}",
+                    breadth::TICKET_HELP
+                ),
+            );
+        }
     }
     let expires = match f.get("expires") {
         Some(n) => {
@@ -117,7 +186,9 @@ fn parse_one(ctx: &mut Ctx, node: &marked_yaml::Node, rules: &RuleSet) -> Option
         reason: reason?,
         owner,
         expires,
-        source: format!("{}:{line}", ctx.path.display()),
+        broad,
+        source: format!("{}:{}", at.path.display(), at.line),
+        at,
     })
 }
 
