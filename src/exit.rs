@@ -175,7 +175,10 @@ mod tests {
         // Vaults judged do not count while the policy has rules on workload resources.
         s.judged.vaults = 5;
         let g = gate(&s, Some(Severity::Info)).unwrap();
-        assert_eq!((g.code, g.reason), (NOT_ASSESSED, Some(Reason::NothingJudged)));
+        assert_eq!(
+            (g.code, g.reason),
+            (NOT_ASSESSED, Some(Reason::NothingJudged))
+        );
         // A policy of vault rules only is judged on its vaults.
         s.resource_rules = 0;
         assert_eq!(exit_code(&s, Some(Severity::Info)), OK);
