@@ -122,11 +122,16 @@ fn each_waiver_reports_how_many_findings_it_waived() {
     let active = json["summary"]["waivers_active"].as_array().unwrap();
     assert_eq!(active.len(), 3);
     let total: u64 = active.iter().map(|w| w["hits"].as_u64().unwrap()).sum();
-    assert_eq!(total, json["summary"]["by_status"]["WAIVED"].as_u64().unwrap());
+    assert_eq!(
+        total,
+        json["summary"]["by_status"]["WAIVED"].as_u64().unwrap()
+    );
     for w in active {
         let line = format!(
             "  {}  {} {} ({})",
-            w["hits"], w["rule"].as_str().unwrap(), w["resource"].as_str().unwrap(),
+            w["hits"],
+            w["rule"].as_str().unwrap(),
+            w["resource"].as_str().unwrap(),
             w["source"].as_str().unwrap()
         );
         assert!(text.contains(&line), "{line} not in:\n{text}");
@@ -253,7 +258,12 @@ fn a_rule_whose_scope_matches_nothing_is_a_warning() {
     let out = tempfile::tempdir().unwrap();
     let o = scan_with(
         &root().join("samples/org"),
-        &["--rules", rules.to_str().unwrap(), "--format", "json,markdown"],
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--format",
+            "json,markdown",
+        ],
         out.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -25,7 +25,8 @@ fn hostile_sample() -> tempfile::TempDir {
             .find(|s| s["account_id"] == "444444444444")
             .unwrap();
         sandbox["account_name"] = format!("sandbox{HOSTILE}").into();
-        sandbox["error"] = format!("AccessDenied\n::error file=a::forged ##[error]old{HOSTILE}").into();
+        sandbox["error"] =
+            format!("AccessDenied\n::error file=a::forged ##[error]old{HOSTILE}").into();
     });
     edit("111111111111/us-east-1/resources.json", &|items| {
         let item = items
@@ -138,7 +139,10 @@ fn warnings_and_errors_on_stderr_show_hostile_text_inert() {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     let err = stderr(&o);
     assert_inert("stderr", &err);
-    assert!(err.contains("region \\x1b[31m::error::x is not listed"), "{err}");
+    assert!(
+        err.contains("region \\x1b[31m::error::x is not listed"),
+        "{err}"
+    );
     assert!(err.starts_with("warning: "), "{err}");
     assert!(
         err.contains("did you mean one of: arn:aws:ec2:us-east-1:111111111111:instance/i-evil\\x1b[2J\\x0d::error::forged"),

@@ -26,10 +26,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     let mut line_start = true;
     let mut after_hash = false;
     for c in s.chars() {
-        let raw = if hidden(c) {
-            write_escape(&mut out, c);
-            false
-        } else if (c == ':' && line_start) || (c == '#' && after_hash) {
+        let raw = if hidden(c) || (c == ':' && line_start) || (c == '#' && after_hash) {
             write_escape(&mut out, c);
             false
         } else {
