@@ -28,7 +28,7 @@ fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
         return Some(why);
     }
     let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
-    let air_gapped = v.vault_type.as_deref() == Some("LOGICALLY_AIR_GAPPED_BACKUP_VAULT");
+    let air_gapped = v.is_air_gapped();
     let refused = matches!(
         ctx.res.kind,
         ResourceKind::AuroraCluster
