@@ -153,6 +153,7 @@ fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -
         return p;
     }
     let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
+    let blocked = res.backup_blocker();
     for (pi, plan) in scope.plans.iter().enumerate() {
         for (si, sel) in plan.selections.iter().enumerate() {
             let (selected, near_miss) = decide_quietly(sel, res, opt_in);
@@ -170,9 +171,11 @@ fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -
                     let unknown =
                         (selected == Tri::Unknown).then(|| decide(sel, res, opt_in).reason);
                     for (ri, rule) in plan.rules.iter().enumerate() {
-                        let state = match &unknown {
-                            Some(reason) => RuleState::Unknown(reason.clone()),
-                            None => states[pi][ri].clone(),
+                        // A resource AWS Backup cannot back up is protected by no rule.
+                        let state = match (&blocked, &unknown) {
+                            (Some(why), _) => RuleState::Ineffective(why.clone()),
+                            (None, Some(reason)) => RuleState::Unknown(reason.clone()),
+                            (None, None) => states[pi][ri].clone(),
                         };
                         p.rules.push(AppliedRule {
                             plan: pi as u32,
