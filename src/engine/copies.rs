@@ -12,6 +12,28 @@ use crate::snapshot::DataFile;
 /// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
 /// (reference trap 17). A destination whose scope is missing or unreadable is not judged here.
 fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+    let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
+    let cross_account = c
+        .account
+        .as_deref()
+        .is_some_and(|a| a != ctx.scope.account_id);
+    // AWS Backup feature availability, footnote 3: "RDS, Aurora, DocumentDB, and Neptune do not
+    // support a single copy action that performs both cross-Region AND cross-account backup";
+    // such a copy never happens, so it counts for neither check.
+    let one_hop_only = matches!(
+        ctx.res.kind,
+        ResourceKind::RdsInstance
+            | ResourceKind::AuroraCluster
+            | ResourceKind::DocumentDbCluster
+            | ResourceKind::NeptuneCluster
+    );
+    if cross_region && cross_account && one_hop_only {
+        return Some(format!(
+            "{} backups cannot be copied both cross-account and cross-Region in one copy \
+             action (AWS Backup supports one or the other)",
+            ctx.res.kind.backup_type()
+        ));
+    }
     let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
         let scope = ctx
             .inv
@@ -27,7 +49,6 @@ fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     if let Some(why) = v.lock_violation(c.retention) {
         return Some(why);
     }
-    let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
     let air_gapped = v.is_air_gapped();
     let refused = matches!(
         ctx.res.kind,
