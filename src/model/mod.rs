@@ -2,6 +2,7 @@
 //! the AWS Backup semantics that decide which rules really protect which resource.
 
 pub mod plan;
+pub mod points;
 pub mod protection;
 pub mod resource;
 pub mod schedule;
