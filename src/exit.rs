@@ -76,6 +76,7 @@ mod tests {
                 percent: 0.0,
             },
             not_assessed_scopes: vec![],
+            schedule_warnings: vec![],
             waivers_active: vec![],
             waivers_expired: vec![],
             waivers_unused: vec![],

@@ -5,7 +5,7 @@ use super::workload::Ctx;
 use super::Verdict;
 use crate::findings::Status;
 use crate::model::plan::CopyRule;
-use crate::model::protection::AppliedRule;
+use crate::model::protection::{AppliedRule, RuleState};
 use crate::model::resource::ResourceKind;
 use crate::snapshot::DataFile;
 
@@ -78,14 +78,15 @@ pub(super) fn copies(
         );
     }
     let mut problems = Vec::new();
+    let wanted = |c: &CopyRule| {
+        field(c).is_some_and(|dest| {
+            dest != own && (allowed.is_empty() || allowed.iter().any(|x| x == dest))
+        })
+    };
     let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
     for &a in &effective {
         let shadow = overlap::shadowed_by(ctx.scope, &effective, a);
-        for c in &ctx.plan_rule(a).copies {
-            let Some(dest) = field(c) else { continue };
-            if dest == own || (!allowed.is_empty() && !allowed.iter().any(|x| x == dest)) {
-                continue;
-            }
+        for c in ctx.plan_rule(a).copies.iter().filter(|c| wanted(c)) {
             if let Some(b) = shadow {
                 problems.push(format!(
                     "{}'s copy to {} never runs: rule {:?} of the same plan has the same \
@@ -132,5 +133,20 @@ pub(super) fn copies(
     if !problems.is_empty() {
         reason.push_str(&format!(": {}", problems.join("; ")));
     }
-    Verdict::new(Status::Fail, reason)
+    // A rule whose effect could not be read (e.g. a schedule the tool cannot interpret) may
+    // make the copy the others miss.
+    let unknown = ctx.protection().rules.iter().find_map(|a| match &a.state {
+        RuleState::Unknown(why) if ctx.plan_rule(a).copies.iter().any(&wanted) => Some((a, why)),
+        _ => None,
+    });
+    match unknown {
+        Some((a, why)) => Verdict::new(
+            Status::NotAssessed,
+            format!(
+                "{reason}; whether {} makes up for it is unknown: {why}",
+                ctx.describe(a)
+            ),
+        ),
+        None => Verdict::new(Status::Fail, reason),
+    }
 }

@@ -41,9 +41,16 @@ impl Ctx<'_> {
     /// `plan "daily" rule "daily-35d" (selection "tagged")`, plus the carrier if any.
     pub(super) fn describe(&self, a: &AppliedRule) -> String {
         let plan = &self.scope.plans[a.plan as usize];
+        let rule = &plan.rules[a.rule as usize];
+        // A rule whose runs are about to stop still protects, and says so wherever it is named.
+        let ends = rule
+            .schedule
+            .ends_warning()
+            .map(|w| format!(", {w}"))
+            .unwrap_or_default();
         let mut s = format!(
-            "plan {:?} rule {:?} (selection {:?})",
-            plan.name, plan.rules[a.rule as usize].name, plan.selections[a.selection as usize].name
+            "plan {:?} rule {:?} (selection {:?}{ends})",
+            plan.name, rule.name, plan.selections[a.selection as usize].name
         );
         if let Some(t) = a.through {
             s.push_str(&format!(
