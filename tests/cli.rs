@@ -377,8 +377,13 @@ fn invalid_cron_in_a_snapshot_names_the_plan_and_the_field() {
             "{name}: {reason}"
         );
     }
-    // The plan's other rule is judged: one bad rule spoils only its own verdicts.
+    // The plan's other rule is judged: one bad rule spoils only its own verdicts, and what
+    // only the bad rule could do (its cross-Region copy) is not assessed rather than failed.
     assert_eq!(verdict("backup-protected", "nights").0, "PASS");
+    let (status, reason) = verdict("backup-cross-region-copy", "nights");
+    assert_eq!(status, "NOT_ASSESSED", "{reason}");
+    assert!(reason.contains("rule \"overnight\""), "{reason}");
+    assert_eq!(verdict("backup-cross-account-copy", "nights").0, "FAIL");
     assert_eq!(verdict("backup-protected", "good").0, "PASS");
     assert_eq!(verdict("backup-frequency-retention", "good").0, "PASS");
     let json: serde_json::Value =
