@@ -119,6 +119,7 @@ mod tests {
                 recovery_points: 0,
             },
             rules_matching_nothing: vec![],
+            schedule_warnings: vec![],
             waivers_active: vec![],
             waivers_expired: vec![],
             waivers_unused: vec![],

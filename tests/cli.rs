@@ -333,14 +333,135 @@ fn unknown_snapshot_format_is_an_input_error() {
     ]));
 }
 
+/// A schedule the tool cannot interpret is AWS's data, not the user's typo: only the rules
+/// with such a schedule are NOT_ASSESSED (with the plan, rule, expression and field as
+/// evidence), everything else is judged, and the summary names each expression.
 #[test]
 fn invalid_cron_in_a_snapshot_names_the_plan_and_the_field() {
-    insta::assert_snapshot!(input_error(&[
-        "scan",
-        "tests/fixtures/bad-cron",
-        "--out",
-        "target/never"
-    ]));
+    let out = tempfile::tempdir().unwrap();
+    let o = scan_fixture("tests/fixtures/bad-cron", out.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = csv_rows(&out.path().join("findings.csv"));
+    let verdict = |rule: &str, name: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r["rule_id"] == rule && r["resource_name"] == name)
+            .unwrap_or_else(|| panic!("no {rule} finding for {name}"));
+        (r["status"].clone(), r["reason"].clone())
+    };
+    for (name, plan, rule, field) in [
+        (
+            "weekdays",
+            "weekdays",
+            "weekdays",
+            "day-of-week field \"MON-FRY\"",
+        ),
+        (
+            "month-end",
+            "month-end",
+            "three-days-before-month-end",
+            "day-of-month field \"L-3\"",
+        ),
+        (
+            "utc",
+            "lower-case-zone",
+            "daily-utc",
+            "unknown time zone \"utc\"",
+        ),
+    ] {
+        let (status, reason) = verdict("backup-protected", name);
+        assert_eq!(status, "NOT_ASSESSED", "{name}: {reason}");
+        let evidence = format!("backup plan \"{plan}\", rule \"{rule}\"");
+        assert!(
+            reason.contains(&evidence) && reason.contains(field),
+            "{name}: {reason}"
+        );
+    }
+    // The plan's other rule is judged: one bad rule spoils only its own verdicts, and what
+    // only the bad rule could do (its cross-Region copy) is not assessed rather than failed.
+    assert_eq!(verdict("backup-protected", "nights").0, "PASS");
+    let (status, reason) = verdict("backup-cross-region-copy", "nights");
+    assert_eq!(status, "NOT_ASSESSED", "{reason}");
+    assert!(reason.contains("rule \"overnight\""), "{reason}");
+    assert_eq!(verdict("backup-cross-account-copy", "nights").0, "FAIL");
+    assert_eq!(verdict("backup-protected", "good").0, "PASS");
+    assert_eq!(verdict("backup-frequency-retention", "good").0, "PASS");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("findings.json")).unwrap())
+            .unwrap();
+    let named: Vec<&str> = json["summary"]["schedule_warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["expression"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "cron(0 5 ? * MON-FRY *)",
+            "cron(0 5 L-3 * ? *)",
+            "cron(0 22-2 * * ? *)",
+            "cron(0 5 ? * * *)"
+        ]
+    );
+    insta::assert_snapshot!(stdout(&o).replace(out.path().to_str().unwrap(), "[OUT]"));
+}
+
+/// A schedule whose year field ends is judged by the runs it still makes, with a warning
+/// naming the day it ends; once its last run is past, the rule makes no backups, and says so.
+#[test]
+fn a_schedule_with_a_final_year_protects_until_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    copy_dir(&root().join("tests/fixtures/bad-cron"), &snap);
+    let plans = snap.join("111111111111/us-east-1/backup-plans.json");
+    let text = std::fs::read_to_string(&plans).unwrap();
+    // As of 2026-11-26: runs daily until 2026-12-31; the other ended in 2025. The fixture's
+    // other schedules are made valid, so only the final years are judged.
+    let text = text
+        .replace("cron(0 5 ? * MON-FRY *)", "cron(0 5 * * ? 2026)")
+        .replace("cron(0 5 L-3 * ? *)", "cron(0 5 * * ? 2024-2025)")
+        .replace("cron(0 22-2 * * ? *)", "cron(0 22 * * ? *)")
+        .replace("\"utc\"", "\"UTC\"");
+    std::fs::write(&plans, text).unwrap();
+    let out = dir.path().join("out");
+    let o = scan_fixture(snap.to_str().unwrap(), &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = csv_rows(&out.join("findings.csv"));
+    let verdict = |rule: &str, name: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r["rule_id"] == rule && r["resource_name"] == name)
+            .unwrap();
+        (r["status"].clone(), r["reason"].clone())
+    };
+    let (status, reason) = verdict("backup-protected", "weekdays");
+    assert_eq!(status, "PASS", "{reason}");
+    assert!(reason.contains("schedule ends on 2026-12-31"), "{reason}");
+    let (status, reason) = verdict("backup-frequency-retention", "weekdays");
+    assert_eq!(status, "PASS", "{reason}");
+    assert!(reason.contains("schedule ends on 2026-12-31"), "{reason}");
+    let (status, reason) = verdict("backup-protected", "month-end");
+    assert_eq!(status, "FAIL", "{reason}");
+    assert!(
+        reason.contains(
+            "schedule cron(0 5 * * ? 2024-2025) made its last run on 2025-12-31 05:00 UTC"
+        ),
+        "{reason}"
+    );
+    let summary = stdout(&o);
+    assert!(
+        summary.contains("cron(0 5 * * ? 2026) ends on 2026-12-31"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("cron(0 5 * * ? 2024-2025) ended on 2025-12-31"),
+        "{summary}"
+    );
+}
+
+fn scan_fixture(snapshot: &str, out: &Path) -> std::process::Output {
+    run(&["scan", snapshot, "--out", out.to_str().unwrap()], &root())
 }
 
 #[test]

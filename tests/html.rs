@@ -397,3 +397,40 @@ fn templates_can_be_overridden_and_errors_name_template_and_line() {
         .to_string();
     assert!(err.contains("html/rules.html.j2 (line 2)"), "{err}");
 }
+
+/// The age chart measures a recovery point from its CreationDate, as recovery-point-recent
+/// does: a copy completed an hour ago of a ten-day-old backup is ten days old ("The creation
+/// date refers to when the source was created, not when the copy was created", AWS Backup
+/// Developer Guide, "Copy a backup").
+#[test]
+fn the_age_chart_dates_a_copy_by_its_source_backup() {
+    use backup_auditor::report::html::charts::recovery_point_age_counts;
+    let before = sample();
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("samples/org"), dir.path());
+    let points = dir
+        .path()
+        .join("333333333333/us-east-1/recovery-points.json");
+    let mut list: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&points).unwrap()).unwrap();
+    // backup-tools has no recovery point in the sample.
+    list.push(serde_json::json!({
+        "RecoveryPointArn": "arn:aws:ec2:us-east-1::image/ami-0copyoftendaysago01",
+        "BackupVaultName": "Default",
+        "BackupVaultArn": "arn:aws:backup:us-east-1:333333333333:backup-vault:Default",
+        "SourceBackupVaultArn": "arn:aws:backup:eu-west-1:333333333333:backup-vault:Default",
+        "ResourceArn": "arn:aws:ec2:us-east-1:333333333333:instance/i-03a50000000000001",
+        "ResourceType": "EC2",
+        "Status": "COMPLETED",
+        "CreationDate": "2026-11-17T05:00:00+00:00",
+        "CompletionDate": "2026-11-27T04:00:00+00:00",
+        "IsEncrypted": true
+    }));
+    std::fs::write(&points, serde_json::to_vec(&list).unwrap()).unwrap();
+    let after = evaluate(dir.path());
+    let (b, none_b, _) = recovery_point_age_counts(&before.inv, &before.eval);
+    let (a, none_a, _) = recovery_point_age_counts(&after.inv, &after.eval);
+    assert_eq!(none_a + 1, none_b, "backup-tools now has a good point");
+    assert_eq!(a[0], b[0], "not counted as at most 24 h old");
+    assert_eq!(a[3], b[3] + 1, "counted as 7-30 days old");
+}

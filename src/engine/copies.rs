@@ -5,13 +5,35 @@ use super::workload::Ctx;
 use super::Verdict;
 use crate::findings::Status;
 use crate::model::plan::CopyRule;
-use crate::model::protection::AppliedRule;
+use crate::model::protection::{AppliedRule, RuleState};
 use crate::model::resource::ResourceKind;
 use crate::snapshot::DataFile;
 
 /// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
 /// (reference trap 17). A destination whose scope is missing or unreadable is not judged here.
 fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+    let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
+    let cross_account = c
+        .account
+        .as_deref()
+        .is_some_and(|a| a != ctx.scope.account_id);
+    // AWS Backup feature availability, footnote 3: "RDS, Aurora, DocumentDB, and Neptune do not
+    // support a single copy action that performs both cross-Region AND cross-account backup";
+    // such a copy never happens, so it counts for neither check.
+    let one_hop_only = matches!(
+        ctx.res.kind,
+        ResourceKind::RdsInstance
+            | ResourceKind::AuroraCluster
+            | ResourceKind::DocumentDbCluster
+            | ResourceKind::NeptuneCluster
+    );
+    if cross_region && cross_account && one_hop_only {
+        return Some(format!(
+            "{} backups cannot be copied both cross-account and cross-Region in one copy \
+             action (AWS Backup supports one or the other)",
+            ctx.res.kind.backup_type()
+        ));
+    }
     let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
         let scope = ctx
             .inv
@@ -27,8 +49,7 @@ fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     if let Some(why) = v.lock_violation(c.retention) {
         return Some(why);
     }
-    let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
-    let air_gapped = v.vault_type.as_deref() == Some("LOGICALLY_AIR_GAPPED_BACKUP_VAULT");
+    let air_gapped = v.is_air_gapped();
     let refused = matches!(
         ctx.res.kind,
         ResourceKind::AuroraCluster
@@ -57,14 +78,15 @@ pub(super) fn copies(
         );
     }
     let mut problems = Vec::new();
+    let wanted = |c: &CopyRule| {
+        field(c).is_some_and(|dest| {
+            dest != own && (allowed.is_empty() || allowed.iter().any(|x| x == dest))
+        })
+    };
     let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
     for &a in &effective {
         let shadow = overlap::shadowed_by(ctx.scope, &effective, a);
-        for c in &ctx.plan_rule(a).copies {
-            let Some(dest) = field(c) else { continue };
-            if dest == own || (!allowed.is_empty() && !allowed.iter().any(|x| x == dest)) {
-                continue;
-            }
+        for c in ctx.plan_rule(a).copies.iter().filter(|c| wanted(c)) {
             if let Some(b) = shadow {
                 problems.push(format!(
                     "{}'s copy to {} never runs: rule {:?} of the same plan has the same \
@@ -111,5 +133,20 @@ pub(super) fn copies(
     if !problems.is_empty() {
         reason.push_str(&format!(": {}", problems.join("; ")));
     }
-    Verdict::new(Status::Fail, reason)
+    // A rule whose effect could not be read (e.g. a schedule the tool cannot interpret) may
+    // make the copy the others miss.
+    let unknown = ctx.protection().rules.iter().find_map(|a| match &a.state {
+        RuleState::Unknown(why) if ctx.plan_rule(a).copies.iter().any(&wanted) => Some((a, why)),
+        _ => None,
+    });
+    match unknown {
+        Some((a, why)) => Verdict::new(
+            Status::NotAssessed,
+            format!(
+                "{reason}; whether {} makes up for it is unknown: {why}",
+                ctx.describe(a)
+            ),
+        ),
+        None => Verdict::new(Status::Fail, reason),
+    }
 }

@@ -41,9 +41,16 @@ impl Ctx<'_> {
     /// `plan "daily" rule "daily-35d" (selection "tagged")`, plus the carrier if any.
     pub(super) fn describe(&self, a: &AppliedRule) -> String {
         let plan = &self.scope.plans[a.plan as usize];
+        let rule = &plan.rules[a.rule as usize];
+        // A rule whose runs are about to stop still protects, and says so wherever it is named.
+        let ends = rule
+            .schedule
+            .ends_warning()
+            .map(|w| format!(", {w}"))
+            .unwrap_or_default();
         let mut s = format!(
-            "plan {:?} rule {:?} (selection {:?})",
-            plan.name, plan.rules[a.rule as usize].name, plan.selections[a.selection as usize].name
+            "plan {:?} rule {:?} (selection {:?}{ends})",
+            plan.name, rule.name, plan.selections[a.selection as usize].name
         );
         if let Some(t) = a.through {
             s.push_str(&format!(
@@ -355,67 +362,38 @@ fn vault_membership(
     }
 }
 
-/// A COMPLETED/AVAILABLE recovery point newer than the limit; continuous points count
-/// whatever their creation date, because they are updated continuously (reference trap 11).
+/// A COMPLETED/AVAILABLE recovery point created within the limit (by `CreationDate`, which a
+/// copy takes from its source); continuous points count whatever their creation date, because
+/// they are updated continuously (reference trap 11).
 fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
     let now = ctx.inv.as_of;
-    let mut arns: Vec<&str> = vec![&ctx.res.arn];
-    for a in ctx.protection().rules.iter().filter_map(|a| a.through) {
-        let inst = &ctx.scope.resources[a as usize].arn;
-        if !arns.contains(&inst.as_str()) {
-            arns.push(inst);
-        }
-    }
-    let mut newest: Option<(chrono::DateTime<chrono::Utc>, crate::model::RpRef, bool)> = None;
+    let owners = ctx.protection().point_owners(ctx.scope, ctx.res);
     let mut seen = std::collections::BTreeMap::<&str, usize>::new();
-    for arn in &arns {
-        for &r in ctx
-            .inv
-            .recovery_points_by_resource
-            .get(*arn)
-            .into_iter()
-            .flatten()
-        {
-            let rp = ctx.inv.recovery_point(r);
-            // A temporary point is gone once copied; only its copy counts (reference trap 20).
-            let status = if rp.deleted_after_copy() {
-                "temporary (deleted after copy)"
-            } else {
-                rp.status.as_str()
-            };
-            *seen.entry(status).or_default() += 1;
-            if !matches!(status, "COMPLETED" | "AVAILABLE") {
-                continue;
-            }
-            let continuous = rp.is_continuous();
-            let Some(t) = rp.completion_date.or(rp.creation_date) else {
-                continue;
-            };
-            if rp.creation_date.is_some_and(|c| c > now) {
-                continue;
-            }
-            let t = if continuous { now } else { t };
-            if newest.is_none_or(|(n, _, _)| t > n) {
-                newest = Some((t, r, continuous));
-            }
-        }
-    }
+    let found = ctx
+        .inv
+        .newest_good_point(&owners, |status| *seen.entry(status).or_default() += 1);
     let limit = chrono::Duration::hours(max_age_hours);
-    if let Some((t, r, continuous)) = newest {
+    if let Some(p) = found.newest {
         let ev = Evidence {
-            recovery_point: Some(r),
-            vault: Some(ctx.inv.recovery_point(r).backup_vault_name.as_str().into()),
+            recovery_point: Some(p.point),
+            vault: Some(
+                ctx.inv
+                    .recovery_point(p.point)
+                    .backup_vault_name
+                    .as_str()
+                    .into(),
+            ),
             ..Default::default()
         };
-        let age = now - t;
-        if continuous {
+        if p.continuous {
             return Verdict::new(
                 Status::Pass,
                 "continuous backup recovery point is available (point-in-time recovery)",
             )
             .with(ev);
         }
-        let age_text = describe_age(age.num_minutes().max(0));
+        let age = p.age(now);
+        let age_text = describe_age(age.num_minutes());
         if age <= limit {
             return Verdict::new(
                 Status::Pass,
@@ -435,6 +413,16 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
             format!(
                 "recovery-points.json could not be read in {}: {e}",
                 ctx.scope.label()
+            ),
+        );
+    }
+    if found.undated > 0 {
+        return Verdict::new(
+            Status::NotAssessed,
+            format!(
+                "{} COMPLETED or AVAILABLE recovery points have no CreationDate in the \
+                 snapshot: their age is unknown",
+                found.undated
             ),
         );
     }

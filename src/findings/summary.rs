@@ -3,6 +3,7 @@
 
 use super::{Finding, Status, Subject};
 use crate::engine::Evaluation;
+use crate::model::plan::Gap;
 use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Tri};
 use crate::rules::waiver::Waiver;
@@ -63,6 +64,36 @@ pub struct IdleRule {
     pub source: String,
 }
 
+/// A backup rule whose schedule the verdicts could not take at face value: AWS's data the tool
+/// cannot interpret (its rule is NOT_ASSESSED), or a year field that ends the runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleWarning {
+    pub account_id: String,
+    pub region: String,
+    pub plan: String,
+    pub rule: String,
+    pub expression: String,
+    pub timezone: Option<String>,
+    pub kind: ScheduleWarningKind,
+    /// The final run's day (`ends`, `ended`).
+    pub date: Option<String>,
+    /// Why the tool cannot interpret it (`not-understood`).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScheduleWarningKind {
+    /// The rule's backups are NOT_ASSESSED.
+    NotUnderstood,
+    /// Runs are left, but they stop on `date`: judged by those runs.
+    Ends,
+    /// The last run was on `date`: the rule makes no more backups.
+    Ended,
+    /// No run at all after "now", and no last run found.
+    NeverRuns,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CountRow {
     pub account_id: String,
@@ -90,6 +121,7 @@ pub struct Summary {
     pub judged: Judged,
     /// Rules whose scope matched nothing: a warning, since they judged nothing.
     pub rules_matching_nothing: Vec<IdleRule>,
+    pub schedule_warnings: Vec<ScheduleWarning>,
     pub waivers_active: Vec<WaiverNote>,
     pub waivers_expired: Vec<WaiverNote>,
     pub waivers_unused: Vec<WaiverNote>,
@@ -207,6 +239,7 @@ impl Summary {
                 .count(),
             judged: judged(inv, &eval.findings),
             rules_matching_nothing,
+            schedule_warnings: schedule_warnings(inv),
             waivers_active,
             waivers_expired,
             waivers_unused,
@@ -450,4 +483,41 @@ fn not_assessed_scopes(inv: &Inventory) -> Vec<NotAssessedScope> {
             },
         })
         .collect()
+}
+
+fn schedule_warnings(inv: &Inventory) -> Vec<ScheduleWarning> {
+    let day = |t: &crate::snapshot::time::Timestamp| t.format("%Y-%m-%d").to_string();
+    let mut out = Vec::new();
+    for s in &inv.scopes {
+        for p in &s.plans {
+            for r in &p.rules {
+                let sched = &r.schedule;
+                let (kind, date, error) = match (&sched.gap, &sched.ends) {
+                    (Gap::Unknown { error }, _) => (
+                        ScheduleWarningKind::NotUnderstood,
+                        None,
+                        Some(error.clone()),
+                    ),
+                    (Gap::Ends { last: Some(t) }, _) => {
+                        (ScheduleWarningKind::Ended, Some(day(t)), None)
+                    }
+                    (Gap::Ends { last: None }, _) => (ScheduleWarningKind::NeverRuns, None, None),
+                    (_, Some(t)) => (ScheduleWarningKind::Ends, Some(day(t)), None),
+                    (_, None) => continue,
+                };
+                out.push(ScheduleWarning {
+                    account_id: s.account_id.clone(),
+                    region: s.region.clone(),
+                    plan: p.name.clone(),
+                    rule: r.name.clone(),
+                    expression: sched.expression.clone(),
+                    timezone: sched.timezone.clone(),
+                    kind,
+                    date,
+                    error,
+                });
+            }
+        }
+    }
+    out
 }

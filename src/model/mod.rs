@@ -2,13 +2,14 @@
 //! the AWS Backup semantics that decide which rules really protect which resource.
 
 pub mod plan;
+pub mod points;
 pub mod protection;
 pub mod resource;
 pub mod schedule;
 pub mod selection;
 pub mod vault;
 
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::Result;
 use crate::snapshot::time::Timestamp;
 use crate::snapshot::{aws, DataFile, ScopeStatus, Snapshot};
 use plan::{Gap, Plan, PlanRule, ScheduleInfo};
@@ -88,8 +89,8 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// Normalises a snapshot. An invalid schedule expression is an input error that names
-    /// the file, the plan and the cron field at fault.
+    /// Normalises a snapshot. A schedule the tool cannot interpret is AWS's data, not an input
+    /// error: its rule is kept with [`Gap::Unknown`] and judged NOT_ASSESSED.
     pub fn build(snapshot: Snapshot, as_of: Option<Timestamp>) -> Result<Inventory> {
         let as_of = as_of.unwrap_or(snapshot.collected_at);
         // Schedules repeat across thousands of plans: parse and measure each distinct one
@@ -98,25 +99,16 @@ impl Inventory {
         for s in &snapshot.scopes {
             for p in &s.data.plans {
                 for r in &p.backup_plan.rules {
-                    let _ = schedules.get(r);
+                    schedules.add(r);
                 }
             }
         }
-        let (root, schedules) = (&snapshot.root, &schedules);
-        let converted: Vec<(Scope, Vec<Diagnostic>)> = snapshot
+        let schedules = &schedules;
+        let scopes: Vec<Scope> = snapshot
             .scopes
             .into_par_iter()
-            .map(|s| convert_scope(root, s, schedules))
+            .map(|s| convert_scope(s, schedules))
             .collect();
-        let mut diags = Vec::new();
-        let mut scopes = Vec::with_capacity(converted.len());
-        for (scope, mut d) in converted {
-            scopes.push(scope);
-            diags.append(&mut d);
-        }
-        if !diags.is_empty() {
-            return Err(Error::Invalid(diags));
-        }
         let mut vault_index = HashMap::new();
         let mut scope_index = HashMap::with_capacity(scopes.len());
         // At most one entry per recovery point: reserving avoids rehashing a million keys.
@@ -182,14 +174,8 @@ impl Inventory {
     }
 }
 
-/// One account-region of the snapshot, normalised; diagnostics for its invalid schedules.
-fn convert_scope(
-    root: &std::path::Path,
-    s: crate::snapshot::ScopeSnapshot,
-    schedules: &ScheduleCache,
-) -> (Scope, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let dir = root.join(&s.account_id).join(&s.region);
+/// One account-region of the snapshot, normalised.
+fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -> Scope {
     let d = s.data;
     let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
     for sel in d.selections {
@@ -200,19 +186,12 @@ fn convert_scope(
     }
     let mut plans = Vec::with_capacity(d.plans.len());
     for p in d.plans {
-        let mut rules = Vec::with_capacity(p.backup_plan.rules.len());
-        for r in &p.backup_plan.rules {
-            match schedules.cached(r) {
-                Ok(info) => rules.push(PlanRule::from_aws(r, info)),
-                Err(msg) => diags.push(schedule_diagnostic(
-                    &dir.join(DataFile::BackupPlans.file_name()),
-                    &p.backup_plan.backup_plan_name,
-                    &r.rule_name,
-                    r.schedule_expression.as_deref().unwrap_or(""),
-                    &msg,
-                )),
-            }
-        }
+        let rules = p
+            .backup_plan
+            .rules
+            .iter()
+            .map(|r| PlanRule::from_aws(r, schedules.cached(r)))
+            .collect();
         plans.push(Plan {
             selections: selections.remove(&p.backup_plan_id).unwrap_or_default(),
             id: p.backup_plan_id,
@@ -252,7 +231,7 @@ fn convert_scope(
                 .unwrap_or_default(),
         )
     };
-    let scope = Scope {
+    Scope {
         account_id: s.account_id,
         account_name: s.account_name,
         region: s.region,
@@ -265,18 +244,16 @@ fn convert_scope(
         recovery_points,
         opt_in,
         backup_jobs: d.backup_jobs,
-    };
-    (scope, diags)
+    }
 }
 
 /// `(ScheduleExpression, ScheduleExpressionTimezone)` as the rule wrote them.
 type ScheduleKey = (Option<String>, Option<String>);
-type CachedSchedule = std::result::Result<Arc<ScheduleInfo>, String>;
 
 /// Schedules repeat across thousands of plans: parse and measure each distinct one once.
 struct ScheduleCache {
     as_of: Timestamp,
-    cache: HashMap<ScheduleKey, CachedSchedule>,
+    cache: HashMap<ScheduleKey, Arc<ScheduleInfo>>,
 }
 
 impl ScheduleCache {
@@ -287,85 +264,85 @@ impl ScheduleCache {
         }
     }
 
-    /// A schedule `get` has already measured.
-    fn cached(&self, r: &aws::BackupRule) -> CachedSchedule {
-        let key = (
+    fn key(r: &aws::BackupRule) -> ScheduleKey {
+        (
             r.schedule_expression.clone(),
             r.schedule_expression_timezone.clone(),
-        );
-        self.cache
-            .get(&key)
-            .cloned()
-            .unwrap_or_else(|| Err("internal error: schedule not measured".to_owned()))
+        )
     }
 
-    fn get(&mut self, r: &aws::BackupRule) -> std::result::Result<Arc<ScheduleInfo>, String> {
-        let key = (
-            r.schedule_expression.clone(),
-            r.schedule_expression_timezone.clone(),
-        );
+    /// The schedule `add` measured (measured now if it was not).
+    fn cached(&self, r: &aws::BackupRule) -> Arc<ScheduleInfo> {
+        match self.cache.get(&Self::key(r)) {
+            Some(info) => info.clone(),
+            None => Arc::new(measure(r, self.as_of)),
+        }
+    }
+
+    fn add(&mut self, r: &aws::BackupRule) {
         let as_of = self.as_of;
         self.cache
-            .entry(key)
-            .or_insert_with(|| {
-                let defaulted = r
-                    .schedule_expression
-                    .as_deref()
-                    .is_none_or(|e| e.trim().is_empty());
-                let expr = if defaulted {
-                    schedule::DEFAULT_EXPRESSION
-                } else {
-                    r.schedule_expression.as_deref().unwrap_or_default()
-                };
-                let tz = r
-                    .schedule_expression_timezone
-                    .as_deref()
-                    .filter(|t| !t.is_empty());
-                let sched = schedule::Schedule::parse(expr, tz).map_err(|e| e.to_string())?;
-                let gap = match sched.worst_case_interval(as_of) {
-                    schedule::Interval::Every { max_gap, .. } => Gap::Every {
-                        minutes: max_gap.num_minutes(),
-                    },
-                    schedule::Interval::NeverRuns => Gap::Ends { last: None },
-                    schedule::Interval::StopsRunning { last_run } => Gap::Ends {
-                        last: Some(last_run),
-                    },
-                };
-                Ok(Arc::new(ScheduleInfo {
-                    expression: expr.to_owned(),
-                    timezone: tz.map(str::to_owned),
-                    defaulted,
-                    gap,
-                }))
-            })
-            .clone()
+            .entry(Self::key(r))
+            .or_insert_with(|| Arc::new(measure(r, as_of)));
     }
 }
 
-/// Points at the expression in the file so the user can jump to it.
-fn schedule_diagnostic(
-    path: &std::path::Path,
-    plan: &str,
-    rule: &str,
-    expr: &str,
-    msg: &str,
-) -> Diagnostic {
-    let message = format!("backup plan {plan:?}, rule {rule:?}: {msg}");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    match (!expr.is_empty()).then(|| text.find(expr)).flatten() {
-        Some(offset) => {
-            let before = &text[..offset];
-            let line = before.matches('\n').count() + 1;
-            let column = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            Diagnostic {
-                path: path.to_path_buf(),
-                line: Some(line),
-                column: Some(column),
-                message,
+/// A rule's schedule as of `as_of`: how far apart its runs are, whether they stop, or why
+/// the tool cannot tell.
+fn measure(r: &aws::BackupRule, as_of: Timestamp) -> ScheduleInfo {
+    let defaulted = r
+        .schedule_expression
+        .as_deref()
+        .is_none_or(|e| e.trim().is_empty());
+    let expr = if defaulted {
+        schedule::DEFAULT_EXPRESSION
+    } else {
+        r.schedule_expression.as_deref().unwrap_or_default()
+    };
+    let tz = r
+        .schedule_expression_timezone
+        .as_deref()
+        .filter(|t| !t.is_empty());
+    let mut info = ScheduleInfo {
+        expression: expr.to_owned(),
+        timezone: tz.map(str::to_owned),
+        defaulted,
+        gap: Gap::Once,
+        ends: None,
+    };
+    let sched = match schedule::Schedule::parse(expr, tz) {
+        Ok(s) => s,
+        Err(e) => {
+            info.gap = Gap::Unknown {
+                error: e.to_string(),
+            };
+            return info;
+        }
+    };
+    use schedule::Interval;
+    match sched.worst_case_interval(as_of) {
+        Interval::Every { max_gap, .. } => {
+            info.gap = Gap::Every {
+                minutes: max_gap.num_minutes(),
             }
         }
-        None => Diagnostic::file(path, message),
+        Interval::StopsRunning { last_run, max_gap } => {
+            // Judged by the runs it still makes, with a warning that they stop.
+            info.ends = Some(last_run);
+            info.gap = match max_gap {
+                Some(g) => Gap::Every {
+                    minutes: g.num_minutes(),
+                },
+                None => Gap::Once,
+            };
+        }
+        Interval::NeverRuns => {
+            info.gap = Gap::Ends {
+                last: sched.final_run().filter(|t| *t <= as_of),
+            }
+        }
     }
+    info
 }
 
 /// `90` → `1.5 h`, `4320` → `3 days` (72 h).

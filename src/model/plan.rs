@@ -39,17 +39,20 @@ impl std::fmt::Display for Retention {
     }
 }
 
-/// The worst-case gap between consecutive scheduled runs of a rule.
+/// The worst-case gap between consecutive scheduled runs of a rule, from "now" on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Gap {
-    Every {
-        minutes: i64,
-    },
-    /// The year field is exhausted: no run after `last` (or none at all).
-    Ends {
-        last: Option<Timestamp>,
-    },
+    /// Runs at most `minutes` apart (between the runs left, if the schedule ends).
+    Every { minutes: i64 },
+    /// A single run is left before the schedule ends: there is no gap to measure.
+    Once,
+    /// The year field is exhausted: no run after "now"; `last` is the final run, when known.
+    Ends { last: Option<Timestamp> },
+    /// AWS holds this schedule, but the tool cannot tell when it runs (an expression or time
+    /// zone its parser does not accept, e.g. `L-3` or a range like `22-2` that AWS does not
+    /// document): the rule's backups cannot be judged.
+    Unknown { error: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,14 +62,18 @@ pub struct ScheduleInfo {
     /// The rule had no expression; AWS uses `cron(0 5 ? * * *)`.
     pub defaulted: bool,
     pub gap: Gap,
+    /// The final run, when the year field makes the runs stop within the scanned window
+    /// while some are still to come: the rule protects until then, with a warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends: Option<Timestamp>,
 }
 
 impl ScheduleInfo {
-    /// Worst-case minutes between runs, `None` when the schedule ends.
+    /// Worst-case minutes between runs; `None` when no gap can be measured.
     pub fn max_gap_minutes(&self) -> Option<i64> {
         match &self.gap {
             Gap::Every { minutes } => Some(*minutes),
-            Gap::Ends { .. } => None,
+            Gap::Once | Gap::Ends { .. } | Gap::Unknown { .. } => None,
         }
     }
 
@@ -88,11 +95,20 @@ impl ScheduleInfo {
     pub fn describe_gap(&self) -> String {
         match &self.gap {
             Gap::Every { minutes } => crate::model::describe_minutes(*minutes),
+            Gap::Once => "a single run left".to_owned(),
             Gap::Ends { last: Some(t) } => {
                 format!("no runs after {}", t.format("%Y-%m-%d %H:%M UTC"))
             }
             Gap::Ends { last: None } => "never runs".to_owned(),
+            Gap::Unknown { .. } => "unknown".to_owned(),
         }
+    }
+
+    /// `schedule ends on 2026-12-31`: the warning every verdict that relies on a rule whose
+    /// runs are about to stop carries.
+    pub fn ends_warning(&self) -> Option<String> {
+        self.ends
+            .map(|t| format!("schedule ends on {}", t.format("%Y-%m-%d")))
     }
 }
 
@@ -256,6 +272,7 @@ mod tests {
             timezone: tz.map(str::to_owned),
             defaulted: false,
             gap: Gap::Every { minutes },
+            ends: None,
         };
         assert!(info(25 * 60, Some("Europe/Dublin")).meets_interval(24 * 60));
         assert!(!info(25 * 60, None).meets_interval(24 * 60));

@@ -5,7 +5,7 @@
 //! recovery points: its target vault exists and its Vault Lock accepts the rule's retention,
 //! and its schedule still runs.
 
-use super::plan::{Gap, PlanRule};
+use super::plan::{Gap, Plan, PlanRule};
 use super::resource::{Resource, ResourceKind};
 use super::selection::{decide, decide_quietly, opt_in_for, SelectionDecision};
 use super::{Inventory, Scope, Tri};
@@ -94,7 +94,12 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
     let states: Vec<Vec<RuleState>> = scope
         .plans
         .iter()
-        .map(|p| p.rules.iter().map(|r| rule_state(inv, scope, r)).collect())
+        .map(|p| {
+            p.rules
+                .iter()
+                .map(|r| rule_state(inv, scope, p, r))
+                .collect()
+        })
         .collect();
     let mut out: Vec<Protection> = scope
         .resources
@@ -153,6 +158,7 @@ fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -
         return p;
     }
     let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
+    let blocked = res.backup_blocker();
     for (pi, plan) in scope.plans.iter().enumerate() {
         for (si, sel) in plan.selections.iter().enumerate() {
             let (selected, near_miss) = decide_quietly(sel, res, opt_in);
@@ -170,9 +176,11 @@ fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -
                     let unknown =
                         (selected == Tri::Unknown).then(|| decide(sel, res, opt_in).reason);
                     for (ri, rule) in plan.rules.iter().enumerate() {
-                        let state = match &unknown {
-                            Some(reason) => RuleState::Unknown(reason.clone()),
-                            None => states[pi][ri].clone(),
+                        // A resource AWS Backup cannot back up is protected by no rule.
+                        let state = match (&blocked, &unknown) {
+                            (Some(why), _) => RuleState::Ineffective(why.clone()),
+                            (None, Some(reason)) => RuleState::Unknown(reason.clone()),
+                            (None, None) => states[pi][ri].clone(),
                         };
                         p.rules.push(AppliedRule {
                             plan: pi as u32,
@@ -191,14 +199,31 @@ fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -
 }
 
 /// Whether a rule that selects a resource can actually produce recovery points.
-pub fn rule_state(inv: &Inventory, scope: &Scope, rule: &PlanRule) -> RuleState {
-    if let Gap::Ends { .. } = rule.schedule.gap {
-        return RuleState::Ineffective(format!(
-            "schedule {} {} after {}",
-            rule.schedule.expression,
-            rule.schedule.describe_gap(),
-            inv.as_of.format("%Y-%m-%d")
-        ));
+pub fn rule_state(inv: &Inventory, scope: &Scope, plan: &Plan, rule: &PlanRule) -> RuleState {
+    match &rule.schedule.gap {
+        Gap::Unknown { error } => {
+            // AWS accepted and holds this expression; this tool cannot tell when it runs.
+            return RuleState::Unknown(format!(
+                "backup plan {:?}, rule {:?}: schedule not understood, so its backups are not \
+                 assessed: {error}",
+                plan.name, rule.name
+            ));
+        }
+        Gap::Ends { last } => {
+            let when = match last {
+                Some(t) => format!(
+                    "made its last run on {} (its year field has ended)",
+                    t.format("%Y-%m-%d %H:%M UTC")
+                ),
+                None => "never runs again".to_owned(),
+            };
+            return RuleState::Ineffective(format!(
+                "schedule {} {when}: no backups after {}",
+                rule.schedule.expression,
+                inv.as_of.format("%Y-%m-%d")
+            ));
+        }
+        Gap::Every { .. } | Gap::Once => {}
     }
     match scope.vault(&rule.vault) {
         Some(v) => match v.lock_violation(rule.retention) {

@@ -147,6 +147,9 @@ pub struct Resource {
     pub tags: Vec<(String, String)>,
     /// EC2 instance state (`running`, `stopped`, …).
     pub state: Option<String>,
+    /// EC2 instance whose root device is instance store (`rootDeviceType: instance-store`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub instance_store_root: bool,
     /// EBS volume → the instance ids it is attached to.
     pub attached_to: Vec<String>,
     /// RDS instance → the cluster it belongs to (Aurora, DocumentDB, Neptune, Multi-AZ).
@@ -182,6 +185,8 @@ impl Resource {
             arn: item.arn,
             tags,
             state,
+            instance_store_root: kind == ResourceKind::Ec2Instance
+                && c.root_device_type.as_deref() == Some("instance-store"),
             attached_to: c.attachments.into_iter().map(|a| a.instance_id).collect(),
             cluster_id,
             engine: c.engine,
@@ -193,6 +198,26 @@ impl Resource {
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
             .ok()
             .map(|i| self.tags[i].1.as_str())
+    }
+
+    /// Why AWS Backup cannot back this resource up whatever the plans say, if it cannot. An EC2
+    /// backup is an AMI, and EC2 `CreateImage` "creates an Amazon EBS-backed AMI from an Amazon
+    /// EBS-backed instance that is either running or stopped".
+    pub fn backup_blocker(&self) -> Option<String> {
+        if self.kind != ResourceKind::Ec2Instance {
+            return None;
+        }
+        if let Some(s @ ("terminated" | "shutting-down")) = self.state.as_deref() {
+            return Some(format!(
+                "EC2 instance is {s}: AWS Backup cannot back it up (CreateImage needs an \
+                 instance that is running or stopped)"
+            ));
+        }
+        self.instance_store_root.then(|| {
+            "the EC2 instance's root device is instance store: AWS Backup cannot back it up \
+             (CreateImage needs an EBS-backed instance)"
+                .to_owned()
+        })
     }
 
     /// A cluster member is backed up by its cluster, never on its own (reference §2.4).

@@ -20,6 +20,9 @@ pub struct Vault {
     pub policy: Option<String>,
 }
 
+/// `VaultType` of a logically air-gapped vault.
+const AIR_GAPPED: &str = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT";
+
 /// Vault Lock has no mode field: it is inferred from `Locked` and `LockDate` (reference §5.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "mode")]
@@ -51,7 +54,17 @@ impl Vault {
         }
     }
 
+    /// A logically air-gapped vault (reference §5.4).
+    pub fn is_air_gapped(&self) -> bool {
+        self.vault_type.as_deref() == Some(AIR_GAPPED)
+    }
+
     pub fn lock_mode(&self, now: Timestamp) -> LockMode {
+        // "Always locked in compliance mode", with the vault's own min/max retention, whether
+        // or not its description carries `Locked` or `LockDate` (reference §5.4).
+        if self.is_air_gapped() {
+            return LockMode::Compliance;
+        }
         match self.lock_date {
             Some(d) if d <= now => LockMode::Compliance,
             Some(d) => LockMode::ComplianceGrace { until: d },
@@ -61,7 +74,8 @@ impl Vault {
     }
 
     fn has_lock(&self) -> bool {
-        self.locked
+        self.is_air_gapped()
+            || self.locked
             || self.lock_date.is_some()
             || self.min_retention_days.is_some()
             || self.max_retention_days.is_some()

@@ -537,43 +537,14 @@ pub fn recovery_point_age_counts(inv: &Inventory, eval: &Evaluation) -> (Vec<usi
                     unknown += 1;
                     continue;
                 }
-                let through = prots
-                    .and_then(|p| p.get(ri))
-                    .into_iter()
-                    .flat_map(|p| p.rules.iter().filter_map(|a| a.through))
-                    .map(|t| scope.resources[t as usize].arn.as_str());
-                let mut newest: Option<chrono::Duration> = None;
-                let mut seen: Vec<&str> = Vec::new();
-                for arn in std::iter::once(r.arn.as_str()).chain(through) {
-                    if seen.contains(&arn) {
-                        continue;
-                    }
-                    seen.push(arn);
-                    let points = inv.recovery_points_by_resource.get(arn);
-                    for &rp in points.into_iter().flatten() {
-                        let rp = inv.recovery_point(rp);
-                        if !matches!(rp.status.as_str(), "COMPLETED" | "AVAILABLE")
-                            || rp.creation_date.is_some_and(|c| c > now)
-                        {
-                            continue;
-                        }
-                        let age = if rp
-                            .recovery_point_arn
-                            .contains(":recovery-point:continuous:")
-                        {
-                            chrono::Duration::zero()
-                        } else {
-                            match rp.completion_date.or(rp.creation_date) {
-                                Some(t) => (now - t).max(chrono::Duration::zero()),
-                                None => continue,
-                            }
-                        };
-                        if newest.is_none_or(|n| age < n) {
-                            newest = Some(age);
-                        }
-                    }
-                }
-                match newest {
+                let owners = match prots.and_then(|p| p.get(ri)) {
+                    Some(p) => p.point_owners(scope, r),
+                    None => vec![r.arn.as_str()],
+                };
+                let found = inv.newest_good_point(&owners, |_| {});
+                match found.newest.map(|n| n.age(now)) {
+                    // Good points whose age is unknown are not "none".
+                    None if found.undated > 0 => unknown += 1,
                     Some(age) => {
                         let hours = age.num_minutes() as f64 / 60.0;
                         let i = AGE_BUCKETS

@@ -166,7 +166,10 @@ pub fn explain(
                 worst_interval: if a.continuous {
                     "continuous (point-in-time recovery)".into()
                 } else {
-                    r.schedule.describe_gap()
+                    match r.schedule.ends_warning() {
+                        Some(w) => format!("{} ({w})", r.schedule.describe_gap()),
+                        None => r.schedule.describe_gap(),
+                    }
                 },
                 start_window_minutes: r.start_window_minutes,
                 retention: r.retention,

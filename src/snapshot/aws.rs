@@ -88,6 +88,9 @@ pub struct ConfigDetails {
     /// EC2 instance: `{code, name}`; EBS volume: a string or `{value}`.
     #[serde(default)]
     pub state: Option<serde_json::Value>,
+    /// EC2 instance: `ebs` or `instance-store`.
+    #[serde(default)]
+    pub root_device_type: Option<String>,
     #[serde(default)]
     pub block_device_mappings: Vec<BlockDeviceMapping>,
     #[serde(default)]

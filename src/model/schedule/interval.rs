@@ -281,15 +281,27 @@ pub(super) mod tests {
         assert_eq!(
             s.worst_case_interval(utc(FROM)),
             Interval::StopsRunning {
-                last_run: utc("2027-12-31T05:00:00Z")
+                last_run: utc("2027-12-31T05:00:00Z"),
+                max_gap: Some(Duration::hours(24))
             }
         );
         let s = schedule("cron(0 5 1 1 ? 2027)", None);
         assert_eq!(
             s.worst_case_interval(utc(FROM)),
             Interval::StopsRunning {
-                last_run: utc("2027-01-01T05:00:00Z")
+                last_run: utc("2027-01-01T05:00:00Z"),
+                max_gap: None
             }
+        );
+        // The final run, once it is past.
+        assert_eq!(
+            schedule("cron(0 5 ? * * 2020-2025)", None).final_run(),
+            Some(utc("2025-12-31T05:00:00Z"))
+        );
+        assert_eq!(schedule("cron(0 5 30 2 ? 2025)", None).final_run(), None);
+        assert_eq!(
+            schedule("cron(59 23 31 12 ? 2024)", Some("Etc/GMT+12")).final_run(),
+            Some(utc("2025-01-01T11:59:00Z"))
         );
         // Ending after the window is not reported.
         assert!(matches!(
@@ -300,7 +312,8 @@ pub(super) mod tests {
         assert_eq!(
             s.worst_case_interval(utc("2190-01-01T00:00:00Z")),
             Interval::StopsRunning {
-                last_run: utc("2199-12-31T05:00:00Z")
+                last_run: utc("2199-12-31T05:00:00Z"),
+                max_gap: Some(Duration::hours(24))
             }
         );
     }

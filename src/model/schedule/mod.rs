@@ -140,8 +140,12 @@ pub enum Interval {
     /// never exists such as `30 2`).
     NeverRuns,
     /// Runs stop for good (year field exhausted) within the scanned window;
-    /// `last_run` is the final one.
-    StopsRunning { last_run: DateTime<Utc> },
+    /// `last_run` is the final one, and `max_gap` the largest gap between the
+    /// runs left (`None` when only one run is left).
+    StopsRunning {
+        last_run: DateTime<Utc>,
+        max_gap: Option<Duration>,
+    },
 }
 
 impl Schedule {
@@ -159,10 +163,16 @@ impl Schedule {
         let tz = match tz.map(str::trim) {
             None | Some("") => Tz::UTC,
             Some(name) => name.parse::<Tz>().map_err(|_| {
-                let message = format!(
-                    "unknown time zone {name:?} (expected an IANA name such as \"Europe/Paris\")"
-                );
-                error(None, None, message)
+                // IANA names are case-sensitive; whether AWS reads `utc` as `UTC` is not
+                // documented, so the name is not guessed, only suggested.
+                let hint = match chrono_tz::TZ_VARIANTS
+                    .iter()
+                    .find(|z| z.name().eq_ignore_ascii_case(name))
+                {
+                    Some(z) => format!("names are case-sensitive: {:?}?", z.name()),
+                    None => "expected an IANA name such as \"Europe/Paris\"".to_owned(),
+                };
+                error(None, None, format!("unknown time zone {name:?} ({hint})"))
             })?,
         };
         Ok(Schedule {
@@ -210,16 +220,39 @@ impl Schedule {
     /// 10-30k cheap steps: 3-30 ms in release builds, 40-150 ms in debug.
     pub fn worst_case_interval(&self, from: DateTime<Utc>) -> Interval {
         let scan = interval::scan(self, from, Duration::days(SCAN_WINDOW_DAYS));
-        match (scan.last_run, scan.worst_gap) {
+        let max_gap = scan.worst_gap.map(|(a, b)| b - a);
+        match (scan.last_run, max_gap) {
             (None, _) => Interval::NeverRuns,
-            (Some(last_run), _) if scan.exhausted => Interval::StopsRunning { last_run },
-            (Some(_), Some((a, b))) => Interval::Every {
-                max_gap: b - a,
+            (Some(last_run), _) if scan.exhausted => Interval::StopsRunning { last_run, max_gap },
+            (Some(_), Some(max_gap)) => Interval::Every {
+                max_gap,
                 runs_sampled: scan.runs,
             },
             // A single run with nothing after it means the runs stop.
-            (Some(last_run), None) => Interval::StopsRunning { last_run },
+            (Some(last_run), None) => Interval::StopsRunning {
+                last_run,
+                max_gap: None,
+            },
         }
+    }
+
+    /// The very last run, for a schedule whose runs stop in the last year its
+    /// year field names; `None` when that year has no run (e.g. `30 2`). With
+    /// a `*` year field that is a run in 2199.
+    ///
+    /// Only that year is scanned (a few hundred steps), so a schedule whose
+    /// last year has no matching day reports `None` rather than searching
+    /// earlier years.
+    pub fn final_run(&self) -> Option<DateTime<Utc>> {
+        let year = self.spec.years.iter().last()? as i32 + parse::YEAR_MIN;
+        // Start two days early: a run on 1 January local time can be on 31
+        // December in UTC (offsets reach 14 hours).
+        let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1)?
+            .and_hms_opt(0, 0, 0)?
+            .and_utc()
+            - Duration::days(2);
+        let scan = interval::scan(self, start, Duration::days(370));
+        scan.exhausted.then_some(scan.last_run).flatten()
     }
 
     /// The two consecutive runs (start, end) that form the worst-case gap of
@@ -279,6 +312,16 @@ mod tests {
             e.to_string(),
             "invalid schedule \"cron(0 5 ? * * *)\": unknown time zone \"Mars/Olympus_Mons\" \
              (expected an IANA name such as \"Europe/Paris\")"
+        );
+    }
+
+    #[test]
+    fn a_time_zone_in_the_wrong_case_is_not_guessed_but_named() {
+        let e = Schedule::parse(DEFAULT_EXPRESSION, Some("utc")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid schedule \"cron(0 5 ? * * *)\": unknown time zone \"utc\" \
+             (names are case-sensitive: \"UTC\"?)"
         );
     }
 

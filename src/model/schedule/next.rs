@@ -287,7 +287,8 @@ mod tests {
         assert_eq!(
             s.worst_case_interval(utc("2200-01-01T00:00:00Z")),
             Interval::StopsRunning {
-                last_run: utc("2200-01-01T11:59:00Z")
+                last_run: utc("2200-01-01T11:59:00Z"),
+                max_gap: None
             }
         );
     }

@@ -255,7 +255,9 @@ fn day_of_month(text: &str) -> Result<Option<DaySpec>, String> {
         _ => {}
     }
     if upper.starts_with("L-") {
-        return Err("offsets from the last day (like L-3) are not supported".to_owned());
+        return Err(
+            "offsets from the last day (like L-3) are not documented for AWS cron".to_owned(),
+        );
     }
     if upper.ends_with('W') {
         // Upper-casing keeps byte offsets, so slice the original for messages.
@@ -342,7 +344,8 @@ fn value_list(def: &FieldDef, text: &str) -> Result<ValueSet, String> {
             let (a, b) = (value(def, a)?, value(def, b)?);
             if a > b && !def.wraps {
                 return Err(format!(
-                    "range {a}-{b} runs backwards; write it as two ranges ({a}-{max},{min}-{b})",
+                    "range {a}-{b} runs backwards, which AWS does not document for this field; \
+                     write it as two ranges ({a}-{max},{min}-{b})",
                     max = def.max,
                     min = def.min
                 ));
@@ -795,7 +798,8 @@ mod tests {
     fn backwards_ranges_outside_day_of_week() {
         assert_eq!(
             field_err("cron(0 22-2 ? * * *)", CronField::Hours),
-            "range 22-2 runs backwards; write it as two ranges (22-23,0-2)"
+            "range 22-2 runs backwards, which AWS does not document for this field; \
+             write it as two ranges (22-23,0-2)"
         );
         field_err("cron(50-10 5 ? * * *)", CronField::Minutes);
         field_err("cron(0 5 28-3 * ? *)", CronField::DayOfMonth);
@@ -816,7 +820,7 @@ mod tests {
         field_err("cron(0 5 L,15 * ? *)", CronField::DayOfMonth);
         assert_eq!(
             field_err("cron(0 5 L-3 * ? *)", CronField::DayOfMonth),
-            "offsets from the last day (like L-3) are not supported"
+            "offsets from the last day (like L-3) are not documented for AWS cron"
         );
         assert_eq!(
             field_err("cron(0 5 5L * ? *)", CronField::DayOfMonth),
