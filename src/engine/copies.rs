@@ -5,7 +5,7 @@ use super::workload::Ctx;
 use super::Verdict;
 use crate::findings::Status;
 use crate::model::plan::CopyRule;
-use crate::model::protection::{AppliedRule, RuleState};
+use crate::model::protection::AppliedRule;
 use crate::model::resource::ResourceKind;
 use crate::snapshot::DataFile;
 
@@ -133,20 +133,6 @@ pub(super) fn copies(
     if !problems.is_empty() {
         reason.push_str(&format!(": {}", problems.join("; ")));
     }
-    // A rule whose effect could not be read (e.g. a schedule the tool cannot interpret) may
-    // make the copy the others miss.
-    let unknown = ctx.protection().rules.iter().find_map(|a| match &a.state {
-        RuleState::Unknown(why) if ctx.plan_rule(a).copies.iter().any(&wanted) => Some((a, why)),
-        _ => None,
-    });
-    match unknown {
-        Some((a, why)) => Verdict::new(
-            Status::NotAssessed,
-            format!(
-                "{reason}; whether {} makes up for it is unknown: {why}",
-                ctx.describe(a)
-            ),
-        ),
-        None => Verdict::new(Status::Fail, reason),
-    }
+    // A rule whose effect could not be read may make the copy the others miss.
+    ctx.fail_unless_unknown(reason, |a| ctx.plan_rule(a).copies.iter().any(&wanted))
 }

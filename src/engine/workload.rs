@@ -38,6 +38,30 @@ impl Ctx<'_> {
         }
     }
 
+    /// FAIL with `reason`, unless an applicable rule whose effect could not be read (e.g. a
+    /// schedule the tool cannot interpret) and that `could_help` might make up for the gap:
+    /// then NOT_ASSESSED, naming that rule.
+    pub(super) fn fail_unless_unknown(
+        &self,
+        reason: String,
+        could_help: impl Fn(&AppliedRule) -> bool,
+    ) -> Verdict {
+        let unknown = self.protection().rules.iter().find_map(|a| match &a.state {
+            RuleState::Unknown(why) if could_help(a) => Some((a, why)),
+            _ => None,
+        });
+        match unknown {
+            Some((a, why)) => Verdict::new(
+                Status::NotAssessed,
+                format!(
+                    "{reason}; whether {} makes up for it is unknown: {why}",
+                    self.describe(a)
+                ),
+            ),
+            None => Verdict::new(Status::Fail, reason),
+        }
+    }
+
     /// `plan "daily" rule "daily-35d" (selection "tagged")`, plus the carrier if any.
     pub(super) fn describe(&self, a: &AppliedRule) -> String {
         let plan = &self.scope.plans[a.plan as usize];
@@ -255,20 +279,7 @@ fn frequency_retention(ctx: &Ctx, tiers: &[Tier]) -> Verdict {
         .collect();
     let reason = format!("{}; effective rules: {}", unmet.join("; "), have.join(", "));
     // A rule whose effect could not be read might meet what the others miss.
-    let unknown = ctx.protection().rules.iter().find_map(|a| match &a.state {
-        RuleState::Unknown(why) => Some((a, why)),
-        _ => None,
-    });
-    match unknown {
-        Some((a, why)) => Verdict::new(
-            Status::NotAssessed,
-            format!(
-                "{reason}; whether {} makes up for it is unknown: {why}",
-                ctx.describe(a)
-            ),
-        ),
-        None => Verdict::new(Status::Fail, reason),
-    }
+    ctx.fail_unless_unknown(reason, |_| true)
 }
 
 /// `every 72 h (3 days), kept 35 days` or `continuous, kept 35 days`.
