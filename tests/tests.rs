@@ -8,5 +8,6 @@ mod fake_aws;
 mod formats;
 mod golden;
 mod html;
+mod inputs;
 mod moto;
 mod util;

@@ -174,14 +174,16 @@ impl Snapshot {
     /// Reads a snapshot directory. Every broken file is reported, not just the first.
     pub fn load(root: &Path) -> Result<Snapshot> {
         let manifest_path = root.join(MANIFEST);
-        let bytes = std::fs::read(&manifest_path).map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                format!("no {MANIFEST} here: is this a snapshot directory?")
-            } else {
-                e.to_string()
-            };
-            Error::Invalid(vec![Diagnostic::file(&manifest_path, hint)])
-        })?;
+        let bytes = crate::input::read_data(&manifest_path)
+            .and_then(|b| {
+                b.ok_or_else(|| {
+                    Diagnostic::file(
+                        &manifest_path,
+                        format!("no {MANIFEST} here: is this a snapshot directory?"),
+                    )
+                })
+            })
+            .map_err(|d| Error::Invalid(vec![d]))?;
         let manifest: Manifest =
             parse_json(&manifest_path, &bytes).map_err(|d| Error::Invalid(vec![d]))?;
 
@@ -330,11 +332,7 @@ fn load_scope(
             return Ok(None);
         }
         let path = dir.join(file.file_name());
-        match std::fs::read(&path) {
-            Ok(b) => Ok(Some((path, b))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Diagnostic::file(&path, format!("cannot read: {e}"))),
-        }
+        Ok(crate::input::read_data(&path)?.map(|b| (path, b)))
     };
     macro_rules! read_into {
         ($file:expr, $field:expr, $wrap:expr) => {
