@@ -289,7 +289,17 @@ impl CollectArgs {
         let regions = match self.regions.as_deref() {
             None => Regions::Configured,
             Some("all") => Regions::All,
-            Some(s) => Regions::List(list(s)),
+            Some(s) => {
+                let regions = list(s);
+                // Each becomes a directory of the snapshot, so it must not be a path.
+                if let Some(why) = regions
+                    .iter()
+                    .find_map(|r| crate::rules::names::region_shape_problem(r))
+                {
+                    return Err(format!("--regions: {why} (or use `all`)"));
+                }
+                Regions::List(regions)
+            }
         };
         let role = match (&self.role_name, &self.role_arn_template) {
             (Some(n), _) => Some(Role::Name(n.clone())),

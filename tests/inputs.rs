@@ -202,3 +202,130 @@ fn a_utf16_file_is_named_as_such() {
         )
     );
 }
+
+/// Rewrites the first scope of the sample's manifest with `f`; returns the manifest's text.
+fn edit_first_scope(snap: &Path, f: impl Fn(&mut serde_json::Value)) -> String {
+    let path = snap.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    f(&mut m["scopes"][0]);
+    let text = serde_json::to_string_pretty(&m).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    text
+}
+
+/// `line:column` just after the first `needle` in `text`, where serde_json reports a value.
+fn after(text: &str, needle: &str) -> String {
+    let end = text.find(needle).unwrap() + needle.len();
+    let line = text[..end].matches('\n').count() + 1;
+    let column = end - text[..end].rfind('\n').map_or(0, |i| i + 1);
+    format!("{line}:{column}")
+}
+
+#[test]
+fn scope_names_that_are_not_aws_names_are_refused_at_their_position() {
+    for (key, value, why) in [
+        (
+            "account_id",
+            "../outside",
+            "account ID \"../outside\" must be 12 digits",
+        ),
+        (
+            "region",
+            "us-east-1/../../x",
+            "unknown region \"us-east-1/../../x\": a region name looks like us-east-1",
+        ),
+    ] {
+        let (dir, snap) = sample_copy();
+        let text = edit_first_scope(&snap, |scope| scope[key] = value.into());
+        let out = dir.path().join("out");
+        let err = refused(&["scan", s(&snap), "--out", s(&out)]);
+        let at = after(&text, &format!("\"{value}\""));
+        assert_eq!(
+            err,
+            format!(
+                "error: {}:{at}: {why} (at scopes[0].{key})\n",
+                snap.join("manifest.json").display()
+            )
+        );
+    }
+}
+
+/// `*` stands for the regions of an account that could not be entered: only a failed scope,
+/// which has no data, may have it.
+#[test]
+fn the_region_star_is_only_for_a_failed_scope() {
+    let (dir, snap) = sample_copy();
+    // The sample's last scope is a failed one.
+    let path = snap.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let scopes = m["scopes"].as_array_mut().unwrap();
+    let failed = scopes.last_mut().unwrap();
+    assert_eq!(failed["status"], "failed");
+    failed["region"] = "*".into();
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let out = dir.path().join("out");
+    let o = run_within(&["scan", s(&snap), "--out", s(&out)], 60);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    edit_first_scope(&snap, |scope| scope["region"] = "*".into());
+    let err = refused(&["scan", s(&snap), "--out", s(&out)]);
+    assert!(
+        err.contains(
+            "manifest.json:6:7: scopes[0] has region \"*\", which only a failed scope may have"
+        ),
+        "{err}"
+    );
+}
+
+/// A region this build does not know yet may be a new one: its data is judged, and said so.
+#[test]
+fn an_unknown_but_well_formed_region_loads_with_a_warning() {
+    let (dir, snap) = sample_copy();
+    // The sample's 111111111111/eu-west-1, moved to the new region with its data.
+    let (old, new) = (
+        snap.join("111111111111/eu-west-1"),
+        snap.join("111111111111/xx-future-1"),
+    );
+    std::fs::rename(&old, &new).unwrap();
+    for f in std::fs::read_dir(&new).unwrap() {
+        let f = f.unwrap().path();
+        let text = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, text.replace("eu-west-1", "xx-future-1")).unwrap();
+    }
+    let manifest = snap.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replacen("\"eu-west-1\"", "\"xx-future-1\"", 1);
+    std::fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("out");
+    let o = run_within(&["scan", s(&snap), "--out", s(&out)], 60);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{}: region \"xx-future-1\" is not an AWS region this version knows; its data is \
+             judged as given",
+            manifest.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let rows = csv_rows(&out.join("findings.csv"));
+    assert!(rows
+        .iter()
+        .any(|r| r["region"] == "xx-future-1" && r["status"] == "PASS"));
+}
+
+#[test]
+fn collect_refuses_a_region_that_is_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = refused(&[
+        "collect",
+        "--out",
+        s(&dir.path().join("snap")),
+        "--regions",
+        "us-east-1,../../etc",
+    ]);
+    assert!(
+        err.contains("--regions: unknown region \"../../etc\": a region name looks like us-east-1"),
+        "{err}"
+    );
+}

@@ -3,7 +3,7 @@
 //! file:line:column; nothing here evaluates anything.
 
 mod check;
-mod names;
+pub(crate) mod names;
 pub mod waiver;
 mod yaml;
 
