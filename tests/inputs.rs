@@ -203,6 +203,18 @@ fn a_utf16_file_is_named_as_such() {
     );
 }
 
+/// Items in the wrong scope, a repeated ARN, epoch milliseconds and an empty file, each at
+/// its 1-based position.
+#[test]
+fn items_in_the_wrong_scope_repeated_arns_and_implausible_times_are_located() {
+    insta::assert_snapshot!(refused(&[
+        "scan",
+        "tests/fixtures/bad-items",
+        "--out",
+        "target/never"
+    ]));
+}
+
 /// Rewrites the first scope of the sample's manifest with `f`; returns the manifest's text.
 fn edit_first_scope(snap: &Path, f: impl Fn(&mut serde_json::Value)) -> String {
     let path = snap.join("manifest.json");

@@ -457,10 +457,14 @@ pub fn parse_json<T: DeserializeOwned>(
         if at != "." && !at.is_empty() {
             msg = format!("{msg} (at {at})");
         }
+        // serde_json counts a line's characters read so far: 0 at the start of a line (an
+        // empty file, the end after a final newline) is where its first character would be.
+        // Line 0 means no position at all.
+        let line = Some(inner.line()).filter(|&l| l > 0);
         Diagnostic {
             path: path.to_path_buf(),
-            line: Some(inner.line()),
-            column: Some(inner.column()),
+            line,
+            column: line.map(|_| inner.column().max(1)),
             message: msg,
         }
     })
