@@ -200,6 +200,12 @@ pub struct CollectArgs {
     /// Attempts per API call, first try included (the SDK backs off exponentially between).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_attempts: u32,
+    /// Seconds to wait for one attempt of an API call (connecting, sending, the whole answer)
+    /// before giving up on it; the SDK retries it up to --max-attempts times. A call still
+    /// unanswered makes its file unreadable (NOT_ASSESSED), naming the call.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub api_timeout: u64,
     /// First retry backoff in milliseconds (tests shorten it).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     pub retry_initial_backoff_ms: u64,
@@ -295,7 +301,17 @@ impl CollectArgs {
         let regions = match self.regions.as_deref() {
             None => Regions::Configured,
             Some("all") => Regions::All,
-            Some(s) => Regions::List(list(s)),
+            Some(s) => {
+                let regions = list(s);
+                // Each becomes a directory of the snapshot, so it must not be a path.
+                if let Some(why) = regions
+                    .iter()
+                    .find_map(|r| crate::rules::names::region_shape_problem(r))
+                {
+                    return Err(format!("--regions: {why} (or use `all`)"));
+                }
+                Regions::List(regions)
+            }
         };
         let role = match (&self.role_name, &self.role_arn_template) {
             (Some(n), _) => Some(Role::Name(n.clone())),
@@ -321,6 +337,7 @@ impl CollectArgs {
             scope_concurrency: self.scope_concurrency,
             max_attempts: self.max_attempts.max(1),
             initial_backoff: std::time::Duration::from_millis(self.retry_initial_backoff_ms),
+            api_timeout: std::time::Duration::from_secs(self.api_timeout),
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod exit;
 pub mod findings;
+pub mod input;
 pub mod model;
 pub mod report;
 pub mod rules;

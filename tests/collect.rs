@@ -627,3 +627,78 @@ fn an_unreachable_endpoint_is_one_readable_line() {
         assert!(!err.contains(debug), "a Debug dump: {err}");
     }
 }
+
+/// A TCP endpoint that accepts every connection and never answers, as a black-holed VPC
+/// endpoint or a stuck proxy does. Connections are held open until the test process ends.
+fn silent_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    url
+}
+
+/// Backup never answers: each of its calls gives up after --api-timeout per attempt, its
+/// files are recorded as unreadable naming the call, and what depends on them is
+/// NOT_ASSESSED, while Config's inventory is still read.
+#[test]
+fn an_endpoint_that_never_answers_times_out_into_not_assessed() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let silent = silent_endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let (snap, out) = (dir.path().join("snap"), dir.path().join("report"));
+    let started = std::time::Instant::now();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backup-auditor"));
+    cmd.args(["scan", "--live", "--save-snapshot"])
+        .arg(&snap)
+        .args(["--accounts", "111111111111", "--regions", "us-east-1"])
+        .args(["--role-name", "BackupAuditor", "--format", "csv", "--out"])
+        .arg(&out)
+        .args(["--fail-on", "critical", "--api-timeout", "1"])
+        .args(["--max-attempts", "2", "--retry-initial-backoff-ms", "1"])
+        .envs(fake.env())
+        .env("AWS_ENDPOINT_URL_BACKUP", &silent)
+        .env_remove("AWS_PROFILE")
+        .current_dir(root());
+    let o = crate::util::output_within(&mut cmd, 120);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // Five Backup calls, four at a time, two attempts of a second each.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let s = &scopes(&snap)[&("111111111111".to_string(), "us-east-1".to_string())];
+    assert_eq!(s["status"], "partial", "{s}");
+    let errors: BTreeMap<&str, &str> = s["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["file"].as_str().unwrap(), e["error"].as_str().unwrap()))
+        .collect();
+    assert!(!errors.contains_key("resources.json"), "{s}");
+    for (file, op) in [
+        ("backup-plans.json", "backup:ListBackupPlans"),
+        ("backup-vaults.json", "backup:ListBackupVaults"),
+        ("protected-resources.json", "backup:ListProtectedResources"),
+        ("region-settings.json", "backup:DescribeRegionSettings"),
+        ("backup-jobs.json", "backup:ListBackupJobs"),
+    ] {
+        let e = errors
+            .get(file)
+            .unwrap_or_else(|| panic!("{file} not failed: {s}"));
+        assert!(e.starts_with(&format!("{op} timed out: ")), "{file}: {e}");
+    }
+
+    let rows = csv_rows(&out.join("findings.csv"));
+    assert!(rows.iter().any(|r| r["status"] == "NOT_ASSESSED"));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["status"] == "PASS" && r["check"] == "protected"),
+        "a resource judged protected although its plans are unknown"
+    );
+}

@@ -9,6 +9,7 @@ mod formats;
 mod gate;
 mod golden;
 mod html;
+mod inputs;
 mod moto;
 mod terminal;
 mod util;

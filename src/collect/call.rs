@@ -12,6 +12,7 @@ use aws_sdk_backup::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_backup::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use std::error::Error as _;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -38,6 +39,17 @@ impl ApiError {
                     .err()
                     .message()
                     .map_or_else(|| cause_chain(s.err()), str::to_string),
+            },
+            // The SDK's timeout errors do not say what timed out, and a file's error must.
+            other if is_timeout(other) => ApiError {
+                code: None,
+                message: format!(
+                    "{} timed out: {}",
+                    operation_name::<E>(),
+                    other
+                        .source()
+                        .map_or_else(|| cause_chain(other), cause_chain)
+                ),
             },
             other => ApiError {
                 code: None,
@@ -68,6 +80,30 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// An attempt or the whole operation ran out of time (`--api-timeout`), or connecting did.
+fn is_timeout<E, R>(e: &SdkError<E, R>) -> bool {
+    match e {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(d) => d.is_timeout(),
+        _ => false,
+    }
+}
+
+/// The IAM name of the operation whose error type is `E`, e.g. `backup:ListBackupPlans` for
+/// `aws_sdk_backup::operation::list_backup_plans::ListBackupPlansError`: each SDK crate is
+/// named after the IAM service prefix and each operation's error after the operation. (A test
+/// checks every name against [`super::OPERATIONS`].)
+pub fn operation_name<E>() -> String {
+    let path = std::any::type_name::<E>();
+    let service = path
+        .split("::")
+        .next()
+        .and_then(|c| c.strip_prefix("aws_sdk_"))
+        .unwrap_or("aws");
+    let op = path.rsplit("::").next().unwrap_or(path);
+    format!("{service}:{}", op.strip_suffix("Error").unwrap_or(op))
+}
 
 /// An error and its causes on one line, `outer: inner: innermost`. (The SDK's
 /// `DisplayErrorContext` walks the same chain but appends a Debug dump of the whole error,
@@ -282,5 +318,36 @@ impl Intercept for Observe {
             .map(|m| format!("{}:{}", m.service(), m.name()));
         self.0.attempt(op);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_name;
+
+    #[test]
+    fn operation_names_are_the_iam_actions_the_collector_declares() {
+        use aws_sdk_backup::operation::list_backup_plans::ListBackupPlansError;
+        use aws_sdk_config::operation::select_resource_config::SelectResourceConfigError;
+        use aws_sdk_storagegateway::operation::list_tags_for_resource::ListTagsForResourceError;
+        use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+        let names = [
+            operation_name::<ListBackupPlansError>(),
+            operation_name::<AssumeRoleError>(),
+            operation_name::<ListTagsForResourceError>(),
+            operation_name::<SelectResourceConfigError>(),
+        ];
+        assert_eq!(
+            names,
+            [
+                "backup:ListBackupPlans",
+                "sts:AssumeRole",
+                "storagegateway:ListTagsForResource",
+                "config:SelectResourceConfig"
+            ]
+        );
+        for n in &names {
+            assert!(super::super::OPERATIONS.contains(&n.as_str()), "{n}");
+        }
     }
 }

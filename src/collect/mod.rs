@@ -101,6 +101,8 @@ pub struct CollectOptions {
     pub scope_concurrency: usize,
     pub max_attempts: u32,
     pub initial_backoff: Duration,
+    /// Longest wait for one attempt of an API call (`--api-timeout`).
+    pub api_timeout: Duration,
 }
 
 /// What a collection did, for the closing line and the benchmark.
@@ -124,6 +126,24 @@ pub fn collect(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<Collect
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(run(opts, out, quiet))
+}
+
+/// Longest wait to connect, unless `--api-timeout` is shorter.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest backoff between two attempts (the SDK's standard retry).
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// Bounds on every call, so an endpoint that accepts a connection and never answers (a proxy,
+/// a black-holed VPC endpoint) cannot stall a collection: each attempt gets `--api-timeout`,
+/// the operation every attempt and the longest backoffs between them. A healthy organisation
+/// never reaches them: AWS answers a page in well under a second.
+fn timeouts(opts: &CollectOptions) -> aws_config::timeout::TimeoutConfig {
+    let attempts = opts.max_attempts.max(1);
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(opts.api_timeout.min(CONNECT_TIMEOUT))
+        .operation_attempt_timeout(opts.api_timeout)
+        .operation_timeout(opts.api_timeout * attempts + MAX_BACKOFF * (attempts - 1))
+        .build()
 }
 
 /// Builds a client of one service with the collector's observer attached.
@@ -166,6 +186,7 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
         .with_initial_backoff(opts.initial_backoff);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry)
+        .timeout_config(timeouts(opts))
         .http_client(http::shared_client());
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);

@@ -182,13 +182,12 @@ fn environment(dir: Option<&Path>) -> Result<Templates> {
     env.add_filter("thousands", |n: usize| charts::thousands(n));
     let mut custom = HashMap::new();
     for (name, builtin) in HTML_TEMPLATES {
-        let file = dir.map(|d| d.join(name)).filter(|p| p.is_file());
-        let src = match &file {
-            Some(p) => {
+        let (file, src) = match super::custom_template(dir, name)? {
+            Some((p, text)) => {
                 custom.insert(name.to_string(), p.clone());
-                std::fs::read_to_string(p).map_err(|e| Error::io("read template", p, e))?
+                (Some(p), text)
             }
-            None => builtin.to_string(),
+            None => (None, builtin.to_string()),
         };
         env.add_template_owned(name.to_string(), src).map_err(|e| {
             let label = file

@@ -11,7 +11,7 @@ pub mod terminal;
 use crate::error::{Diagnostic, Error, Result};
 use minijinja::Environment;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The shipped templates, embedded so the binary works from any directory.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -61,13 +61,8 @@ impl Templates {
         });
         let mut origin = std::collections::HashMap::new();
         for (name, builtin) in TEMPLATES {
-            let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
-            let (label, src) = match &custom {
-                Some(p) => {
-                    let text =
-                        std::fs::read_to_string(p).map_err(|e| Error::io("read template", p, e))?;
-                    (p.display().to_string(), text)
-                }
+            let (label, src) = match custom_template(dir, name)? {
+                Some((p, text)) => (p.display().to_string(), text),
                 None => (name.to_string(), builtin.to_string()),
             };
             env.add_template_owned(name.to_string(), src)
@@ -85,6 +80,20 @@ impl Templates {
             .map_err(|e| template_error(label, &e))?;
         t.render(ctx).map_err(|e| template_error(label, &e))
     }
+}
+
+/// The file replacing template `name` in `--templates DIR`, if there is one, and its text.
+/// Whatever is there under that name (a FIFO, a broken link) is meant as the replacement, so
+/// it is read or refused with the reason, never skipped for the built-in template.
+fn custom_template(dir: Option<&Path>, name: &str) -> Result<Option<(PathBuf, String)>> {
+    let Some(path) = dir.map(|d| d.join(name)) else {
+        return Ok(None);
+    };
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
+    }
+    let text = crate::input::read_text(&path).map_err(|d| Error::Invalid(vec![d]))?;
+    Ok(Some((path, text)))
 }
 
 /// Every name `--templates DIR` may replace, text and HTML.

@@ -3,7 +3,7 @@
 //! file:line:column; nothing here evaluates anything.
 
 mod check;
-mod names;
+pub(crate) mod names;
 pub mod waiver;
 mod yaml;
 
@@ -145,9 +145,9 @@ impl RuleSet {
         }
         let mut texts = Vec::new();
         for f in files {
-            match std::fs::read_to_string(&f) {
+            match crate::input::read_text(&f) {
                 Ok(t) => texts.push((f, t)),
-                Err(e) => diags.push(Diagnostic::file(&f, format!("cannot read rule file: {e}"))),
+                Err(d) => diags.push(d),
             }
         }
         if !diags.is_empty() {

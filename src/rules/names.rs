@@ -74,13 +74,19 @@ fn has_region_shape(s: &str) -> bool {
     }
 }
 
+/// Why `s` cannot be a region name at all, if it cannot. Data names regions this build may
+/// not know yet, so this shape is all a snapshot's region must have; it also keeps a region
+/// from being a path (`..`, `/`).
+pub fn region_shape_problem(s: &str) -> Option<String> {
+    (!has_region_shape(s))
+        .then(|| format!("unknown region {s:?}: a region name looks like us-east-1"))
+}
+
 /// Why `s` is not a region a rule can name, if it is not: a name not shaped like one is
 /// "unknown"; a well-shaped one this build does not know gets the nearest known name.
 pub fn region_problem(s: &str) -> Option<String> {
-    if !has_region_shape(s) {
-        return Some(format!(
-            "unknown region {s:?}: a region name looks like us-east-1"
-        ));
+    if let Some(p) = region_shape_problem(s) {
+        return Some(p);
     }
     if KNOWN_REGIONS.contains(&s) {
         return None;

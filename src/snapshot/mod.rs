@@ -5,9 +5,11 @@
 //! this module is pure and works the same on a live collection or on `samples/`.
 
 pub mod aws;
+mod items;
 pub mod time;
 
 use crate::error::{Diagnostic, Error, Location, Result};
+use crate::rules::names;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -101,15 +103,46 @@ impl<'de> Deserialize<'de> for FormatTag {
 
 #[derive(Debug, Clone, Deserialize)]
 struct ManifestScope {
+    #[serde(deserialize_with = "account_id")]
     account_id: String,
     #[serde(default)]
     account_name: Option<String>,
+    #[serde(deserialize_with = "region")]
     region: String,
     status: ScopeStatus,
     #[serde(default)]
     error: Option<String>,
     #[serde(default)]
     errors: Vec<FileError>,
+}
+
+/// A scope's account ID and region name become directory names, so each must be what AWS
+/// names (never a path such as `../outside`); the error lands at its place in the manifest.
+fn account_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    named(d, names::account_problem)
+}
+
+fn region<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    named(d, |r| {
+        (r != ALL_REGIONS)
+            .then(|| names::region_shape_problem(r))
+            .flatten()
+    })
+}
+
+/// The region of a failed scope whose regions could not even be listed (`--regions all` in
+/// an account that could not be entered). It names no directory: a failed scope has no data.
+const ALL_REGIONS: &str = "*";
+
+fn named<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    problem: fn(&str) -> Option<String>,
+) -> std::result::Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    match problem(&s) {
+        Some(why) => Err(serde::de::Error::custom(why)),
+        None => Ok(s),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -174,19 +207,32 @@ impl Snapshot {
     /// Reads a snapshot directory. Every broken file is reported, not just the first.
     pub fn load(root: &Path) -> Result<Snapshot> {
         let manifest_path = root.join(MANIFEST);
-        let bytes = std::fs::read(&manifest_path).map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                format!("no {MANIFEST} here: is this a snapshot directory?")
-            } else {
-                e.to_string()
-            };
-            Error::Invalid(vec![Diagnostic::file(&manifest_path, hint)])
-        })?;
+        let bytes = crate::input::read_data(&manifest_path)
+            .and_then(|b| {
+                b.ok_or_else(|| {
+                    Diagnostic::file(
+                        &manifest_path,
+                        format!("no {MANIFEST} here: is this a snapshot directory?"),
+                    )
+                })
+            })
+            .map_err(|d| Error::Invalid(vec![d]))?;
         let manifest: Manifest =
             parse_json(&manifest_path, &bytes).map_err(|d| Error::Invalid(vec![d]))?;
 
         let mut diags = Vec::new();
         let mut seen = std::collections::HashMap::new();
+        let at_scope = |i: usize, message: String| match nth_scope_position(&bytes, i) {
+            Some((line, column)) => Diagnostic::at(
+                Location {
+                    path: manifest_path.clone(),
+                    line,
+                    column,
+                },
+                message,
+            ),
+            None => Diagnostic::file(&manifest_path, message),
+        };
         for (i, s) in manifest.scopes.iter().enumerate() {
             if let Some(first) = seen.insert((&s.account_id, &s.region), i) {
                 let message = format!(
@@ -194,17 +240,14 @@ impl Snapshot {
                      its resources would be judged twice",
                     s.account_id, s.region
                 );
-                diags.push(match nth_scope_position(&bytes, i) {
-                    Some((line, column)) => Diagnostic::at(
-                        Location {
-                            path: manifest_path.clone(),
-                            line,
-                            column,
-                        },
-                        message,
-                    ),
-                    None => Diagnostic::file(&manifest_path, message),
-                });
+                diags.push(at_scope(i, message));
+            }
+            if s.region == ALL_REGIONS && s.status != ScopeStatus::Failed {
+                let message = format!(
+                    "scopes[{i}] has region {ALL_REGIONS:?}, which only a failed scope may have \
+                     (an account whose regions could not be listed); name its region"
+                );
+                diags.push(at_scope(i, message));
             }
             for e in &s.errors {
                 if DataFile::from_file_name(&e.file).is_none() {
@@ -235,7 +278,21 @@ impl Snapshot {
             .iter()
             .map(|s| (s.account_id.as_str(), s.region.as_str()))
             .collect();
-        let warnings = unlisted_scopes(root)
+        // A region this build does not know may be a new one: its data is judged, and said.
+        let unknown_regions: std::collections::BTreeSet<&str> = manifest
+            .scopes
+            .iter()
+            .map(|s| s.region.as_str())
+            .filter(|r| *r != ALL_REGIONS && !names::KNOWN_REGIONS.contains(r))
+            .collect();
+        let region_warnings = unknown_regions.into_iter().map(|r| {
+            format!(
+                "{}: region {r:?} is not an AWS region this version knows; its data is judged \
+                 as given",
+                manifest_path.display()
+            )
+        });
+        let unlisted = unlisted_scopes(root)
             .into_iter()
             .filter(|(a, r)| !listed.contains(&(a.as_str(), r.as_str())))
             .map(|(a, r)| {
@@ -244,8 +301,8 @@ impl Snapshot {
                      not judged",
                     root.join(&a).join(&r).display()
                 )
-            })
-            .collect();
+            });
+        let warnings = region_warnings.chain(unlisted).collect();
         Ok(Snapshot {
             root: root.to_path_buf(),
             collected_at: manifest.collected_at,
@@ -330,17 +387,20 @@ fn load_scope(
             return Ok(None);
         }
         let path = dir.join(file.file_name());
-        match std::fs::read(&path) {
-            Ok(b) => Ok(Some((path, b))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Diagnostic::file(&path, format!("cannot read: {e}"))),
-        }
+        Ok(crate::input::read_data(&path)?.map(|b| (path, b)))
     };
     macro_rules! read_into {
         ($file:expr, $field:expr, $wrap:expr) => {
+            read_into!($file, $field, $wrap, |_, _, _| Vec::new())
+        };
+        // `$check` finds what the types cannot express: (path, bytes, parsed) → problems.
+        ($file:expr, $field:expr, $wrap:expr, $check:expr) => {
             match load($file) {
                 Ok(Some((path, bytes))) => match parse_json(&path, &bytes) {
-                    Ok(v) => $field = $wrap(v),
+                    Ok(v) => {
+                        $field = $wrap(v);
+                        diags.extend($check(path.as_path(), bytes.as_slice(), &$field));
+                    }
                     Err(e) => diags.push(e),
                 },
                 Ok(None) => {}
@@ -348,7 +408,12 @@ fn load_scope(
             }
         };
     }
-    read_into!(DataFile::Resources, d.resources, |v| v);
+    read_into!(
+        DataFile::Resources,
+        d.resources,
+        |v| v,
+        |p: &Path, b: &[u8], v: &[aws::ConfigItem]| items::check(p, b, m, v)
+    );
     read_into!(DataFile::BackupPlans, d.plans, |v| v);
     read_into!(DataFile::BackupSelections, d.selections, |v| v);
     read_into!(DataFile::BackupVaults, d.vaults, |v| v);
@@ -392,10 +457,14 @@ pub fn parse_json<T: DeserializeOwned>(
         if at != "." && !at.is_empty() {
             msg = format!("{msg} (at {at})");
         }
+        // serde_json counts a line's characters read so far: 0 at the start of a line (an
+        // empty file, the end after a final newline) is where its first character would be.
+        // Line 0 means no position at all.
+        let line = Some(inner.line()).filter(|&l| l > 0);
         Diagnostic {
             path: path.to_path_buf(),
-            line: Some(inner.line()),
-            column: Some(inner.column()),
+            line,
+            column: line.map(|_| inner.column().max(1)),
             message: msg,
         }
     })

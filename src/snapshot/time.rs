@@ -17,10 +17,20 @@ impl Visitor<'_> for TimestampVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-        parse_timestamp(v).ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))
+        let t = parse_timestamp(v).ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))?;
+        if !plausible(t.timestamp() as f64) {
+            return Err(E::custom(format!(
+                "timestamp {v:?} is not a plausible AWS time: {}",
+                PLAUSIBLE
+            )));
+        }
+        Ok(t)
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Timestamp, E> {
+        if !plausible(v) {
+            return Err(E::custom(implausible_epoch(v)));
+        }
         from_epoch(v).ok_or_else(|| E::custom(format!("epoch seconds {v} out of range")))
     }
 
@@ -30,6 +40,48 @@ impl Visitor<'_> for TimestampVisitor {
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
         self.visit_f64(v as f64)
+    }
+}
+
+/// A snapshot's times are AWS's: none before 2000 (AWS Backup dates from 2019) and none from
+/// 2200 on (retention is at most 100 years). Outside, the number was misread, most often
+/// epoch milliseconds written where AWS writes seconds, which would read as the year 58872.
+const EARLIEST: f64 = 946_684_800.0; // 2000-01-01T00:00:00Z
+const LATEST: f64 = 7_258_118_400.0; // 2200-01-01T00:00:00Z
+const PLAUSIBLE: &str = "AWS times lie between 2000 and 2199";
+
+fn plausible(secs: f64) -> bool {
+    (EARLIEST..LATEST).contains(&secs)
+}
+
+/// Why epoch seconds `v` are refused, saying so when they look like milliseconds.
+fn implausible_epoch(v: f64) -> String {
+    if plausible(v / 1000.0) {
+        let as_secs = from_epoch(v / 1000.0).map_or_else(String::new, |t| {
+            format!(
+                " ({} seconds would be {})",
+                show(v / 1000.0),
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            )
+        });
+        format!(
+            "epoch seconds {} looks like milliseconds{as_secs}: {PLAUSIBLE}",
+            show(v)
+        )
+    } else {
+        format!(
+            "epoch seconds {} is not a plausible AWS time: {PLAUSIBLE}",
+            show(v)
+        )
+    }
+}
+
+/// A number as written, without the hundreds of digits `{}` gives a huge `f64`.
+fn show(v: f64) -> String {
+    if v.abs() < 1e15 {
+        v.to_string()
+    } else {
+        format!("{v:e}")
     }
 }
 
@@ -96,5 +148,47 @@ mod tests {
             parse_timestamp("2026-11-26T05:12:44")
         );
         assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    fn read(json: &str) -> Result<Timestamp, String> {
+        deserialize(&mut serde_json::Deserializer::from_str(json)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn epoch_milliseconds_are_refused_as_such() {
+        assert_eq!(
+            read("1795669964").unwrap(),
+            read("\"2026-11-26T05:12:44Z\"").unwrap()
+        );
+        let e = read("1795669964500").unwrap_err();
+        assert!(
+            e.starts_with(
+                "epoch seconds 1795669964500 looks like milliseconds (1795669964.5 seconds \
+                 would be 2026-11-26T05:12:44.500Z): AWS times lie between 2000 and 2199"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn times_outside_the_plausible_range_are_refused() {
+        for (json, start) in [
+            ("0", "epoch seconds 0 is not a plausible AWS time"),
+            ("-5", "epoch seconds -5 is not a plausible AWS time"),
+            ("1e300", "epoch seconds 1e300 is not a plausible AWS time"),
+            (
+                "\"1970-01-01T00:00:00Z\"",
+                "timestamp \"1970-01-01T00:00:00Z\" is not a plausible AWS time",
+            ),
+            (
+                "\"2200-01-01T00:00:00Z\"",
+                "timestamp \"2200-01-01T00:00:00Z\" is not a plausible AWS time",
+            ),
+        ] {
+            let e = read(json).unwrap_err();
+            assert!(e.starts_with(start), "{json}: {e}");
+        }
+        assert!(read("\"2199-12-31T23:59:59Z\"").is_ok());
+        assert!(read("946684800").is_ok());
     }
 }

@@ -73,7 +73,7 @@ pub fn check_matches(waivers: &[Waiver], hits: &[usize], max: usize) -> Result<(
 }
 
 pub fn load(path: &Path, rules: &RuleSet) -> Result<Vec<Waiver>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read waiver file", path, e))?;
+    let text = crate::input::read_text(path).map_err(|d| Error::Invalid(vec![d]))?;
     parse(path, &text, rules)
 }
 
