@@ -11,5 +11,6 @@ mod golden;
 mod html;
 mod inputs;
 mod moto;
+mod props;
 mod terminal;
 mod util;

@@ -178,6 +178,40 @@ pub struct ScopeSnapshot {
     pub data: ScopeData,
 }
 
+impl ScopeData {
+    /// Sorts every file's items by their identity, so that nothing downstream (which plan is
+    /// named as evidence, the order of findings) depends on the order AWS or a hand-edited
+    /// file listed them in: the same organisation always gives the same bytes.
+    fn canonical_order(&mut self) {
+        self.resources
+            .sort_by(|a, b| (&a.arn, &a.resource_type).cmp(&(&b.arn, &b.resource_type)));
+        self.plans.sort_by(|a, b| {
+            (&a.backup_plan.backup_plan_name, &a.backup_plan_id)
+                .cmp(&(&b.backup_plan.backup_plan_name, &b.backup_plan_id))
+        });
+        let selection = |s: &aws::GetBackupSelectionOutput| {
+            (
+                s.backup_plan_id.clone(),
+                s.backup_selection.selection_name.clone(),
+                s.selection_id.clone(),
+            )
+        };
+        self.selections.sort_by_cached_key(selection);
+        self.vaults
+            .sort_by(|a, b| a.backup_vault_name.cmp(&b.backup_vault_name));
+        self.vault_policies
+            .sort_by(|a, b| a.backup_vault_name.cmp(&b.backup_vault_name));
+        self.recovery_points.sort_by(|a, b| {
+            (&a.recovery_point_arn, &a.backup_vault_name)
+                .cmp(&(&b.recovery_point_arn, &b.backup_vault_name))
+        });
+        self.protected_resources
+            .sort_by(|a, b| a.resource_arn.cmp(&b.resource_arn));
+        self.backup_jobs
+            .sort_by(|a, b| a.backup_job_id.cmp(&b.backup_job_id));
+    }
+}
+
 impl ScopeSnapshot {
     pub fn is_unavailable(&self, file: DataFile) -> bool {
         self.status == ScopeStatus::Failed || self.unavailable.iter().any(|(f, _)| *f == file)
@@ -270,6 +304,8 @@ impl Snapshot {
                 Err(mut d) => diags.append(&mut d),
             }
         }
+        // Account-regions in one order whatever the manifest's (see `canonical_order`).
+        scopes.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
         if !diags.is_empty() {
             return Err(Error::Invalid(diags));
         }
@@ -422,6 +458,7 @@ fn load_scope(
     read_into!(DataFile::ProtectedResources, d.protected_resources, |v| v);
     read_into!(DataFile::RegionSettings, d.region_settings, Some);
     read_into!(DataFile::BackupJobs, d.backup_jobs, |v| v);
+    d.canonical_order();
     if diags.is_empty() {
         Ok(scope)
     } else {
