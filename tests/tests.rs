@@ -9,4 +9,5 @@ mod formats;
 mod golden;
 mod html;
 mod moto;
+mod safety;
 mod util;
