@@ -3,6 +3,7 @@
 use crate::cli::{
     Cli, Command, ExplainArgs, ExplainFormat, Format, PolicyArgs, RulesCommand, ScanArgs, SynthArgs,
 };
+use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::engine::{self, Evaluation};
 use crate::error::{Error, Result};
 use crate::findings::summary::Summary;
@@ -14,7 +15,8 @@ use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
 use crate::{collect, exit, synth};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub struct Output {
@@ -50,10 +52,24 @@ impl Output {
         }
     }
 
-    fn print(&self, text: &str) {
-        if !self.quiet {
-            print!("{text}");
+    fn print(&self, text: &str) -> Result<()> {
+        if self.quiet {
+            return Ok(());
         }
+        to_stdout(text)
+    }
+}
+
+/// Everything the tool prints on stdout goes through here. A closed stdout (`| head -1`) is
+/// a normal end: what was to be printed is dropped and the run ends with its own exit code.
+fn to_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| Error::io("write to", Path::new("standard output"), e)),
     }
 }
 
@@ -178,8 +194,9 @@ struct SummaryView<'a> {
     gate: Option<exit::Gate>,
 }
 
-/// Every file `scan` can write into `--out`: those this run does not write are removed, so
-/// the directory never holds two runs' reports side by side.
+/// Every file `scan` can write into `--out`: those an earlier run wrote (as its mark says)
+/// and this run does not write are removed, so the directory never holds two runs' reports
+/// side by side.
 const OUTPUT_FILES: [&str; 7] = [
     "report.html",
     "findings.csv",
@@ -190,10 +207,48 @@ const OUTPUT_FILES: [&str; 7] = [
     "findings.ocsf.json",
 ];
 
-/// Collects into `dir` and prints what happened (a summary line, or nothing with -q).
-fn collect_into(out: &Output, args: &crate::cli::CollectArgs, dir: &std::path::Path) -> Result<()> {
+/// The files one format writes.
+fn files_of(format: Format) -> &'static [&'static str] {
+    match format {
+        Format::Html => &["report.html"],
+        Format::Csv => &["findings.csv", "summary.csv"],
+        Format::Json => &["findings.json"],
+        Format::Junit => &["junit.xml"],
+        Format::Markdown => &["summary.md"],
+        Format::Ocsf => &["findings.ocsf.json"],
+    }
+}
+
+/// Collects into snapshot directory `dir`, which this run holds for as long as the returned
+/// destination lives.
+fn collect_into(
+    out: &Output,
+    args: &crate::cli::CollectArgs,
+    dir: &Path,
+    run: &Run,
+    force: bool,
+) -> Result<Dest> {
+    let dest = Dest::acquire(dir, run, Kind::Snapshot, out.quiet)?;
+    // Before any call: a destination that cannot be replaced fails at once.
+    mark::check_snapshot(dir, force)?;
+    let target = collect::Target {
+        out: dir,
+        work: dest.work()?,
+        run,
+        force,
+    };
+    collect_to(out, args, &target)?;
+    Ok(dest)
+}
+
+/// Collects into `target` and prints what happened (a summary line, or nothing with -q).
+fn collect_to(
+    out: &Output,
+    args: &crate::cli::CollectArgs,
+    target: &collect::Target,
+) -> Result<()> {
     let opts = args.options().map_err(Error::Usage)?;
-    let s = collect::collect(&opts, dir, out.quiet)?;
+    let s = collect::collect(&opts, target, out.quiet)?;
     if !out.quiet {
         eprintln!(
             "collected {} account-regions ({} complete, {} partial, {} failed) into {} — {} API calls, {} retries, {} errors, {:.1}s",
@@ -201,7 +256,7 @@ fn collect_into(out: &Output, args: &crate::cli::CollectArgs, dir: &std::path::P
             s.complete,
             s.partial,
             s.failed,
-            dir.display(),
+            target.out.display(),
             s.calls,
             s.attempts.saturating_sub(s.calls),
             s.errors,
@@ -212,26 +267,40 @@ fn collect_into(out: &Output, args: &crate::cli::CollectArgs, dir: &std::path::P
 }
 
 fn collect_cmd(out: &Output, a: crate::cli::CollectCmd) -> Result<u8> {
-    collect_into(out, &a.collect, &a.out)?;
+    signals::install()?;
+    collect_into(out, &a.collect, &a.out, &Run::new(), a.force)?;
     Ok(exit::OK)
 }
 
 fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
-    // With --live the snapshot is collected first: kept where --save-snapshot says, else in a
-    // temporary directory removed after the scan.
-    let mut _temporary = None;
+    signals::install()?;
+    let run = Run::new();
+    let formats = dedup(&a.format);
+    let names: Vec<&str> = formats.iter().flat_map(|f| files_of(*f)).copied().collect();
+    // --out is held for the whole run, and checked before anything else is done.
+    let reports = Kind::Reports {
+        outputs: &OUTPUT_FILES,
+    };
+    let dest = Dest::acquire(&a.out, &run, reports, out.quiet)?;
+    mark::check_reports(&a.out, &names, a.force)?;
+    // With --live the snapshot is collected first: kept where --save-snapshot says, else in
+    // the run directory, removed with it.
+    let mut _kept = None;
     let snapshot = match (&a.snapshot, &a.save_snapshot) {
         (Some(p), _) => p.clone(),
         (None, Some(keep)) => {
-            collect_into(out, &a.collect, keep)?;
+            _kept = Some(collect_into(out, &a.collect, keep, &run, a.force)?);
             keep.clone()
         }
         (None, None) => {
-            let t =
-                tempfile::tempdir().map_err(|e| Error::io("create", &std::env::temp_dir(), e))?;
-            let dir = t.path().join("snapshot");
-            collect_into(out, &a.collect, &dir)?;
-            _temporary = Some(t);
+            let dir = dest.work()?.join("live-snapshot");
+            let target = collect::Target {
+                out: &dir,
+                work: dest.work()?,
+                run: &run,
+                force: false,
+            };
+            collect_to(out, &a.collect, &target)?;
             dir
         }
     };
@@ -246,18 +315,18 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let templates = Templates::load(a.templates.templates.as_deref())?;
 
-    let mut staged = Staged::new(&a.out)?;
+    let mut staged = Staged::new(&a.out, dest.work()?);
     let findings = &e.evaluation.findings;
-    let run_at = fmt(chrono::Utc::now());
+    let (run_id, run_at) = (run.id.as_str(), run.started_rfc3339());
     // Templates render first (their errors are input errors); then every file is written
     // at once, so that one output's rendering overlaps another's writes.
     let mut jobs: Vec<write::Job> = Vec::new();
-    let formats = dedup(&a.format);
     for &format in &formats {
         match format {
             Format::Html => {
                 let meta = html::HtmlMeta {
                     tool_version: env!("CARGO_PKG_VERSION").into(),
+                    run_id: run_id.into(),
                     run_at: run_at.clone(),
                     snapshot: snapshot.display().to_string(),
                     collected_at: fmt(inv.collected_at),
@@ -277,14 +346,18 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
             Format::Csv => {
                 jobs.push((
                     "findings.csv",
-                    Box::new(|w| write::findings_csv(w, inv, rules, findings)),
+                    Box::new(|w| write::findings_csv(w, inv, rules, findings, run_id)),
                 ));
-                jobs.push(("summary.csv", Box::new(|w| write::summary_csv(w, &summary))));
+                jobs.push((
+                    "summary.csv",
+                    Box::new(|w| write::summary_csv(w, &summary, run_id)),
+                ));
             }
             Format::Json => {
                 let report = JsonReport {
                     format: "backup-auditor-findings/v1",
                     tool_version: env!("CARGO_PKG_VERSION"),
+                    run_id,
                     run_at: run_at.clone(),
                     snapshot: snapshot.display().to_string(),
                     collected_at: fmt(inv.collected_at),
@@ -306,7 +379,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
             Format::Junit => {
                 jobs.push((
                     "junit.xml",
-                    Box::new(|w| junit::write(w, inv, rules, findings)),
+                    Box::new(|w| junit::write(w, inv, rules, findings, run_id)),
                 ));
             }
             Format::Markdown => {
@@ -319,7 +392,8 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                     })
                     .copied()
                     .collect();
-                let text = markdown::render(&templates, inv, rules, findings, &summary, &outputs)?;
+                let text =
+                    markdown::render(&templates, inv, rules, findings, &summary, &outputs, run_id)?;
                 out.stage("rendered summary.md");
                 jobs.push((
                     "summary.md",
@@ -329,14 +403,17 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
             Format::Ocsf => {
                 jobs.push((
                     "findings.ocsf.json",
-                    Box::new(|w| ocsf::write(w, inv, rules, findings)),
+                    Box::new(|w| ocsf::write(w, inv, rules, findings, run_id)),
                 ));
             }
         }
     }
+    debug_assert!(jobs.iter().map(|(name, _)| name).eq(names.iter()));
     debug_assert!(jobs.iter().all(|(name, _)| OUTPUT_FILES.contains(name)));
     staged.write_all(jobs, |name| out.stage(&format!("wrote {name}")))?;
-    let (written, removed) = staged.commit(&OUTPUT_FILES)?;
+    // Checked again: the directory may have changed while the reports were made.
+    let previous = mark::check_reports(&a.out, &names, a.force)?;
+    let (written, removed) = staged.commit(&run, previous.as_ref(), &OUTPUT_FILES)?;
     out.stage("renamed outputs into place");
 
     let mut top_failures = markdown::failures_by_rule(rules, findings);
@@ -351,7 +428,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         removed: removed.iter().map(|p| p.display().to_string()).collect(),
         gate: exit::gate(&summary, a.fail_on),
     };
-    out.print(&templates.render("summary.txt.j2", &view)?);
+    out.print(&templates.render("summary.txt.j2", &view)?)?;
     let code = exit::exit_code(&summary, a.fail_on);
     // A million resources and their findings take seconds to free one allocation at a time.
     // Free them on a detached thread: the CLI exits without waiting for it (the OS reclaims
@@ -384,7 +461,7 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
                 terminal::escape(&a.arn),
                 terminal::escape(&scope),
                 terminal::escape(&why)
-            ));
+            ))?;
             return Ok(exit::NOT_ASSESSED);
         }
         let near: Vec<&str> = e
@@ -410,7 +487,7 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
         ExplainFormat::Json => {
             let text =
                 serde_json::to_string_pretty(&story).map_err(|e| Error::Usage(e.to_string()))?;
-            println!("{text}");
+            to_stdout(&format!("{text}\n"))?;
         }
         ExplainFormat::Text => {
             #[derive(Serialize)]
@@ -418,7 +495,7 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
                 r: &'a explain::Explanation,
             }
             let t = Templates::load(a.templates.templates.as_deref())?;
-            print!("{}", t.render("explain.txt.j2", &View { r: &story })?);
+            to_stdout(&t.render("explain.txt.j2", &View { r: &story })?)?;
         }
     }
     Ok(exit::OK)
@@ -436,7 +513,7 @@ fn rules_list(out: &Output, paths: &[PathBuf]) -> Result<u8> {
             terminal::escape(&r.title)
         ));
     }
-    out.print(&text);
+    out.print(&text)?;
     Ok(exit::OK)
 }
 
@@ -446,7 +523,7 @@ fn rules_check(out: &Output, paths: &[PathBuf]) -> Result<u8> {
         "{} rules OK in {} file(s)\n",
         set.rules.len(),
         set.sources.len()
-    ));
+    ))?;
     Ok(exit::OK)
 }
 
@@ -462,6 +539,6 @@ fn synth_cmd(out: &Output, a: SynthArgs) -> Result<u8> {
         stats.resources,
         stats.recovery_points,
         stats.bytes_written as f64 / 1e6
-    ));
+    ))?;
     Ok(exit::OK)
 }

@@ -92,7 +92,8 @@ pub struct ScanArgs {
     pub templates: TemplateArgs,
     /// Where to write the reports --format asks for: report.html (html), findings.csv and
     /// summary.csv (csv), findings.json (json), junit.xml (junit), summary.md (markdown),
-    /// findings.ocsf.json (ocsf).
+    /// findings.ocsf.json (ocsf); and .backup-auditor-run.json, the mark that lists what the
+    /// run wrote (only files a mark lists are ever replaced).
     #[arg(long, value_name = "DIR", default_value = "backup-audit")]
     pub out: PathBuf,
     /// Outputs to write (comma-separated): html = report.html, csv = findings.csv +
@@ -115,6 +116,11 @@ pub struct ScanArgs {
     /// failures.
     #[arg(long, value_name = "N")]
     pub max_waiver_matches: Option<usize>,
+    /// Replace what backup-auditor did not write: files in --out (and --save-snapshot) that
+    /// no earlier run's mark lists, in a directory without that mark. By default such a file
+    /// is refused (exit 2) and left as it is.
+    #[arg(long)]
+    pub force: bool,
     /// Last, so that its help heading covers only its own options.
     #[command(flatten, next_help_heading = LIVE_HEADING)]
     pub collect: CollectArgs,
@@ -146,9 +152,14 @@ fn live_only(a: clap::Arg) -> clap::Arg {
     backup-auditor scan --live --accounts all --role-name BackupAuditor --regions us-east-1,eu-west-1"
 )]
 pub struct CollectCmd {
-    /// Snapshot directory to write (replaced atomically if it holds an older snapshot).
+    /// Snapshot directory to write (replaced atomically if it holds an older snapshot that
+    /// backup-auditor collected, and nothing else).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace --out even if backup-auditor did not collect it, or it holds files its
+    /// snapshot mark does not list (they are deleted with it).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten, next_help_heading = "Collection")]
     pub collect: CollectArgs,
 }

@@ -6,6 +6,7 @@
 //! | 1 | at least one unwaived FAIL at or above `--fail-on` |
 //! | 2 | usage or input error (bad snapshot, rule or waiver file, a waiver over `--max-waiver-matches`): no report was written |
 //! | 3 | `--fail-on` is set, no such failure, but something could not be assessed, or nothing was judged |
+//! | 130, 143 | interrupted by SIGINT or SIGTERM; the run's temporary files were removed |
 //!
 //! Failures win over not-assessed: a gate that found a definite violation reports it.
 //!
@@ -23,6 +24,9 @@ pub const OK: u8 = 0;
 pub const FAILURES: u8 = 1;
 pub const INPUT_ERROR: u8 = 2;
 pub const NOT_ASSESSED: u8 = 3;
+/// 128 + the signal's number, as shells report a process a signal ended.
+pub const INTERRUPTED: u8 = 130;
+pub const TERMINATED: u8 = 143;
 
 pub fn exit_code(summary: &Summary, fail_on: Option<Severity>) -> u8 {
     gate(summary, fail_on).map_or(OK, |g| g.code)

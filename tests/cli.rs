@@ -64,7 +64,15 @@ fn a_run_replaces_the_earlier_runs_outputs_it_does_not_write() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     left.sort();
-    assert_eq!(left, ["findings.csv", "notes.txt", "summary.csv"]);
+    assert_eq!(
+        left,
+        [
+            ".backup-auditor-run.json",
+            "findings.csv",
+            "notes.txt",
+            "summary.csv"
+        ]
+    );
     assert!(
         stdout(&csv).contains("Removed (an earlier run's"),
         "{}",
@@ -146,16 +154,14 @@ fn unreadable_scopes_are_never_pass() {
 }
 
 #[test]
-fn same_snapshot_gives_byte_identical_outputs_but_the_run_timestamp() {
+fn same_snapshot_gives_byte_identical_outputs_but_the_run_id_and_time() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let args = ["--rules", "rules", "--waivers", "samples/waivers.yaml"];
     scan(&args, a.path());
     scan(&args, b.path());
+    assert_ne!(mark_run_id(a.path()), mark_run_id(b.path()));
     for f in ["findings.csv", "summary.csv"] {
-        let (x, y) = (
-            std::fs::read(a.path().join(f)).unwrap(),
-            std::fs::read(b.path().join(f)).unwrap(),
-        );
+        let (x, y) = (read_redacted(a.path(), f), read_redacted(b.path(), f));
         assert!(x == y, "{f} differs between runs");
     }
     let strip = |p: &Path| -> String {
@@ -223,21 +229,23 @@ fn as_of_before_the_snapshot_is_warned_about() {
 
 #[test]
 fn a_failed_run_leaves_the_previous_reports_untouched() {
-    let out = tempfile::tempdir().unwrap();
-    scan(&[], out.path());
-    let before = std::fs::read(out.path().join("findings.csv")).unwrap();
-    let o = scan(&["--rules", "tests/fixtures/bad-rules"], out.path());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    scan(&[], &out);
+    let before = std::fs::read(out.join("findings.csv")).unwrap();
+    let o = scan(&["--rules", "tests/fixtures/bad-rules"], &out);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(
-        std::fs::read(out.path().join("findings.csv")).unwrap(),
-        before
-    );
-    let leftovers: Vec<_> = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with('.'))
-        .collect();
-    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    assert_eq!(std::fs::read(out.join("findings.csv")).unwrap(), before);
+    // Nothing hidden in it but the mark, nothing next to it.
+    let hidden = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    };
+    assert_eq!(hidden(&out), [".backup-auditor-run.json"]);
+    assert!(hidden(dir.path()).is_empty(), "{:?}", hidden(dir.path()));
 }
 
 /// Runs a command expected to fail on bad input: exit 2, message on stderr.
@@ -259,7 +267,7 @@ fn broken_snapshot_files_are_all_reported_with_path_line_and_column() {
         "scan",
         "tests/fixtures/bad-snapshot",
         "--out",
-        "target/never"
+        &never()
     ]));
 }
 
@@ -329,7 +337,7 @@ fn unknown_snapshot_format_is_an_input_error() {
         "scan",
         "tests/fixtures/bad-format",
         "--out",
-        "target/never"
+        &never()
     ]));
 }
 
@@ -467,12 +475,7 @@ fn scan_fixture(snapshot: &str, out: &Path) -> std::process::Output {
 
 #[test]
 fn missing_snapshot_directory_says_what_is_missing() {
-    let err = input_error(&[
-        "scan",
-        "tests/fixtures/no-such-dir",
-        "--out",
-        "target/never",
-    ]);
+    let err = input_error(&["scan", "tests/fixtures/no-such-dir", "--out", &never()]);
     assert!(
         err.contains("tests/fixtures/no-such-dir/manifest.json"),
         "{err}"
@@ -492,7 +495,7 @@ fn broken_waiver_file_is_reported_with_positions() {
         "--waivers",
         "tests/fixtures/bad-waivers.yaml",
         "--out",
-        "target/never"
+        &never()
     ]));
 }
 
@@ -619,7 +622,8 @@ fn collection_options_without_live_are_rejected() {
         ["--role-name", "BackupAuditor"],
         ["--recovery-points-since", "35d"],
     ] {
-        let mut args = vec!["scan", "samples/org", "--out", "target/never"];
+        let never = never();
+        let mut args = vec!["scan", "samples/org", "--out", &never];
         args.extend(extra);
         let o = run(&args, &root());
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));

@@ -529,8 +529,15 @@ fn scan_live_without_keeping_the_snapshot_reports_and_cleans_up() {
     let rows = csv_rows(&out.join("findings.csv"));
     assert!(rows.iter().any(|r| r["status"] == "PASS"));
     assert!(rows.iter().all(|r| r["account_id"] == "111111111111"));
-    // The snapshot was collected under TMPDIR and removed after the scan.
+    // The snapshot was collected in the run directory next to --out and removed with it:
+    // nothing under TMPDIR, nothing next to the report.
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    let mut beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["report", "tmp"]);
 }
 
 /// `collect --out` against `fake` with its environment changed: `Some` sets, `None` removes.

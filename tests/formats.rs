@@ -30,17 +30,14 @@ fn junit_and_markdown_goldens() {
         !out.path().join("findings.csv").exists(),
         "only the formats asked for are written"
     );
-    let md = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    let md = read_redacted(out.path(), "summary.md");
     assert!(
         md.contains("\\<script\\>"),
         "hostile tags are escaped in Markdown"
     );
     assert!(!md.contains("<script>"));
     insta::assert_snapshot!("summary_md", md);
-    insta::assert_snapshot!(
-        "junit_xml",
-        std::fs::read_to_string(out.path().join("junit.xml")).unwrap()
-    );
+    insta::assert_snapshot!("junit_xml", read_redacted(out.path(), "junit.xml"));
 }
 
 #[test]

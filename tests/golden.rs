@@ -11,14 +11,8 @@ fn terminal_summary() {
 #[test]
 fn findings_and_summary_csv() {
     let (out, _) = sample_scan();
-    insta::assert_snapshot!(
-        "summary_csv",
-        std::fs::read_to_string(out.path().join("summary.csv")).unwrap()
-    );
-    insta::assert_snapshot!(
-        "findings_csv",
-        std::fs::read_to_string(out.path().join("findings.csv")).unwrap()
-    );
+    insta::assert_snapshot!("summary_csv", read_redacted(out.path(), "summary.csv"));
+    insta::assert_snapshot!("findings_csv", read_redacted(out.path(), "findings.csv"));
 }
 
 #[test]
@@ -28,6 +22,8 @@ fn findings_json_header_and_summary() {
         serde_json::from_str(&std::fs::read_to_string(out.path().join("findings.json")).unwrap())
             .unwrap();
     let findings = v["findings"].as_array().unwrap().len();
+    assert_eq!(v["run_id"].as_str().unwrap(), mark_run_id(out.path()));
+    v["run_id"] = "[run_id]".into();
     v["run_at"] = "[run_at]".into();
     v["findings"] = format!("[{findings} findings, as in findings.csv]").into();
     insta::assert_json_snapshot!(v);

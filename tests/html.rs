@@ -43,6 +43,7 @@ fn sample() -> Sample {
 fn meta(s: &Sample) -> HtmlMeta {
     HtmlMeta {
         tool_version: env!("CARGO_PKG_VERSION").into(),
+        run_id: "0badf00d".into(),
         run_at: "2026-11-27T06:00:00Z".into(),
         snapshot: "samples/org".into(),
         collected_at: "2026-11-27T05:00:00Z".into(),

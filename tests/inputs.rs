@@ -149,8 +149,12 @@ fn a_utf8_byte_order_mark_changes_nothing() {
             60,
         );
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let csv = std::fs::read(Path::new(out).join("findings.csv")).unwrap();
-        (stdout(&o).replace(out, "[OUT]"), csv)
+        let id = mark_run_id(Path::new(out));
+        let csv = read_redacted(Path::new(out), "findings.csv");
+        (
+            stdout(&o).replace(out, "[OUT]").replace(&id, "[run_id]"),
+            csv,
+        )
     };
     let plain = scan(
         "samples/org",
@@ -211,7 +215,7 @@ fn items_in_the_wrong_scope_repeated_arns_and_implausible_times_are_located() {
         "scan",
         "tests/fixtures/bad-items",
         "--out",
-        "target/never"
+        &never()
     ]));
 }
 

@@ -12,5 +12,6 @@ mod html;
 mod inputs;
 mod moto;
 mod props;
+mod safety;
 mod terminal;
 mod util;

@@ -95,3 +95,31 @@ pub fn output_within(cmd: &mut Command, secs: u64) -> Output {
     }
     child.wait_with_output().unwrap()
 }
+
+/// The id of the run whose mark `out` holds.
+pub fn mark_run_id(out: &Path) -> String {
+    let mark: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(".backup-auditor-run.json")).unwrap())
+            .unwrap();
+    mark["run_id"].as_str().unwrap().to_string()
+}
+
+/// Output `file` of the run in `out`, its run id (where the format puts it) replaced by
+/// `[run_id]`, for golden files.
+pub fn read_redacted(out: &Path, file: &str) -> String {
+    let id = mark_run_id(out);
+    std::fs::read_to_string(out.join(file))
+        .unwrap()
+        .replace(&format!(",{id}\n"), ",[run_id]\n")
+        .replace(&format!("run_id=\"{id}\""), "run_id=\"[run_id]\"")
+        .replace(&format!(" run {id}"), " run [run_id]")
+}
+
+/// A fresh path for an `--out` a test expects never to be written: each run holds its
+/// `--out` locked, so tests running at once must not share one.
+pub fn never() -> String {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("backup-auditor-never-{}-{n}", std::process::id());
+    std::env::temp_dir().join(name).display().to_string()
+}

@@ -27,9 +27,9 @@ use call::{AssumedRole, Caller, Limits, Observe};
 use futures_util::future::join_all;
 use progress::{Progress, Stats};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+pub use write::Target;
 use write::{ScopeRecord, SnapshotWriter};
 
 /// Every operation the collector can call, as `service:Operation` (the IAM action names).
@@ -119,13 +119,13 @@ pub struct CollectSummary {
     pub elapsed: Duration,
 }
 
-/// Collects into `out` (replaced atomically); blocks on its own tokio runtime.
-pub fn collect(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSummary> {
+/// Collects into `target.out` (replaced atomically); blocks on its own tokio runtime.
+pub fn collect(opts: &CollectOptions, target: &Target, quiet: bool) -> Result<CollectSummary> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
-    rt.block_on(run(opts, out, quiet))
+    rt.block_on(run(opts, target, quiet))
 }
 
 /// Longest wait to connect, unless `--api-timeout` is shorter.
@@ -176,7 +176,7 @@ struct Account {
     name: Option<String>,
 }
 
-async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSummary> {
+async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<CollectSummary> {
     let started = Instant::now();
     let collected_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let stats = Arc::new(Stats::default());
@@ -271,7 +271,7 @@ async fn run(opts: &CollectOptions, out: &Path, quiet: bool) -> Result<CollectSu
         bounds,
     };
     let ctx = Arc::new(ctx);
-    let writer = Arc::new(SnapshotWriter::create(out)?);
+    let writer = Arc::new(SnapshotWriter::create(target)?);
     // One task per account, so the runtime's workers share the SDK's per-call CPU work;
     // polled inside this one future, it all ran on a single thread.
     let tasks = accounts.into_iter().map(|a| {

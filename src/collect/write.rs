@@ -1,7 +1,9 @@
-//! Writes a collected snapshot atomically: everything goes to a hidden sibling directory,
-//! `manifest.json` last, and only a complete snapshot is renamed into place. A crash leaves
-//! a `.NAME.partial-*` directory with no manifest, which no scan would mistake for a snapshot.
+//! Writes a collected snapshot atomically: everything goes to the run directory next to the
+//! destination, `manifest.json` and the snapshot mark last, and only a complete snapshot is
+//! renamed into place. A crash leaves the run directory, which the next run removes.
 
+use crate::dest::mark::{self, Mark};
+use crate::dest::{signals, Run};
 use crate::error::{Error, Result};
 use crate::snapshot::{DataFile, ScopeStatus, FORMAT, MANIFEST};
 use serde_json::{json, Value};
@@ -22,46 +24,48 @@ pub struct ScopeRecord {
     pub errors: Vec<(DataFile, String)>,
 }
 
+/// Where a collection goes.
+pub struct Target<'a> {
+    /// The snapshot directory, replaced whole at the end.
+    pub out: &'a Path,
+    /// The run directory (on the same filesystem): the snapshot is written in it.
+    pub work: &'a Path,
+    pub run: &'a Run,
+    /// Replace `out` even if it is not a snapshot the collector wrote.
+    pub force: bool,
+}
+
 /// A snapshot being written: each account-region's files land as soon as it is collected
-/// (so memory holds one scope at a time and writing overlaps the network), the manifest and
-/// the rename come last.
+/// (so memory holds one scope at a time and writing overlaps the network), the manifest, the
+/// mark and the rename come last.
 pub struct SnapshotWriter {
     out: PathBuf,
-    parent: PathBuf,
-    name: String,
-    tmp: tempfile::TempDir,
+    work: PathBuf,
+    staging: PathBuf,
+    run: Run,
+    force: bool,
 }
 
 impl SnapshotWriter {
-    pub fn create(out: &Path) -> Result<SnapshotWriter> {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "snapshot".into());
-        check_replaceable(out)?;
-        std::fs::create_dir_all(&parent).map_err(|e| Error::io("create", &parent, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}.partial-"))
-            .tempdir_in(&parent)
-            .map_err(|e| Error::io("create a directory in", &parent, e))?;
+    pub fn create(t: &Target) -> Result<SnapshotWriter> {
+        mark::check_snapshot(t.out, t.force)?;
+        let staging = t.work.join("snapshot");
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io("create", &staging, e))?;
         Ok(SnapshotWriter {
-            out: out.to_path_buf(),
-            parent,
-            name,
-            tmp,
+            out: t.out.to_path_buf(),
+            work: t.work.to_path_buf(),
+            staging,
+            run: t.run.clone(),
+            force: t.force,
         })
     }
 
     /// Where one account-region's files go.
     pub fn scope_dir(&self, s: &ScopeRecord) -> PathBuf {
-        self.tmp.path().join(&s.account_id).join(&s.region)
+        self.staging.join(&s.account_id).join(&s.region)
     }
 
-    /// Writes the manifest and moves the snapshot into place.
+    /// Writes the manifest and the mark, and moves the snapshot into place.
     pub fn finish(self, collected_at: &str, scopes: &[ScopeRecord]) -> Result<()> {
         let manifest_scopes: Vec<Value> = scopes.iter().map(manifest_scope).collect();
         let manifest = json!({
@@ -70,22 +74,34 @@ impl SnapshotWriter {
             "collector": format!("backup-auditor {}", env!("CARGO_PKG_VERSION")),
             "scopes": manifest_scopes,
         });
-        write_json(&self.tmp.path().join(MANIFEST), &manifest)?;
+        write_json(&self.staging.join(MANIFEST), &manifest)?;
+        let files = mark::files_under(&self.staging)?;
+        Mark::snapshot(&self.run, files).write(&self.staging, mark::SNAPSHOT, &self.work)?;
 
+        // Checked again: the destination may have changed during the collection.
+        let out = &self.out;
+        mark::check_snapshot(out, self.force)?;
         // Swap: the old snapshot (if any) moves aside first, so a failure between the two
-        // renames still leaves one complete snapshot on disk.
-        let (out, name) = (&self.out, &self.name);
-        let old = self
-            .parent
-            .join(format!(".{name}.old-{}", std::process::id()));
-        let had_old = out.exists();
-        if had_old {
-            std::fs::rename(out, &old).map_err(|e| Error::io("move aside", out, e))?;
+        // renames still leaves one complete snapshot on disk; an interruption waits for both.
+        let old = self.work.join("replaced");
+        {
+            let _hold = signals::hold();
+            let had_old = out.symlink_metadata().is_ok();
+            if had_old {
+                std::fs::rename(out, &old).map_err(|e| Error::io("move aside", out, e))?;
+            }
+            if let Err(e) = std::fs::rename(&self.staging, out) {
+                if had_old {
+                    let _ = std::fs::rename(&old, out);
+                }
+                return Err(Error::io("rename into place", out, e));
+            }
         }
-        let tmp = self.tmp.keep();
-        std::fs::rename(&tmp, out).map_err(|e| Error::io("rename into place", out, e))?;
-        if had_old {
-            std::fs::remove_dir_all(&old).map_err(|e| Error::io("remove", &old, e))?;
+        // Removed with the run directory if this fails.
+        if old.is_dir() {
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            let _ = std::fs::remove_file(&old);
         }
         Ok(())
     }
@@ -120,26 +136,6 @@ fn manifest_scope(s: &ScopeRecord) -> Value {
             .collect();
     }
     m
-}
-
-/// Only an empty directory or an earlier snapshot may be replaced; anything else is the
-/// user's data.
-fn check_replaceable(out: &Path) -> Result<()> {
-    if !out.exists() {
-        return Ok(());
-    }
-    let empty = out
-        .read_dir()
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false);
-    if out.is_dir() && (empty || out.join(MANIFEST).is_file()) {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "{} exists and is not a snapshot directory: refusing to replace it",
-            out.display()
-        )))
-    }
 }
 
 fn write_json(path: &Path, value: &Value) -> Result<()> {

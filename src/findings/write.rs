@@ -1,9 +1,12 @@
 //! Writes the machine outputs: `findings.csv`, `summary.csv` (through polars) and
-//! `findings.json`. Every file is written to a temporary file first and renamed into place
-//! only when all of them succeeded, so a failed run never leaves a half-written report.
+//! `findings.json`. Every file is written to a temporary file in the run directory first and
+//! renamed into place only when all of them succeeded, so a failed run never leaves a
+//! half-written report.
 
 use super::summary::Summary;
 use super::{Finding, Row};
+use crate::dest::mark::{self, Mark};
+use crate::dest::{signals, Run};
 use crate::error::{Error, Result};
 use crate::model::Inventory;
 use crate::rules::RuleSet;
@@ -15,19 +18,21 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
-/// Outputs staged next to their destination, renamed into place together by `commit`.
+/// Outputs staged in the run directory, renamed into their directory together by `commit`.
 pub struct Staged {
     dir: PathBuf,
+    work: PathBuf,
     files: Vec<(NamedTempFile, PathBuf)>,
 }
 
 impl Staged {
-    pub fn new(dir: &Path) -> Result<Staged> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create output directory", dir, e))?;
-        Ok(Staged {
+    /// Outputs for `dir`, staged in `work`: a directory of this run on the same filesystem.
+    pub fn new(dir: &Path, work: &Path) -> Staged {
+        Staged {
             dir: dir.to_path_buf(),
+            work: work.to_path_buf(),
             files: Vec::new(),
-        })
+        }
     }
 
     /// Writes `name` through `f` into a temporary file in the output directory.
@@ -85,15 +90,40 @@ impl Staged {
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
         let tmp = builder
-            .tempfile_in(&self.dir)
-            .map_err(|e| Error::io("create temporary file in", &self.dir, e))?;
+            .tempfile_in(&self.work)
+            .map_err(|e| Error::io("create temporary file in", &self.work, e))?;
         Ok((tmp, self.dir.join(name)))
     }
 
-    /// Renames every staged file into place, then removes the files among `ours` (every
-    /// output name the tool writes) that this run did not write, so the directory never
-    /// mixes two runs. Returns the paths written and the paths removed.
-    pub fn commit(self, ours: &[&str]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    /// Renames every staged file into place and records them in the directory's mark, then
+    /// removes the outputs the `previous` mark listed among `ours` (every output name the
+    /// tool writes) that this run did not write, so the directory never mixes two runs and
+    /// nothing the tool did not write is touched. Returns the paths written and removed.
+    pub fn commit(
+        self,
+        run: &Run,
+        previous: Option<&Mark>,
+        ours: &[&str],
+    ) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+        let dir = &self.dir;
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create output directory", dir, e))?;
+        let names: Vec<String> = self
+            .files
+            .iter()
+            .filter_map(|(_, dest)| Some(dest.file_name()?.to_string_lossy().into_owned()))
+            .collect();
+        let stale: Vec<&String> = previous
+            .map(|m| &m.files[..])
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| ours.contains(&f.as_str()) && !names.contains(f))
+            .collect();
+        // An interruption waits until the directory is consistent again.
+        let _hold = signals::hold();
+        // First a mark covering both runs: if the run dies among the renames, every file of
+        // the tool here is still listed.
+        let both = names.iter().chain(stale.iter().copied()).cloned().collect();
+        Mark::reports(run, both).write(dir, mark::REPORTS, &self.work)?;
         let mut written = Vec::new();
         for (tmp, dest) in self.files {
             tmp.persist(&dest)
@@ -101,17 +131,15 @@ impl Staged {
             written.push(dest);
         }
         let mut removed = Vec::new();
-        for name in ours {
-            let path = self.dir.join(name);
-            if written.contains(&path) {
-                continue;
-            }
+        for name in stale {
+            let path = dir.join(name);
             match std::fs::remove_file(&path) {
                 Ok(()) => removed.push(path),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(Error::io("remove the earlier run's", &path, e)),
             }
         }
+        Mark::reports(run, names).write(dir, mark::REPORTS, &self.work)?;
         Ok((written, removed))
     }
 }
@@ -259,11 +287,20 @@ impl<T> Pool<T> {
     }
 }
 
+/// The last column of both CSVs: the run that wrote them (eight characters a row, so that a
+/// row copied elsewhere still says which run it came from).
+const RUN_ID_COLUMN: &str = "run_id";
+
+fn run_id_column(run_id: &str, height: usize) -> Column {
+    StringChunked::full(RUN_ID_COLUMN.into(), run_id, height).into_column()
+}
+
 pub fn findings_csv(
     w: &mut dyn Write,
     inv: &Inventory,
     rules: &RuleSet,
     findings: &[Finding],
+    run_id: &str,
 ) -> std::io::Result<()> {
     // No findings still writes the header.
     let tasks = findings.len().div_ceil(CHUNK).max(1);
@@ -273,6 +310,7 @@ pub fn findings_csv(
             &findings[(t * CHUNK).min(findings.len())..((t + 1) * CHUNK).min(findings.len())];
         let mut cells: Vec<[&str; 17]> = spare_cells.take();
         cells.extend(chunk.iter().map(|f| row_cells(&f.row(inv, rules))));
+        let height = cells.len();
         let columns: Vec<Column> = FINDING_COLUMNS
             .iter()
             .enumerate()
@@ -280,14 +318,14 @@ pub fn findings_csv(
                 let values = cells.iter().map(|c| neutralise(c[i]));
                 StringChunked::from_iter_values((*name).into(), values).into_column()
             })
+            .chain([run_id_column(run_id, height)])
             .collect();
-        let height = cells.len();
         spare_cells.give(cells);
         write_frame(buf, height, columns, t == 0)
     })
 }
 
-pub fn summary_csv(w: &mut dyn Write, summary: &Summary) -> std::io::Result<()> {
+pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::io::Result<()> {
     let c = &summary.counts;
     let text = |f: fn(&super::summary::CountRow) -> &str| -> Vec<String> {
         c.iter().map(|r| neutralise(f(r)).into_owned()).collect()
@@ -303,6 +341,7 @@ pub fn summary_csv(w: &mut dyn Write, summary: &Summary) -> std::io::Result<()> 
             "count".into(),
             c.iter().map(|r| r.count as u64).collect::<Vec<u64>>(),
         ),
+        run_id_column(run_id, c.len()),
     ];
     write_frame(w, c.len(), columns, true)
 }
@@ -328,7 +367,8 @@ fn write_frame(
 pub struct JsonReport<'a> {
     pub format: &'static str,
     pub tool_version: &'static str,
-    /// The only field that changes between two runs on the same inputs.
+    /// With `run_at`, the only fields that change between two runs on the same inputs.
+    pub run_id: &'a str,
     pub run_at: String,
     pub snapshot: String,
     pub collected_at: String,
@@ -360,6 +400,7 @@ pub fn findings_json(w: &mut dyn Write, report: &JsonReport) -> std::io::Result<
     let head = JsonReport {
         format: report.format,
         tool_version: report.tool_version,
+        run_id: report.run_id,
         run_at: report.run_at.clone(),
         snapshot: report.snapshot.clone(),
         collected_at: report.collected_at.clone(),
@@ -455,6 +496,97 @@ impl Write for HoldBack<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An output directory, the run directory next to it, and an earlier run's mark.
+    fn setup(earlier: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf, Option<Mark>) {
+        let root = tempfile::tempdir().unwrap();
+        let (out, work) = (root.path().join("out"), root.path().join("work"));
+        std::fs::create_dir_all(&work).unwrap();
+        let mut previous = None;
+        if !earlier.is_empty() {
+            let mut staged = Staged::new(&out, &work);
+            for name in earlier {
+                staged.write(name, |w| w.write_all(b"earlier")).unwrap();
+            }
+            staged.commit(&Run::new(), None, OURS).unwrap();
+            previous = Mark::read(&out, mark::REPORTS).unwrap();
+        }
+        (root, out, work, previous)
+    }
+
+    const OURS: &[&str] = &["findings.csv", "summary.md", "report.html"];
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn a_commit_moves_outputs_in_and_marks_them_with_the_run() {
+        let (_root, out, work, _) = setup(&[]);
+        let run = Run::new();
+        let mut staged = Staged::new(&out, &work);
+        staged
+            .write("findings.csv", |w| w.write_all(b"a,b\n"))
+            .unwrap();
+        assert_eq!(names(&work).len(), 1, "staged in the run directory");
+        assert!(
+            !out.exists(),
+            "nothing in the output directory before the commit"
+        );
+        let (written, removed) = staged.commit(&run, None, OURS).unwrap();
+        assert_eq!(written, [out.join("findings.csv")]);
+        assert!(removed.is_empty());
+        assert_eq!(names(&out), [mark::REPORTS, "findings.csv"]);
+        assert!(names(&work).is_empty(), "no temporary left");
+        let m = Mark::read(&out, mark::REPORTS).unwrap().unwrap();
+        assert_eq!((m.run_id, m.files), (run.id, vec!["findings.csv".into()]));
+    }
+
+    #[test]
+    fn a_commit_removes_only_what_the_earlier_mark_lists() {
+        let (_root, out, work, previous) = setup(&["findings.csv", "summary.md"]);
+        // Named like an output, but no run of the tool wrote it.
+        std::fs::write(out.join("report.html"), "mine").unwrap();
+        let mut staged = Staged::new(&out, &work);
+        staged
+            .write("findings.csv", |w| w.write_all(b"new"))
+            .unwrap();
+        let (_, removed) = staged.commit(&Run::new(), previous.as_ref(), OURS).unwrap();
+        assert_eq!(removed, [out.join("summary.md")]);
+        assert_eq!(names(&out), [mark::REPORTS, "findings.csv", "report.html"]);
+        assert_eq!(std::fs::read(out.join("report.html")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(out.join("findings.csv")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_failed_write_changes_nothing_and_leaves_no_temporary() {
+        let (_root, out, work, _) = setup(&["findings.csv"]);
+        let before = std::fs::read(out.join(mark::REPORTS)).unwrap();
+        let mut staged = Staged::new(&out, &work);
+        staged.write("summary.md", |w| w.write_all(b"ok")).unwrap();
+        let mut jobs: Vec<Job> = Vec::new();
+        jobs.push((
+            "findings.csv",
+            Box::new(|w| {
+                w.write_all(b"half")?;
+                Err(std::io::Error::other("disk full"))
+            }),
+        ));
+        let err = staged.write_all(jobs, |_| {}).unwrap_err().to_string();
+        assert!(
+            err.contains("findings.csv") && err.contains("disk full"),
+            "{err}"
+        );
+        drop(staged);
+        assert!(names(&work).is_empty(), "temporaries removed");
+        assert_eq!(std::fs::read(out.join("findings.csv")).unwrap(), b"earlier");
+        assert_eq!(std::fs::read(out.join(mark::REPORTS)).unwrap(), before);
+    }
 
     /// `json_row` must print exactly what serde prints for a `Row`.
     #[test]

@@ -32,7 +32,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HtmlMeta {
     pub tool_version: String,
-    /// The only field that differs between two renders of the same inputs.
+    /// With `run_at`, the only fields that differ between two renders of the same inputs.
+    pub run_id: String,
     pub run_at: String,
     pub snapshot: String,
     pub collected_at: String,

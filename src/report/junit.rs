@@ -42,12 +42,19 @@ fn test_case(inv: &Inventory, rules: &RuleSet, f: &Finding) -> TestCase {
     case
 }
 
+/// A rule's testsuite, carrying the run's id as its `run_id` attribute.
+fn new_suite(name: &str, run_id: &str) -> TestSuite {
+    let mut s = TestSuite::new(name);
+    s.extra.insert("run_id".into(), run_id.into());
+    s
+}
+
 /// The whole report in memory: what [`write`] streams. For tests and small inputs.
-pub fn render(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Report {
+pub fn render(inv: &Inventory, rules: &RuleSet, findings: &[Finding], run_id: &str) -> Report {
     let mut suites: Vec<TestSuite> = rules
         .rules
         .iter()
-        .map(|r| TestSuite::new(r.id.as_str()))
+        .map(|r| new_suite(&r.id, run_id))
         .collect();
     for f in findings {
         suites[f.rule as usize].add_test_case(test_case(inv, rules, f));
@@ -76,8 +83,9 @@ pub fn write(
     inv: &Inventory,
     rules: &RuleSet,
     findings: &[Finding],
+    run_id: &str,
 ) -> std::io::Result<()> {
-    write_sliced(w, inv, rules, findings, CHUNK)
+    write_sliced(w, inv, rules, findings, run_id, CHUNK)
 }
 
 fn write_sliced(
@@ -85,10 +93,11 @@ fn write_sliced(
     inv: &Inventory,
     rules: &RuleSet,
     findings: &[Finding],
+    run_id: &str,
     chunk: usize,
 ) -> std::io::Result<()> {
     if rules.rules.is_empty() {
-        let report = render(inv, rules, findings);
+        let report = render(inv, rules, findings, run_id);
         return report.serialize(w).map_err(std::io::Error::other);
     }
     // Each suite's findings, in order, and its counts (the start tags carry them).
@@ -143,7 +152,7 @@ fn write_sliced(
     write_ordered(w, pieces.len(), |t, buf| {
         let suite = |ri: usize| {
             let c = &counts[ri];
-            let mut s = TestSuite::new(c.name.clone());
+            let mut s = new_suite(c.name.as_str(), run_id);
             (s.tests, s.failures, s.errors, s.skipped) = (c.tests, c.failures, c.errors, c.skipped);
             s
         };
@@ -322,11 +331,14 @@ mod tests {
         odd.next().unwrap().reason = "\u{1b}[31mred\u{1b}[0m\ttab\u{7} bell é ✓ \u{7f}<".into();
         let pass = findings.iter_mut().find(|f| f.status == Status::Pass);
         pass.unwrap().reason = "\u{1b}[1m not shown for a PASS".into();
-        let whole = render(inv, rules, &findings).to_string().unwrap();
+        let whole = render(inv, rules, &findings, "0badf00d")
+            .to_string()
+            .unwrap();
+        assert!(whole.contains(" run_id=\"0badf00d\""));
         assert!(whole.contains("&lt;&amp;&gt;"));
         for chunk in [1, 3, CHUNK] {
             let mut streamed = Vec::new();
-            write_sliced(&mut streamed, inv, rules, &findings, chunk).unwrap();
+            write_sliced(&mut streamed, inv, rules, &findings, "0badf00d", chunk).unwrap();
             assert_eq!(
                 String::from_utf8(streamed).unwrap(),
                 whole,
@@ -334,8 +346,8 @@ mod tests {
             );
         }
         let mut none = Vec::new();
-        write(&mut none, inv, rules, &[]).unwrap();
-        let empty = render(inv, rules, &[]).to_string().unwrap();
+        write(&mut none, inv, rules, &[], "0badf00d").unwrap();
+        let empty = render(inv, rules, &[], "0badf00d").to_string().unwrap();
         assert_eq!(String::from_utf8(none).unwrap(), empty);
     }
 }

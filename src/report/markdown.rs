@@ -34,6 +34,7 @@ struct FailureRow {
 #[derive(Serialize)]
 struct View<'a> {
     version: &'static str,
+    run_id: &'a str,
     collected_at: String,
     as_of: String,
     summary: &'a Summary,
@@ -80,6 +81,7 @@ pub fn render(
     findings: &[Finding],
     summary: &Summary,
     outputs: &[&str],
+    run_id: &str,
 ) -> Result<String> {
     let fmt =
         |d: chrono::DateTime<chrono::Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -115,6 +117,7 @@ pub fn render(
         "summary.md.j2",
         &View {
             version: env!("CARGO_PKG_VERSION"),
+            run_id,
             collected_at: fmt(inv.collected_at),
             as_of: fmt(inv.as_of),
             summary,

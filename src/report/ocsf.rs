@@ -119,8 +119,10 @@ struct Cloud<'a> {
 }
 
 #[derive(Serialize)]
-struct Unmapped {
+struct Unmapped<'a> {
     backup_auditor_status: &'static str,
+    /// The run that wrote the event, as in every output of that run.
+    backup_auditor_run_id: &'a str,
 }
 
 /// One OCSF Compliance Finding event, borrowing from the findings so millions of them can
@@ -147,10 +149,16 @@ pub struct Event<'a> {
     remediation: Remediation<'a>,
     resources: [ResourceRef<'a>; 1],
     cloud: Cloud<'a>,
-    unmapped: Unmapped,
+    unmapped: Unmapped<'a>,
 }
 
-fn event<'a>(inv: &'a Inventory, rules: &'a RuleSet, f: &'a Finding, time: i64) -> Event<'a> {
+fn event<'a>(
+    inv: &'a Inventory,
+    rules: &'a RuleSet,
+    f: &'a Finding,
+    time: i64,
+    run_id: &'a str,
+) -> Event<'a> {
     let row = f.row(inv, rules);
     let rule = &rules.rules[f.rule as usize];
     let (status_id, status) = compliance_status(f.status);
@@ -221,6 +229,7 @@ fn event<'a>(inv: &'a Inventory, rules: &'a RuleSet, f: &'a Finding, time: i64) 
         },
         unmapped: Unmapped {
             backup_auditor_status: row.status,
+            backup_auditor_run_id: run_id,
         },
     }
 }
@@ -236,6 +245,7 @@ pub fn write(
     inv: &Inventory,
     rules: &RuleSet,
     findings: &[Finding],
+    run_id: &str,
 ) -> std::io::Result<()> {
     let time = inv.as_of.timestamp_millis();
     let events: Vec<u32> = (0..findings.len() as u32)
@@ -252,7 +262,7 @@ pub fn write(
         for (k, &i) in slice.iter().enumerate() {
             buf.extend_from_slice(if t == 0 && k == 0 { b"\n  " } else { b",\n  " });
             one.clear();
-            let e = event(inv, rules, &findings[i as usize], time);
+            let e = event(inv, rules, &findings[i as usize], time, run_id);
             serde_json::to_writer_pretty(&mut one, &e).map_err(std::io::Error::other)?;
             // The event one level down, as inside the array: JSON strings hold no raw line
             // breaks, so every line break is the pretty printer's.
@@ -290,12 +300,12 @@ mod tests {
             ser.collect_seq(
                 some.iter()
                     .filter(|f| f.status != Status::Pass)
-                    .map(|f| event(inv, rules, f, time)),
+                    .map(|f| event(inv, rules, f, time, "0badf00d")),
             )
             .unwrap();
             whole.push(b'\n');
             let mut streamed = Vec::new();
-            write(&mut streamed, inv, rules, &some).unwrap();
+            write(&mut streamed, inv, rules, &some, "0badf00d").unwrap();
             assert!(streamed == whole, "{n} findings");
         }
     }

@@ -146,7 +146,7 @@ fn injected(state: &State, r: &Request, n: u64) -> Option<Reply> {
     if r.service == "sts" {
         return None; // STS is regional infrastructure the tests keep healthy
     }
-    if f.throttle_every.is_some_and(|k| n % k == 0) {
+    if f.throttle_every.is_some_and(|k| n.is_multiple_of(k)) {
         return Some(r.error(400, "ThrottlingException", "Rate exceeded"));
     }
     if f.burst_5xx

@@ -66,9 +66,9 @@ impl Item {
     fn contains(&self, b: Bounds, v: u32) -> bool {
         match *self {
             Item::Star => true,
-            Item::StarStep(s) => (v - b.min) % s == 0,
+            Item::StarStep(s) => (v - b.min).is_multiple_of(s),
             Item::Value(a) => v == a,
-            Item::ValueStep(a, s) => v >= a && (v - a) % s == 0,
+            Item::ValueStep(a, s) => v >= a && (v - a).is_multiple_of(s),
             Item::Range(a, e, step) => {
                 // Position of v in the sequence a, a+1, ..., e (wrapping).
                 let position = if a <= e {
