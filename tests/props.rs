@@ -155,7 +155,7 @@ fn replace_somewhere(node: &mut Value, walk: u64, with: Value) {
         Value::Object(o) => o.len(),
         _ => 0,
     };
-    if children == 0 || walk % 5 == 0 {
+    if children == 0 || walk.is_multiple_of(5) {
         *node = with;
         return;
     }
