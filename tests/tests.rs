@@ -12,5 +12,6 @@ mod html;
 mod inputs;
 mod moto;
 mod props;
+mod shapes;
 mod terminal;
 mod util;

@@ -130,8 +130,7 @@ impl<'de> Deserialize<'de> for ConfigItems {
                 }
                 items.map(ConfigItems).ok_or_else(|| {
                     de::Error::custom(format!(
-                        "an object without \"{DELIVERY_ITEMS}\", so not a Config snapshot file; \
-                         expected a JSON array of Config items or a Config snapshot file"
+                        "an object without \"{DELIVERY_ITEMS}\", so not a Config snapshot file"
                     ))
                 })
             }

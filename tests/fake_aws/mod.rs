@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use protocols::select_rows;
 pub use snapshot::Served;
 
 /// The account the base credentials belong to (the organisation's management account).
