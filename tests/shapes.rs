@@ -3,7 +3,7 @@
 //! collector reproduces: see `collect::collecting_the_served_sample_reproduces_it`).
 
 use crate::collect::assert_same_verdicts;
-use crate::fake_aws::select_rows;
+use crate::fake_aws::protocols::select_rows;
 use crate::util::{copy_dir, root};
 use backup_auditor::collect::{select_expression, CONFIG_TYPES};
 use serde_json::{json, Value};

@@ -9,7 +9,7 @@
 //! with the recorded error code on every attempt.
 
 mod http;
-mod protocols;
+pub mod protocols;
 mod snapshot;
 
 use protocols::{Reply, Request};
@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use protocols::select_rows;
 pub use snapshot::Served;
 
 /// The account the base credentials belong to (the organisation's management account).
