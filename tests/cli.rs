@@ -271,6 +271,19 @@ fn broken_snapshot_files_are_all_reported_with_path_line_and_column() {
     ]));
 }
 
+/// Shapes AWS produces, in the wrong file: each error names the operation whose output it
+/// found and what the file holds; a 5,000-character value is quoted to 200 characters; a time
+/// without an offset is refused with the reason (#17 §3).
+#[test]
+fn misplaced_aws_outputs_are_named_and_long_values_cut() {
+    insta::assert_snapshot!(input_error(&[
+        "scan",
+        "tests/fixtures/bad-shapes",
+        "--out",
+        "target/never"
+    ]));
+}
+
 /// A scope listed twice would be judged twice: an input error at its position.
 #[test]
 fn a_scope_listed_twice_is_an_input_error() {

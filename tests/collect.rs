@@ -217,7 +217,7 @@ fn verdicts(snapshot: &Path) -> BTreeSet<[String; 5]> {
 
 /// The sample's verdicts, and the collected snapshot's, agree for every readable account; the
 /// account the sample could not enter is NOT_ASSESSED throughout.
-fn assert_same_verdicts(served: &Path, collected: &Path) {
+pub(crate) fn assert_same_verdicts(served: &Path, collected: &Path) {
     let split = |v: BTreeSet<[String; 5]>| -> (BTreeSet<[String; 5]>, BTreeSet<[String; 5]>) {
         v.into_iter().partition(|r| r[0] != SAMPLE_FAILED_ACCOUNT)
     };

@@ -13,5 +13,6 @@ mod inputs;
 mod moto;
 mod props;
 mod safety;
+mod shapes;
 mod terminal;
 mod util;

@@ -20,11 +20,13 @@ pub const CONFIG_TYPES: [&str; 10] = [
 ];
 
 /// The SQL both Select APIs run: the columns a snapshot's `resources.json` holds.
+/// `supplementaryConfiguration` is where Config keeps what is not in `configuration` (an S3
+/// bucket's versioning: `supplementaryConfiguration.BucketVersioningConfiguration.status`).
 pub fn select_expression() -> String {
     let types: Vec<String> = CONFIG_TYPES.iter().map(|t| format!("'{t}'")).collect();
     format!(
         "SELECT resourceId, resourceName, resourceType, arn, accountId, awsRegion, tags, \
-         configuration WHERE resourceType IN ({})",
+         configuration, supplementaryConfiguration WHERE resourceType IN ({})",
         types.join(", ")
     )
 }
@@ -351,5 +353,6 @@ mod tests {
             assert!(ResourceKind::from_config(t, None).is_some(), "{t}");
         }
         assert!(select_expression().contains("'AWS::Redshift::Cluster'"));
+        assert!(select_expression().contains(", supplementaryConfiguration WHERE "));
     }
 }

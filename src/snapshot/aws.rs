@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 
 // ---- AWS Config configuration items -------------------------------------------------------
 
+/// One AWS Config configuration item, in every shape AWS delivers one: a `SelectResourceConfig`
+/// row (`arn`, `accountId`, `configuration` an object), an item of Config's delivery files and
+/// of `GetResourceConfigHistory` (`ARN` or `arn`, `awsAccountId`, tags as a map,
+/// `configuration` and `supplementaryConfiguration` as JSON strings).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigItem {
@@ -17,15 +21,32 @@ pub struct ConfigItem {
     pub resource_id: String,
     #[serde(default)]
     pub resource_name: Option<String>,
+    #[serde(alias = "ARN")]
     pub arn: String,
-    #[serde(default)]
+    #[serde(default, alias = "awsAccountId")]
     pub account_id: Option<String>,
     #[serde(default)]
     pub aws_region: Option<String>,
     #[serde(default)]
     pub tags: Tags,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::config_json::object_or_string")]
     pub configuration: ConfigDetails,
+    /// Kept as data (S3 versioning lives here); each value parsed if it is a JSON string.
+    #[serde(default)]
+    pub supplementary_configuration: super::config_json::Supplementary,
+    /// `ResourceDeleted` / `ResourceDeletedNotRecorded` in Config's history: see `is_deleted`.
+    #[serde(default)]
+    pub configuration_item_status: Option<String>,
+}
+
+impl ConfigItem {
+    /// The item records that the resource no longer exists, so there is nothing to judge.
+    pub fn is_deleted(&self) -> bool {
+        matches!(
+            self.configuration_item_status.as_deref(),
+            Some("ResourceDeleted" | "ResourceDeletedNotRecorded")
+        )
+    }
 }
 
 /// Config prints tags as `[{key, value}]`; some tools write a `{key: value}` map. Both load.

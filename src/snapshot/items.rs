@@ -42,6 +42,11 @@ pub(super) fn check(
                 ),
             ));
         }
+        // A deleted resource is not judged, so it hides nothing (a bucket re-created under
+        // its old name has a deleted item and a live one).
+        if item.is_deleted() {
+            continue;
+        }
         if let Some(&j) = first.get(item.arn.as_str()) {
             problems.push((
                 i,
@@ -75,9 +80,36 @@ pub(super) fn check(
         .collect()
 }
 
+/// Drops the items that record deleted resources; how many, if any.
+pub(super) fn drop_deleted(items: &mut Vec<ConfigItem>) -> Option<usize> {
+    let before = items.len();
+    items.retain(|i| !i.is_deleted());
+    Some(before - items.len()).filter(|&n| n > 0)
+}
+
+/// Byte offsets where the items start: the elements of the top-level array, or of the
+/// `configurationItems` array of a Config snapshot file.
+fn element_offsets(text: &[u8]) -> Vec<usize> {
+    let first = text.iter().position(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|i| text[i] == b'{') {
+        let key = format!("\"{}\"", super::config_json::DELIVERY_ITEMS);
+        let Some(at) = text.windows(key.len()).position(|w| w == key.as_bytes()) else {
+            return Vec::new();
+        };
+        let Some(open) = text[at..].iter().position(|&b| b == b'[').map(|o| at + o) else {
+            return Vec::new();
+        };
+        return array_offsets(&text[open..])
+            .into_iter()
+            .map(|o| o + open)
+            .collect();
+    }
+    array_offsets(text)
+}
+
 /// Byte offsets where the elements of the top-level JSON array in `text` start. Items keep
 /// no position (for speed), so this finds them again once a problem is to be reported.
-fn element_offsets(text: &[u8]) -> Vec<usize> {
+fn array_offsets(text: &[u8]) -> Vec<usize> {
     let mut out = Vec::new();
     let (mut depth, mut in_string, mut escaped, mut next_starts) = (0usize, false, false, false);
     for (i, &b) in text.iter().enumerate() {
@@ -124,5 +156,8 @@ mod tests {
         assert_eq!(starts, b"{[\"3");
         assert_eq!(element_offsets(b"[ ]"), Vec::<usize>::new());
         assert_eq!(element_offsets(b"{\"a\": [1]}"), Vec::<usize>::new());
+        let file = br#"{"fileVersion": "1.0", "configurationItems": [ {"a": 1}, {"b": 2} ]}"#;
+        let starts: Vec<u8> = element_offsets(file).iter().map(|&i| file[i]).collect();
+        assert_eq!(starts, b"{{");
     }
 }

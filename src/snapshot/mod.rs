@@ -5,6 +5,8 @@
 //! this module is pure and works the same on a live collection or on `samples/`.
 
 pub mod aws;
+pub mod config_json;
+mod hint;
 mod items;
 pub mod time;
 
@@ -298,9 +300,13 @@ impl Snapshot {
             .map(|s| load_scope(root, s))
             .collect();
         let mut scopes = Vec::with_capacity(loaded.len());
+        let mut deleted = Vec::new();
         for r in loaded {
             match r {
-                Ok(s) => scopes.push(s),
+                Ok((s, note)) => {
+                    scopes.push(s);
+                    deleted.extend(note);
+                }
                 Err(mut d) => diags.append(&mut d),
             }
         }
@@ -338,7 +344,7 @@ impl Snapshot {
                     root.join(&a).join(&r).display()
                 )
             });
-        let warnings = region_warnings.chain(unlisted).collect();
+        let warnings = region_warnings.chain(unlisted).chain(deleted).collect();
         Ok(Snapshot {
             root: root.to_path_buf(),
             collected_at: manifest.collected_at,
@@ -393,10 +399,11 @@ fn unlisted_scopes(root: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// A scope, and a warning if its `resources.json` records deleted resources (dropped).
 fn load_scope(
     root: &Path,
     m: &ManifestScope,
-) -> std::result::Result<ScopeSnapshot, Vec<Diagnostic>> {
+) -> std::result::Result<(ScopeSnapshot, Option<String>), Vec<Diagnostic>> {
     let unavailable: Vec<(DataFile, String)> = m
         .errors
         .iter()
@@ -412,7 +419,7 @@ fn load_scope(
         data: ScopeData::default(),
     };
     if m.status == ScopeStatus::Failed {
-        return Ok(scope);
+        return Ok((scope, None));
     }
     let dir = root.join(&m.account_id).join(&m.region);
     let mut diags = Vec::new();
@@ -437,7 +444,7 @@ fn load_scope(
                         $field = $wrap(v);
                         diags.extend($check(path.as_path(), bytes.as_slice(), &$field));
                     }
-                    Err(e) => diags.push(e),
+                    Err(e) => diags.push(hint::explain(e, $file, &bytes)),
                 },
                 Ok(None) => {}
                 Err(e) => diags.push(e),
@@ -447,7 +454,7 @@ fn load_scope(
     read_into!(
         DataFile::Resources,
         d.resources,
-        |v| v,
+        |v: config_json::ConfigItems| v.0,
         |p: &Path, b: &[u8], v: &[aws::ConfigItem]| items::check(p, b, m, v)
     );
     read_into!(DataFile::BackupPlans, d.plans, |v| v);
@@ -458,9 +465,16 @@ fn load_scope(
     read_into!(DataFile::ProtectedResources, d.protected_resources, |v| v);
     read_into!(DataFile::RegionSettings, d.region_settings, Some);
     read_into!(DataFile::BackupJobs, d.backup_jobs, |v| v);
+    let deleted = items::drop_deleted(&mut d.resources).map(|n| {
+        format!(
+            "{}: {n} item(s) record deleted resources (configurationItemStatus \
+             ResourceDeleted): they no longer exist, so they are not judged",
+            dir.join(DataFile::Resources.file_name()).display()
+        )
+    });
     d.canonical_order();
     if diags.is_empty() {
-        Ok(scope)
+        Ok((scope, deleted))
     } else {
         Err(diags)
     }
@@ -487,10 +501,13 @@ pub fn parse_json<T: DeserializeOwned>(
     serde_path_to_error::deserialize(de).map_err(|e| {
         let at = e.path().to_string();
         let inner = e.into_inner();
-        let mut msg = inner.to_string();
+        let mut msg = inner
+            .to_string()
+            .replace("expected struct ", "expected an object ");
         if let Some(i) = msg.rfind(" at line ") {
             msg.truncate(i);
         }
+        let mut msg = shorten_quoted(&msg);
         if at != "." && !at.is_empty() {
             msg = format!("{msg} (at {at})");
         }
@@ -505,4 +522,69 @@ pub fn parse_json<T: DeserializeOwned>(
             message: msg,
         }
     })
+}
+
+/// Longest quoted value an error repeats: enough to recognise it, never kilobytes of it.
+const QUOTE_MAX: usize = 200;
+
+/// `msg` with every `"…"` quotation (serde quotes values with `{:?}`) longer than
+/// [`QUOTE_MAX`] characters cut to that, saying how long it was.
+fn shorten_quoted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len().min(1024));
+    let mut rest = msg;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..=open]);
+        let body = &rest[open + 1..];
+        // The closing quote: the first one not escaped by a backslash.
+        let mut escaped = false;
+        let close = body.char_indices().find_map(|(i, c)| match c {
+            _ if escaped => {
+                escaped = false;
+                None
+            }
+            '\\' => {
+                escaped = true;
+                None
+            }
+            '"' => Some(i),
+            _ => None,
+        });
+        let Some(close) = close else {
+            rest = body;
+            break;
+        };
+        let quoted = &body[..close];
+        let chars = quoted.chars().count();
+        if chars > QUOTE_MAX {
+            out.extend(quoted.chars().take(QUOTE_MAX));
+            out.push_str(&format!("…\" ({chars} characters)"));
+        } else {
+            out.push_str(quoted);
+            out.push('"');
+        }
+        rest = &body[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "x".repeat(5000);
+        let msg = format!("invalid type: string \"{long}\", expected a \"thing\"");
+        let short = shorten_quoted(&msg);
+        assert_eq!(
+            short,
+            format!(
+                "invalid type: string \"{}…\" (5000 characters), expected a \"thing\"",
+                "x".repeat(200)
+            )
+        );
+        assert_eq!(shorten_quoted(r#"a "b\"c" d "#), r#"a "b\"c" d "#);
+        assert_eq!(shorten_quoted("unclosed \"abc"), "unclosed \"abc");
+    }
 }

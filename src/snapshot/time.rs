@@ -17,7 +17,7 @@ impl Visitor<'_> for TimestampVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-        let t = parse_timestamp(v).ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))?;
+        let t = parse_timestamp(v).ok_or_else(|| E::custom(refusal(v)))?;
         if !plausible(t.timestamp() as f64) {
             return Err(E::custom(format!(
                 "timestamp {v:?} is not a plausible AWS time: {}",
@@ -95,15 +95,33 @@ fn from_epoch(secs: f64) -> Option<Timestamp> {
         .single()
 }
 
-/// Parses RFC 3339 (`2026-11-26T05:12:44.123000+00:00`, `...Z`) and the offset-less form
-/// some tools print (`2026-11-26T05:12:44`), read as UTC.
+/// Parses RFC 3339 (`2026-11-26T05:12:44.123000+00:00`, `...Z`, `... 05:12:44Z`).
+///
+/// A time without an offset is refused, whether written `2026-11-26T05:12:44` or
+/// `2026-11-26 05:12:44`: AWS writes neither (the CLI prints `+00:00`, Config's delivery files
+/// `Z`, the wire epoch seconds), so such a time was rewritten by some tool, quite possibly into
+/// local time. Read as UTC it could be hours off, enough to turn a fresh recovery point into a
+/// stale one or back; the user who knows the zone can add it, the auditor cannot guess it.
 pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+    DateTime::parse_from_rfc3339(s)
         .ok()
-        .map(|n| Utc.from_utc_datetime(&n))
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Why `v` is not a timestamp, saying so when only its offset is missing.
+fn refusal(v: &str) -> String {
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .any(|f| NaiveDateTime::parse_from_str(v, f).is_ok());
+    if naive {
+        format!(
+            "timestamp {v:?} has no UTC offset: AWS always writes one, so this time was \
+             rewritten and may be local; add its offset (e.g. {}Z for UTC)",
+            v.replacen(' ', "T", 1)
+        )
+    } else {
+        format!("invalid timestamp {v:?}")
+    }
 }
 
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
@@ -143,11 +161,31 @@ mod tests {
         let cli = parse_timestamp("2026-11-26T05:12:44.500000+00:00").unwrap();
         let wire = from_epoch(1_795_669_964.5).unwrap();
         assert_eq!(cli, wire);
-        assert_eq!(
-            parse_timestamp("2026-11-26T05:12:44Z"),
-            parse_timestamp("2026-11-26T05:12:44")
-        );
         assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    /// One rule for both offset-less forms (#17 §3): refused, with the reason and the fix.
+    #[test]
+    fn times_without_an_offset_are_refused_in_either_form() {
+        for v in [
+            "2022-09-09T14:04:52",
+            "2022-09-09 14:04:52",
+            "2022-09-09T14:04:52.5",
+        ] {
+            let e = read(&format!("{v:?}")).unwrap_err();
+            assert!(
+                e.starts_with(&format!("timestamp {v:?} has no UTC offset")),
+                "{v}: {e}"
+            );
+            assert!(e.contains("2022-09-09T14:04:52"), "{e}");
+        }
+        assert_eq!(
+            read("\"2022-09-09 14:04:52Z\"").unwrap(),
+            read("\"2022-09-09T14:04:52+00:00\"").unwrap()
+        );
+        assert!(read("\"09/09/2022\"")
+            .unwrap_err()
+            .starts_with("invalid timestamp"));
     }
 
     fn read(json: &str) -> Result<Timestamp, String> {

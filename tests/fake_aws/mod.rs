@@ -9,7 +9,7 @@
 //! with the recorded error code on every attempt.
 
 mod http;
-mod protocols;
+pub mod protocols;
 mod snapshot;
 
 use protocols::{Reply, Request};

@@ -494,8 +494,10 @@ fn resources_of<'a>(
         .collect()
 }
 
-/// Rows of a Select whose expression names the item's type, as JSON strings.
-fn select_rows(expr: &str, items: Vec<&Value>) -> Vec<Value> {
+/// Rows of a Select whose expression names the item's type, as JSON strings holding only the
+/// selected columns (as Config does: a column the query does not name is not returned).
+pub fn select_rows(expr: &str, items: Vec<&Value>) -> Vec<Value> {
+    let columns = selected_columns(expr);
     items
         .into_iter()
         .filter(|i| {
@@ -504,7 +506,26 @@ fn select_rows(expr: &str, items: Vec<&Value>) -> Vec<Value> {
                 i["resourceType"].as_str().unwrap_or_default()
             ))
         })
-        .map(|i| Value::String(i.to_string()))
+        .map(|i| {
+            let row: serde_json::Map<String, Value> = columns
+                .iter()
+                .filter_map(|c| Some((c.to_string(), i.get(*c)?.clone())))
+                .collect();
+            Value::String(Value::Object(row).to_string())
+        })
+        .collect()
+}
+
+/// The columns of `SELECT a, b, c WHERE …`.
+pub fn selected_columns(expr: &str) -> Vec<&str> {
+    let list = expr
+        .trim_start()
+        .strip_prefix("SELECT ")
+        .unwrap_or_default();
+    let list = list.split(" WHERE ").next().unwrap_or_default();
+    list.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
         .collect()
 }
 
