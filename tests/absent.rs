@@ -60,3 +60,39 @@ fn absent_region_settings_are_unknown_and_every_summary_names_the_scope() {
     let list = &html[html.find("NOT ASSESSED:").expect("a not-assessed list")..];
     assert!(list.contains("region-settings.json: absent from the snapshot"));
 }
+
+/// A scope whose list answers are all absent (empty) and whose region settings were read: a
+/// complete scope with nothing in it, which no summary may call "0% covered".
+#[test]
+fn a_snapshot_with_no_resources_says_so_rather_than_zero_coverage() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "scan",
+            "tests/fixtures/empty",
+            "--rules",
+            "rules",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--format",
+            "html,markdown",
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let terminal = stdout(&o).replace(out.path().to_str().unwrap(), "[OUT]");
+    insta::assert_snapshot!(terminal);
+    let markdown = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert_eq!(
+        markdown.lines().next(),
+        Some("## backup-auditor: no resources in this snapshot")
+    );
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<strong>No resources</strong> in this snapshot"));
+    assert!(html.contains("<div class=\"kpi-value\">no resources</div>"));
+    assert!(
+        html.contains("failures · no resources · 2026-11-27"),
+        "the title"
+    );
+    assert!(!html.contains("<strong>0.0%</strong>"));
+}
