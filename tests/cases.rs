@@ -227,7 +227,8 @@ fn scenario_verdicts() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array.
+/// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array,
+/// `delete` of a whole file, or `unreadable`.
 fn apply_edit(snap: &std::path::Path, edit: &Value) {
     if let Some(f) = edit.get("unreadable") {
         // The manifest records that one file of a scope could not be read.
@@ -250,6 +251,10 @@ fn apply_edit(snap: &std::path::Path, edit: &Value) {
             None => scope["errors"] = serde_json::json!([error]),
         }
         std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        return;
+    }
+    if let Some(f) = edit.get("delete") {
+        std::fs::remove_file(snap.join(f.as_str().unwrap())).expect("the file to delete exists");
         return;
     }
     let path = snap.join(edit["file"].as_str().unwrap());

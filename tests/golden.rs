@@ -54,6 +54,20 @@ fn explain_volume_protected_through_its_instance() {
     ));
 }
 
+/// A cold-storage transition is shown only where AWS Backup makes it: an RDS rule's is
+/// ignored, an EBS volume's is hedged, an AMI's (through the instance) is ignored.
+#[test]
+fn explain_cold_storage_only_where_aws_backup_moves_backups() {
+    insta::assert_snapshot!(explain(
+        "arn:aws:rds:us-east-1:111111111111:db:payments-ledger",
+        "text"
+    ));
+    insta::assert_snapshot!(explain(
+        "arn:aws:ec2:us-east-1:111111111111:volume/vol-01a10000000000001",
+        "text"
+    ));
+}
+
 #[test]
 fn explain_documentdb_cluster_blocked_by_opt_in() {
     let arn = "arn:aws:rds:eu-west-1:111111111111:cluster:catalog-eu-reviews";

@@ -1,6 +1,7 @@
 //! The one integration-test binary: data-driven cases, CLI behaviour, golden outputs, and live
 //! collection against a local fake AWS.
 
+mod absent;
 mod cases;
 mod cli;
 mod collect;

@@ -288,7 +288,9 @@
     out.push(section('Backup rules that apply',
       st.rules.length ? st.rules.map(function (b) {
         var sched = b.schedule + ' in ' + b.timezone + (b.schedule_defaulted ? ' (AWS default: the rule has none)' : '');
-        var ret = retention(b.retention) + (b.cold_after_days ? ', cold after ' + b.cold_after_days + ' days' : '');
+        var ret = retention(b.retention) + (b.cold_after_days ? ', cold after ' + b.cold_after_days + ' days' +
+          (b.cold_storage === 'supported' ? '' : ' (if AWS Backup moves this type to cold storage: not confirmed)') : '') +
+          (b.cold_storage && !b.cold_after_days ? '; its cold-storage transition is ignored for this type' : '');
         return h('div', { class: 'story-item' },
           h('div', { class: 'head' }, tri(b.effective, 'effective', 'INEFFECTIVE', 'unknown'),
             h('b', null, b.plan + ' / ' + b.rule), h('span', { class: 'muted' }, 'selection ' + b.selection)),

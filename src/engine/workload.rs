@@ -155,10 +155,22 @@ fn not_assessed(ctx: &Ctx) -> Verdict {
             _ => None,
         })
     });
-    Verdict::new(
-        Status::NotAssessed,
-        format!("protection cannot be decided: {}", why.unwrap_or_default()),
-    )
+    let mut reason = format!("protection cannot be decided: {}", why.unwrap_or_default());
+    // Points of its own show that AWS Backup does back it up, whatever the unread data says.
+    if let Some(p) = ctx.inv.newest_good_point(&[&ctx.res.arn], |_| {}).newest {
+        let newest = if p.continuous {
+            "is a continuous backup".to_owned()
+        } else {
+            format!(
+                "is {} old",
+                describe_age(p.age(ctx.inv.as_of).num_minutes())
+            )
+        };
+        reason.push_str(&format!(
+            "; its own newest good recovery point {newest}, evidence that AWS Backup backs it up"
+        ));
+    }
+    Verdict::new(Status::NotAssessed, reason)
 }
 
 fn protected(ctx: &Ctx) -> Verdict {

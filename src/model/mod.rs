@@ -46,6 +46,9 @@ pub struct Scope {
     pub recovery_points: Vec<aws::RecoveryPoint>,
     /// `ResourceTypeOptInPreference`; `None` when region settings could not be read.
     pub opt_in: Option<BTreeMap<String, bool>>,
+    /// `ResourceTypeManagementPreference` (full AWS Backup management, e.g. advanced DynamoDB
+    /// backup); `None` when region settings could not be read.
+    pub management: Option<BTreeMap<String, bool>>,
     pub backup_jobs: Vec<aws::BackupJob>,
 }
 
@@ -218,18 +221,14 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     resources.shrink_to_fit();
     let mut recovery_points = d.recovery_points;
     recovery_points.shrink_to_fit();
-    let opt_in = if s
-        .unavailable
-        .iter()
-        .any(|(f, _)| *f == DataFile::RegionSettings)
-    {
-        None
-    } else {
-        Some(
-            d.region_settings
-                .map(|r| r.resource_type_opt_in_preference)
-                .unwrap_or_default(),
-        )
+    // The snapshot records an unread or absent region-settings.json as unavailable: `None`
+    // here is "unknown", never "no type opted in".
+    let (opt_in, management) = match d.region_settings {
+        Some(r) => (
+            Some(r.resource_type_opt_in_preference),
+            Some(r.resource_type_management_preference),
+        ),
+        None => (None, None),
     };
     Scope {
         account_id: s.account_id,
@@ -243,6 +242,7 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         vaults,
         recovery_points,
         opt_in,
+        management,
         backup_jobs: d.backup_jobs,
     }
 }

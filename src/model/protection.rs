@@ -173,8 +173,15 @@ fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -
                     }
                 }
                 Tri::Yes | Tri::Unknown => {
-                    let unknown =
-                        (selected == Tri::Unknown).then(|| decide(sel, res, opt_in).reason);
+                    // Only region opt-in makes a selection unknown: say why it is unknown.
+                    let unknown = (selected == Tri::Unknown).then(|| {
+                        let why = scope.unavailable(DataFile::RegionSettings).unwrap_or("");
+                        format!(
+                            "{} ({}: {why})",
+                            decide(sel, res, opt_in).reason,
+                            DataFile::RegionSettings.file_name()
+                        )
+                    });
                     for (ri, rule) in plan.rules.iter().enumerate() {
                         // A resource AWS Backup cannot back up is protected by no rule.
                         let state = match (&blocked, &unknown) {

@@ -126,11 +126,71 @@ impl ResourceKind {
         )
     }
 
+    /// Whether AWS Backup moves this type's recovery points to cold storage when a rule's
+    /// lifecycle says so; it "ignores this expression for other resource types" (reference
+    /// §4.3). `management` is the region's `ResourceTypeManagementPreference`, `None` when
+    /// region settings could not be read. Only what the reference documents is claimed.
+    pub fn cold_storage(
+        self,
+        management: Option<&std::collections::BTreeMap<String, bool>>,
+    ) -> ColdStorage {
+        match self {
+            ResourceKind::EfsFileSystem => ColdStorage::Supported,
+            // Only with advanced DynamoDB backup, i.e. full AWS Backup management (§3.1).
+            ResourceKind::DynamoDbTable => {
+                match management.and_then(|m| m.get(self.backup_type())) {
+                    Some(true) => ColdStorage::Supported,
+                    Some(false) => ColdStorage::NeedsAdvancedBackup,
+                    None => ColdStorage::AdvancedBackupUnknown,
+                }
+            }
+            // Named by issue #17 but not in the reference's documented list.
+            ResourceKind::EbsVolume => ColdStorage::Undocumented,
+            ResourceKind::Ec2Instance
+            | ResourceKind::RdsInstance
+            | ResourceKind::RdsCluster
+            | ResourceKind::AuroraCluster
+            | ResourceKind::DocumentDbCluster
+            | ResourceKind::NeptuneCluster
+            | ResourceKind::S3Bucket
+            | ResourceKind::FsxFileSystem
+            | ResourceKind::StorageGatewayVolume
+            | ResourceKind::RedshiftCluster => ColdStorage::NotSupported,
+        }
+    }
+
     /// Types whose `EnableContinuousBackup` rules give point-in-time recovery (reference §4.4).
     pub fn supports_continuous(self) -> bool {
         matches!(
             self,
             ResourceKind::RdsInstance | ResourceKind::AuroraCluster | ResourceKind::S3Bucket
+        )
+    }
+}
+
+/// What a rule's cold-storage transition does for one resource type (`explain` puts it into
+/// words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColdStorage {
+    /// Recovery points move to cold storage as the lifecycle says.
+    Supported,
+    /// AWS Backup ignores the transition for this type.
+    NotSupported,
+    /// DynamoDB without advanced backup: the transition is ignored.
+    NeedsAdvancedBackup,
+    /// DynamoDB whose advanced-backup setting could not be read.
+    AdvancedBackupUnknown,
+    /// The reference material does not document whether this type moves to cold storage.
+    Undocumented,
+}
+
+impl ColdStorage {
+    /// Whether recovery points may move to cold storage (so the transition is worth showing).
+    pub fn may_apply(self) -> bool {
+        !matches!(
+            self,
+            ColdStorage::NotSupported | ColdStorage::NeedsAdvancedBackup
         )
     }
 }
@@ -246,5 +306,39 @@ impl Resource {
                 | ResourceKind::NeptuneCluster
         );
         cluster && (self.arn.rsplit(':').next() == Some(id) || self.name.as_deref() == Some(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ColdStorage, ResourceKind};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn cold_storage_only_for_types_aws_backup_tiers() {
+        let advanced = |on: bool| BTreeMap::from([("DynamoDB".to_owned(), on)]);
+        let dynamo = ResourceKind::DynamoDbTable;
+        assert_eq!(
+            dynamo.cold_storage(Some(&advanced(true))),
+            ColdStorage::Supported
+        );
+        assert_eq!(
+            dynamo.cold_storage(Some(&advanced(false))),
+            ColdStorage::NeedsAdvancedBackup
+        );
+        assert_eq!(
+            dynamo.cold_storage(None),
+            ColdStorage::AdvancedBackupUnknown
+        );
+        assert_eq!(
+            ResourceKind::EfsFileSystem.cold_storage(None),
+            ColdStorage::Supported
+        );
+        assert_eq!(
+            ResourceKind::RdsInstance.cold_storage(Some(&advanced(true))),
+            ColdStorage::NotSupported
+        );
+        assert!(!ColdStorage::NeedsAdvancedBackup.may_apply());
+        assert!(ColdStorage::Undocumented.may_apply());
     }
 }

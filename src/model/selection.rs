@@ -435,7 +435,7 @@ impl Outcome<'_> {
                 why_opt_in()
             ),
             Outcome::OptInUnknown(m) => format!(
-                "{} matched; {}, but region settings could not be read",
+                "{} matched; {}, but the region's opt-in settings are unknown",
                 m.describe(),
                 why_opt_in()
             ),

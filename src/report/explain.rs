@@ -4,6 +4,7 @@ use crate::engine::Evaluation;
 use crate::findings::Subject;
 use crate::model::plan::{CopyRule, Retention};
 use crate::model::protection::{decisions, RuleState};
+use crate::model::resource::{ColdStorage, ResourceKind};
 use crate::model::selection::opt_in_for;
 use crate::model::{Inventory, Tri};
 use crate::rules::RuleSet;
@@ -74,7 +75,12 @@ pub struct RuleStory {
     pub worst_interval_minutes: Option<i64>,
     pub start_window_minutes: Option<i64>,
     pub retention: Retention,
+    /// When this resource's backups move to cold storage: the rule's setting, `null` when it
+    /// sets none or AWS Backup ignores it for this resource type (see `cold_storage`).
     pub cold_after_days: Option<i64>,
+    /// What the rule's cold-storage transition does for this resource type; `null` when the
+    /// rule sets none.
+    pub cold_storage: Option<ColdStorage>,
     pub continuous: bool,
     pub copies: Vec<CopyRule>,
     pub effective: Tri,
@@ -146,6 +152,15 @@ pub fn explain(
         .map(|a| {
             let plan = &scope.plans[a.plan as usize];
             let r = &plan.rules[a.rule as usize];
+            // Backups made through an EC2 instance are its AMIs: EC2's rules apply.
+            let kind = if a.through.is_some() {
+                ResourceKind::Ec2Instance
+            } else {
+                res.kind
+            };
+            let cold_storage = r
+                .cold_after_days
+                .map(|_| kind.cold_storage(scope.management.as_ref()));
             let (effective, state_reason) = match &a.state {
                 RuleState::Effective => (Tri::Yes, None),
                 RuleState::Ineffective(w) => (Tri::No, Some(w.clone())),
@@ -173,7 +188,10 @@ pub fn explain(
                 },
                 start_window_minutes: r.start_window_minutes,
                 retention: r.retention,
-                cold_after_days: r.cold_after_days,
+                cold_after_days: r
+                    .cold_after_days
+                    .filter(|_| cold_storage.is_some_and(ColdStorage::may_apply)),
+                cold_storage,
                 continuous: a.continuous,
                 copies: r.copies.clone(),
                 effective,

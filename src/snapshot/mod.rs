@@ -66,7 +66,38 @@ impl DataFile {
     pub fn from_file_name(name: &str) -> Option<DataFile> {
         DataFile::ALL.into_iter().find(|f| f.file_name() == name)
     }
+
+    /// What it means when the file is not in a scope's directory (and the manifest does not
+    /// list it as failed). Every file is named, so a new one needs a decision.
+    pub fn when_absent(self) -> WhenAbsent {
+        match self {
+            DataFile::Resources
+            | DataFile::BackupPlans
+            | DataFile::BackupSelections
+            | DataFile::BackupVaults
+            | DataFile::BackupVaultPolicies
+            | DataFile::RecoveryPoints
+            | DataFile::ProtectedResources
+            | DataFile::BackupJobs => WhenAbsent::Empty,
+            DataFile::RegionSettings => WhenAbsent::Unknown,
+        }
+    }
 }
+
+/// What an absent data file stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenAbsent {
+    /// A list answer: an API that listed nothing, so no items.
+    Empty,
+    /// A single-object answer the API always gives (`DescribeRegionSettings` always returns
+    /// its maps): absent means it was not read, so what it holds is unknown, never "off".
+    Unknown,
+}
+
+/// Why an "unknown when absent" file that is not in the snapshot is unknown (the summary
+/// prints it after the file's name).
+const ABSENT_UNKNOWN: &str =
+    "absent from the snapshot: AWS always answers this call, so what it holds is unknown, not empty";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -424,13 +455,18 @@ fn load_scope(
     let dir = root.join(&m.account_id).join(&m.region);
     let mut diags = Vec::new();
     let skip: Vec<DataFile> = scope.unavailable.iter().map(|(f, _)| *f).collect();
+    let mut absent_unknown = Vec::new();
     let d = &mut scope.data;
-    let load = |file: DataFile| -> std::result::Result<Option<(PathBuf, Vec<u8>)>, Diagnostic> {
+    let mut load = |file: DataFile| -> std::result::Result<Option<(PathBuf, Vec<u8>)>, Diagnostic> {
         if skip.contains(&file) {
             return Ok(None);
         }
         let path = dir.join(file.file_name());
-        Ok(crate::input::read_data(&path)?.map(|b| (path, b)))
+        let bytes = crate::input::read_data(&path)?;
+        if bytes.is_none() && file.when_absent() == WhenAbsent::Unknown {
+            absent_unknown.push(file);
+        }
+        Ok(bytes.map(|b| (path, b)))
     };
     macro_rules! read_into {
         ($file:expr, $field:expr, $wrap:expr) => {
@@ -473,6 +509,12 @@ fn load_scope(
         )
     });
     d.canonical_order();
+    // Unknown data makes the scope partial, as a failed call does: everything that needs it
+    // is NOT_ASSESSED and the summary names the scope.
+    for file in absent_unknown {
+        scope.unavailable.push((file, ABSENT_UNKNOWN.to_owned()));
+        scope.status = ScopeStatus::Partial;
+    }
     if diags.is_empty() {
         Ok((scope, deleted))
     } else {
