@@ -7,7 +7,7 @@ use crate::util::{csv_rows, root, stderr};
 use backup_auditor::collect::OPERATIONS;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -701,4 +701,107 @@ fn an_endpoint_that_never_answers_times_out_into_not_assessed() {
             .any(|r| r["status"] == "PASS" && r["check"] == "protected"),
         "a resource judged protected although its plans are unknown"
     );
+}
+
+/// Collects account 111111111111 (whose us-east-1 has Storage Gateway volumes and FSx file
+/// systems) with `faults`, keeping the snapshot in `dir/snap`.
+fn collect_one_account(faults: Faults, dir: &Path, regions: &str) -> (Output, PathBuf) {
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let snap = dir.join("snap");
+    let o = collect(
+        &fake,
+        &snap,
+        &[
+            "--accounts",
+            "111111111111",
+            "--regions",
+            regions,
+            "--max-attempts",
+            "2",
+        ],
+    );
+    (o, snap)
+}
+
+fn listing_faults() -> Faults {
+    Faults {
+        denied: ["storagegateway:ListGateways".to_string()].into(),
+        garbage: [("fsx:DescribeFileSystems".to_string(), 200)].into(),
+        ..Faults::default()
+    }
+}
+
+#[test]
+fn a_failing_listing_costs_only_its_resource_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, snap) = collect_one_account(listing_faults(), dir.path(), "us-east-1");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = scopes(&snap);
+    let s = &m[&("111111111111".to_string(), "us-east-1".to_string())];
+    assert_eq!(s["status"], "partial", "{s}");
+    let errors = s["errors"].as_array().unwrap();
+    let types_of = |file: &str| -> BTreeSet<String> {
+        errors
+            .iter()
+            .filter(|e| e["file"] == file)
+            .map(|e| {
+                e["types"].as_array().expect("types listed")[0]
+                    .as_str()
+                    .unwrap()
+                    .into()
+            })
+            .collect()
+    };
+    assert_eq!(errors.len(), 2, "{s}");
+    assert_eq!(
+        types_of("resources.json"),
+        ["AWS::FSx::FileSystem", "AWS::StorageGateway::Volume"]
+            .map(String::from)
+            .into()
+    );
+    // The Config items read fine are kept.
+    let items = read_json(&snap.join("111111111111/us-east-1/resources.json"));
+    let kinds: BTreeSet<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["resourceType"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains("AWS::EC2::Volume"), "{kinds:?}");
+    assert!(!kinds.contains("AWS::FSx::FileSystem"), "{kinds:?}");
+
+    let out = dir.path().join("report");
+    let scan = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(["scan", snap.to_str().unwrap(), "--format", "csv,json"])
+        .args(["--out", out.to_str().unwrap()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
+    let rows = csv_rows(&out.join("findings.csv"));
+    let protected: Vec<_> = rows.iter().filter(|r| r["check"] == "protected").collect();
+    // Every other type is judged...
+    assert!(protected
+        .iter()
+        .any(|r| r["resource_type"] == "ebs-volume"
+            && matches!(r["status"].as_str(), "PASS" | "FAIL")));
+    // ...and each unlisted type is NOT_ASSESSED at scope level, naming the type.
+    for t in ["AWS::StorageGateway::Volume", "AWS::FSx::FileSystem"] {
+        let r = protected
+            .iter()
+            .find(|r| r["resource_arn"].is_empty() && r["reason"].contains(t))
+            .unwrap_or_else(|| panic!("no scope-level finding names {t}"));
+        assert_eq!(r["status"], "NOT_ASSESSED", "{r:?}");
+        assert!(
+            r["reason"].contains("could not be listed in 111111111111/us-east-1"),
+            "{r:?}"
+        );
+    }
+    let summary = &read_json(&out.join("findings.json"))["summary"];
+    let named = &summary["not_assessed_scopes"][0];
+    assert_eq!(named["region"], "us-east-1", "{summary}");
+    let reason = named["reason"].as_str().unwrap();
+    for t in ["AWS::StorageGateway::Volume", "AWS::FSx::FileSystem"] {
+        assert!(reason.contains(t), "{reason}");
+    }
 }

@@ -19,7 +19,7 @@ pub use call::{ApiError, SESSION_NAME};
 pub use inventory::{select_expression, CONFIG_TYPES};
 
 use crate::error::{Error, Result};
-use crate::snapshot::ScopeStatus;
+use crate::snapshot::{FileError, ScopeStatus};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -535,7 +535,7 @@ async fn account_scopes(
         let what = match (&record.status, &record.error) {
             (ScopeStatus::Failed, Some(e)) => format!("failed: {e}"),
             (ScopeStatus::Partial, _) => {
-                let files: Vec<&str> = record.errors.iter().map(|(f, _)| f.file_name()).collect();
+                let files: Vec<String> = record.errors.iter().map(FileError::what).collect();
                 format!("partial: could not read {}", files.join(", "))
             }
             _ => "complete".into(),
@@ -572,14 +572,18 @@ fn aggregated_slice(
 }
 
 fn to_record(account: &Account, region: &str, got: scope::ScopeFiles) -> ScopeRecord {
-    let errors: Vec<_> = got
+    let errors: Vec<FileError> = got
         .errors
         .iter()
-        .map(|(f, e)| (*f, e.to_string()))
+        .map(|f| FileError {
+            file: f.file.file_name().to_string(),
+            types: f.types.iter().map(|t| t.to_string()).collect(),
+            error: f.error.to_string(),
+        })
         .collect();
     let (status, error) = if got.files.is_empty() && !errors.is_empty() {
         // Nothing could be read: the scope failed, for the reason its first file gives.
-        (ScopeStatus::Failed, Some(errors[0].1.clone()))
+        (ScopeStatus::Failed, Some(errors[0].error.clone()))
     } else if errors.is_empty() {
         (ScopeStatus::Complete, None)
     } else {
