@@ -209,10 +209,22 @@ fn verdicts(snapshot: &Path) -> BTreeSet<[String; 5]> {
                 r["rule_id"].clone(),
                 r["resource_arn"].clone(),
                 r["status"].clone(),
-                r["reason"].clone(),
+                without_call_context(&r["reason"]),
             ]
         })
         .collect()
+}
+
+/// A reason without the ` (service:Operation, HTTP 400)` a collected error adds to the
+/// AWS error the sample records.
+fn without_call_context(reason: &str) -> String {
+    let mut r = reason.to_string();
+    while let Some(at) = r.find(", HTTP ") {
+        let start = r[..at].rfind(" (").expect("opened");
+        let end = at + r[at..].find(')').expect("closed");
+        r.replace_range(start..=end, "");
+    }
+    r
 }
 
 /// The sample's verdicts, and the collected snapshot's, agree for every readable account; the
@@ -242,7 +254,7 @@ fn assert_manifest_matches(served: &Path, collected: &Path) {
         let got = &have[&(acct.clone(), region.clone())];
         assert_eq!(got["status"], s["status"], "{acct}/{region}");
         assert_eq!(got["account_name"], s["account_name"], "{acct}/{region}");
-        assert_eq!(got["errors"], s["errors"], "{acct}/{region}");
+        assert_same_errors(&got["errors"], &s["errors"], &format!("{acct}/{region}"));
     }
     // The account whose role cannot be assumed: its regions cannot even be listed.
     let denied: Vec<_> = have
@@ -252,10 +264,30 @@ fn assert_manifest_matches(served: &Path, collected: &Path) {
     assert_eq!(denied.len(), 1);
     let (_, d) = denied[0];
     assert_eq!(d["status"], "failed");
-    let expected =
-        want[&(SAMPLE_FAILED_ACCOUNT.to_string(), "us-east-1".to_string())]["error"].clone();
-    assert_eq!(d["error"], expected);
+    let expected = &want[&(SAMPLE_FAILED_ACCOUNT.to_string(), "us-east-1".to_string())]["error"];
+    assert_same_error(&d["error"], expected, "sts:AssumeRole");
     assert_eq!(have.len(), want.len());
+}
+
+/// The same files failed with the served AWS error; the collector adds which operation it
+/// was and the HTTP status.
+fn assert_same_errors(got: &Value, want: &Value, scope: &str) {
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let (got, want) = (list(got), list(want));
+    assert_eq!(got.len(), want.len(), "{scope}: {got:?} vs {want:?}");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g["file"], w["file"], "{scope}");
+        assert_same_error(&g["error"], &w["error"], "HTTP 4");
+    }
+}
+
+fn assert_same_error(got: &Value, want: &Value, context: &str) {
+    let (got, want) = (got.as_str().unwrap(), want.as_str().unwrap());
+    assert!(got.starts_with(want), "{got:?} does not start {want:?}");
+    assert!(
+        got[want.len()..].contains(context),
+        "{got:?} lacks {context:?}"
+    );
 }
 
 #[test]
@@ -759,6 +791,16 @@ fn a_failing_listing_costs_only_its_resource_types() {
             .map(String::from)
             .into()
     );
+    let fsx = errors
+        .iter()
+        .find(|e| e["types"][0] == "AWS::FSx::FileSystem")
+        .unwrap()["error"]
+        .as_str()
+        .unwrap();
+    assert!(
+        fsx.starts_with("fsx:DescribeFileSystems answered HTTP 200 with what is not an AWS answer"),
+        "{fsx}"
+    );
     // The Config items read fine are kept.
     let items = read_json(&snap.join("111111111111/us-east-1/resources.json"));
     let kinds: BTreeSet<&str> = items
@@ -804,4 +846,56 @@ fn a_failing_listing_costs_only_its_resource_types() {
     for t in ["AWS::StorageGateway::Volume", "AWS::FSx::FileSystem"] {
         assert!(reason.contains(t), "{reason}");
     }
+}
+
+#[test]
+fn a_collection_error_names_the_operation_the_status_and_what_came_back() {
+    let faults = Faults {
+        garbage: [("fsx:DescribeFileSystems".to_string(), 502)].into(),
+        ..listing_faults()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (o, snap) = collect_one_account(faults, dir.path(), "us-east-1");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = scopes(&snap);
+    let s = &m[&("111111111111".to_string(), "us-east-1".to_string())];
+    let error_of = |t: &str| -> String {
+        s["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["types"][0] == t)
+            .unwrap_or_else(|| panic!("{t} not recorded: {s}"))["error"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let denied = error_of("AWS::StorageGateway::Volume");
+    assert!(denied.starts_with("AccessDeniedException: "), "{denied}");
+    assert!(
+        denied.contains("storagegateway:ListGateways, HTTP 400"),
+        "{denied}"
+    );
+    let garbage = error_of("AWS::FSx::FileSystem");
+    assert!(
+        garbage.starts_with("fsx:DescribeFileSystems answered HTTP 502"),
+        "{garbage}"
+    );
+    // The start of the body, its escape character shown rather than obeyed, and no more.
+    assert!(
+        garbage.contains("\"The service is unavailable\\x1b[31m in this region. <html>xxx"),
+        "{garbage}"
+    );
+    assert!(!garbage.contains('\u{1b}'), "{garbage}");
+    let quoted = &garbage[garbage.find(": \"The").unwrap() + 3..];
+    assert!(quoted.ends_with("x…\""), "{garbage}");
+    assert!(quoted.chars().count() <= 210, "{quoted}");
+    // The progress line says the same, on one line.
+    let err = stderr(&o);
+    assert!(
+        err.lines()
+            .any(|l| l
+                .contains("partial: could not read resources.json (AWS::StorageGateway::Volume)")),
+        "{err}"
+    );
 }
