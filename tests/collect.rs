@@ -899,3 +899,44 @@ fn a_collection_error_names_the_operation_the_status_and_what_came_back() {
         "{err}"
     );
 }
+
+/// `(calls, retries, errors)` of the progress line of each `account region` in `stderr`.
+fn scope_lines(stderr: &str) -> BTreeMap<String, (u64, u64, u64)> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let (scope, rest) = l.split_once(": ")?;
+            let counts = rest.rsplit_once(" (")?.1.strip_suffix(')')?;
+            let n: Vec<u64> = counts
+                .split(", ")
+                .map(|c| c.split(' ').next()?.parse().ok())
+                .collect::<Option<_>>()?;
+            Some((scope.to_string(), (n[0], n[1], n[2])))
+        })
+        .collect()
+}
+
+#[test]
+fn each_progress_line_counts_its_own_account_region() {
+    let dir = tempfile::tempdir().unwrap();
+    // Alone, each scope's line shows its own work...
+    let mut alone = BTreeMap::new();
+    for region in ["us-east-1", "eu-west-1"] {
+        let d = dir.path().join(region);
+        let (o, _) = collect_one_account(listing_faults(), &d, region);
+        alone.extend(scope_lines(&stderr(&o)));
+    }
+    assert_eq!(alone.len(), 2, "{alone:?}");
+    let (big, small) = (
+        alone["111111111111 us-east-1"],
+        alone["111111111111 eu-west-1"],
+    );
+    assert_ne!(big.0, small.0, "the two scopes should differ in size");
+    // ...and together, each still shows its own, not the running total.
+    let d = dir.path().join("both");
+    let (o, _) = collect_one_account(listing_faults(), &d, "us-east-1,eu-west-1");
+    assert_eq!(scope_lines(&stderr(&o)), alone, "{}", stderr(&o));
+    // Each scope's errors are its own: the failing listings happen in both regions.
+    assert_eq!(big.2, 2);
+    assert_eq!(small.2, 2);
+}

@@ -420,7 +420,9 @@ async fn account_scopes(
         ))
     });
     let give_up = |why: ApiError| -> Vec<ScopeRecord> {
-        ctx.stats.failed(1);
+        // The account's own work (entering it, listing its regions) is its scopes' work.
+        let own = Stats::within(ctx.stats.clone());
+        own.failed(1);
         let records: Vec<_> = known_regions(ctx)
             .iter()
             .map(|r| failed(account, r, &why))
@@ -428,6 +430,7 @@ async fn account_scopes(
         ctx.progress.add_scopes(records.len() as u64);
         for r in &records {
             ctx.progress.scope_done(
+                &own,
                 &ctx.stats,
                 &format!("{} {}: failed: {why}", account.id, r.region),
             );
@@ -496,17 +499,19 @@ async fn account_scopes(
     let (account_conf, role) = (&account_conf, &role);
     join_all(regions.iter().map(|region| async move {
         let conf = account_conf(region);
+        // This account-region's own counters, for its progress line.
+        let stats = Arc::new(Stats::within(ctx.stats.clone()));
         let clients = scope::Clients {
-            backup: client!(aws_sdk_backup, &conf, ctx.stats),
-            config: client!(aws_sdk_config, &conf, ctx.stats),
-            storage_gateway: client!(aws_sdk_storagegateway, &conf, ctx.stats),
-            fsx: client!(aws_sdk_fsx, &conf, ctx.stats),
+            backup: client!(aws_sdk_backup, &conf, stats),
+            config: client!(aws_sdk_config, &conf, stats),
+            storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
+            fsx: client!(aws_sdk_fsx, &conf, stats),
         };
         let inventory = match &ctx.aggregated {
             None => scope::Inventory::Config,
             Some(agg) => scope::Inventory::Aggregated(aggregated_slice(agg, &account.id, region)),
         };
-        let caller = Caller::new(ctx.limits.clone(), role.clone(), ctx.stats.clone());
+        let caller = Caller::new(ctx.limits.clone(), role.clone(), stats.clone());
         let got = scope::collect(
             &caller,
             &clients,
@@ -526,7 +531,7 @@ async fn account_scopes(
                 .await
                 .unwrap_or_else(|e| Err(Error::Usage(format!("snapshot writer failed: {e}"))))
         };
-        ctx.stats.failed(
+        stats.failed(
             record
                 .errors
                 .len()
@@ -540,8 +545,11 @@ async fn account_scopes(
             }
             _ => "complete".into(),
         };
-        ctx.progress
-            .scope_done(&ctx.stats, &format!("{} {region}: {what}", account.id));
+        ctx.progress.scope_done(
+            &stats,
+            &ctx.stats,
+            &format!("{} {region}: {what}", account.id),
+        );
         written.map(|()| record)
     }))
     .await
