@@ -7,7 +7,7 @@ use crate::util::{csv_rows, root, stderr};
 use backup_auditor::collect::OPERATIONS;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -209,10 +209,22 @@ fn verdicts(snapshot: &Path) -> BTreeSet<[String; 5]> {
                 r["rule_id"].clone(),
                 r["resource_arn"].clone(),
                 r["status"].clone(),
-                r["reason"].clone(),
+                without_call_context(&r["reason"]),
             ]
         })
         .collect()
+}
+
+/// A reason without the ` (service:Operation, HTTP 400)` a collected error adds to the
+/// AWS error the sample records.
+fn without_call_context(reason: &str) -> String {
+    let mut r = reason.to_string();
+    while let Some(at) = r.find(", HTTP ") {
+        let start = r[..at].rfind(" (").expect("opened");
+        let end = at + r[at..].find(')').expect("closed");
+        r.replace_range(start..=end, "");
+    }
+    r
 }
 
 /// The sample's verdicts, and the collected snapshot's, agree for every readable account; the
@@ -242,7 +254,7 @@ fn assert_manifest_matches(served: &Path, collected: &Path) {
         let got = &have[&(acct.clone(), region.clone())];
         assert_eq!(got["status"], s["status"], "{acct}/{region}");
         assert_eq!(got["account_name"], s["account_name"], "{acct}/{region}");
-        assert_eq!(got["errors"], s["errors"], "{acct}/{region}");
+        assert_same_errors(&got["errors"], &s["errors"], &format!("{acct}/{region}"));
     }
     // The account whose role cannot be assumed: its regions cannot even be listed.
     let denied: Vec<_> = have
@@ -252,10 +264,30 @@ fn assert_manifest_matches(served: &Path, collected: &Path) {
     assert_eq!(denied.len(), 1);
     let (_, d) = denied[0];
     assert_eq!(d["status"], "failed");
-    let expected =
-        want[&(SAMPLE_FAILED_ACCOUNT.to_string(), "us-east-1".to_string())]["error"].clone();
-    assert_eq!(d["error"], expected);
+    let expected = &want[&(SAMPLE_FAILED_ACCOUNT.to_string(), "us-east-1".to_string())]["error"];
+    assert_same_error(&d["error"], expected, "sts:AssumeRole");
     assert_eq!(have.len(), want.len());
+}
+
+/// The same files failed with the served AWS error; the collector adds which operation it
+/// was and the HTTP status.
+fn assert_same_errors(got: &Value, want: &Value, scope: &str) {
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let (got, want) = (list(got), list(want));
+    assert_eq!(got.len(), want.len(), "{scope}: {got:?} vs {want:?}");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g["file"], w["file"], "{scope}");
+        assert_same_error(&g["error"], &w["error"], "HTTP 4");
+    }
+}
+
+fn assert_same_error(got: &Value, want: &Value, context: &str) {
+    let (got, want) = (got.as_str().unwrap(), want.as_str().unwrap());
+    assert!(got.starts_with(want), "{got:?} does not start {want:?}");
+    assert!(
+        got[want.len()..].contains(context),
+        "{got:?} lacks {context:?}"
+    );
 }
 
 #[test]
@@ -708,4 +740,210 @@ fn an_endpoint_that_never_answers_times_out_into_not_assessed() {
             .any(|r| r["status"] == "PASS" && r["check"] == "protected"),
         "a resource judged protected although its plans are unknown"
     );
+}
+
+/// Collects account 111111111111 (whose us-east-1 has Storage Gateway volumes and FSx file
+/// systems) with `faults`, keeping the snapshot in `dir/snap`.
+fn collect_one_account(faults: Faults, dir: &Path, regions: &str) -> (Output, PathBuf) {
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let snap = dir.join("snap");
+    let o = collect(
+        &fake,
+        &snap,
+        &[
+            "--accounts",
+            "111111111111",
+            "--regions",
+            regions,
+            "--max-attempts",
+            "2",
+        ],
+    );
+    (o, snap)
+}
+
+fn listing_faults() -> Faults {
+    Faults {
+        denied: ["storagegateway:ListGateways".to_string()].into(),
+        garbage: [("fsx:DescribeFileSystems".to_string(), 200)].into(),
+        ..Faults::default()
+    }
+}
+
+#[test]
+fn a_failing_listing_costs_only_its_resource_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, snap) = collect_one_account(listing_faults(), dir.path(), "us-east-1");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = scopes(&snap);
+    let s = &m[&("111111111111".to_string(), "us-east-1".to_string())];
+    assert_eq!(s["status"], "partial", "{s}");
+    let errors = s["errors"].as_array().unwrap();
+    let types_of = |file: &str| -> BTreeSet<String> {
+        errors
+            .iter()
+            .filter(|e| e["file"] == file)
+            .map(|e| {
+                e["types"].as_array().expect("types listed")[0]
+                    .as_str()
+                    .unwrap()
+                    .into()
+            })
+            .collect()
+    };
+    assert_eq!(errors.len(), 2, "{s}");
+    assert_eq!(
+        types_of("resources.json"),
+        ["AWS::FSx::FileSystem", "AWS::StorageGateway::Volume"]
+            .map(String::from)
+            .into()
+    );
+    let fsx = errors
+        .iter()
+        .find(|e| e["types"][0] == "AWS::FSx::FileSystem")
+        .unwrap()["error"]
+        .as_str()
+        .unwrap();
+    assert!(
+        fsx.starts_with("fsx:DescribeFileSystems answered HTTP 200 with what is not an AWS answer"),
+        "{fsx}"
+    );
+    // The Config items read fine are kept.
+    let items = read_json(&snap.join("111111111111/us-east-1/resources.json"));
+    let kinds: BTreeSet<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["resourceType"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains("AWS::EC2::Volume"), "{kinds:?}");
+    assert!(!kinds.contains("AWS::FSx::FileSystem"), "{kinds:?}");
+
+    let out = dir.path().join("report");
+    let scan = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(["scan", snap.to_str().unwrap(), "--format", "csv,json"])
+        .args(["--out", out.to_str().unwrap()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
+    let rows = csv_rows(&out.join("findings.csv"));
+    let protected: Vec<_> = rows.iter().filter(|r| r["check"] == "protected").collect();
+    // Every other type is judged...
+    assert!(protected
+        .iter()
+        .any(|r| r["resource_type"] == "ebs-volume"
+            && matches!(r["status"].as_str(), "PASS" | "FAIL")));
+    // ...and each unlisted type is NOT_ASSESSED at scope level, naming the type.
+    for t in ["AWS::StorageGateway::Volume", "AWS::FSx::FileSystem"] {
+        let r = protected
+            .iter()
+            .find(|r| r["resource_arn"].is_empty() && r["reason"].contains(t))
+            .unwrap_or_else(|| panic!("no scope-level finding names {t}"));
+        assert_eq!(r["status"], "NOT_ASSESSED", "{r:?}");
+        assert!(
+            r["reason"].contains("could not be listed in 111111111111/us-east-1"),
+            "{r:?}"
+        );
+    }
+    let summary = &read_json(&out.join("findings.json"))["summary"];
+    let named = &summary["not_assessed_scopes"][0];
+    assert_eq!(named["region"], "us-east-1", "{summary}");
+    let reason = named["reason"].as_str().unwrap();
+    for t in ["AWS::StorageGateway::Volume", "AWS::FSx::FileSystem"] {
+        assert!(reason.contains(t), "{reason}");
+    }
+}
+
+#[test]
+fn a_collection_error_names_the_operation_the_status_and_what_came_back() {
+    let faults = Faults {
+        garbage: [("fsx:DescribeFileSystems".to_string(), 502)].into(),
+        ..listing_faults()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (o, snap) = collect_one_account(faults, dir.path(), "us-east-1");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = scopes(&snap);
+    let s = &m[&("111111111111".to_string(), "us-east-1".to_string())];
+    let error_of = |t: &str| -> String {
+        s["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["types"][0] == t)
+            .unwrap_or_else(|| panic!("{t} not recorded: {s}"))["error"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let denied = error_of("AWS::StorageGateway::Volume");
+    assert!(denied.starts_with("AccessDeniedException: "), "{denied}");
+    assert!(
+        denied.contains("storagegateway:ListGateways, HTTP 400"),
+        "{denied}"
+    );
+    let garbage = error_of("AWS::FSx::FileSystem");
+    assert!(
+        garbage.starts_with("fsx:DescribeFileSystems answered HTTP 502"),
+        "{garbage}"
+    );
+    // The start of the body, its escape character shown rather than obeyed, and no more.
+    assert!(
+        garbage.contains("\"The service is unavailable\\x1b[31m in this region. <html>xxx"),
+        "{garbage}"
+    );
+    assert!(!garbage.contains('\u{1b}'), "{garbage}");
+    let quoted = &garbage[garbage.find(": \"The").unwrap() + 3..];
+    assert!(quoted.ends_with("x…\""), "{garbage}");
+    assert!(quoted.chars().count() <= 210, "{quoted}");
+    // The progress line says the same, on one line.
+    let err = stderr(&o);
+    assert!(
+        err.lines()
+            .any(|l| l
+                .contains("partial: could not read resources.json (AWS::StorageGateway::Volume)")),
+        "{err}"
+    );
+}
+
+/// `(calls, retries, errors)` of the progress line of each `account region` in `stderr`.
+fn scope_lines(stderr: &str) -> BTreeMap<String, (u64, u64, u64)> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let (scope, rest) = l.split_once(": ")?;
+            let counts = rest.rsplit_once(" (")?.1.strip_suffix(')')?;
+            let n: Vec<u64> = counts
+                .split(", ")
+                .map(|c| c.split(' ').next()?.parse().ok())
+                .collect::<Option<_>>()?;
+            Some((scope.to_string(), (n[0], n[1], n[2])))
+        })
+        .collect()
+}
+
+#[test]
+fn each_progress_line_counts_its_own_account_region() {
+    let dir = tempfile::tempdir().unwrap();
+    // Alone, each scope's line shows its own work...
+    let mut alone = BTreeMap::new();
+    for region in ["us-east-1", "eu-west-1"] {
+        let d = dir.path().join(region);
+        let (o, _) = collect_one_account(listing_faults(), &d, region);
+        alone.extend(scope_lines(&stderr(&o)));
+    }
+    assert_eq!(alone.len(), 2, "{alone:?}");
+    let (big, small) = (
+        alone["111111111111 us-east-1"],
+        alone["111111111111 eu-west-1"],
+    );
+    assert_ne!(big.0, small.0, "the two scopes should differ in size");
+    // ...and together, each still shows its own, not the running total.
+    let d = dir.path().join("both");
+    let (o, _) = collect_one_account(listing_faults(), &d, "us-east-1,eu-west-1");
+    assert_eq!(scope_lines(&stderr(&o)), alone, "{}", stderr(&o));
+    // Each scope's errors are its own: the failing listings happen in both regions.
+    assert_eq!(big.2, 2);
+    assert_eq!(small.2, 2);
 }

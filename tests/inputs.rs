@@ -345,3 +345,33 @@ fn collect_refuses_a_region_that_is_a_path() {
         "{err}"
     );
 }
+
+/// Only `resources.json` is listed type by type, so only its error may name resource types.
+#[test]
+fn types_in_a_manifest_error_are_for_resources_json_only() {
+    let (dir, snap) = sample_copy();
+    let error = |file: &str| {
+        serde_json::json!([{
+            "file": file,
+            "types": ["AWS::FSx::FileSystem"],
+            "error": "AccessDeniedException: denied (fsx:DescribeFileSystems, HTTP 400)"
+        }])
+    };
+    let out = dir.path().join("out");
+    edit_first_scope(&snap, |scope| {
+        scope["status"] = "partial".into();
+        scope["errors"] = error("resources.json");
+    });
+    let o = run_within(&["scan", s(&snap), "--out", s(&out)], 60);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    edit_first_scope(&snap, |scope| scope["errors"] = error("backup-plans.json"));
+    let err = refused(&["scan", s(&snap), "--out", s(&out)]);
+    assert!(
+        err.contains(
+            "manifest.json:6:7: scopes[0].errors gives types for \"backup-plans.json\": only \
+             resources.json is listed by resource type"
+        ),
+        "{err}"
+    );
+}

@@ -8,6 +8,7 @@
 use super::progress::Stats;
 use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
 use aws_credential_types::Credentials;
+use aws_sdk_backup::config::http::HttpResponse;
 use aws_sdk_backup::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_backup::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
@@ -27,25 +28,32 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn from_sdk<E, R>(e: &SdkError<E, R>) -> ApiError
+    /// Names the operation and the HTTP status, so a manifest's error says which call failed
+    /// and how; an answer that is not an AWS error (a proxy's page, a truncated body) also
+    /// shows the start of what came back.
+    pub fn from_sdk<E>(e: &SdkError<E, HttpResponse>) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
     {
+        let op = operation_name::<E>();
         match e {
-            SdkError::ServiceError(s) => ApiError {
+            SdkError::ServiceError(s) if s.err().code().is_some() => ApiError {
                 code: s.err().code().map(str::to_string),
-                message: s
-                    .err()
-                    .message()
-                    .map_or_else(|| cause_chain(s.err()), str::to_string),
+                message: format!(
+                    "{} ({op}, HTTP {})",
+                    s.err()
+                        .message()
+                        .map_or_else(|| cause_chain(s.err()), str::to_string),
+                    s.raw().status().as_u16()
+                ),
             },
+            SdkError::ServiceError(s) => unreadable(&op, s.raw(), s.err()),
+            SdkError::ResponseError(r) => unreadable(&op, r.raw(), e),
             // The SDK's timeout errors do not say what timed out, and a file's error must.
             other if is_timeout(other) => ApiError {
                 code: None,
                 message: format!(
-                    "{} timed out: {}",
-                    operation_name::<E>(),
+                    "{op} timed out: {}",
                     other
                         .source()
                         .map_or_else(|| cause_chain(other), cause_chain)
@@ -80,6 +88,36 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// The most of an answer's body an error quotes: enough to recognise it, never a whole page.
+const EXCERPT_CHARS: usize = 200;
+
+/// An answer the SDK could not read as the operation's output or as an AWS error.
+fn unreadable(op: &str, raw: &HttpResponse, why: &dyn std::error::Error) -> ApiError {
+    let body = raw.body().bytes().unwrap_or_default();
+    let excerpt = if body.is_empty() {
+        "an empty body".to_string()
+    } else {
+        format!("\"{}\"", excerpt(&String::from_utf8_lossy(body)))
+    };
+    ApiError {
+        code: None,
+        message: format!(
+            "{op} answered HTTP {} with what is not an AWS answer ({}): {excerpt}",
+            raw.status().as_u16(),
+            cause_chain(why)
+        ),
+    }
+}
+
+/// The first [`EXCERPT_CHARS`] characters of `text`, control characters escaped.
+fn excerpt(text: &str) -> String {
+    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    crate::report::terminal::escape(&cut).into_owned()
+}
 
 /// An attempt or the whole operation ran out of time (`--api-timeout`), or connecting did.
 fn is_timeout<E, R>(e: &SdkError<E, R>) -> bool {
@@ -149,12 +187,11 @@ impl Caller {
     }
 
     /// Makes one API call (the SDK retries inside it) under both concurrency limits.
-    pub async fn call<T, E, R, F, Fut>(&self, f: F) -> Result<T, ApiError>
+    pub async fn call<T, E, F, Fut>(&self, f: F) -> Result<T, ApiError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
     {
         // The scope's own budget first, so a busy scope never holds a global slot waiting.
         let _local = self.local.acquire().await.expect("semaphore never closed");
@@ -182,16 +219,11 @@ impl Caller {
 
     /// Calls a paged List/Select operation until its last page. `page` makes the request for
     /// a token; `split` takes a response apart into its items and the next token.
-    pub async fn all_pages<T, O, E, R, F, Fut, S>(
-        &self,
-        page: F,
-        split: S,
-    ) -> Result<Vec<T>, ApiError>
+    pub async fn all_pages<T, O, E, F, Fut, S>(&self, page: F, split: S) -> Result<Vec<T>, ApiError>
     where
         F: Fn(Option<String>) -> Fut,
-        Fut: Future<Output = Result<O, SdkError<E, R>>>,
+        Fut: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
         S: Fn(O) -> (Vec<T>, Option<String>),
     {
         let mut items = Vec::new();

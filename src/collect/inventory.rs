@@ -19,6 +19,10 @@ pub const CONFIG_TYPES: [&str; 10] = [
     "AWS::Redshift::Cluster",
 ];
 
+/// The types fetched from their own APIs, each listing failing (or not) on its own.
+pub const GATEWAY_VOLUME: &str = "AWS::StorageGateway::Volume";
+pub const FSX_FILE_SYSTEM: &str = "AWS::FSx::FileSystem";
+
 /// The SQL both Select APIs run: the columns a snapshot's `resources.json` holds.
 /// `supplementaryConfiguration` is where Config keeps what is not in `configuration` (an S3
 /// bucket's versioning: `supplementaryConfiguration.BucketVersioningConfiguration.status`).
@@ -282,7 +286,7 @@ pub async fn gateway_volumes(
                 "gatewayARN": gw_arn,
             });
             items.push(config_style(
-                "AWS::StorageGateway::Volume",
+                GATEWAY_VOLUME,
                 &id,
                 name.as_deref(),
                 &arn,
@@ -330,7 +334,7 @@ pub async fn fsx_file_systems(
                 "kmsKeyId": f.kms_key_id,
             });
             Some(config_style(
-                "AWS::FSx::FileSystem",
+                FSX_FILE_SYSTEM,
                 &id,
                 name.as_deref(),
                 &arn,

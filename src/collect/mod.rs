@@ -19,7 +19,7 @@ pub use call::{ApiError, SESSION_NAME};
 pub use inventory::{select_expression, CONFIG_TYPES};
 
 use crate::error::{Error, Result};
-use crate::snapshot::ScopeStatus;
+use crate::snapshot::{FileError, ScopeStatus};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -420,7 +420,9 @@ async fn account_scopes(
         ))
     });
     let give_up = |why: ApiError| -> Vec<ScopeRecord> {
-        ctx.stats.failed(1);
+        // The account's own work (entering it, listing its regions) is its scopes' work.
+        let own = Stats::within(ctx.stats.clone());
+        own.failed(1);
         let records: Vec<_> = known_regions(ctx)
             .iter()
             .map(|r| failed(account, r, &why))
@@ -428,6 +430,7 @@ async fn account_scopes(
         ctx.progress.add_scopes(records.len() as u64);
         for r in &records {
             ctx.progress.scope_done(
+                &own,
                 &ctx.stats,
                 &format!("{} {}: failed: {why}", account.id, r.region),
             );
@@ -496,17 +499,19 @@ async fn account_scopes(
     let (account_conf, role) = (&account_conf, &role);
     join_all(regions.iter().map(|region| async move {
         let conf = account_conf(region);
+        // This account-region's own counters, for its progress line.
+        let stats = Arc::new(Stats::within(ctx.stats.clone()));
         let clients = scope::Clients {
-            backup: client!(aws_sdk_backup, &conf, ctx.stats),
-            config: client!(aws_sdk_config, &conf, ctx.stats),
-            storage_gateway: client!(aws_sdk_storagegateway, &conf, ctx.stats),
-            fsx: client!(aws_sdk_fsx, &conf, ctx.stats),
+            backup: client!(aws_sdk_backup, &conf, stats),
+            config: client!(aws_sdk_config, &conf, stats),
+            storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
+            fsx: client!(aws_sdk_fsx, &conf, stats),
         };
         let inventory = match &ctx.aggregated {
             None => scope::Inventory::Config,
             Some(agg) => scope::Inventory::Aggregated(aggregated_slice(agg, &account.id, region)),
         };
-        let caller = Caller::new(ctx.limits.clone(), role.clone(), ctx.stats.clone());
+        let caller = Caller::new(ctx.limits.clone(), role.clone(), stats.clone());
         let got = scope::collect(
             &caller,
             &clients,
@@ -526,7 +531,7 @@ async fn account_scopes(
                 .await
                 .unwrap_or_else(|e| Err(Error::Usage(format!("snapshot writer failed: {e}"))))
         };
-        ctx.stats.failed(
+        stats.failed(
             record
                 .errors
                 .len()
@@ -535,13 +540,16 @@ async fn account_scopes(
         let what = match (&record.status, &record.error) {
             (ScopeStatus::Failed, Some(e)) => format!("failed: {e}"),
             (ScopeStatus::Partial, _) => {
-                let files: Vec<&str> = record.errors.iter().map(|(f, _)| f.file_name()).collect();
+                let files: Vec<String> = record.errors.iter().map(FileError::what).collect();
                 format!("partial: could not read {}", files.join(", "))
             }
             _ => "complete".into(),
         };
-        ctx.progress
-            .scope_done(&ctx.stats, &format!("{} {region}: {what}", account.id));
+        ctx.progress.scope_done(
+            &stats,
+            &ctx.stats,
+            &format!("{} {region}: {what}", account.id),
+        );
         written.map(|()| record)
     }))
     .await
@@ -572,14 +580,18 @@ fn aggregated_slice(
 }
 
 fn to_record(account: &Account, region: &str, got: scope::ScopeFiles) -> ScopeRecord {
-    let errors: Vec<_> = got
+    let errors: Vec<FileError> = got
         .errors
         .iter()
-        .map(|(f, e)| (*f, e.to_string()))
+        .map(|f| FileError {
+            file: f.file.file_name().to_string(),
+            types: f.types.iter().map(|t| t.to_string()).collect(),
+            error: f.error.to_string(),
+        })
         .collect();
     let (status, error) = if got.files.is_empty() && !errors.is_empty() {
         // Nothing could be read: the scope failed, for the reason its first file gives.
-        (ScopeStatus::Failed, Some(errors[0].1.clone()))
+        (ScopeStatus::Failed, Some(errors[0].error.clone()))
     } else if errors.is_empty() {
         (ScopeStatus::Complete, None)
     } else {

@@ -6,24 +6,42 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Counters of a collection, or of one account-region: a scope's own `Stats` also counts
+/// into the collection's (its parent), so a scope's line shows its own work and the closing
+/// summary the whole.
 #[derive(Debug, Default)]
 pub struct Stats {
     calls: AtomicU64,
     attempts: AtomicU64,
     errors: AtomicU64,
     operations: Mutex<BTreeSet<String>>,
+    parent: Option<Arc<Stats>>,
 }
 
 impl Stats {
+    /// Counters of one part of the work that also count into `parent`.
+    pub fn within(parent: Arc<Stats>) -> Stats {
+        Stats {
+            parent: Some(parent),
+            ..Stats::default()
+        }
+    }
+
     pub fn call(&self) {
         self.calls.fetch_add(1, Relaxed);
+        if let Some(p) = &self.parent {
+            p.call();
+        }
     }
 
     pub fn attempt(&self, operation: Option<String>) {
         self.attempts.fetch_add(1, Relaxed);
+        if let Some(p) = &self.parent {
+            p.attempt(operation.clone());
+        }
         if let Some(op) = operation {
             self.operations.lock().expect("not poisoned").insert(op);
         }
@@ -32,6 +50,9 @@ impl Stats {
     /// Counts what retries did not cure: files that could not be read, accounts not entered.
     pub fn failed(&self, n: usize) {
         self.errors.fetch_add(n as u64, Relaxed);
+        if let Some(p) = &self.parent {
+            p.failed(n);
+        }
     }
 
     /// API operations (first attempts, not retries).
@@ -116,15 +137,16 @@ impl Progress {
         }
     }
 
-    /// One account-region finished; `what` says how it went.
-    pub fn scope_done(&self, stats: &Stats, what: &str) {
+    /// One account-region finished; `what` says how it went. A line shows that scope's own
+    /// counts (`scope`), the bar the collection's running totals (`total`).
+    pub fn scope_done(&self, scope: &Stats, total: &Stats, what: &str) {
         let what = &*escape(what);
         match self {
             Progress::Quiet => {}
-            Progress::Lines => eprintln!("{what} ({})", stats.line()),
+            Progress::Lines => eprintln!("{what} ({})", scope.line()),
             Progress::Bar(b) => {
                 b.inc(1);
-                b.set_message(stats.line());
+                b.set_message(total.line());
                 if !what.ends_with(": complete") {
                     b.println(what);
                 }

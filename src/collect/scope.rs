@@ -30,7 +30,17 @@ pub enum Inventory {
 #[derive(Debug, Default)]
 pub struct ScopeFiles {
     pub files: BTreeMap<DataFile, Value>,
-    pub errors: Vec<(DataFile, ApiError)>,
+    pub errors: Vec<Failure>,
+}
+
+/// What could not be read: a whole file, or only some resource types of `resources.json`
+/// (a per-type listing failed while the rest of the inventory was read).
+#[derive(Debug)]
+pub struct Failure {
+    pub file: DataFile,
+    /// Empty when the whole file is unknown.
+    pub types: Vec<&'static str>,
+    pub error: ApiError,
 }
 
 impl ScopeFiles {
@@ -39,7 +49,11 @@ impl ScopeFiles {
             Ok(v) => {
                 self.files.insert(file, v);
             }
-            Err(e) => self.errors.push((file, e)),
+            Err(error) => self.errors.push(Failure {
+                file,
+                types: Vec::new(),
+                error,
+            }),
         }
     }
 }
@@ -66,7 +80,11 @@ pub async fn collect(
         backup_jobs(caller, &clients.backup, bounds),
     );
     let mut out = ScopeFiles::default();
+    let (resources, unlisted) = resources;
     out.put(DataFile::Resources, resources);
+    if out.files.contains_key(&DataFile::Resources) {
+        out.errors.extend(unlisted);
+    }
     match plans {
         Ok((p, s)) => {
             out.put(DataFile::BackupPlans, Ok(p));
@@ -99,12 +117,15 @@ pub async fn collect(
     out
 }
 
+/// The inventory, and the types whose own listing failed: those are left out and recorded,
+/// so one failing API (not offered in the region, denied by an SCP, a malformed answer)
+/// costs only its types, never the Config items read fine.
 async fn resources(
     caller: &Caller,
     c: &Clients,
     (account, region): (&str, &str),
     inventory: Inventory,
-) -> Result<Value, ApiError> {
+) -> (Result<Value, ApiError>, Vec<Failure>) {
     let config = async {
         match inventory {
             Inventory::Config => inventory::config_items(caller, &c.config).await,
@@ -116,17 +137,25 @@ async fn resources(
         inventory::gateway_volumes(caller, &c.storage_gateway, account, region),
         inventory::fsx_file_systems(caller, &c.fsx, account, region),
     );
-    let mut items = config?;
-    items.extend(volumes.map_err(|e| context(e, "Storage Gateway volumes"))?);
-    items.extend(fsx.map_err(|e| context(e, "FSx file systems"))?);
-    Ok(Value::Array(items))
-}
-
-fn context(e: ApiError, what: &str) -> ApiError {
-    ApiError {
-        code: e.code,
-        message: format!("{} (listing {what})", e.message),
+    let mut items = match config {
+        Ok(items) => items,
+        Err(e) => return (Err(e), Vec::new()),
+    };
+    let mut unlisted = Vec::new();
+    for (listed, kind) in [
+        (volumes, inventory::GATEWAY_VOLUME),
+        (fsx, inventory::FSX_FILE_SYSTEM),
+    ] {
+        match listed {
+            Ok(mut more) => items.append(&mut more),
+            Err(error) => unlisted.push(Failure {
+                file: DataFile::Resources,
+                types: vec![kind],
+                error,
+            }),
+        }
     }
+    (Ok(Value::Array(items)), unlisted)
 }
 
 /// `backup-plans.json` and, if the plans could be listed, `backup-selections.json`.

@@ -5,7 +5,7 @@
 use crate::dest::mark::{self, Mark};
 use crate::dest::{signals, Run};
 use crate::error::{Error, Result};
-use crate::snapshot::{DataFile, ScopeStatus, FORMAT, MANIFEST};
+use crate::snapshot::{DataFile, FileError, ScopeStatus, FORMAT, MANIFEST};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,8 +20,8 @@ pub struct ScopeRecord {
     pub status: ScopeStatus,
     pub error: Option<String>,
     pub files: BTreeMap<DataFile, Value>,
-    /// Files whose API failed, with `Code: message`.
-    pub errors: Vec<(DataFile, String)>,
+    /// Files (or resource types of a file) whose API failed, with `Code: message`.
+    pub errors: Vec<FileError>,
 }
 
 /// Where a collection goes.
@@ -129,11 +129,7 @@ fn manifest_scope(s: &ScopeRecord) -> Value {
         m["error"] = json!(e);
     }
     if !s.errors.is_empty() {
-        m["errors"] = s
-            .errors
-            .iter()
-            .map(|(f, e)| json!({"file": f.file_name(), "error": e}))
-            .collect();
+        m["errors"] = json!(s.errors);
     }
     m
 }

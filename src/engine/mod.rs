@@ -9,6 +9,7 @@ mod workload;
 
 use crate::findings::{Evidence, Finding, Status, Subject};
 use crate::model::protection::{protect_scope, Protection};
+use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Scope};
 use crate::rules::waiver::{Waiver, WaiverIndex};
 use crate::rules::{Check, Rule, RuleSet};
@@ -181,6 +182,18 @@ fn evaluate_rule(
             }
         }
         _ => {
+            for (types, err) in unlisted_types(rule, scope) {
+                let reason = format!(
+                    "{} could not be listed in {}: {err}",
+                    types.join(", "),
+                    scope.label()
+                );
+                push(
+                    out,
+                    Subject::Scope { scope: si },
+                    Verdict::new(Status::NotAssessed, reason),
+                );
+            }
             for (i, res) in scope.resources.iter().enumerate() {
                 if !rule.scope.includes_kind(res.kind)
                     || !rule.scope.includes_tags(|k| res.tag(k).map(str::to_owned))
@@ -206,6 +219,27 @@ fn evaluate_rule(
             }
         }
     }
+}
+
+/// The scope's resource types that could not be listed and that `rule` would judge, with
+/// why: those resources are unknown, so the rule is NOT_ASSESSED for them while every
+/// other type is judged.
+fn unlisted_types<'a>(rule: &Rule, scope: &'a Scope) -> Vec<(Vec<&'a str>, &'a str)> {
+    scope
+        .unlisted
+        .iter()
+        .filter_map(|u| {
+            let types: Vec<&str> = u
+                .types
+                .iter()
+                .map(String::as_str)
+                .filter(|t| {
+                    ResourceKind::from_config(t, None).is_some_and(|k| rule.scope.includes_kind(k))
+                })
+                .collect();
+            (!types.is_empty()).then_some((types, u.error.as_str()))
+        })
+        .collect()
 }
 
 /// Turns FAILs covered by an unexpired waiver into WAIVED; never touches NOT_ASSESSED. When

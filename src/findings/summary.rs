@@ -8,7 +8,7 @@ use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Tri};
 use crate::rules::waiver::Waiver;
 use crate::rules::{RuleSet, Severity, SubjectKind};
-use crate::snapshot::ScopeStatus;
+use crate::snapshot::{DataFile, ScopeStatus};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -466,7 +466,9 @@ fn coverage(inv: &Inventory, eval: &Evaluation) -> Coverage {
 fn not_assessed_scopes(inv: &Inventory) -> Vec<NotAssessedScope> {
     inv.scopes
         .iter()
-        .filter(|s| s.status != ScopeStatus::Complete || !s.unavailable.is_empty())
+        .filter(|s| {
+            s.status != ScopeStatus::Complete || !s.unavailable.is_empty() || !s.unlisted.is_empty()
+        })
         .map(|s| NotAssessedScope {
             account_id: s.account_id.clone(),
             account_name: s.account_name.clone(),
@@ -478,6 +480,14 @@ fn not_assessed_scopes(inv: &Inventory) -> Vec<NotAssessedScope> {
                     .unavailable
                     .iter()
                     .map(|(f, e)| format!("{}: {e}", f.file_name()))
+                    .chain(s.unlisted.iter().map(|u| {
+                        format!(
+                            "{} ({}): {}",
+                            DataFile::Resources.file_name(),
+                            u.types.join(", "),
+                            u.error
+                        )
+                    }))
                     .collect::<Vec<_>>()
                     .join("; "),
             },

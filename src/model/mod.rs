@@ -11,7 +11,7 @@ pub mod vault;
 
 use crate::error::Result;
 use crate::snapshot::time::Timestamp;
-use crate::snapshot::{aws, DataFile, ScopeStatus, Snapshot};
+use crate::snapshot::{aws, DataFile, ScopeStatus, Snapshot, UnlistedTypes};
 use plan::{Gap, Plan, PlanRule, ScheduleInfo};
 use rayon::prelude::*;
 use resource::Resource;
@@ -40,6 +40,8 @@ pub struct Scope {
     pub status: ScopeStatus,
     pub error: Option<String>,
     pub unavailable: Vec<(DataFile, String)>,
+    /// Resource types that could not be listed: absent from `resources`, unknown.
+    pub unlisted: Vec<UnlistedTypes>,
     pub resources: Vec<Resource>,
     pub plans: Vec<Plan>,
     pub vaults: Vec<Vault>,
@@ -237,6 +239,7 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         status: s.status,
         error: s.error,
         unavailable: s.unavailable,
+        unlisted: s.unlisted,
         resources,
         plans,
         vaults,

@@ -178,9 +178,33 @@ fn named<'de, D: serde::Deserializer<'de>>(
     }
 }
 
+/// A manifest's record of what could not be read. Without `types` the whole file is unknown;
+/// with them (only `resources.json`: a per-type listing failed) just those resource types
+/// are, and the file holds the rest.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct FileError {
     pub file: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
+    pub error: String,
+}
+
+impl FileError {
+    /// `resources.json` or `resources.json (AWS::FSx::FileSystem)`, for messages.
+    pub fn what(&self) -> String {
+        if self.types.is_empty() {
+            self.file.clone()
+        } else {
+            format!("{} ({})", self.file, self.types.join(", "))
+        }
+    }
+}
+
+/// Resource types whose listing failed while the rest of the inventory was read: they are
+/// unknown in their scope, the other types are judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlistedTypes {
+    pub types: Vec<String>,
     pub error: String,
 }
 
@@ -208,6 +232,8 @@ pub struct ScopeSnapshot {
     pub error: Option<String>,
     /// Files whose API call failed, with the AWS error: their absence means "unknown".
     pub unavailable: Vec<(DataFile, String)>,
+    /// Resource types missing from a `resources.json` that was otherwise read.
+    pub unlisted: Vec<UnlistedTypes>,
     pub data: ScopeData,
 }
 
@@ -317,10 +343,20 @@ impl Snapshot {
                 diags.push(at_scope(i, message));
             }
             for e in &s.errors {
-                if DataFile::from_file_name(&e.file).is_none() {
+                let file = DataFile::from_file_name(&e.file);
+                if file.is_none() {
                     diags.push(Diagnostic::file(
                         &manifest_path,
                         format!("scopes[{i}].errors names unknown file {:?}", e.file),
+                    ));
+                } else if !e.types.is_empty() && file != Some(DataFile::Resources) {
+                    diags.push(at_scope(
+                        i,
+                        format!(
+                            "scopes[{i}].errors gives types for {:?}: only resources.json is \
+                             listed by resource type",
+                            e.file
+                        ),
                     ));
                 }
             }
@@ -435,10 +471,18 @@ fn load_scope(
     root: &Path,
     m: &ManifestScope,
 ) -> std::result::Result<(ScopeSnapshot, Option<String>), Vec<Diagnostic>> {
-    let unavailable: Vec<(DataFile, String)> = m
-        .errors
+    let (by_type, whole): (Vec<&FileError>, Vec<&FileError>) =
+        m.errors.iter().partition(|e| !e.types.is_empty());
+    let unavailable: Vec<(DataFile, String)> = whole
         .iter()
         .filter_map(|e| DataFile::from_file_name(&e.file).map(|f| (f, e.error.clone())))
+        .collect();
+    let unlisted = by_type
+        .iter()
+        .map(|e| UnlistedTypes {
+            types: e.types.clone(),
+            error: e.error.clone(),
+        })
         .collect();
     let mut scope = ScopeSnapshot {
         account_id: m.account_id.clone(),
@@ -447,6 +491,7 @@ fn load_scope(
         status: m.status,
         error: m.error.clone(),
         unavailable,
+        unlisted,
         data: ScopeData::default(),
     };
     if m.status == ScopeStatus::Failed {

@@ -40,7 +40,15 @@ pub struct Faults {
     pub expire_once: Option<String>,
     /// Account-regions whose Config recorder is stopped.
     pub recorder_off: BTreeSet<(String, String)>,
+    /// `service:Operation`s denied everywhere, as by an SCP (AccessDeniedException).
+    pub denied: BTreeSet<String>,
+    /// `service:Operation`s answered with [`GARBAGE`] (not JSON) and this HTTP status.
+    pub garbage: BTreeMap<String, u16>,
 }
+
+/// What a proxy or a broken endpoint might answer: not JSON, a terminal escape in it, and
+/// longer than any error should quote.
+pub const GARBAGE: &str = "The service is unavailable\u{1b}[31m in this region. <html>";
 
 /// The server runs until the test process ends (its threads hold no test resources).
 pub struct FakeAws {
@@ -153,6 +161,20 @@ fn injected(state: &State, r: &Request, n: u64) -> Option<Reply> {
         .is_some_and(|(start, len)| n >= start && n < start + len)
     {
         return Some(r.error(503, "ServiceUnavailableException", "Service unavailable"));
+    }
+    let op = format!("{}:{}", r.service, r.operation);
+    if f.denied.contains(&op) {
+        return Some(r.error(
+            400,
+            "AccessDeniedException",
+            &format!("{op} is denied by a service control policy"),
+        ));
+    }
+    if let Some(&status) = f.garbage.get(&op) {
+        return Some(Reply::status(
+            status,
+            &format!("{GARBAGE}{}", "x".repeat(500)),
+        ));
     }
     if let (Some(acct), "backup") = (&f.expire_once, r.service.as_str()) {
         if state.account_of(&r.access_key).as_deref() == Some(acct.as_str()) {
