@@ -5,9 +5,8 @@ use crate::util::*;
 
 /// The sample without one scope's `region-settings.json`, scanned to every summary format.
 fn scan_without_region_settings() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let (snap, out) = (dir.path().join("org"), dir.path().join("out"));
-    copy_dir(&root().join("samples/org"), &snap);
+    let (dir, snap) = sample_copy();
+    let out = dir.path().join("out");
     std::fs::remove_file(snap.join("111111111111/us-east-1/region-settings.json")).unwrap();
     let o = run(
         &[

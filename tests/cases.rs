@@ -198,9 +198,8 @@ fn scenario_verdicts() {
     let mut failures = Vec::new();
     for sc in doc["scenarios"].as_sequence().unwrap() {
         let name = sc["name"].as_str().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let (snap, out) = (dir.path().join("org"), dir.path().join("out"));
-        copy_dir(&root().join("samples/org"), &snap);
+        let (dir, snap) = sample_copy();
+        let out = dir.path().join("out");
         for edit in sc["edits"].as_sequence().unwrap() {
             apply_edit(&snap, edit);
         }

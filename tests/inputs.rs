@@ -4,7 +4,7 @@
 //! verdict.
 
 use crate::util::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// Runs the binary in the repository root, killed if still running after `secs`.
@@ -28,13 +28,6 @@ fn mkfifo(p: &Path) {
     let _ = std::fs::remove_file(p);
     let ok = Command::new("mkfifo").arg(p).status().unwrap().success();
     assert!(ok, "mkfifo {}", p.display());
-}
-
-fn sample_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let snap = dir.path().join("snap");
-    copy_dir(&root().join("samples/org"), &snap);
-    (dir, snap)
 }
 
 fn s(p: &Path) -> &str {

@@ -206,9 +206,7 @@ proptest! {
         file in prop::sample::select(sample_files()),
         m in mutation(),
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let snap = dir.path().join("org");
-        copy_dir(&root().join("samples/org"), &snap);
+        let (_dir, snap) = sample_copy();
         let path = snap.join(&file);
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, mutate(&text, &m, false)).unwrap();

@@ -60,6 +60,14 @@ pub fn sample_scan() -> (tempfile::TempDir, String) {
     (out, text)
 }
 
+/// A copy of the sample organisation to vary, at `DIR/org`; the directory goes with the guard.
+pub fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("org");
+    copy_dir(&root().join("samples/org"), &snap);
+    (dir, snap)
+}
+
 /// Copies a directory tree (a snapshot to vary in a test).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
