@@ -381,7 +381,7 @@ fn remove(scope: &Path, what: Removal, pick: usize) -> bool {
 }
 
 proptest! {
-    #![proptest_config(config(6))]
+    #![proptest_config(config(4))]
 
     /// Taking away a selection, a vault or a resource's recovery points can only lose
     /// protection: no FAIL becomes a PASS.

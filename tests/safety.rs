@@ -400,7 +400,12 @@ fn two_scans_into_one_directory_never_mix() {
     let (_dir, out) = workspace();
     let snapshot = root().join("samples/org");
     let mut refused = 0;
-    for _ in 0..20 {
+    // Ten pairs keep `cargo test` quick; SAFETY_PAIRS=200 hunts a rare interleaving.
+    let pairs = std::env::var("SAFETY_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    for _ in 0..pairs {
         let pair: Vec<Child> = (0..2)
             .map(|_| spawn_scan(&snapshot, &out, &["--format", ALL_FORMATS]))
             .collect();
