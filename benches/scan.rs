@@ -1,22 +1,31 @@
-//! End-to-end scan benchmark (issue 2, section 8): `cargo bench --bench scan`.
+//! End-to-end scan benchmark (issue 2, section 8; issue 13): `cargo bench --bench scan`.
 //!
 //! Generates synthetic organisations once (`backup-auditor synth`), then times
 //! `backup-auditor scan SNAPSHOT --out DIR --format csv -q` as a child process, several
 //! runs per size, and checks the bar: 1,000,000 resources in at most 20 s and 4 GiB peak RSS,
-//! and 1M at most 11× the 100k time. The release binary is the one `cargo bench` builds next
+//! and 1M at most 11× the 100k time. Then the scaling series (`scan/series.rs`): every
+//! output format at n and 20n resources, failed scopes, Aurora cluster members and waivers,
+//! each within 25× the time. The release binary is the one `cargo bench` builds next
 //! to this benchmark (`target/release/backup-auditor`).
 //!
 //! Do not run two of these (or another large scan) at once: with the data and outputs in
 //! `/dev/shm`, a 1M run needs about 13 GB of memory.
 //!
 //! Environment:
-//! - `BENCH_SIZES=100000,1000000`: resource counts to measure (default both, in this order).
+//! - `BENCH_SIZES=100000,1000000`: resource counts to measure (default both, in this order);
+//!   `none` measures no size, only the series.
 //! - `BENCH_RUNS=5,3`: runs per size (default 5 for sizes below 1M, 3 from 1M on).
 //! - `BENCH_DIR=PATH`: where snapshots are cached and outputs written. Default:
 //!   `/dev/shm/backup-auditor-bench` when it and free memory have room (keeps disk latency out
 //!   of a CPU measurement), else `target/bench-data`.
 //! - `BENCH_FORMATS=csv,json`: the `--format` list to time (default `csv`, what the bar names).
+//! - `BENCH_BIN=PATH`: time this backup-auditor binary (e.g. a build of an earlier commit)
+//!   instead of the one `cargo bench` built.
 //! - `BENCH_VERBOSE=1`: scan with `-v` instead of `-q` and print the per-stage timings.
+//! - `BENCH_SERIES=resources,scopes,members,waivers` (the default; `none` for none): the
+//!   scaling series of issue 13, after the sizes: each dimension measured at n and 20n, with
+//!   the bar 20× the input within 25× the time. `NAME:N` sets a series' n (see
+//!   `scan/series.rs`); `BENCH_SERIES_RUNS` its runs per point (default 3).
 //!
 //! Peak RSS comes from `getrusage(RUSAGE_CHILDREN)`, which is the maximum over every child
 //! waited for so far. So that one size (or the generator) cannot inflate another's figure,
@@ -27,6 +36,9 @@ use nix::sys::resource::{getrusage, UsageWho};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
+
+#[path = "scan/series.rs"]
+mod series;
 
 const BAR_SECONDS: f64 = 20.0;
 const BAR_RSS_BYTES: u64 = 4 << 30;
@@ -73,7 +85,11 @@ fn run() -> Res<()> {
     let bin = binary()?;
     let sizes = sizes()?;
     let runs = runs(&sizes)?;
-    let (root, where_) = bench_dir(&sizes)?;
+    let series = series::chosen()?;
+    // The series' largest synthetic organisations need room too.
+    let mut all_sizes = sizes.clone();
+    all_sizes.extend(series::synth_sizes(&series));
+    let (root, where_) = bench_dir(&all_sizes)?;
     println!("binary:   {}", bin.display());
     println!("data:     {} ({where_})", root.display());
     println!(
@@ -82,63 +98,95 @@ fn run() -> Res<()> {
     );
 
     for &size in &sizes {
-        let dir = root.join(format!("synth-{size}"));
-        if dir.join("manifest.json").is_file() {
-            println!(
-                "snapshot: {} (cached; delete it to regenerate)",
-                dir.display()
-            );
-        } else {
-            let t = Instant::now();
-            let out = Command::new(&bin)
-                .args(["synth", "--resources", &size.to_string(), "--out"])
-                .arg(&dir)
-                .output()
-                .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "synth --resources {size} failed ({}): {}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ));
-            }
-            print!(
-                "snapshot: {} generated in {:.1} s: {}",
-                dir.display(),
-                t.elapsed().as_secs_f64(),
-                String::from_utf8_lossy(&out.stdout)
-            );
-        }
-        let (files, bytes) = dir_size(&dir)?;
-        println!("          {files} files, {:.1} MB", bytes as f64 / 1e6);
+        ensure_synth(&bin, &root.join(format!("synth-{size}")), size)?;
     }
 
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let formats = std::env::var("BENCH_FORMATS").unwrap_or_else(|_| DEFAULT_FORMATS.into());
     let mut results = Vec::new();
     for (&size, &n) in sizes.iter().zip(&runs) {
         println!("measuring {size} resources, {n} runs…");
-        let out = Command::new(&me)
-            .arg("--measure")
-            .arg(&bin)
-            .arg(root.join(format!("synth-{size}")))
-            .arg(root.join(format!("out-{size}")))
-            .arg(n.to_string())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
-        if !out.status.success() {
-            return Err(format!(
-                "measuring {size} resources failed ({})",
-                out.status
-            ));
-        }
-        let m = parse_measure(size, &String::from_utf8_lossy(&out.stdout))?;
-        results.push(m);
+        let scan = Scan {
+            snapshot: root.join(format!("synth-{size}")),
+            out: root.join(format!("out-{size}")),
+            formats: formats.clone(),
+            extra: Vec::new(),
+        };
+        results.push(measure(&me, &bin, size, n, &scan)?);
     }
-    report(&results);
+    if !results.is_empty() {
+        report(&results);
+    }
+    if !series.is_empty() {
+        series::run(&me, &bin, &root, &series)?;
+    }
     Ok(())
 }
 
+/// Generates `backup-auditor synth --resources SIZE` into `dir`, unless a cached one is there.
+fn ensure_synth(bin: &Path, dir: &Path, size: usize) -> Res<()> {
+    if dir.join("manifest.json").is_file() {
+        println!(
+            "snapshot: {} (cached; delete it to regenerate)",
+            dir.display()
+        );
+    } else {
+        let t = Instant::now();
+        let out = Command::new(bin)
+            .args(["synth", "--resources", &size.to_string(), "--out"])
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "synth --resources {size} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        print!(
+            "snapshot: {} generated in {:.1} s: {}",
+            dir.display(),
+            t.elapsed().as_secs_f64(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let (files, bytes) = dir_size(dir)?;
+    println!("          {files} files, {:.1} MB", bytes as f64 / 1e6);
+    Ok(())
+}
+
+/// One scan to time: `scan SNAPSHOT --out OUT --format FORMATS EXTRA…`.
+struct Scan {
+    snapshot: PathBuf,
+    out: PathBuf,
+    formats: String,
+    extra: Vec<String>,
+}
+
+/// Times `runs` runs of `scan` in a fresh copy of this program (`--measure`), so that its
+/// peak RSS is that of these scans alone.
+fn measure(me: &Path, bin: &Path, size: usize, runs: usize, scan: &Scan) -> Res<Measured> {
+    let out = Command::new(me)
+        .arg("--measure")
+        .arg(bin)
+        .arg(&scan.snapshot)
+        .arg(&scan.out)
+        .arg(runs.to_string())
+        .args(&scan.extra)
+        .env("BENCH_FORMATS", &scan.formats)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "measuring {} failed ({})",
+            scan.snapshot.display(),
+            out.status
+        ));
+    }
+    parse_measure(size, &String::from_utf8_lossy(&out.stdout))
+}
 fn report(results: &[Measured]) {
     println!();
     println!(
@@ -185,11 +233,11 @@ fn report(results: &[Measured]) {
     }
 }
 
-/// The `--measure BIN SNAPSHOT OUT RUNS` child: runs the scans and prints one `wall` line per
+/// The `--measure BIN SNAPSHOT OUT RUNS [SCAN ARGUMENTS…]` child: runs the scans and prints one `wall` line per
 /// run, the children's peak RSS and, with `BENCH_VERBOSE`, the last run's stage log.
 fn measure_child(args: &[String]) -> Res<()> {
-    let [bin, snapshot, out, runs] = args else {
-        return Err("usage: scan --measure BIN SNAPSHOT OUT RUNS".into());
+    let [bin, snapshot, out, runs, extra @ ..] = args else {
+        return Err("usage: scan --measure BIN SNAPSHOT OUT RUNS [SCAN ARGUMENTS…]".into());
     };
     let runs: usize = runs
         .parse()
@@ -207,6 +255,7 @@ fn measure_child(args: &[String]) -> Res<()> {
             .arg("--out")
             .arg(out)
             .args(["--format", &formats])
+            .args(extra)
             .arg(if verbose { "-v" } else { "-q" })
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -264,9 +313,12 @@ fn parse_measure(size: usize, text: &str) -> Res<Measured> {
     Ok(m)
 }
 
-/// The release binary: Cargo sets `CARGO_BIN_EXE_*` for benches; otherwise it is the sibling
+/// `BENCH_BIN`, else the release binary: Cargo sets `CARGO_BIN_EXE_*` for benches; otherwise it is the sibling
 /// of `target/release/deps/` where this benchmark runs from.
 fn binary() -> Res<PathBuf> {
+    if let Some(p) = std::env::var_os("BENCH_BIN") {
+        return Ok(PathBuf::from(p));
+    }
     let name = format!("backup-auditor{}", std::env::consts::EXE_SUFFIX);
     let candidates: Vec<PathBuf> = option_env!("CARGO_BIN_EXE_backup-auditor")
         .map(PathBuf::from)
@@ -290,6 +342,9 @@ fn sizes() -> Res<Vec<usize>> {
     let Ok(text) = std::env::var("BENCH_SIZES") else {
         return Ok(vec![100_000, 1_000_000]);
     };
+    if text.trim() == "none" {
+        return Ok(Vec::new());
+    }
     let mut sizes = text
         .split(',')
         .map(|s| {

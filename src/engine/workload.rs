@@ -89,12 +89,7 @@ impl Ctx<'_> {
 pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
     let res = ctx.res;
     if let Some(cluster) = &res.cluster_id {
-        let present = ctx
-            .scope
-            .resources
-            .iter()
-            .any(|r| r.is_cluster_named(cluster));
-        return if present {
+        return if res.cluster_in_scope {
             Verdict::new(
                 Status::NotApplicable,
                 format!(

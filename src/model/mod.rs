@@ -219,6 +219,7 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         .collect();
     resources.sort_by(|a, b| a.arn.cmp(&b.arn));
     resources.dedup_by(|a, b| a.arn == b.arn);
+    resource::link_members(&mut resources);
     // Parsing grew these vectors by doubling; they live until the end of the run.
     resources.shrink_to_fit();
     let mut recovery_points = d.recovery_points;

@@ -127,6 +127,17 @@ pub fn explain(
     arn: &str,
 ) -> Option<Explanation> {
     let (si, ri) = inv.find_resource(arn)?;
+    Some(explain_at(inv, rules, eval, si, ri))
+}
+
+/// The story of resource `ri` of scope `si`, for a caller that has already found it.
+pub fn explain_at(
+    inv: &Inventory,
+    rules: &RuleSet,
+    eval: &Evaluation,
+    si: usize,
+    ri: usize,
+) -> Explanation {
     let scope = &inv.scopes[si];
     let res = &scope.resources[ri];
     let ts =
@@ -270,7 +281,7 @@ pub fn explain(
         })
         .collect();
 
-    Some(Explanation {
+    Explanation {
         resource: ResourceFacts {
             arn: res.arn.clone(),
             name: res.display_name().to_owned(),
@@ -303,7 +314,7 @@ pub fn explain(
             })
             .collect(),
         verdicts,
-    })
+    }
 }
 
 /// For an ARN `explain` cannot find: the account-region it names, if that scope's inventory
