@@ -462,7 +462,7 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
                 terminal::escape(&scope),
                 terminal::escape(&why)
             ))?;
-            return Ok(exit::NOT_ASSESSED);
+            return Ok(exit::explain_code(true));
         }
         let near: Vec<&str> = e
             .inventory
@@ -498,7 +498,7 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
             to_stdout(&t.render("explain.txt.j2", &View { r: &story })?)?;
         }
     }
-    Ok(exit::OK)
+    Ok(exit::explain_code(false))
 }
 
 fn rules_list(out: &Output, paths: &[PathBuf]) -> Result<u8> {

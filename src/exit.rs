@@ -8,6 +8,8 @@
 //! | 3 | `--fail-on` is set, no such failure, but something could not be assessed, or nothing was judged |
 //! | 130, 143 | interrupted by SIGINT or SIGTERM; the run's temporary files were removed |
 //!
+//! `explain` has no gate: [`explain_code`] decides its code.
+//!
 //! Failures win over not-assessed: a gate that found a definite violation reports it.
 //!
 //! Nothing judged: an audit that judged nothing must not pass a gate. That is no rules at
@@ -55,6 +57,18 @@ pub enum Reason {
     NoRules,
     NotAssessed,
     NothingJudged,
+}
+
+/// `explain`'s exit code once the resource was looked up: 0 when it was explained (whatever its
+/// verdicts); 3 when it is not in the snapshot and the inventory of its home account-region
+/// could not be read, so whether it exists is unknown. (Not in the snapshot where the inventory
+/// was read is a usage error, 2.)
+pub fn explain_code(home_inventory_unreadable: bool) -> u8 {
+    if home_inventory_unreadable {
+        NOT_ASSESSED
+    } else {
+        OK
+    }
 }
 
 /// `None` without `--fail-on`: the gate is off and the code is always 0.
@@ -129,6 +143,12 @@ mod tests {
             waivers_unused: vec![],
             counts: vec![],
         }
+    }
+
+    #[test]
+    fn explain_is_not_assessed_only_when_its_home_inventory_was_unreadable() {
+        assert_eq!(explain_code(false), OK);
+        assert_eq!(explain_code(true), NOT_ASSESSED);
     }
 
     #[test]

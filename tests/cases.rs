@@ -227,8 +227,47 @@ fn scenario_verdicts() {
 }
 
 /// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array,
-/// `delete` of a whole file, or `unreadable`.
+/// `delete` of a whole file, `unreadable`, `failed`, or `absent` (a scope not collected at all).
 fn apply_edit(snap: &std::path::Path, edit: &Value) {
+    if let Some(f) = edit.get("absent") {
+        // The snapshot never looked at the scope: not in the manifest, no directory.
+        let (account, region) = (
+            f["account"].as_str().unwrap(),
+            f["region"].as_str().unwrap(),
+        );
+        let path = snap.join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let scopes = m["scopes"].as_array_mut().unwrap();
+        let before = scopes.len();
+        scopes.retain(|s| !(s["account_id"] == account && s["region"] == region));
+        assert!(scopes.len() < before, "the scope is in the manifest");
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        std::fs::remove_dir_all(snap.join(account).join(region)).unwrap();
+        return;
+    }
+    if let Some(f) = edit.get("failed") {
+        // The manifest records that a whole scope could not be read: its data is ignored.
+        let path = snap.join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let scope = m["scopes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|s| {
+                s["account_id"] == f["account"].as_str().unwrap()
+                    && s["region"] == f["region"].as_str().unwrap()
+            })
+            .expect("the scope is in the manifest");
+        scope["status"] = "failed".into();
+        scope["error"] = f["error"].as_str().into();
+        if let Some(o) = scope.as_object_mut() {
+            o.remove("errors");
+        }
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        return;
+    }
     if let Some(f) = edit.get("unreadable") {
         // The manifest records that one file of a scope could not be read.
         let path = snap.join("manifest.json");

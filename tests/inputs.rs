@@ -339,6 +339,28 @@ fn collect_refuses_a_region_that_is_a_path() {
     );
 }
 
+/// A resource type the tool does not know (a typo) would mark nothing NOT_ASSESSED, so the
+/// resources it meant would pass a gate unjudged: refused, at its line:column, naming the types.
+#[test]
+fn an_unknown_resource_type_in_a_manifest_error_is_refused() {
+    let (dir, snap) = sample_copy();
+    edit_first_scope(&snap, |scope| {
+        scope["status"] = "partial".into();
+        scope["errors"] = serde_json::json!([{
+            "file": "resources.json",
+            "types": ["AWS::FSx::FileSytem"],
+            "error": "AccessDeniedException: denied (fsx:DescribeFileSystems, HTTP 400)"
+        }]);
+    });
+    let out = dir.path().join("out");
+    let err = refused(&["scan", s(&snap), "--out", s(&out)]);
+    assert!(
+        err.contains("manifest.json:15:9: unknown resource type \"AWS::FSx::FileSytem\"")
+            && err.contains("AWS::FSx::FileSystem, AWS::StorageGateway::Volume"),
+        "{err}"
+    );
+}
+
 /// Only `resources.json` is listed type by type, so only its error may name resource types.
 #[test]
 fn types_in_a_manifest_error_are_for_resources_json_only() {

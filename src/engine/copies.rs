@@ -10,7 +10,8 @@ use crate::model::resource::ResourceKind;
 use crate::snapshot::DataFile;
 
 /// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
-/// (reference trap 17). A destination whose scope is missing or unreadable is not judged here.
+/// (reference trap 17). A destination whose scope is missing or unreadable is not judged here:
+/// see [`copy_unknown`].
 fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
     let cross_account = c
@@ -64,6 +65,24 @@ fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     })
 }
 
+/// Why whether a copy delivers is unknown: its destination vault is not in the snapshot, and
+/// its account-region is, but that scope failed or its `backup-vaults.json` could not be read.
+/// (A destination account-region absent from the snapshot altogether is not "could not look":
+/// the copy counts, and its reason says the lock could not be checked.)
+fn copy_unknown(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+    if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_some() {
+        return None;
+    }
+    let scope = ctx
+        .inv
+        .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
+    let why = scope.unavailable(DataFile::BackupVaults)?;
+    Some(format!(
+        "the destination vault is not in the snapshot and the vaults of {} could not be read: {why}",
+        scope.label()
+    ))
+}
+
 pub(super) fn copies(
     ctx: &Ctx,
     what: &str,
@@ -78,6 +97,7 @@ pub(super) fn copies(
         );
     }
     let mut problems = Vec::new();
+    let mut unknown = Vec::new();
     let wanted = |c: &CopyRule| {
         field(c).is_some_and(|dest| {
             dest != own && (allowed.is_empty() || allowed.iter().any(|x| x == dest))
@@ -101,6 +121,14 @@ pub(super) fn copies(
                 problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
                 continue;
             }
+            if let Some(why) = copy_unknown(ctx, c) {
+                unknown.push(format!(
+                    "whether {}'s copy to {} delivers is unknown: {why}",
+                    ctx.describe(a),
+                    c.destination_vault_arn
+                ));
+                continue;
+            }
             let mut reason = format!(
                 "{} copies to {} (another {what}), kept {}{}",
                 ctx.describe(a),
@@ -121,6 +149,11 @@ pub(super) fn copies(
             ev.vault = Some(c.destination_vault_arn.as_str().into());
             return Verdict::new(Status::Pass, reason).with(ev);
         }
+    }
+    // A copy into an account-region that could not be read may deliver: "could not look".
+    if !unknown.is_empty() {
+        unknown.extend(problems);
+        return Verdict::new(Status::NotAssessed, unknown.join("; "));
     }
     let mut reason = if allowed.is_empty() {
         format!("no effective backup rule copies to another {what}")

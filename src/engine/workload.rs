@@ -419,30 +419,15 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
             )
             .with(ev);
         }
-        return Verdict::new(
-            Status::Fail,
-            format!("newest good recovery point is {age_text} old, older than {max_age_hours} h"),
-        )
-        .with(ev);
+        let reason =
+            format!("newest good recovery point is {age_text} old, older than {max_age_hours} h");
+        if let Some(why) = points_unknown(ctx, found.undated) {
+            return Verdict::new(Status::NotAssessed, format!("{reason}; {why}")).with(ev);
+        }
+        return Verdict::new(Status::Fail, reason).with(ev);
     }
-    if let Some(e) = ctx.scope.unavailable(DataFile::RecoveryPoints) {
-        return Verdict::new(
-            Status::NotAssessed,
-            format!(
-                "recovery-points.json could not be read in {}: {e}",
-                ctx.scope.label()
-            ),
-        );
-    }
-    if found.undated > 0 {
-        return Verdict::new(
-            Status::NotAssessed,
-            format!(
-                "{} COMPLETED or AVAILABLE recovery points have no CreationDate in the \
-                 snapshot: their age is unknown",
-                found.undated
-            ),
-        );
+    if let Some(why) = points_unknown(ctx, found.undated) {
+        return Verdict::new(Status::NotAssessed, why);
     }
     if seen.is_empty() {
         Verdict::new(Status::Fail, "no recovery point exists for this resource")
@@ -456,6 +441,41 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
             ),
         )
     }
+}
+
+/// Why a recent point may exist unseen: a scope whose points could hold one (the resource's
+/// own, or a copy destination's of a rule that applies to it) has `recovery-points.json`
+/// unavailable, or good points were found without a `CreationDate`.
+fn points_unknown(ctx: &Ctx, undated: usize) -> Option<String> {
+    if let Some(e) = ctx.scope.unavailable(DataFile::RecoveryPoints) {
+        return Some(format!(
+            "recovery-points.json could not be read in {}: {e}",
+            ctx.scope.label()
+        ));
+    }
+    for a in &ctx.protection().rules {
+        for c in &ctx.plan_rule(a).copies {
+            let (Some(account), Some(region)) = (c.account.as_deref(), c.region.as_deref()) else {
+                continue;
+            };
+            let Some(scope) = ctx.inv.scope_at(account, region) else {
+                continue;
+            };
+            if let Some(e) = scope.unavailable(DataFile::RecoveryPoints) {
+                return Some(format!(
+                    "recovery-points.json could not be read in {}, where {} copies it: {e}",
+                    scope.label(),
+                    ctx.describe(a)
+                ));
+            }
+        }
+    }
+    (undated > 0).then(|| {
+        format!(
+            "{undated} COMPLETED or AVAILABLE recovery points have no CreationDate in the \
+             snapshot: their age is unknown"
+        )
+    })
 }
 
 /// `45 min`, `23 h`, `5 days`: recovery point ages as people say them.

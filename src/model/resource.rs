@@ -41,6 +41,22 @@ impl ResourceKind {
         ResourceKind::RedshiftCluster,
     ];
 
+    /// Every Config resource type [`ResourceKind::from_config`] classifies.
+    pub const CONFIG_TYPES: [&'static str; 12] = [
+        "AWS::EC2::Volume",
+        "AWS::EC2::Instance",
+        "AWS::EFS::FileSystem",
+        "AWS::DynamoDB::Table",
+        "AWS::RDS::DBInstance",
+        "AWS::RDS::DBCluster",
+        "AWS::DocDB::DBCluster",
+        "AWS::Neptune::DBCluster",
+        "AWS::S3::Bucket",
+        "AWS::FSx::FileSystem",
+        "AWS::StorageGateway::Volume",
+        "AWS::Redshift::Cluster",
+    ];
+
     /// Classifies a Config item; `None` for types AWS Backup does not protect (or this tool
     /// does not yet judge).
     pub fn from_config(resource_type: &str, engine: Option<&str>) -> Option<ResourceKind> {
@@ -444,6 +460,13 @@ mod tests {
 mod cold_storage_tests {
     use super::{ColdStorage, ResourceKind};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn every_listed_config_type_is_classified() {
+        for t in ResourceKind::CONFIG_TYPES {
+            assert!(ResourceKind::from_config(t, None).is_some(), "{t}");
+        }
+    }
 
     #[test]
     fn cold_storage_only_for_types_aws_backup_tiers() {

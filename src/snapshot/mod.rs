@@ -184,9 +184,32 @@ fn named<'de, D: serde::Deserializer<'de>>(
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct FileError {
     pub file: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "known_types"
+    )]
     pub types: Vec<String>,
     pub error: String,
+}
+
+/// A resource type the tool does not judge would mark nothing unknown, so the resources it
+/// meant would go unassessed in silence (a typo could pass a gate): an input error.
+fn known_types<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    use crate::model::resource::ResourceKind;
+    let types = Vec::<String>::deserialize(d)?;
+    match types
+        .iter()
+        .find(|t| !ResourceKind::CONFIG_TYPES.contains(&t.as_str()))
+    {
+        Some(t) => Err(serde::de::Error::custom(format!(
+            "unknown resource type {t:?} in errors[].types; known types: {}",
+            ResourceKind::CONFIG_TYPES.join(", ")
+        ))),
+        None => Ok(types),
+    }
 }
 
 impl FileError {
