@@ -12,6 +12,10 @@ pub const REPORTS: &str = ".backup-auditor-run.json";
 /// In a snapshot directory (`collect --out`, `scan --save-snapshot`).
 pub const SNAPSHOT: &str = ".backup-auditor-snapshot.json";
 
+/// Largest mark read: a snapshot mark lists a line per file, and a snapshot of thousands of
+/// account-regions stays far below this.
+pub const LIMIT: u64 = 64 << 20;
+
 const REPORTS_FORMAT: &str = "backup-auditor-run/v1";
 const SNAPSHOT_FORMAT: &str = "backup-auditor-snapshot/v1";
 
@@ -51,10 +55,17 @@ impl Mark {
     /// The mark `name` in `dir`: `None` if there is none, an error if it is not one.
     pub fn read(dir: &Path, name: &str) -> Result<Option<Mark>> {
         let path = dir.join(name);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("read", &path, e)),
+        // Like every input: a regular file (a FIFO would block, /dev/zero never end), read
+        // no further than a mark of the largest organisation reaches.
+        let bytes = match crate::input::read_bounded(&path, LIMIT) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(d) => {
+                return Err(Error::Usage(format!(
+                    "{d} (it is backup-auditor's mark of what it wrote there; remove it, or \
+                     --force)"
+                )))
+            }
         };
         let format = if name == SNAPSHOT {
             SNAPSHOT_FORMAT
