@@ -289,7 +289,8 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let snapshot = match (&a.snapshot, &a.save_snapshot) {
         (Some(p), _) => p.clone(),
         (None, Some(keep)) => {
-            _kept = Some(collect_into(out, &a.collect, keep, &run, a.force)?);
+            // --force is for --out only: a snapshot directory is forced by `collect --force`.
+            _kept = Some(collect_into(out, &a.collect, keep, &run, false)?);
             keep.clone()
         }
         (None, None) => {
