@@ -228,9 +228,11 @@ fn collect_into(
     run: &Run,
     force: bool,
 ) -> Result<Dest> {
-    let dest = Dest::acquire(dir, run, Kind::Snapshot, out.quiet)?;
-    // Before any call: a destination that cannot be replaced fails at once.
-    mark::check_snapshot(dir, force)?;
+    // Before any call: a destination that cannot be replaced fails at once (and nothing
+    // is cleaned up next to it).
+    let (dest, ()) = Dest::acquire(dir, run, Kind::Snapshot, out.quiet, |_| {
+        mark::check_snapshot(dir, force)
+    })?;
     let target = collect::Target {
         out: dir,
         work: dest.work()?,
@@ -278,18 +280,17 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let formats = dedup(&a.format);
     let names: Vec<&str> = formats.iter().flat_map(|f| files_of(*f)).copied().collect();
     // --out is held for the whole run, and checked before anything else is done.
-    let reports = Kind::Reports {
-        outputs: &OUTPUT_FILES,
-    };
-    let dest = Dest::acquire(&a.out, &run, reports, out.quiet)?;
-    mark::check_reports(&a.out, &names, a.force)?;
+    let (dest, _) = Dest::acquire(&a.out, &run, Kind::Reports, out.quiet, |own| {
+        mark::check_reports(&a.out, &names, a.force, own)
+    })?;
     // With --live the snapshot is collected first: kept where --save-snapshot says, else in
     // the run directory, removed with it.
     let mut _kept = None;
     let snapshot = match (&a.snapshot, &a.save_snapshot) {
         (Some(p), _) => p.clone(),
         (None, Some(keep)) => {
-            _kept = Some(collect_into(out, &a.collect, keep, &run, a.force)?);
+            // --force is for --out only: a snapshot directory is forced by `collect --force`.
+            _kept = Some(collect_into(out, &a.collect, keep, &run, false)?);
             keep.clone()
         }
         (None, None) => {
@@ -412,7 +413,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     debug_assert!(jobs.iter().all(|(name, _)| OUTPUT_FILES.contains(name)));
     staged.write_all(jobs, |name| out.stage(&format!("wrote {name}")))?;
     // Checked again: the directory may have changed while the reports were made.
-    let previous = mark::check_reports(&a.out, &names, a.force)?;
+    let previous = mark::check_reports(&a.out, &names, a.force, dest.own())?;
     let (written, removed) = staged.commit(&run, previous.as_ref(), &OUTPUT_FILES)?;
     out.stage("renamed outputs into place");
 

@@ -116,9 +116,9 @@ pub struct ScanArgs {
     /// failures.
     #[arg(long, value_name = "N")]
     pub max_waiver_matches: Option<usize>,
-    /// Replace what backup-auditor did not write: files in --out (and --save-snapshot) that
-    /// no earlier run's mark lists, in a directory without that mark. By default such a file
-    /// is refused (exit 2) and left as it is.
+    /// Replace what backup-auditor did not write: files in --out that no earlier run's mark
+    /// lists, in a directory without that mark. By default such a file is refused (exit 2)
+    /// and left as it is. It does not apply to --save-snapshot (`collect --force` does).
     #[arg(long)]
     pub force: bool,
     /// Last, so that its help heading covers only its own options.

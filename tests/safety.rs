@@ -274,19 +274,31 @@ fn an_interrupted_scan_removes_its_temporary_files_and_keeps_the_last_report() {
     assert!(beside(dir.path()).is_empty(), "{:?}", beside(dir.path()));
 }
 
-/// What earlier versions and killed runs left is removed by the next run that holds the
-/// destination, quietly with -q; nothing else is.
+/// Makes `path` look like a run directory a killed run left (with the file a run writes
+/// into it when it creates it).
+fn killed_run_dir(path: &Path) {
+    std::fs::create_dir_all(path.join("111111111111")).unwrap();
+    std::fs::write(path.join(".backup-auditor-run-dir"), "").unwrap();
+}
+
+/// What killed runs left is removed by the next run that holds the destination, once it is
+/// sure it may write there, quietly with -q; nothing else is.
 #[test]
 fn leftovers_of_killed_runs_are_removed_by_the_next_run() {
     let (dir, snap) = workspace();
-    let leftovers = [
-        ".out.backup-auditor-0badf00d.tmp",
+    let ours = ".out.backup-auditor-0badf00d.tmp";
+    killed_run_dir(&dir.path().join(ours));
+    // Not the tool's: a look-alike name, or a run directory's name without its file.
+    let theirs = [
+        ".other.backup-auditor-0badf00d.tmp",
+        ".out.backup-auditor-0badf00e.tmp",
         ".out.partial-Ab12Cd",
-        ".other.partial-Ab12Cd",
     ];
-    for l in leftovers {
+    for l in theirs {
         std::fs::create_dir_all(dir.path().join(l).join("111111111111")).unwrap();
     }
+    let mut all_theirs: Vec<&str> = theirs.to_vec();
+    all_theirs.sort();
     // The collector's destination: cleaned even though this run then fails (no region).
     let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
         .args(["collect", "--out"])
@@ -296,20 +308,18 @@ fn leftovers_of_killed_runs_are_removed_by_the_next_run() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    for l in &leftovers[..2] {
-        let said = format!(
-            "removed {}: temporary files of an interrupted run",
-            dir.path().join(l).display()
-        );
-        assert!(stderr(&o).contains(&said), "{}", stderr(&o));
-    }
-    assert_eq!(beside(dir.path()), [".other.partial-Ab12Cd"]);
-    // A report directory: the temporaries of earlier versions too, and -q says nothing.
-    std::fs::create_dir_all(dir.path().join(leftovers[0])).unwrap();
+    let said = format!(
+        "removed {}: temporary files of an interrupted run",
+        dir.path().join(ours).display()
+    );
+    assert!(stderr(&o).contains(&said), "{}", stderr(&o));
+    assert_eq!(beside(dir.path()), all_theirs);
+    // A report directory: -q says nothing; a hidden file of the user's is left alone.
+    killed_run_dir(&dir.path().join(ours));
     let o = scan(&snap, &["--format", "csv"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    std::fs::write(snap.join(".findings.csv.a1B2c3"), "half").unwrap();
-    std::fs::write(snap.join(".notes.txt.a1B2c3"), "mine").unwrap();
+    std::fs::write(snap.join(".findings.csv.a1B2c3"), "mine").unwrap();
+    killed_run_dir(&dir.path().join(ours));
     let o = scan(&snap, &["--format", "csv", "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
@@ -317,12 +327,112 @@ fn leftovers_of_killed_runs_are_removed_by_the_next_run() {
         names(&snap),
         [
             ".backup-auditor-run.json",
-            ".notes.txt.a1B2c3",
+            ".findings.csv.a1B2c3",
             "findings.csv",
             "summary.csv"
         ]
     );
-    assert_eq!(beside(dir.path()), [".other.partial-Ab12Cd"]);
+    assert_eq!(beside(dir.path()), all_theirs);
+}
+
+/// A run it refuses touches nothing: files that only look like the tool's temporaries, in
+/// and next to a directory the tool did not write, are all still there after the refusal.
+#[test]
+fn a_refused_run_removes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("mine");
+    std::fs::create_dir_all(mine.join(".backup-auditor-mystuff.tmp")).unwrap();
+    std::fs::write(mine.join(".report.html.draft1"), "draft").unwrap();
+    std::fs::write(mine.join(".backup-auditor-mystuff.tmp/f"), "f").unwrap();
+    std::fs::create_dir_all(dir.path().join(".mine.partial-download2")).unwrap();
+    std::fs::write(dir.path().join(".mine.partial-download2/data"), "d").unwrap();
+    let before = contents(dir.path());
+    let o = scan(&mine, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("removed"), "{}", stderr(&o));
+    assert_eq!(contents(dir.path()), before);
+    // Refused before anything: a run directory of a killed run stays too.
+    killed_run_dir(&dir.path().join(".mine.backup-auditor-0badf00d.tmp"));
+    let before = contents(dir.path());
+    let o = scan(&mine, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(contents(dir.path()), before);
+}
+
+/// A lock file that is a symlink is refused, and what it points to is left as it was.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_file_is_refused_and_its_target_untouched() {
+    let (dir, out) = workspace();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink("victim.txt", dir.path().join(".out.backup-auditor.lock")).unwrap();
+    let o = scan(&out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert!(!out.exists());
+}
+
+/// A mark that is a FIFO or a device is refused at once (exit 2), never read.
+#[cfg(unix)]
+#[test]
+fn a_mark_that_is_not_a_regular_file_is_refused_at_once() {
+    let (_dir, out) = workspace();
+    std::fs::create_dir(&out).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", out.join(".backup-auditor-run.json")).unwrap();
+    let o = scan(&out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a character device, not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `scan --force` forces --out only: a --save-snapshot directory the collector did not write
+/// is still refused, everything in it kept.
+#[test]
+fn scan_force_does_not_force_the_snapshot_directory() {
+    let (_dir, snap) = workspace();
+    copy_dir(&root().join("samples/org"), &snap);
+    std::fs::write(snap.join("notes.txt"), "mine").unwrap();
+    let before = contents(&snap);
+    let nowhere = never();
+    let args = [
+        "scan",
+        "--live",
+        "--save-snapshot",
+        snap.to_str().unwrap(),
+        "--out",
+        &nowhere,
+        "--force",
+    ];
+    let o = run(&args, &root());
+    assert_refused(&o, &snap.join("111111111111"));
+    assert!(stderr(&o).contains("holds no .backup-auditor-snapshot.json"));
+    assert_eq!(contents(&snap), before);
+}
+
+/// Killed between the collector's two renames: the old snapshot, moved aside into the run
+/// directory, is the only one; the next run puts it back instead of deleting it.
+#[test]
+fn a_snapshot_moved_aside_by_a_killed_run_is_restored() {
+    let (dir, snap) = workspace();
+    let left = dir.path().join(".out.backup-auditor-0badf00d.tmp");
+    killed_run_dir(&left);
+    copy_dir(&root().join("samples/org"), &left.join("replaced"));
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(["collect", "--out"])
+        .arg(&snap)
+        .env_clear()
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("restored"), "{}", stderr(&o));
+    assert_eq!(contents(&snap), contents(&root().join("samples/org")));
+    assert!(beside(dir.path()).is_empty(), "{:?}", beside(dir.path()));
 }
 
 /// A file-size limit stands in for a full disk: the write fails (EFBIG; the tool catches

@@ -27,6 +27,13 @@ impl Lock {
     /// Locks `path` for `run`, or says who holds it; `dest` is what the lock protects.
     pub fn acquire(path: &Path, run: &Run, dest: &Path) -> Result<Lock> {
         loop {
+            // Never through a symlink, never anything but a regular file: opening would
+            // create or write whatever the link points to.
+            if let Ok(m) = path.symlink_metadata() {
+                if !m.file_type().is_file() {
+                    return Err(not_a_lock_file(path, m.file_type()));
+                }
+            }
             let mut file = OpenOptions::new()
                 .read(true)
                 .write(true)
@@ -71,10 +78,27 @@ impl Drop for Lock {
     }
 }
 
+/// The refusal of a lock path that is not a regular file.
+fn not_a_lock_file(path: &Path, t: std::fs::FileType) -> Error {
+    let what = if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    Error::Usage(format!(
+        "{} is {what}, not a lock file backup-auditor made: refusing to open it (remove it if \
+         it is not yours)",
+        path.display()
+    ))
+}
+
 /// The refusal of a second run, naming the holder.
 fn held(path: &Path, dest: &Path) -> Error {
-    let holder = std::fs::read(path)
+    let holder = crate::input::read_bounded(path, 4096)
         .ok()
+        .flatten()
         .and_then(|b| serde_json::from_slice::<Holder>(&b).ok());
     let who = match holder {
         Some(h) if h.pid == std::process::id() => {
@@ -94,12 +118,12 @@ fn held(path: &Path, dest: &Path) -> Error {
     ))
 }
 
-/// Whether `file` is the file at `path` now.
+/// Whether `file` is the file at `path` now (itself, not through a symlink).
 #[cfg(unix)]
 fn is_at(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => b.is_file() && a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
 }
@@ -143,5 +167,32 @@ mod tests {
         assert!(!path.exists(), "the lock file is removed with the lock");
         let again = Lock::acquire(&path, &Run::new(), Path::new("out"));
         assert!(again.is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_path_that_is_a_symlink_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = dir.path().join(".out.backup-auditor.lock");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let err = Lock::acquire(&path, &Run::new(), Path::new("out"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("is a symbolic link"), "{err}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        // A dangling one creates nothing either.
+        let dangling = dir.path().join(".b.backup-auditor.lock");
+        std::os::unix::fs::symlink(dir.path().join("new.txt"), &dangling).unwrap();
+        assert!(Lock::acquire(&dangling, &Run::new(), Path::new("b")).is_err());
+        assert!(!dir.path().join("new.txt").exists());
+        std::fs::create_dir(dir.path().join(".c.backup-auditor.lock")).unwrap();
+        let c = dir.path().join(".c.backup-auditor.lock");
+        let err = Lock::acquire(&c, &Run::new(), Path::new("c"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("is a directory"), "{err}");
     }
 }

@@ -12,6 +12,10 @@ pub const REPORTS: &str = ".backup-auditor-run.json";
 /// In a snapshot directory (`collect --out`, `scan --save-snapshot`).
 pub const SNAPSHOT: &str = ".backup-auditor-snapshot.json";
 
+/// Largest mark read: a snapshot mark lists a line per file, and a snapshot of thousands of
+/// account-regions stays far below this.
+pub const LIMIT: u64 = 64 << 20;
+
 const REPORTS_FORMAT: &str = "backup-auditor-run/v1";
 const SNAPSHOT_FORMAT: &str = "backup-auditor-snapshot/v1";
 
@@ -51,10 +55,17 @@ impl Mark {
     /// The mark `name` in `dir`: `None` if there is none, an error if it is not one.
     pub fn read(dir: &Path, name: &str) -> Result<Option<Mark>> {
         let path = dir.join(name);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("read", &path, e)),
+        // Like every input: a regular file (a FIFO would block, /dev/zero never end), read
+        // no further than a mark of the largest organisation reaches.
+        let bytes = match crate::input::read_bounded(&path, LIMIT) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(d) => {
+                return Err(Error::Usage(format!(
+                    "{d} (it is backup-auditor's mark of what it wrote there; remove it, or \
+                     --force)"
+                )))
+            }
         };
         let format = if name == SNAPSHOT {
             SNAPSHOT_FORMAT
@@ -91,7 +102,8 @@ fn refusal(path: &Path, why: &str) -> Error {
 /// Checks that a scan may write `writes` into report directory `out`, and returns its mark.
 /// A missing or empty directory is fine; a non-empty one needs the mark, which must list
 /// every file the run would replace. Other files are left alone. `force` skips the checks.
-pub fn check_reports(out: &Path, writes: &[&str], force: bool) -> Result<Option<Mark>> {
+/// `own` is this run's directory, not counted if it is inside `out` (a mount point).
+pub fn check_reports(out: &Path, writes: &[&str], force: bool, own: &Path) -> Result<Option<Mark>> {
     if !out.exists() {
         return Ok(None);
     }
@@ -110,7 +122,14 @@ pub fn check_reports(out: &Path, writes: &[&str], force: bool) -> Result<Option<
     }
     match &mark {
         None => {
-            if let Some(first) = entries(out)?.into_iter().next() {
+            let own_name = own
+                .parent()
+                .filter(|p| same_dir(p, out))
+                .and_then(|_| own.file_name());
+            let mut others = entries(out)?
+                .into_iter()
+                .filter(|e| own_name.is_none() || e.file_name() != own_name);
+            if let Some(first) = others.next() {
                 return Err(refusal(
                     &first,
                     &format!(
@@ -170,6 +189,14 @@ pub fn check_snapshot(out: &Path, force: bool) -> Result<()> {
     }
 }
 
+/// Whether `a` and `b` name one directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// The entries of `dir`, sorted.
 fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let read = std::fs::read_dir(dir).map_err(|e| Error::io("read", dir, e))?;
@@ -209,6 +236,11 @@ pub fn files_under(root: &Path) -> Result<Vec<String>> {
 mod tests {
     use super::*;
 
+    /// No run directory (none inside the destination).
+    fn none() -> &'static Path {
+        Path::new("/nonexistent/.backup-auditor-00000000.tmp")
+    }
+
     fn marked(dir: &Path, files: &[&str]) {
         let work = tempfile::tempdir().unwrap();
         let m = Mark::reports(&Run::new(), files.iter().map(|f| f.to_string()).collect());
@@ -221,15 +253,18 @@ mod tests {
     #[test]
     fn a_report_directory_needs_the_mark_unless_it_is_empty() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(check_reports(&dir.path().join("new"), &["a"], false).is_ok());
-        assert_eq!(check_reports(dir.path(), &["a"], false).unwrap(), None);
+        assert!(check_reports(&dir.path().join("new"), &["a"], false, none()).is_ok());
+        assert_eq!(
+            check_reports(dir.path(), &["a"], false, none()).unwrap(),
+            None
+        );
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
-        let err = check_reports(dir.path(), &["a"], false)
+        let err = check_reports(dir.path(), &["a"], false, none())
             .unwrap_err()
             .to_string();
         assert!(err.contains("notes.txt is in"), "{err}");
         assert!(err.contains("--force"), "{err}");
-        assert!(check_reports(dir.path(), &["a"], true).is_ok());
+        assert!(check_reports(dir.path(), &["a"], true, none()).is_ok());
     }
 
     #[test]
@@ -237,10 +272,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         marked(dir.path(), &["findings.csv"]);
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
-        let m = check_reports(dir.path(), &["findings.csv", "report.html"], false).unwrap();
+        let m = check_reports(dir.path(), &["findings.csv", "report.html"], false, none()).unwrap();
         assert!(m.unwrap().lists("findings.csv"));
         std::fs::write(dir.path().join("summary.md"), "mine").unwrap();
-        let err = check_reports(dir.path(), &["findings.csv", "summary.md"], false)
+        let err = check_reports(dir.path(), &["findings.csv", "summary.md"], false, none())
             .unwrap_err()
             .to_string();
         assert!(
@@ -290,7 +325,43 @@ mod tests {
         assert!(Mark::read(dir.path(), REPORTS).is_err());
         std::fs::write(dir.path().join(REPORTS), "not json").unwrap();
         assert!(Mark::read(dir.path(), REPORTS).is_err());
-        assert!(check_reports(dir.path(), &["a"], false).is_err());
-        assert_eq!(check_reports(dir.path(), &["a"], true).unwrap(), None);
+        assert!(check_reports(dir.path(), &["a"], false, none()).is_err());
+        assert_eq!(
+            check_reports(dir.path(), &["a"], true, none()).unwrap(),
+            None
+        );
+    }
+
+    /// A mark that is a FIFO, or a link to a device, is refused without hanging or reading
+    /// without end.
+    #[cfg(unix)]
+    #[test]
+    fn a_mark_that_is_not_a_regular_file_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join(REPORTS);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let path = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let r = check_reports(&path, &["a"], false, none()).map_err(|e| e.to_string());
+            let _ = tx.send(r);
+        });
+        let err = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO mark hung")
+            .unwrap_err();
+        assert!(
+            err.contains("a FIFO (named pipe), not a regular file"),
+            "{err}"
+        );
+        let snap = tempfile::tempdir().unwrap();
+        std::fs::write(snap.path().join("manifest.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("/dev/zero", snap.path().join(SNAPSHOT)).unwrap();
+        let err = check_snapshot(snap.path(), false).unwrap_err().to_string();
+        assert!(
+            err.contains("a character device, not a regular file"),
+            "{err}"
+        );
     }
 }
