@@ -2,22 +2,12 @@
 //! volumes, FSx file systems) fetched from their own APIs and written as Config-style items.
 
 use super::call::{ApiError, Caller};
+use crate::model::resource::ResourceKind;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// The resource types AWS Config records that the model judges (see `ResourceKind`).
-pub const CONFIG_TYPES: [&str; 10] = [
-    "AWS::EC2::Volume",
-    "AWS::EC2::Instance",
-    "AWS::EFS::FileSystem",
-    "AWS::DynamoDB::Table",
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBCluster",
-    "AWS::DocDB::DBCluster",
-    "AWS::Neptune::DBCluster",
-    "AWS::S3::Bucket",
-    "AWS::Redshift::Cluster",
-];
+/// The resource types AWS Config records that the model judges.
+pub const CONFIG_TYPES: [&str; 10] = ResourceKind::RECORDED_TYPES;
 
 /// The types fetched from their own APIs, each listing failing (or not) on its own.
 pub const GATEWAY_VOLUME: &str = "AWS::StorageGateway::Volume";

@@ -41,8 +41,9 @@ impl ResourceKind {
         ResourceKind::RedshiftCluster,
     ];
 
-    /// Every Config resource type [`ResourceKind::from_config`] classifies.
-    pub const CONFIG_TYPES: [&'static str; 12] = [
+    /// The Config resource types AWS Config records that [`ResourceKind::from_config`]
+    /// classifies: what the collector's Config query selects.
+    pub const RECORDED_TYPES: [&'static str; 10] = [
         "AWS::EC2::Volume",
         "AWS::EC2::Instance",
         "AWS::EFS::FileSystem",
@@ -52,10 +53,19 @@ impl ResourceKind {
         "AWS::DocDB::DBCluster",
         "AWS::Neptune::DBCluster",
         "AWS::S3::Bucket",
-        "AWS::FSx::FileSystem",
-        "AWS::StorageGateway::Volume",
         "AWS::Redshift::Cluster",
     ];
+
+    /// Types Config does not record, written Config-style by the collector from their own APIs.
+    pub const UNRECORDED_TYPES: [&'static str; 2] =
+        ["AWS::FSx::FileSystem", "AWS::StorageGateway::Volume"];
+
+    /// Every Config resource type [`ResourceKind::from_config`] classifies.
+    pub fn config_types() -> impl Iterator<Item = &'static str> {
+        Self::RECORDED_TYPES
+            .into_iter()
+            .chain(Self::UNRECORDED_TYPES)
+    }
 
     /// Classifies a Config item; `None` for types AWS Backup does not protect (or this tool
     /// does not yet judge).
@@ -463,7 +473,7 @@ mod cold_storage_tests {
 
     #[test]
     fn every_listed_config_type_is_classified() {
-        for t in ResourceKind::CONFIG_TYPES {
+        for t in ResourceKind::config_types() {
             assert!(ResourceKind::from_config(t, None).is_some(), "{t}");
         }
     }

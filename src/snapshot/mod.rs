@@ -202,11 +202,11 @@ fn known_types<'de, D: serde::Deserializer<'de>>(
     let types = Vec::<String>::deserialize(d)?;
     match types
         .iter()
-        .find(|t| !ResourceKind::CONFIG_TYPES.contains(&t.as_str()))
+        .find(|t| !ResourceKind::config_types().any(|k| k == t.as_str()))
     {
         Some(t) => Err(serde::de::Error::custom(format!(
             "unknown resource type {t:?} in errors[].types; known types: {}",
-            ResourceKind::CONFIG_TYPES.join(", ")
+            ResourceKind::config_types().collect::<Vec<_>>().join(", ")
         ))),
         None => Ok(types),
     }
