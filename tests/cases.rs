@@ -235,60 +235,39 @@ fn apply_edit(snap: &std::path::Path, edit: &Value) {
             f["account"].as_str().unwrap(),
             f["region"].as_str().unwrap(),
         );
-        let path = snap.join("manifest.json");
-        let mut m: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let scopes = m["scopes"].as_array_mut().unwrap();
-        let before = scopes.len();
-        scopes.retain(|s| !(s["account_id"] == account && s["region"] == region));
-        assert!(scopes.len() < before, "the scope is in the manifest");
-        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        edit_manifest(snap, |m| {
+            let scopes = m["scopes"].as_array_mut().unwrap();
+            let before = scopes.len();
+            scopes.retain(|s| !(s["account_id"] == account && s["region"] == region));
+            assert!(scopes.len() < before, "the scope is in the manifest");
+        });
         std::fs::remove_dir_all(snap.join(account).join(region)).unwrap();
         return;
     }
     if let Some(f) = edit.get("failed") {
         // The manifest records that a whole scope could not be read: its data is ignored.
-        let path = snap.join("manifest.json");
-        let mut m: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let scope = m["scopes"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|s| {
-                s["account_id"] == f["account"].as_str().unwrap()
-                    && s["region"] == f["region"].as_str().unwrap()
-            })
-            .expect("the scope is in the manifest");
-        scope["status"] = "failed".into();
-        scope["error"] = f["error"].as_str().into();
-        if let Some(o) = scope.as_object_mut() {
-            o.remove("errors");
-        }
-        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        edit_manifest(snap, |m| {
+            let scope = manifest_scope(m, f);
+            scope["status"] = "failed".into();
+            scope["error"] = f["error"].as_str().into();
+            if let Some(o) = scope.as_object_mut() {
+                o.remove("errors");
+            }
+        });
         return;
     }
     if let Some(f) = edit.get("unreadable") {
         // The manifest records that one file of a scope could not be read.
-        let path = snap.join("manifest.json");
-        let mut m: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let scope = m["scopes"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|s| {
-                s["account_id"] == f["account"].as_str().unwrap()
-                    && s["region"] == f["region"].as_str().unwrap()
-            })
-            .expect("the scope is in the manifest");
-        scope["status"] = "partial".into();
-        let error = serde_json::json!({"file": f["file"].as_str(), "error": f["error"].as_str()});
-        match scope["errors"].as_array_mut() {
-            Some(list) => list.push(error),
-            None => scope["errors"] = serde_json::json!([error]),
-        }
-        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        edit_manifest(snap, |m| {
+            let scope = manifest_scope(m, f);
+            scope["status"] = "partial".into();
+            let error =
+                serde_json::json!({"file": f["file"].as_str(), "error": f["error"].as_str()});
+            match scope["errors"].as_array_mut() {
+                Some(list) => list.push(error),
+                None => scope["errors"] = serde_json::json!([error]),
+            }
+        });
         return;
     }
     if let Some(f) = edit.get("delete") {
@@ -331,6 +310,28 @@ fn apply_edit(snap: &std::path::Path, edit: &Value) {
         panic!("unknown edit {edit:?}");
     }
     std::fs::write(&path, serde_json::to_vec_pretty(&items).unwrap()).unwrap();
+}
+
+/// Reads the snapshot's manifest, lets `f` change it, writes it back.
+fn edit_manifest(snap: &std::path::Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let path = snap.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    f(&mut m);
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+/// The manifest's scope for an edit's `account` and `region`.
+fn manifest_scope<'m>(m: &'m mut serde_json::Value, edit: &Value) -> &'m mut serde_json::Value {
+    let (account, region) = (
+        edit["account"].as_str().unwrap(),
+        edit["region"].as_str().unwrap(),
+    );
+    m["scopes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["account_id"] == account && s["region"] == region)
+        .expect("the scope is in the manifest")
 }
 
 /// The expectations (`rule`, `subject`, `status`, optional `reason` part) the findings miss.
