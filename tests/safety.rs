@@ -14,6 +14,18 @@ fn scan(out: &Path, extra: &[&str]) -> Output {
     run(&args, &root())
 }
 
+/// `collect --out SNAP` with no environment at all (no region, no credentials): it fails
+/// before any AWS call, after the destination's checks and cleanup.
+fn collect_without_environment(snap: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(["collect", "--out"])
+        .arg(snap)
+        .env_clear()
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut n: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -300,13 +312,7 @@ fn leftovers_of_killed_runs_are_removed_by_the_next_run() {
     let mut all_theirs: Vec<&str> = theirs.to_vec();
     all_theirs.sort();
     // The collector's destination: cleaned even though this run then fails (no region).
-    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
-        .args(["collect", "--out"])
-        .arg(&snap)
-        .env_clear()
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let o = collect_without_environment(&snap);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let said = format!(
         "removed {}: temporary files of an interrupted run",
@@ -422,13 +428,7 @@ fn a_snapshot_moved_aside_by_a_killed_run_is_restored() {
     let left = dir.path().join(".out.backup-auditor-0badf00d.tmp");
     killed_run_dir(&left);
     copy_dir(&root().join("samples/org"), &left.join("replaced"));
-    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
-        .args(["collect", "--out"])
-        .arg(&snap)
-        .env_clear()
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let o = collect_without_environment(&snap);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("restored"), "{}", stderr(&o));
     assert_eq!(contents(&snap), contents(&root().join("samples/org")));
