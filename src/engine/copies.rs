@@ -1,7 +1,7 @@
 //! Copy checks (cross-region, cross-account): a copy action counts only if it can deliver.
 
+use super::ctx::Ctx;
 use super::overlap;
-use super::workload::Ctx;
 use super::Verdict;
 use crate::findings::Status;
 use crate::model::plan::CopyRule;

@@ -2,6 +2,7 @@
 //! with rayon and results keep a stable order, so the same inputs give the same outputs.
 
 mod copies;
+mod ctx;
 mod overlap;
 mod points;
 mod vaults;
@@ -200,7 +201,7 @@ fn evaluate_rule(
                 {
                     continue;
                 }
-                let ctx = workload::Ctx {
+                let ctx = ctx::Ctx {
                     inv,
                     scope,
                     prot,
