@@ -454,8 +454,8 @@ fn dedup(formats: &[Format]) -> Vec<Format> {
 
 fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
     let e = evaluate(&a.snapshot, &a.policy, out)?;
-    let Some(story) = explain::explain(&e.inventory, &e.rules, &e.evaluation, &a.arn) else {
-        if let Some((scope, why)) = explain::unreadable_home(&e.inventory, &a.arn) {
+    let Some((si, ri)) = e.inventory.find_resource(&a.arn) else {
+        if let Some((scope, why)) = e.inventory.unread_home(&a.arn) {
             out.print(&format!(
                 "{}: NOT ASSESSED: the inventory of {} could not be read ({}), so \
                  whether this resource exists and is protected is unknown\n",
@@ -484,6 +484,7 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
         }
         return Err(Error::Usage(msg));
     };
+    let story = explain::explain(&e.inventory, &e.rules, &e.evaluation, si, ri);
     match a.format {
         ExplainFormat::Json => {
             let text =
@@ -493,7 +494,7 @@ fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
         ExplainFormat::Text => {
             #[derive(Serialize)]
             struct View<'a> {
-                r: &'a explain::Explanation,
+                r: &'a explain::Explanation<'a>,
             }
             let t = Templates::load(a.templates.templates.as_deref())?;
             to_stdout(&t.render("explain.txt.j2", &View { r: &story })?)?;

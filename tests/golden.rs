@@ -107,19 +107,25 @@ fn explain_tells_the_story_of_every_sample_resource() {
     };
     let e = evaluate(&root().join("samples/org"), &policy, &Output::silent()).unwrap();
     let templates = Templates::builtin().unwrap();
-    let arns: Vec<&str> = e
+    let homes: Vec<(usize, usize, &str)> = e
         .inventory
         .scopes
         .iter()
-        .flat_map(|s| s.resources.iter().map(|r| r.arn.as_str()))
+        .enumerate()
+        .flat_map(|(si, s)| {
+            s.resources
+                .iter()
+                .enumerate()
+                .map(move |(ri, r)| (si, ri, r.arn.as_str()))
+        })
         .collect();
-    assert_eq!(arns.len(), 97);
-    for arn in arns {
-        let story = explain(&e.inventory, &e.rules, &e.evaluation, arn).unwrap();
+    assert_eq!(homes.len(), 97);
+    for (si, ri, arn) in homes {
+        let story = explain(&e.inventory, &e.rules, &e.evaluation, si, ri);
         assert!(!story.verdicts.is_empty(), "{arn}: no verdicts");
         #[derive(serde::Serialize)]
         struct View<'a> {
-            r: &'a backup_auditor::report::explain::Explanation,
+            r: &'a backup_auditor::report::explain::Explanation<'a>,
         }
         let text = templates
             .render("explain.txt.j2", &View { r: &story })

@@ -302,9 +302,13 @@
             ['Start window', b.start_window_minutes ? b.start_window_minutes + ' min' : null],
             ['Retention', ret],
             ['Continuous', b.continuous ? 'yes (point-in-time recovery)' : null],
-            ['Vault', b.vault],
+            ['Vault', b.vault + (b.vault_lock && b.vault_lock.mode !== 'unlocked' ? ' (Vault Lock, ' + b.vault_lock.mode +
+              (b.vault_lock.until ? ' until ' + b.vault_lock.until : '') +
+              (b.vault_lock.min_retention_days ? ', min ' + b.vault_lock.min_retention_days + ' days' : '') +
+              (b.vault_lock.max_retention_days ? ', max ' + b.vault_lock.max_retention_days + ' days' : '') + ')' : '')],
             ['Copies', b.copies.length ? b.copies.map(function (c) {
-              return c.destination_vault_arn + ' kept ' + retention(c.retention) + (c.inherited ? ' (inherited)' : '');
+              return c.destination_vault_arn + ' kept ' + retention(c.retention) + (c.inherited ? ' (inherited)' : '') +
+                (c.delivers === 'no' ? ': cannot happen: ' + c.delivery_reason : c.delivers === 'unknown' ? ': whether it happens is unknown: ' + c.delivery_reason : '');
             }).join('\n') : 'none']
           ]));
       }) : h('p', { class: 'muted' }, 'No backup rule applies to this resource.')));

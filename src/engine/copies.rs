@@ -12,7 +12,7 @@ use crate::snapshot::DataFile;
 /// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
 /// (reference trap 17). A destination whose scope is missing or unreadable is not judged here:
 /// see [`copy_unknown`].
-fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
     let cross_account = c
         .account
@@ -69,7 +69,7 @@ fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
 /// its account-region is, but that scope failed or its `backup-vaults.json` could not be read.
 /// (A destination account-region absent from the snapshot altogether is not "could not look":
 /// the copy counts, and its reason says the lock could not be checked.)
-fn copy_unknown(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+pub(super) fn copy_unknown(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_some() {
         return None;
     }

@@ -5,10 +5,12 @@ mod copies;
 mod ctx;
 mod overlap;
 mod points;
+pub mod story;
 mod vaults;
 mod workload;
 
 use crate::findings::{Evidence, Finding, Status, Subject};
+use crate::model::intern::Interner;
 use crate::model::protection::{protect_scope, Protection};
 use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Scope};
@@ -22,6 +24,8 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Per scope, per resource: which rules protect it (explain, reports, coverage).
     pub protections: Vec<Vec<Protection>>,
+    /// Per scope, per resource: the rest of its [`story`] (copies, recovery points).
+    pub decided: Vec<Vec<story::Decided>>,
     /// How many FAIL findings each waiver turned into WAIVED.
     pub waiver_hits: Vec<usize>,
 }
@@ -67,8 +71,9 @@ pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluat
     let batch = 16 * rayon::current_num_threads().max(1);
     let mut findings = Vec::new();
     let mut protections = Vec::with_capacity(inv.scopes.len());
+    let mut decided = Vec::with_capacity(inv.scopes.len());
     for (b, scopes) in inv.scopes.chunks(batch).enumerate() {
-        let per_scope: Vec<(Vec<Finding>, Vec<Protection>)> = scopes
+        let per_scope: Vec<(Vec<Finding>, Vec<Protection>, Vec<story::Decided>)> = scopes
             .par_iter()
             .enumerate()
             .map(|(i, scope)| {
@@ -83,18 +88,21 @@ pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluat
                         evaluate_rule(inv, si, scope, &prot, ri as u32, rule, &mut out);
                     }
                 }
-                (out.list, prot)
+                let told = story::decide_scope(inv, scope, &prot);
+                (out.list, prot, told)
             })
             .collect();
-        for (f, p) in per_scope {
+        for (f, p, d) in per_scope {
             findings.extend(f);
             protections.push(p);
+            decided.push(d);
         }
     }
     let waiver_hits = apply_waivers(inv, rules, waivers, &mut findings);
     Evaluation {
         findings,
         protections,
+        decided,
         waiver_hits,
     }
 }
@@ -299,26 +307,4 @@ fn waive(f: &mut Finding, wi: u32, w: &Waiver) {
 struct Findings {
     list: Vec<Finding>,
     strings: Interner,
-}
-
-#[derive(Default)]
-struct Interner(std::collections::HashSet<std::sync::Arc<str>>);
-
-impl Interner {
-    fn intern(&mut self, s: String) -> std::sync::Arc<str> {
-        if let Some(a) = self.0.get(s.as_str()) {
-            return a.clone();
-        }
-        let a: std::sync::Arc<str> = s.into();
-        self.0.insert(a.clone());
-        a
-    }
-
-    fn intern_arc(&mut self, s: std::sync::Arc<str>) -> std::sync::Arc<str> {
-        if let Some(a) = self.0.get(&*s) {
-            return a.clone();
-        }
-        self.0.insert(s.clone());
-        s
-    }
 }

@@ -132,7 +132,7 @@ fn why_unprotected(ctx: &Ctx) -> String {
             );
         }
     }
-    if let Some(m) = p.near_misses.first() {
+    if let Some(m) = p.near_misses().next() {
         let plan = &ctx.scope.plans[m.plan as usize];
         return format!(
             "plan {:?} selection {:?}: {}",

@@ -1,6 +1,7 @@
 //! The model: a snapshot normalised into resources, plans, vaults and recovery points, with
 //! the AWS Backup semantics that decide which rules really protect which resource.
 
+pub mod intern;
 pub mod plan;
 pub mod points;
 pub mod protection;
@@ -169,6 +170,16 @@ impl Inventory {
     }
 
     /// Finds a resource by ARN: `(scope index, resource index)`.
+    /// For an ARN no scope holds: the account-region it names, if that scope's inventory could
+    /// not be read, and why. Such a resource is unknown, not absent.
+    pub fn unread_home(&self, arn: &str) -> Option<(String, String)> {
+        let mut parts = arn.splitn(6, ':');
+        let (region, account) = (parts.nth(3)?, parts.next()?);
+        let scope = self.scope_at(account, region)?;
+        let why = scope.unavailable(DataFile::Resources)?;
+        Some((scope.label(), why.to_owned()))
+    }
+
     pub fn find_resource(&self, arn: &str) -> Option<(usize, usize)> {
         self.scopes.iter().enumerate().find_map(|(si, s)| {
             s.resources

@@ -5,13 +5,15 @@
 //! recovery points: its target vault exists and its Vault Lock accepts the rule's retention,
 //! and its schedule still runs.
 
+use super::intern::Interner;
 use super::plan::{Gap, Plan, PlanRule};
 use super::resource::{Resource, ResourceKind};
-use super::selection::{decide, decide_quietly, opt_in_for, SelectionDecision};
+use super::selection::{decide, decide_quietly, opt_in_for};
 use super::{Inventory, Scope, Tri};
 use crate::snapshot::DataFile;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
@@ -37,23 +39,33 @@ pub struct AppliedRule {
     pub continuous: bool,
 }
 
-/// A selection that matched but did not lead to backups, kept for the verdict's reason.
+/// How one selection of the resource's scope treats it, where that is worth telling: a
+/// selection of the scope not listed matched nothing ([`super::selection::NO_MATCH`]).
 #[derive(Debug, Clone, Serialize)]
-pub struct NearMiss {
+pub struct SelectionOutcome {
     pub plan: u32,
     pub selection: u32,
-    pub reason: String,
+    pub selected: Tri,
+    /// Not selected, for a reason that likely explains an unexpected gap (opt-in, a pattern
+    /// AWS does not honour, a tag value that differs in case): named in the verdict.
+    pub near_miss: bool,
+    pub reason: Arc<str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Protection {
     pub rules: Vec<AppliedRule>,
-    pub near_misses: Vec<NearMiss>,
+    /// In plan and selection order.
+    pub selections: Vec<SelectionOutcome>,
     /// Why this cannot be decided at all (plans or selections unreadable).
     pub undecidable: Option<String>,
 }
 
 impl Protection {
+    pub fn near_misses(&self) -> impl Iterator<Item = &SelectionOutcome> {
+        self.selections.iter().filter(|s| s.near_miss)
+    }
+
     pub fn effective(&self) -> impl Iterator<Item = &AppliedRule> {
         self.rules
             .iter()
@@ -101,17 +113,24 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
                 .collect()
         })
         .collect();
+    let mut reasons = Interner::default();
     let mut out: Vec<Protection> = scope
         .resources
         .iter()
         .map(|r| {
+            let selections = selection_outcomes(scope, r, &mut reasons);
             if let Some(u) = &undecidable {
                 return Protection {
+                    selections,
                     undecidable: Some(u.clone()),
                     ..Default::default()
                 };
             }
-            direct_protection(scope, &states, r)
+            Protection {
+                rules: direct_rules(scope, &states, r, &selections),
+                selections,
+                undecidable: None,
+            }
         })
         .collect();
 
@@ -147,62 +166,79 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
     // One per resource, kept for the whole run: no spare capacity.
     for p in &mut out {
         p.rules.shrink_to_fit();
-        p.near_misses.shrink_to_fit();
+        p.selections.shrink_to_fit();
     }
     out
 }
 
-fn direct_protection(scope: &Scope, states: &[Vec<RuleState>], res: &Resource) -> Protection {
-    let mut p = Protection::default();
-    if res.is_cluster_member() {
-        return p;
-    }
+/// Every selection of the scope that does more than match nothing, with its reason: cluster
+/// members included, since `explain` tells why they are or are not selected.
+fn selection_outcomes(
+    scope: &Scope,
+    res: &Resource,
+    reasons: &mut Interner,
+) -> Vec<SelectionOutcome> {
     let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
-    let blocked = res.backup_blocker();
+    let mut out = Vec::new();
     for (pi, plan) in scope.plans.iter().enumerate() {
         for (si, sel) in plan.selections.iter().enumerate() {
-            let (selected, near_miss) = decide_quietly(sel, res, opt_in);
-            match selected {
-                Tri::No => {
-                    if near_miss {
-                        p.near_misses.push(NearMiss {
-                            plan: pi as u32,
-                            selection: si as u32,
-                            reason: decide(sel, res, opt_in).reason,
-                        });
-                    }
-                }
-                Tri::Yes | Tri::Unknown => {
-                    // Only region opt-in makes a selection unknown: say why it is unknown.
-                    let unknown = (selected == Tri::Unknown).then(|| {
-                        let why = scope.unavailable(DataFile::RegionSettings).unwrap_or("");
-                        format!(
-                            "{} ({}: {why})",
-                            decide(sel, res, opt_in).reason,
-                            DataFile::RegionSettings.file_name()
-                        )
-                    });
-                    for (ri, rule) in plan.rules.iter().enumerate() {
-                        // A resource AWS Backup cannot back up is protected by no rule.
-                        let state = match (&blocked, &unknown) {
-                            (Some(why), _) => RuleState::Ineffective(why.clone()),
-                            (None, Some(reason)) => RuleState::Unknown(reason.clone()),
-                            (None, None) => states[pi][ri].clone(),
-                        };
-                        p.rules.push(AppliedRule {
-                            plan: pi as u32,
-                            rule: ri as u32,
-                            selection: si as u32,
-                            through: None,
-                            state,
-                            continuous: rule.continuous && res.kind.supports_continuous(),
-                        });
-                    }
-                }
+            let q = decide_quietly(sel, res, opt_in);
+            if q.matched_nothing {
+                continue;
             }
+            out.push(SelectionOutcome {
+                plan: pi as u32,
+                selection: si as u32,
+                selected: q.selected,
+                near_miss: q.near_miss,
+                reason: reasons.intern(decide(sel, res, opt_in).reason),
+            });
         }
     }
-    p
+    out
+}
+
+/// The rules that apply to `res` directly, through the selections that select it.
+fn direct_rules(
+    scope: &Scope,
+    states: &[Vec<RuleState>],
+    res: &Resource,
+    selections: &[SelectionOutcome],
+) -> Vec<AppliedRule> {
+    let mut rules = Vec::new();
+    if res.is_cluster_member() {
+        return rules;
+    }
+    let blocked = res.backup_blocker();
+    for o in selections.iter().filter(|o| o.selected != Tri::No) {
+        let plan = &scope.plans[o.plan as usize];
+        // Only region opt-in makes a selection unknown: say why it is unknown.
+        let unknown = (o.selected == Tri::Unknown).then(|| {
+            let why = scope.unavailable(DataFile::RegionSettings).unwrap_or("");
+            format!(
+                "{} ({}: {why})",
+                o.reason,
+                DataFile::RegionSettings.file_name()
+            )
+        });
+        for (ri, rule) in plan.rules.iter().enumerate() {
+            // A resource AWS Backup cannot back up is protected by no rule.
+            let state = match (&blocked, &unknown) {
+                (Some(why), _) => RuleState::Ineffective(why.clone()),
+                (None, Some(reason)) => RuleState::Unknown(reason.clone()),
+                (None, None) => states[o.plan as usize][ri].clone(),
+            };
+            rules.push(AppliedRule {
+                plan: o.plan,
+                rule: ri as u32,
+                selection: o.selection,
+                through: None,
+                state,
+                continuous: rule.continuous && res.kind.supports_continuous(),
+            });
+        }
+    }
+    rules
 }
 
 /// Whether a rule that selects a resource can actually produce recovery points.
@@ -249,16 +285,4 @@ pub fn rule_state(inv: &Inventory, scope: &Scope, plan: &Plan, rule: &PlanRule) 
             )),
         },
     }
-}
-
-/// The `explain` story: every plan and selection of the resource's scope and its decision.
-pub fn decisions(scope: &Scope, res: &Resource) -> Vec<(u32, u32, SelectionDecision)> {
-    let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
-    let mut out = Vec::new();
-    for (pi, plan) in scope.plans.iter().enumerate() {
-        for (si, sel) in plan.selections.iter().enumerate() {
-            out.push((pi as u32, si as u32, decide(sel, res, opt_in)));
-        }
-    }
-    out
 }

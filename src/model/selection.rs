@@ -246,22 +246,38 @@ pub fn decide(sel: &Selection, res: &Resource, opt_in: OptIn) -> SelectionDecisi
     }
 }
 
-/// `decide` without its reason: `(selected, near_miss)`. Protection calls this for every
-/// resource × selection and only asks `decide` for the words when it keeps them.
-///
-/// A near miss is a selection that does not select the resource only because of region
-/// opt-in, a `Resources` pattern AWS does not honour, or a tag value that differs in case or
-/// surrounding spaces: the likely cause of an unexpected gap, worth naming in the verdict.
-pub fn decide_quietly(sel: &Selection, res: &Resource, opt_in: OptIn) -> (Tri, bool) {
+/// `decide` without its reason. Protection calls this for every resource × selection and only
+/// asks `decide` for the words when it keeps them.
+pub fn decide_quietly(sel: &Selection, res: &Resource, opt_in: OptIn) -> Quick {
     let o = outcome(sel, res, opt_in);
     let (selected, blocked_by_opt_in) = o.verdict();
-    let near = match &o {
+    let near_miss = match &o {
         Outcome::NoMatch { unsupported } => unsupported.is_some(),
         Outcome::ConditionUnmet(_, c) => c.nearly_holds(res),
         _ => blocked_by_opt_in,
     };
-    (selected, near)
+    Quick {
+        selected,
+        near_miss,
+        matched_nothing: matches!(o, Outcome::NoMatch { unsupported: None }),
+    }
 }
+
+/// A selection's decision for one resource, without its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quick {
+    pub selected: Tri,
+    /// Not selected only because of region opt-in, a `Resources` pattern AWS does not honour,
+    /// or a tag value that differs in case or surrounding spaces: the likely cause of an
+    /// unexpected gap, worth naming in the verdict.
+    pub near_miss: bool,
+    /// No pattern or tag matched and nothing else is worth saying: the reason is
+    /// [`NO_MATCH`], the same for every resource.
+    pub matched_nothing: bool,
+}
+
+/// The reason of a selection whose patterns and tags match nothing.
+pub const NO_MATCH: &str = "no Resources pattern or ListOfTags entry matches";
 
 /// What matched in `Resources ∪ ListOfTags`.
 enum MatchedBy<'s> {
@@ -394,7 +410,7 @@ impl Outcome<'_> {
         };
         match self {
             Outcome::NoMatch { unsupported } => {
-                let mut r = "no Resources pattern or ListOfTags entry matches".to_owned();
+                let mut r = NO_MATCH.to_owned();
                 if let Some(p) = unsupported {
                     r.push_str(&format!(
                         "; pattern {:?} has a '*' inside the resource id, which AWS does not support, so it is not honoured",

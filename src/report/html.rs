@@ -14,18 +14,17 @@
 #[path = "charts.rs"]
 pub mod charts;
 
-use crate::engine::Evaluation;
+use crate::engine::{story, Evaluation};
 use crate::error::{Error, Result};
 use crate::findings::summary::Summary;
 use crate::findings::{Status, Subject};
 use crate::model::Inventory;
-use crate::report::explain;
 use crate::rules::waiver::Waiver;
 use crate::rules::{RuleSet, Severity};
 use crate::snapshot::ScopeStatus;
 use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// What the header says about the run. Strings as the other outputs write them.
@@ -557,26 +556,6 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// The story of one resource as `explain --format json` tells it, without the verdicts (the
-/// page lists the resource's findings), the plan ids, and with at most ten recovery points.
-#[derive(Serialize)]
-struct Story<'a> {
-    resource: &'a explain::ResourceFacts,
-    opt_in: Option<bool>,
-    selections: Vec<SelectionView<'a>>,
-    rules: &'a [explain::RuleStory],
-    recovery_points: &'a [explain::PointStory],
-    recovery_points_total: usize,
-}
-
-#[derive(Serialize)]
-struct SelectionView<'a> {
-    plan: &'a str,
-    selection: &'a str,
-    selected: crate::model::Tri,
-    reason: &'a str,
-}
-
 fn data_island(
     inv: &Inventory,
     rules: &RuleSet,
@@ -669,52 +648,9 @@ fn data_island(
     }
     let eligible = wanted.len();
     wanted.truncate(limits.max_stories);
-    // `explain` scans every finding for the verdicts; give it none (the page has them) and
-    // only the protections of the scopes it needs.
-    let needed: BTreeSet<u32> = wanted.iter().map(|w| w.0).collect();
-    let light = Evaluation {
-        findings: Vec::new(),
-        protections: eval
-            .protections
-            .iter()
-            .enumerate()
-            .map(|(si, p)| {
-                if needed.contains(&(si as u32)) {
-                    p.clone()
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect(),
-        waiver_hits: Vec::new(),
-    };
-    let arn = |(si, ri): (u32, u32)| inv.scopes[si as usize].resources[ri as usize].arn.as_str();
-    let homes = first_homes(inv, wanted.iter().map(|&w| arn(w)));
     let mut stories = String::new();
     let mut story_count = 0;
-    for w in wanted {
-        let (si, ri) = (w.0 as usize, w.1 as usize);
-        if homes.get(arn(w)) != Some(&(si, ri)) {
-            continue; // the same ARN in two scopes: `explain ARN` tells the other one
-        }
-        let e = explain::explain_at(inv, rules, &light, si, ri);
-        let story = Story {
-            resource: &e.resource,
-            opt_in: e.opt_in,
-            selections: e
-                .selections
-                .iter()
-                .map(|s| SelectionView {
-                    plan: &s.plan,
-                    selection: &s.selection,
-                    selected: s.selected,
-                    reason: &s.reason,
-                })
-                .collect(),
-            rules: &e.rules,
-            recovery_points: &e.recovery_points[..e.recovery_points.len().min(10)],
-            recovery_points_total: e.recovery_points.len(),
-        };
+    for story in story::tell_each(inv, eval, wanted) {
         let Ok(text) = serde_json::to_string(&story) else {
             continue;
         };
@@ -832,25 +768,6 @@ fn data_island(
             stories_eligible: eligible,
         },
     }
-}
-
-/// Where each of `arns` is first found, in scope order: the resource `explain ARN` tells, as
-/// [`Inventory::find_resource`] finds it. One pass over the resources, where a search per
-/// ARN took time proportional to ARNs × scopes.
-fn first_homes<'a>(
-    inv: &Inventory,
-    arns: impl Iterator<Item = &'a str>,
-) -> HashMap<&'a str, (usize, usize)> {
-    let wanted: HashSet<&'a str> = arns.collect();
-    let mut homes = HashMap::with_capacity(wanted.len());
-    for (si, s) in inv.scopes.iter().enumerate() {
-        for (ri, r) in s.resources.iter().enumerate() {
-            if let Some(&a) = wanted.get(r.arn.as_str()) {
-                homes.entry(a).or_insert((si, ri));
-            }
-        }
-    }
-    homes
 }
 
 /// JSON that is safe inside `<script type="application/json">`: no `<` (so no `</script>` or
@@ -991,29 +908,6 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
-
-    #[test]
-    fn first_homes_finds_what_find_resource_finds() {
-        let mut inv = crate::app::evaluate_sample().inventory;
-        // A second scope holding the same ARNs: the first one is their home.
-        let mut twin = inv.scopes[0].clone();
-        twin.region = "ap-south-1".into();
-        inv.scopes.push(twin);
-        let twin = inv.scopes.len() - 1;
-        let arns: Vec<&str> = inv
-            .scopes
-            .iter()
-            .flat_map(|s| s.resources.iter().map(|r| r.arn.as_str()))
-            .chain(["arn:aws:s3:::no-such-bucket"])
-            .collect();
-        let homes = first_homes(&inv, arns.iter().copied());
-        assert!(homes.len() > inv.scopes[0].resources.len());
-        for a in &arns {
-            assert_eq!(homes.get(a).copied(), inv.find_resource(a), "{a}");
-        }
-        assert!(homes.values().all(|&(si, _)| si != twin));
-        assert!(!homes.contains_key("arn:aws:s3:::no-such-bucket"));
     }
 
     #[test]

@@ -1,0 +1,101 @@
+//! What the engine decides for a resource beyond which rules apply: whether each copy of
+//! those rules can deliver, and which recovery points tell how recent its backups are.
+//! Decided once, next to the verdicts, by the same functions the checks use.
+
+use super::super::copies;
+use super::super::ctx::Ctx;
+use crate::model::intern::Interner;
+use crate::model::protection::Protection;
+use crate::model::{Inventory, RpRef, Scope, Tri};
+use std::sync::Arc;
+
+/// The most recent recovery points a story keeps: recency is decided by the newest, and a
+/// resource with years of daily points must not make its story years long.
+pub const MAX_POINTS: usize = 10;
+
+/// A resource's decisions that its [`Protection`] does not hold. Small: most resources have
+/// no copies and a few points.
+#[derive(Debug, Clone, Default)]
+pub struct Decided {
+    /// One per copy action of each applied rule, in the protection's rule order.
+    pub copies: Box<[CopyOutcome]>,
+    /// The newest [`MAX_POINTS`] recovery points of the resource and of what carries its
+    /// protection (an instance's AMI for its volumes), newest first.
+    pub points: Box<[RpRef]>,
+    pub points_total: u32,
+    /// The point that decides recency: the newest COMPLETED or AVAILABLE one.
+    pub newest_good: Option<RpRef>,
+}
+
+/// Whether a copy action can deliver, and if not (or if unknown) why.
+#[derive(Debug, Clone)]
+pub struct CopyOutcome {
+    pub delivers: Tri,
+    pub reason: Option<Arc<str>>,
+}
+
+/// The decisions for every resource of a scope, in resource order.
+pub fn decide_scope(inv: &Inventory, scope: &Scope, prot: &[Protection]) -> Vec<Decided> {
+    let mut reasons = Interner::default();
+    scope
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(index, res)| {
+            let ctx = Ctx {
+                inv,
+                scope,
+                prot,
+                index,
+                res,
+            };
+            let (points, points_total, newest_good) = points(&ctx);
+            Decided {
+                copies: copy_outcomes(&ctx, &mut reasons),
+                points,
+                points_total,
+                newest_good,
+            }
+        })
+        .collect()
+}
+
+fn copy_outcomes(ctx: &Ctx, reasons: &mut Interner) -> Box<[CopyOutcome]> {
+    let mut out = Vec::new();
+    for a in &ctx.protection().rules {
+        for c in &ctx.plan_rule(a).copies {
+            let (delivers, reason) = match copies::copy_failure(ctx, c) {
+                Some(why) => (Tri::No, Some(why)),
+                None => match copies::copy_unknown(ctx, c) {
+                    Some(why) => (Tri::Unknown, Some(why)),
+                    None => (Tri::Yes, None),
+                },
+            };
+            out.push(CopyOutcome {
+                delivers,
+                reason: reason.map(|r| reasons.intern(r)),
+            });
+        }
+    }
+    out.into_boxed_slice()
+}
+
+/// The resource's own points and those of the instances it is backed up through.
+fn points(ctx: &Ctx) -> (Box<[RpRef]>, u32, Option<RpRef>) {
+    let carriers = ctx.protection().point_owners(ctx.scope, ctx.res);
+    let mut all: Vec<RpRef> = carriers
+        .iter()
+        .flat_map(|a| ctx.inv.recovery_points_by_resource.get(*a))
+        .flatten()
+        .copied()
+        .collect();
+    if all.is_empty() {
+        return (Box::default(), 0, None);
+    }
+    let total = all.len() as u32;
+    // Newest first; undated last; equals keep snapshot order.
+    all.sort_by_key(|&r| std::cmp::Reverse(ctx.inv.recovery_point(r).creation_date));
+    all.truncate(MAX_POINTS);
+    let newest_good = ctx.inv.newest_good_point(&carriers, |_| {}).newest;
+    (all.into_boxed_slice(), total, newest_good.map(|n| n.point))
+}
