@@ -6,8 +6,9 @@ use crate::cli::{
 use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::engine::{self, Evaluation};
 use crate::error::{Error, Result};
+use crate::findings::json::{self, JsonReport};
 use crate::findings::summary::Summary;
-use crate::findings::write::{self, JsonReport, Staged};
+use crate::findings::write::{self, Staged};
 use crate::model::Inventory;
 use crate::report::{explain, html, junit, markdown, ocsf, terminal, Templates};
 use crate::rules::waiver::{self, Waiver};
@@ -317,7 +318,8 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let templates = Templates::load(a.templates.templates.as_deref())?;
 
     let mut staged = Staged::new(&a.out, dest.work()?);
-    let findings = &e.evaluation.findings;
+    let eval = &e.evaluation;
+    let findings = &eval.findings;
     let (run_id, run_at) = (run.id.as_str(), run.started_rfc3339());
     // Templates render first (their errors are input errors); then every file is written
     // at once, so that one output's rendering overlaps another's writes.
@@ -366,7 +368,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                     rule_sources: &rules.sources,
                     waiver_file: a.policy.waivers.as_ref().map(|p| p.display().to_string()),
                     summary: &summary,
-                    findings: write::FindingsSeq {
+                    findings: json::FindingsSeq {
                         inv,
                         rules,
                         findings,
@@ -374,7 +376,7 @@ fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 };
                 jobs.push((
                     "findings.json",
-                    Box::new(move |w| write::findings_json(w, &report)),
+                    Box::new(move |w| json::findings_json(w, &report, eval)),
                 ));
             }
             Format::Junit => {

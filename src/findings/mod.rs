@@ -1,6 +1,7 @@
 //! Findings: one verdict per rule × subject, with a one-line reason and structured evidence.
 //! Plain data; renderers only read it and the exit code is computed from it in `exit`.
 
+pub mod json;
 pub mod summary;
 pub mod write;
 
