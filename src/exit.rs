@@ -30,8 +30,9 @@ pub const NOT_ASSESSED: u8 = 3;
 pub const INTERRUPTED: u8 = 130;
 pub const TERMINATED: u8 = 143;
 
-pub fn exit_code(summary: &Summary, fail_on: Option<Severity>) -> u8 {
-    gate(summary, fail_on).map_or(OK, |g| g.code)
+/// The exit code of a scan whose gate is `gate` (`None`: no `--fail-on`, always 0).
+pub fn code(gate: Option<&Gate>) -> u8 {
+    gate.map_or(OK, |g| g.code)
 }
 
 /// What `--fail-on` decided and on which counts, so a CI log can say why it failed.
@@ -153,29 +154,32 @@ mod tests {
 
     #[test]
     fn without_fail_on_the_gate_never_fails() {
-        assert_eq!(exit_code(&summary(&[(Severity::Critical, 3)], 5), None), OK);
+        assert_eq!(
+            code(gate(&summary(&[(Severity::Critical, 3)], 5), None).as_ref()),
+            OK
+        );
     }
 
     #[test]
     fn failures_at_or_above_threshold_exit_1() {
         let s = summary(&[(Severity::Medium, 1)], 0);
-        assert_eq!(exit_code(&s, Some(Severity::Medium)), FAILURES);
-        assert_eq!(exit_code(&s, Some(Severity::Low)), FAILURES);
-        assert_eq!(exit_code(&s, Some(Severity::High)), OK);
+        assert_eq!(code(gate(&s, Some(Severity::Medium)).as_ref()), FAILURES);
+        assert_eq!(code(gate(&s, Some(Severity::Low)).as_ref()), FAILURES);
+        assert_eq!(code(gate(&s, Some(Severity::High)).as_ref()), OK);
     }
 
     #[test]
     fn not_assessed_exits_3_only_without_failures() {
         assert_eq!(
-            exit_code(&summary(&[], 2), Some(Severity::High)),
+            code(gate(&summary(&[], 2), Some(Severity::High)).as_ref()),
             NOT_ASSESSED
         );
         assert_eq!(
-            exit_code(&summary(&[(Severity::High, 1)], 2), Some(Severity::High)),
+            code(gate(&summary(&[(Severity::High, 1)], 2), Some(Severity::High)).as_ref()),
             FAILURES
         );
         assert_eq!(
-            exit_code(&summary(&[(Severity::Low, 1)], 2), Some(Severity::High)),
+            code(gate(&summary(&[(Severity::Low, 1)], 2), Some(Severity::High)).as_ref()),
             NOT_ASSESSED
         );
     }
@@ -190,7 +194,7 @@ mod tests {
         };
         let g = gate(&s, Some(Severity::Info)).unwrap();
         assert_eq!((g.code, g.reason), (NOT_ASSESSED, Some(Reason::NoRules)));
-        assert_eq!(exit_code(&s, None), OK);
+        assert_eq!(code(gate(&s, None).as_ref()), OK);
     }
 
     #[test]
@@ -206,9 +210,9 @@ mod tests {
         );
         // A policy of vault rules only is judged on its vaults.
         s.resource_rules = 0;
-        assert_eq!(exit_code(&s, Some(Severity::Info)), OK);
+        assert_eq!(code(gate(&s, Some(Severity::Info)).as_ref()), OK);
         s.judged.vaults = 0;
-        assert_eq!(exit_code(&s, Some(Severity::Info)), NOT_ASSESSED);
+        assert_eq!(code(gate(&s, Some(Severity::Info)).as_ref()), NOT_ASSESSED);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod lock;
 pub mod mark;
+pub mod outputs;
 pub mod signals;
 
 use crate::error::{Error, Result};

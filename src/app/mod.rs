@@ -1,16 +1,13 @@
 //! Orchestration only: load rules → load snapshot → model → evaluate → write → exit code.
 
-use crate::cli::{
-    Cli, Command, ExplainArgs, ExplainFormat, Format, PolicyArgs, RulesCommand, ScanArgs, SynthArgs,
-};
+mod scan;
+
+use crate::cli::{Cli, Command, ExplainArgs, ExplainFormat, PolicyArgs, RulesCommand, SynthArgs};
 use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::engine::{self, Evaluation};
 use crate::error::{Error, Result};
-use crate::findings::json::{self, JsonReport};
-use crate::findings::summary::Summary;
-use crate::findings::write::{self, Staged};
 use crate::model::Inventory;
-use crate::report::{explain, html, junit, markdown, ocsf, terminal, Templates};
+use crate::report::{explain, terminal, Templates};
 use crate::rules::waiver::{self, Waiver};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
@@ -94,7 +91,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         started: Instant::now(),
     };
     match cli.command {
-        Command::Scan(a) => scan(&out, a),
+        Command::Scan(a) => scan::scan(&out, a),
         Command::Collect(a) => collect_cmd(&out, a),
         Command::Explain(a) => explain_cmd(&out, a),
         Command::Rules(RulesCommand::List { paths }) => rules_list(&out, &paths),
@@ -182,44 +179,6 @@ pub(crate) fn evaluate_sample() -> Evaluated {
     evaluate(&root.join("samples/org"), &policy, &Output::silent()).expect("the sample evaluates")
 }
 
-#[derive(Serialize)]
-struct SummaryView<'a> {
-    version: &'static str,
-    summary: &'a Summary,
-    collected_at: String,
-    as_of: String,
-    top_failures: Vec<markdown::RuleCount>,
-    outputs: Vec<String>,
-    /// An earlier run's outputs this run replaced by writing none.
-    removed: Vec<String>,
-    gate: Option<exit::Gate>,
-}
-
-/// Every file `scan` can write into `--out`: those an earlier run wrote (as its mark says)
-/// and this run does not write are removed, so the directory never holds two runs' reports
-/// side by side.
-const OUTPUT_FILES: [&str; 7] = [
-    "report.html",
-    "findings.csv",
-    "summary.csv",
-    "findings.json",
-    "junit.xml",
-    "summary.md",
-    "findings.ocsf.json",
-];
-
-/// The files one format writes.
-fn files_of(format: Format) -> &'static [&'static str] {
-    match format {
-        Format::Html => &["report.html"],
-        Format::Csv => &["findings.csv", "summary.csv"],
-        Format::Json => &["findings.json"],
-        Format::Junit => &["junit.xml"],
-        Format::Markdown => &["summary.md"],
-        Format::Ocsf => &["findings.ocsf.json"],
-    }
-}
-
 /// Collects into snapshot directory `dir`, which this run holds for as long as the returned
 /// destination lives.
 fn collect_into(
@@ -273,185 +232,6 @@ fn collect_cmd(out: &Output, a: crate::cli::CollectCmd) -> Result<u8> {
     signals::install()?;
     collect_into(out, &a.collect, &a.out, &Run::new(), a.force)?;
     Ok(exit::OK)
-}
-
-fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
-    signals::install()?;
-    let run = Run::new();
-    let formats = dedup(&a.format);
-    let names: Vec<&str> = formats.iter().flat_map(|f| files_of(*f)).copied().collect();
-    // --out is held for the whole run, and checked before anything else is done.
-    let (dest, _) = Dest::acquire(&a.out, &run, Kind::Reports, out.quiet, |own| {
-        mark::check_reports(&a.out, &names, a.force, own)
-    })?;
-    // With --live the snapshot is collected first: kept where --save-snapshot says, else in
-    // the run directory, removed with it.
-    let mut _kept = None;
-    let snapshot = match (&a.snapshot, &a.save_snapshot) {
-        (Some(p), _) => p.clone(),
-        (None, Some(keep)) => {
-            // --force is for --out only: a snapshot directory is forced by `collect --force`.
-            _kept = Some(collect_into(out, &a.collect, keep, &run, false)?);
-            keep.clone()
-        }
-        (None, None) => {
-            let dir = dest.work()?.join("live-snapshot");
-            let target = collect::Target {
-                out: &dir,
-                work: dest.work()?,
-                run: &run,
-                force: false,
-            };
-            collect_to(out, &a.collect, &target)?;
-            dir
-        }
-    };
-    let e = evaluate(&snapshot, &a.policy, out)?;
-    if let Some(max) = a.max_waiver_matches {
-        waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;
-    }
-    let (inv, rules) = (&e.inventory, &e.rules);
-    let summary = Summary::build(inv, rules, &e.evaluation, &e.waivers);
-    out.stage("summarised");
-    let fmt =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let templates = Templates::load(a.templates.templates.as_deref())?;
-
-    let mut staged = Staged::new(&a.out, dest.work()?);
-    let eval = &e.evaluation;
-    let findings = &eval.findings;
-    let (run_id, run_at) = (run.id.as_str(), run.started_rfc3339());
-    // Templates render first (their errors are input errors); then every file is written
-    // at once, so that one output's rendering overlaps another's writes.
-    let mut jobs: Vec<write::Job> = Vec::new();
-    for &format in &formats {
-        match format {
-            Format::Html => {
-                let meta = html::HtmlMeta {
-                    tool_version: env!("CARGO_PKG_VERSION").into(),
-                    run_id: run_id.into(),
-                    run_at: run_at.clone(),
-                    snapshot: snapshot.display().to_string(),
-                    collected_at: fmt(inv.collected_at),
-                    as_of: fmt(inv.as_of),
-                    rule_sources: rules.sources.clone(),
-                    waiver_file: a.policy.waivers.as_ref().map(|p| p.display().to_string()),
-                    templates: a.templates.templates.clone(),
-                };
-                let text =
-                    html::render_html(inv, rules, &e.evaluation, &summary, &e.waivers, &meta)?;
-                out.stage("rendered report.html");
-                jobs.push((
-                    "report.html",
-                    Box::new(move |w| w.write_all(text.as_bytes())),
-                ));
-            }
-            Format::Csv => {
-                jobs.push((
-                    "findings.csv",
-                    Box::new(|w| write::findings_csv(w, inv, rules, findings, run_id)),
-                ));
-                jobs.push((
-                    "summary.csv",
-                    Box::new(|w| write::summary_csv(w, &summary, run_id)),
-                ));
-            }
-            Format::Json => {
-                let report = JsonReport {
-                    format: "backup-auditor-findings/v1",
-                    tool_version: env!("CARGO_PKG_VERSION"),
-                    run_id,
-                    run_at: run_at.clone(),
-                    snapshot: snapshot.display().to_string(),
-                    collected_at: fmt(inv.collected_at),
-                    as_of: fmt(inv.as_of),
-                    rule_sources: &rules.sources,
-                    waiver_file: a.policy.waivers.as_ref().map(|p| p.display().to_string()),
-                    summary: &summary,
-                    findings: json::FindingsSeq {
-                        inv,
-                        rules,
-                        findings,
-                    },
-                };
-                jobs.push((
-                    "findings.json",
-                    Box::new(move |w| json::findings_json(w, &report, eval)),
-                ));
-            }
-            Format::Junit => {
-                jobs.push((
-                    "junit.xml",
-                    Box::new(|w| junit::write(w, inv, rules, findings, run_id)),
-                ));
-            }
-            Format::Markdown => {
-                let outputs: Vec<&str> = formats
-                    .iter()
-                    .flat_map(|f| match f {
-                        Format::Csv => &["findings.csv"][..],
-                        Format::Json => &["findings.json"][..],
-                        _ => &[][..],
-                    })
-                    .copied()
-                    .collect();
-                let text =
-                    markdown::render(&templates, inv, rules, findings, &summary, &outputs, run_id)?;
-                out.stage("rendered summary.md");
-                jobs.push((
-                    "summary.md",
-                    Box::new(move |w| w.write_all(text.as_bytes())),
-                ));
-            }
-            Format::Ocsf => {
-                jobs.push((
-                    "findings.ocsf.json",
-                    Box::new(|w| ocsf::write(w, inv, rules, findings, run_id)),
-                ));
-            }
-        }
-    }
-    debug_assert!(jobs.iter().map(|(name, _)| name).eq(names.iter()));
-    debug_assert!(jobs.iter().all(|(name, _)| OUTPUT_FILES.contains(name)));
-    staged.write_all(jobs, |name| out.stage(&format!("wrote {name}")))?;
-    // Checked again: the directory may have changed while the reports were made.
-    let previous = mark::check_reports(&a.out, &names, a.force, dest.own())?;
-    let (written, removed) = staged.commit(&run, previous.as_ref(), &OUTPUT_FILES)?;
-    out.stage("renamed outputs into place");
-
-    let mut top_failures = markdown::failures_by_rule(rules, findings);
-    top_failures.truncate(10);
-    let view = SummaryView {
-        version: env!("CARGO_PKG_VERSION"),
-        summary: &summary,
-        collected_at: fmt(inv.collected_at),
-        as_of: fmt(inv.as_of),
-        top_failures,
-        outputs: written.iter().map(|p| p.display().to_string()).collect(),
-        removed: removed.iter().map(|p| p.display().to_string()).collect(),
-        gate: exit::gate(&summary, a.fail_on),
-    };
-    out.print(&templates.render("summary.txt.j2", &view)?)?;
-    let code = exit::exit_code(&summary, a.fail_on);
-    // A million resources and their findings take seconds to free one allocation at a time.
-    // Free them on a detached thread: the CLI exits without waiting for it (the OS reclaims
-    // the pages at once), and a library caller still gets the memory back. If no thread can
-    // be started, the closure and everything it holds is dropped here instead.
-    let _ = std::thread::Builder::new()
-        .name("free-evaluation".into())
-        .spawn(move || drop((summary, e)));
-    Ok(code)
-}
-
-/// Formats in the order given, each once.
-fn dedup(formats: &[Format]) -> Vec<Format> {
-    let mut out = Vec::new();
-    for f in formats {
-        if !out.contains(f) {
-            out.push(*f);
-        }
-    }
-    out
 }
 
 fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {

@@ -1,0 +1,307 @@
+//! `scan`: a short list of named stages. Hold `--out`; get the snapshot (collecting it with
+//! `--live`); evaluate; render every output; write them all at once and rename them into
+//! place; decide the gate once; print the summary.
+
+use super::{collect_into, collect_to, evaluate, Evaluated, Output};
+use crate::cli::{Format, ScanArgs};
+use crate::dest::{mark, outputs, signals, Dest, Kind, Run};
+use crate::error::Result;
+use crate::findings::json::{self, JsonReport};
+use crate::findings::summary::Summary;
+use crate::findings::write::{self, Job, Staged};
+use crate::report::{html, junit, markdown, ocsf, Templates};
+use crate::rules::waiver;
+use crate::{collect, exit};
+use serde::Serialize;
+use std::path::PathBuf;
+
+pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
+    signals::install()?;
+    let run = Run::new();
+    let formats = dedup(&a.format);
+    let names = outputs::files(&formats);
+    // --out is held for the whole run, and checked before anything else is done.
+    let (dest, _) = Dest::acquire(&a.out, &run, Kind::Reports, out.quiet, |own| {
+        mark::check_reports(&a.out, &names, a.force, own)
+    })?;
+    let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
+    let e = evaluate(&snapshot, &a.policy, out)?;
+    if let Some(max) = a.max_waiver_matches {
+        waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;
+    }
+    let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
+    out.stage("summarised");
+    let templates = Templates::load(a.templates.templates.as_deref())?;
+    let scan = Scan {
+        args: &a,
+        e: &e,
+        summary: &summary,
+        templates: &templates,
+        run_id: &run.id,
+        run_at: run.started_rfc3339(),
+        snapshot: snapshot.display().to_string(),
+    };
+    let jobs = scan.render(out, &formats)?;
+    let (written, removed) = write_all(out, &a, &names, &dest, &run, jobs)?;
+    let gate = exit::gate(&summary, a.fail_on);
+    let code = exit::code(gate.as_ref());
+    scan.print_summary(out, &written, &removed, gate)?;
+    free_later(summary, e);
+    Ok(code)
+}
+
+/// The snapshot to judge: the one given, or one collected now (`--live`), kept where
+/// `--save-snapshot` says or else in the run directory, removed with it. The second value
+/// holds a kept snapshot directory for as long as the run needs it.
+fn snapshot_of(
+    out: &Output,
+    a: &ScanArgs,
+    dest: &Dest,
+    run: &Run,
+) -> Result<(PathBuf, Option<Dest>)> {
+    match (&a.snapshot, &a.save_snapshot) {
+        (Some(p), _) => Ok((p.clone(), None)),
+        (None, Some(keep)) => {
+            // --force is for --out only: a snapshot directory is forced by `collect --force`.
+            let held = collect_into(out, &a.collect, keep, run, false)?;
+            Ok((keep.clone(), Some(held)))
+        }
+        (None, None) => {
+            let dir = dest.work()?.join("live-snapshot");
+            let target = collect::Target {
+                out: &dir,
+                work: dest.work()?,
+                run,
+                force: false,
+            };
+            collect_to(out, &a.collect, &target)?;
+            Ok((dir, None))
+        }
+    }
+}
+
+/// Writes every output into the run directory at once, then renames them into `--out`
+/// together, after checking again that the directory is still ours to replace.
+fn write_all(
+    out: &Output,
+    a: &ScanArgs,
+    names: &[&str],
+    dest: &Dest,
+    run: &Run,
+    jobs: Vec<Job>,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    debug_assert!(jobs.iter().map(|(name, _)| name).eq(names.iter()));
+    let mut staged = Staged::new(&a.out, dest.work()?);
+    staged.write_all(jobs, |name| out.stage(&format!("wrote {name}")))?;
+    // Checked again: the directory may have changed while the reports were made.
+    let previous = mark::check_reports(&a.out, names, a.force, dest.own())?;
+    let written = staged.commit(run, previous.as_ref(), &outputs::all_files())?;
+    out.stage("renamed outputs into place");
+    Ok(written)
+}
+
+/// A million resources and their findings take seconds to free one allocation at a time.
+/// Free them on a detached thread: the CLI exits without waiting for it (the OS reclaims the
+/// pages at once), and a library caller still gets the memory back. If no thread can be
+/// started, the closure and everything it holds is dropped here instead.
+fn free_later(summary: Summary, e: Evaluated) {
+    let _ = std::thread::Builder::new()
+        .name("free-evaluation".into())
+        .spawn(move || drop((summary, e)));
+}
+
+/// Formats in the order given, each once.
+fn dedup(formats: &[Format]) -> Vec<Format> {
+    let mut out = Vec::new();
+    for f in formats {
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    out
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// What every output of one scan is made from.
+struct Scan<'a> {
+    args: &'a ScanArgs,
+    e: &'a Evaluated,
+    summary: &'a Summary,
+    templates: &'a Templates,
+    run_id: &'a str,
+    run_at: String,
+    snapshot: String,
+}
+
+#[derive(Serialize)]
+struct SummaryView<'a> {
+    version: &'static str,
+    summary: &'a Summary,
+    collected_at: String,
+    as_of: String,
+    top_failures: Vec<markdown::RuleCount>,
+    outputs: Vec<String>,
+    /// An earlier run's outputs this run replaced by writing none.
+    removed: Vec<String>,
+    gate: Option<exit::Gate>,
+}
+
+impl<'a> Scan<'a> {
+    /// Templates render first (their errors are input errors); the machine formats become
+    /// jobs that write while the others render.
+    fn render(&self, out: &Output, formats: &[Format]) -> Result<Vec<Job<'a>>> {
+        let mut jobs: Vec<Job<'a>> = Vec::new();
+        for &format in formats {
+            match format {
+                Format::Html => jobs.push(self.html(out)?),
+                Format::Csv => jobs.extend(self.csv()),
+                Format::Json => jobs.push(self.json()),
+                Format::Junit => jobs.push(self.junit()),
+                Format::Markdown => jobs.push(self.markdown(out, formats)?),
+                Format::Ocsf => jobs.push(self.ocsf()),
+            }
+        }
+        Ok(jobs)
+    }
+
+    fn waiver_file(&self) -> Option<String> {
+        let w = self.args.policy.waivers.as_ref();
+        w.map(|p| p.display().to_string())
+    }
+
+    fn html(&self, out: &Output) -> Result<Job<'a>> {
+        let (e, inv) = (self.e, &self.e.inventory);
+        let meta = html::HtmlMeta {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            run_id: self.run_id.into(),
+            run_at: self.run_at.clone(),
+            snapshot: self.snapshot.clone(),
+            collected_at: rfc3339(inv.collected_at),
+            as_of: rfc3339(inv.as_of),
+            rule_sources: e.rules.sources.clone(),
+            waiver_file: self.waiver_file(),
+            templates: self.args.templates.templates.clone(),
+        };
+        let text = html::render_html(
+            inv,
+            &e.rules,
+            &e.evaluation,
+            self.summary,
+            &e.waivers,
+            &meta,
+        )?;
+        out.stage("rendered report.html");
+        Ok((
+            "report.html",
+            Box::new(move |w| w.write_all(text.as_bytes())),
+        ))
+    }
+
+    fn csv(&self) -> [Job<'a>; 2] {
+        let (e, run_id, summary) = (self.e, self.run_id, self.summary);
+        [
+            (
+                "findings.csv",
+                Box::new(move |w| {
+                    write::findings_csv(w, &e.inventory, &e.rules, &e.evaluation.findings, run_id)
+                }),
+            ),
+            (
+                "summary.csv",
+                Box::new(move |w| write::summary_csv(w, summary, run_id)),
+            ),
+        ]
+    }
+
+    fn json(&self) -> Job<'a> {
+        let e = self.e;
+        let inv = &e.inventory;
+        let report = JsonReport {
+            format: "backup-auditor-findings/v1",
+            tool_version: env!("CARGO_PKG_VERSION"),
+            run_id: self.run_id,
+            run_at: self.run_at.clone(),
+            snapshot: self.snapshot.clone(),
+            collected_at: rfc3339(inv.collected_at),
+            as_of: rfc3339(inv.as_of),
+            rule_sources: &e.rules.sources,
+            waiver_file: self.waiver_file(),
+            summary: self.summary,
+            findings: json::FindingsSeq {
+                inv,
+                rules: &e.rules,
+                findings: &e.evaluation.findings,
+            },
+        };
+        (
+            "findings.json",
+            Box::new(move |w| json::findings_json(w, &report, &e.evaluation)),
+        )
+    }
+
+    fn junit(&self) -> Job<'a> {
+        let (e, run_id) = (self.e, self.run_id);
+        (
+            "junit.xml",
+            Box::new(move |w| {
+                junit::write(w, &e.inventory, &e.rules, &e.evaluation.findings, run_id)
+            }),
+        )
+    }
+
+    fn ocsf(&self) -> Job<'a> {
+        let (e, run_id) = (self.e, self.run_id);
+        (
+            "findings.ocsf.json",
+            Box::new(move |w| {
+                ocsf::write(w, &e.inventory, &e.rules, &e.evaluation.findings, run_id)
+            }),
+        )
+    }
+
+    fn markdown(&self, out: &Output, formats: &[Format]) -> Result<Job<'a>> {
+        let e = self.e;
+        let written = outputs::files(formats);
+        let text = markdown::render(
+            self.templates,
+            &e.inventory,
+            &e.rules,
+            &e.evaluation.findings,
+            self.summary,
+            &written,
+            self.run_id,
+        )?;
+        out.stage("rendered summary.md");
+        Ok((
+            "summary.md",
+            Box::new(move |w| w.write_all(text.as_bytes())),
+        ))
+    }
+
+    fn print_summary(
+        &self,
+        out: &Output,
+        written: &[PathBuf],
+        removed: &[PathBuf],
+        gate: Option<exit::Gate>,
+    ) -> Result<()> {
+        let (e, inv) = (self.e, &self.e.inventory);
+        let mut top_failures = markdown::failures_by_rule(&e.rules, &e.evaluation.findings);
+        top_failures.truncate(10);
+        let paths = |p: &[PathBuf]| p.iter().map(|p| p.display().to_string()).collect();
+        let view = SummaryView {
+            version: env!("CARGO_PKG_VERSION"),
+            summary: self.summary,
+            collected_at: rfc3339(inv.collected_at),
+            as_of: rfc3339(inv.as_of),
+            top_failures,
+            outputs: paths(written),
+            removed: paths(removed),
+            gate,
+        };
+        out.print(&self.templates.render("summary.txt.j2", &view)?)
+    }
+}
