@@ -15,5 +15,6 @@ mod moto;
 mod props;
 mod safety;
 mod shapes;
+mod synth;
 mod terminal;
 mod util;
