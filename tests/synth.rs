@@ -47,11 +47,29 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// What a case must reproduce: the statistics `generate` returns, and every file.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 struct Pinned {
     stats: SynthStats,
     files: usize,
     digest: u64,
+}
+
+/// As the cases spell it, so that a deliberate change can be re-recorded by copying.
+impl std::fmt::Debug for Pinned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.stats;
+        write!(
+            f,
+            "expect(stats({}, {}, {}, {}, {}), {}, {:#018x})",
+            s.scopes,
+            s.resources,
+            s.recovery_points,
+            s.plans,
+            s.bytes_written,
+            self.files,
+            self.digest
+        )
+    }
 }
 
 fn pin(stats: SynthStats, files: &BTreeMap<String, Vec<u8>>) -> Pinned {
