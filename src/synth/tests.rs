@@ -69,16 +69,48 @@ fn small_org_is_consistent() {
     assert_eq!((scopes.len(), stats.scopes), (6, 6));
 
     // Parse every file, then cross-check references.
-    let (mut resources, mut vault_arns) = (HashMap::new(), HashSet::new());
-    let (mut nres, mut nrp, mut nplans) = (0, 0, 0);
-    let mut loaded = Vec::new();
+    let mut org = Org::default();
     for s in scopes {
+        org.load(&out, s, opts.resources_per_scope);
+    }
+    let count = |file: fn(&Scope) -> &Value| -> usize {
+        org.scopes.iter().map(|s| list(file(s)).len()).sum()
+    };
+    let (nres, nrp) = (org.resources.len(), count(|s| &s.points));
+    let counted = (stats.resources, stats.recovery_points, stats.plans);
+    assert_eq!(counted, (nres, nrp, count(|s| &s.plans)));
+    assert!(nrp > nres, "too few recovery points: {nrp}");
+    for scope in &org.scopes {
+        org.check_references(scope, &opts);
+    }
+    org.check_links();
+}
+
+/// One scope's files that refer to the rest of the organisation.
+struct Scope {
+    vaults: Value,
+    plans: Value,
+    selections: Value,
+    points: Value,
+}
+
+/// The organisation, parsed: resources and vaults by ARN, and every scope's files.
+#[derive(Default)]
+struct Org {
+    resources: HashMap<String, Value>,
+    vault_arns: HashSet<String>,
+    scopes: Vec<Scope>,
+}
+
+impl Org {
+    /// Parses the files of manifest scope `s` under `out`, checking what needs no other scope:
+    /// the number of resources, their account and region, unique ARNs, policies, settings.
+    fn load(&mut self, out: &Path, s: &Value, per_scope: usize) {
         assert_eq!(s["status"], "complete");
         let dir = out.join(text(&s["account_id"])).join(text(&s["region"]));
         let load = |f: &str| read(&dir.join(f));
         let res = load("resources.json");
-        assert_eq!(list(&res).len(), opts.resources_per_scope);
-        nres += list(&res).len();
+        assert_eq!(list(&res).len(), per_scope);
         for r in list(&res) {
             assert_eq!(
                 (&r["accountId"], &r["awsRegion"]),
@@ -86,13 +118,15 @@ fn small_org_is_consistent() {
             );
             let arn = text(&r["arn"]).to_string();
             assert!(
-                resources.insert(arn.clone(), r.clone()).is_none(),
+                self.resources.insert(arn.clone(), r.clone()).is_none(),
                 "duplicate {arn}"
             );
         }
         let vaults = load("backup-vaults.json");
         for v in list(&vaults) {
-            assert!(vault_arns.insert(text(&v["BackupVaultArn"]).to_string()));
+            assert!(self
+                .vault_arns
+                .insert(text(&v["BackupVaultArn"]).to_string()));
         }
         for p in list(&load("backup-vault-policies.json")) {
             let policy: Value = serde_json::from_str(text(&p["Policy"])).unwrap();
@@ -100,60 +134,49 @@ fn small_org_is_consistent() {
         }
         let settings = load("region-settings.json");
         assert!(settings["ResourceTypeOptInPreference"]["EBS"].is_boolean());
-        let (plans, rps) = (load("backup-plans.json"), load("recovery-points.json"));
-        nplans += list(&plans).len();
-        nrp += list(&rps).len();
-        let selections = load("backup-selections.json");
-        loaded.push((vaults, plans, selections, rps));
+        self.scopes.push(Scope {
+            vaults,
+            plans: load("backup-plans.json"),
+            selections: load("backup-selections.json"),
+            points: load("recovery-points.json"),
+        });
     }
-    let counted = (stats.resources, stats.recovery_points, stats.plans);
-    assert_eq!(counted, (nres, nrp, nplans));
-    assert!(nrp > nres, "too few recovery points: {nrp}");
 
-    for (vaults, plans, selections, rps) in &loaded {
-        let names: HashSet<&str> = list(vaults)
+    /// Rules target the scope's vaults and copy to existing ones; selections name the scope's
+    /// plans and existing resources; recovery points name existing resources, the scope's vaults
+    /// and rules, and are older than `collected_at`.
+    fn check_references(&self, scope: &Scope, opts: &SynthOptions) {
+        let names: HashSet<&str> = list(&scope.vaults)
             .iter()
             .map(|v| text(&v["BackupVaultName"]))
             .collect();
-        let mut rule_ids = HashSet::new();
-        for p in list(plans) {
-            for rule in list(&p["BackupPlan"]["Rules"]) {
-                rule_ids.insert(text(&rule["RuleId"]));
-                assert!(
-                    names.contains(text(&rule["TargetBackupVaultName"])),
-                    "{rule}"
-                );
-                for c in list(&rule["CopyActions"]) {
-                    assert!(
-                        vault_arns.contains(text(&c["DestinationBackupVaultArn"])),
-                        "{c}"
-                    );
-                }
-            }
-        }
-        let plan_ids: HashSet<&str> = list(plans)
+        let rule_ids = self.check_rules(&scope.plans, &names);
+        let plan_ids: HashSet<&str> = list(&scope.plans)
             .iter()
             .map(|p| text(&p["BackupPlanId"]))
             .collect();
-        for sel in list(selections) {
+        for sel in list(&scope.selections) {
             assert!(plan_ids.contains(text(&sel["BackupPlanId"])));
             let body = &sel["BackupSelection"];
             assert_eq!(body["Conditions"].as_object().unwrap().len(), 4, "{body}");
             for r in list(&body["Resources"]) {
                 assert!(
-                    text(r).contains('*') || resources.contains_key(text(r)),
+                    text(r).contains('*') || self.resources.contains_key(text(r)),
                     "{r}"
                 );
             }
         }
-        for rp in list(rps) {
+        for rp in list(&scope.points) {
             let arn = text(&rp["ResourceArn"]);
             assert!(
-                resources.contains_key(arn),
+                self.resources.contains_key(arn),
                 "recovery point of unknown resource {arn}"
             );
             assert!(names.contains(text(&rp["BackupVaultName"])), "{rp}");
-            assert!(vault_arns.contains(text(&rp["BackupVaultArn"])), "{rp}");
+            assert!(
+                self.vault_arns.contains(text(&rp["BackupVaultArn"])),
+                "{rp}"
+            );
             assert!(
                 rule_ids.contains(text(&rp["CreatedBy"]["BackupRuleId"])),
                 "{rp}"
@@ -164,37 +187,63 @@ fn small_org_is_consistent() {
         }
     }
 
-    // Instances and their volumes, clusters and their members point at each other.
-    for r in resources.values() {
-        let (c, region, acct) = (
-            &r["configuration"],
-            text(&r["awsRegion"]),
-            text(&r["accountId"]),
-        );
-        match text(&r["resourceType"]) {
-            "AWS::EC2::Instance" => {
-                assert!(c["state"]["name"].is_string());
-                for m in list(&c["blockDeviceMappings"]) {
-                    let id = text(&m["ebs"]["volumeId"]);
-                    let vol = &resources[&format!("arn:aws:ec2:{region}:{acct}:volume/{id}")];
-                    assert_eq!(
-                        vol["configuration"]["attachments"][0]["instanceId"],
-                        c["instanceId"]
+    /// Checks that `plans`' rules target vaults in `names` and copy to existing vaults; returns
+    /// the rules' ids.
+    fn check_rules<'v>(&self, plans: &'v Value, names: &HashSet<&str>) -> HashSet<&'v str> {
+        let mut rule_ids = HashSet::new();
+        for p in list(plans) {
+            for rule in list(&p["BackupPlan"]["Rules"]) {
+                rule_ids.insert(text(&rule["RuleId"]));
+                assert!(
+                    names.contains(text(&rule["TargetBackupVaultName"])),
+                    "{rule}"
+                );
+                for c in list(&rule["CopyActions"]) {
+                    assert!(
+                        self.vault_arns
+                            .contains(text(&c["DestinationBackupVaultArn"])),
+                        "{c}"
                     );
                 }
             }
-            "AWS::EC2::Volume" => assert!(c["encrypted"].is_boolean()),
-            "AWS::RDS::DBCluster" => {
-                for m in list(&c["dbclusterMembers"]) {
-                    let id = text(&m["dbinstanceIdentifier"]);
-                    let member = &resources[&format!("arn:aws:rds:{region}:{acct}:db:{id}")];
-                    assert_eq!(
-                        member["configuration"]["dBClusterIdentifier"],
-                        c["dbclusterIdentifier"]
-                    );
+        }
+        rule_ids
+    }
+
+    /// Instances and their volumes, clusters and their members point at each other.
+    fn check_links(&self) {
+        let resources = &self.resources;
+        for r in resources.values() {
+            let (c, region, acct) = (
+                &r["configuration"],
+                text(&r["awsRegion"]),
+                text(&r["accountId"]),
+            );
+            match text(&r["resourceType"]) {
+                "AWS::EC2::Instance" => {
+                    assert!(c["state"]["name"].is_string());
+                    for m in list(&c["blockDeviceMappings"]) {
+                        let id = text(&m["ebs"]["volumeId"]);
+                        let vol = &resources[&format!("arn:aws:ec2:{region}:{acct}:volume/{id}")];
+                        assert_eq!(
+                            vol["configuration"]["attachments"][0]["instanceId"],
+                            c["instanceId"]
+                        );
+                    }
                 }
+                "AWS::EC2::Volume" => assert!(c["encrypted"].is_boolean()),
+                "AWS::RDS::DBCluster" => {
+                    for m in list(&c["dbclusterMembers"]) {
+                        let id = text(&m["dbinstanceIdentifier"]);
+                        let member = &resources[&format!("arn:aws:rds:{region}:{acct}:db:{id}")];
+                        assert_eq!(
+                            member["configuration"]["dBClusterIdentifier"],
+                            c["dbclusterIdentifier"]
+                        );
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
 }
