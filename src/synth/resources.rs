@@ -66,14 +66,29 @@ pub(super) struct Resources<'a> {
     opt_in: Vec<(&'static str, bool)>,
 }
 
-/// What every item of a unit shares, drawn before its kind.
-struct Draw {
+/// What every item of a unit shares, drawn before its kind, and where it is.
+struct Draw<'a> {
+    acc: &'a str,
+    reg: &'a str,
     az: String,
     /// app, env, backup, owner; backup "" = no tag.
     tags: [&'static str; 4],
     enc: bool,
     size: i32,
+    /// The unit's number in the scope, which makes its names unique.
     n: u64,
+}
+
+impl Draw<'_> {
+    /// `app-env-what-n`, the name most resources get.
+    fn name(&self, what: &str) -> String {
+        format!("{}-{}-{what}-{}", self.tags[0], self.tags[1], self.n)
+    }
+
+    /// The ARN of `resource` of `service` in the unit's account and region.
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!("arn:aws:{service}:{}:{}:{resource}", self.reg, self.acc)
+    }
 }
 
 impl<'a> Resources<'a> {
@@ -202,7 +217,7 @@ impl<'a> Resources<'a> {
     }
 
     /// Draws what a unit's items share, and the roll that chooses its kind.
-    fn draw(&mut self) -> (u8, Draw) {
+    fn draw(&mut self) -> (u8, Draw<'a>) {
         let rng = &mut self.rng;
         let az = format!("{}{}", self.region, pick(rng, &["a", "b", "c"]));
         let app = pick(rng, &self.acct.apps);
@@ -222,68 +237,61 @@ impl<'a> Resources<'a> {
         let size = 8 << rng.u32(0..7);
         let roll = rng.u8(..68);
         self.n += 1;
-        let n = self.n;
         let d = Draw {
+            acc: &self.acct.id,
+            reg: self.region,
             az,
             tags,
             enc,
             size,
-            n,
+            n: self.n,
         };
         (roll, d)
     }
 
     /// An unattached volume.
     fn volume(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
         let v = format!("vol-{}", self.id());
         let config = json!({"volumeId": v, "size": d.size, "volumeType": "gp2", "encrypted": d.enc,
             "state": "available", "availabilityZone": d.az, "attachments": []});
-        let arn = format!("arn:aws:ec2:{reg}:{acc}:volume/{v}");
+        let arn = d.arn("ec2", &format!("volume/{v}"));
         self.item(VOLUME, &v, &v, arn, d.tags, config);
     }
 
     /// An RDS instance, sometimes a scratch one that the ARN selection excludes.
     fn database(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
-        let [app, env, ..] = d.tags;
-        let engine = pick(
-            &mut self.rng,
-            &["postgres", "mysql", "mariadb", "sqlserver-se", "oracle-ee"],
-        );
+        let engines = ["postgres", "mysql", "mariadb", "sqlserver-se", "oracle-ee"];
+        let engine = pick(&mut self.rng, &engines);
         let scratch = if self.rng.u8(..10) == 0 {
             "-scratch"
         } else {
             ""
         };
-        let name = format!("{app}-{env}-{engine}-{}{scratch}", d.n);
+        let name = d.name(engine) + scratch;
         let config = json!({"dBInstanceIdentifier": name, "engine": engine,
             "dBInstanceClass": "db.r6g.large", "dBInstanceStatus": "available",
             "storageEncrypted": d.enc, "availabilityZone": d.az});
         let id = format!("db-{:026X}", self.rng.u128(..) >> 24);
-        let arn = format!("arn:aws:rds:{reg}:{acc}:db:{name}");
+        let arn = d.arn("rds", &format!("db:{name}"));
         self.item(DB, &id, &name, arn, d.tags, config);
     }
 
     /// A DynamoDB table, sometimes a `tmp-` one that the ARN selection excludes.
     fn table(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
-        let ([app, env, ..], n) = (d.tags, d.n);
         let name = if self.rng.u8(..10) == 0 {
-            format!("tmp-{app}-{n}")
+            format!("tmp-{}-{}", d.tags[0], d.n)
         } else {
-            format!("{app}-{env}-table-{n}")
+            d.name("table")
         };
-        let arn = format!("arn:aws:dynamodb:{reg}:{acc}:table/{name}");
+        let arn = d.arn("dynamodb", &format!("table/{name}"));
         let config = json!({"tableName": name, "tableStatus": "ACTIVE", "tableArn": arn,
             "billingModeSummary": {"billingMode": "PAY_PER_REQUEST"}});
         self.item(TABLE, &name, &name, arn, d.tags, config);
     }
 
     fn bucket(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
-        let ([app, env, ..], n) = (d.tags, d.n);
-        let name = format!("{app}-{env}-{acc}-{reg}-{n}");
+        // Bucket names are global: the account and region keep them unique.
+        let name = d.name(&format!("{}-{}", d.acc, d.reg));
         let created = ts(1_600_000_000_000 + self.rng.i64(0..150_000_000_000));
         let config = json!({"name": name, "creationDate": created});
         let arn = format!("arn:aws:s3:::{name}");
@@ -291,43 +299,34 @@ impl<'a> Resources<'a> {
     }
 
     fn efs(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
-        let ([app, env, ..], n) = (d.tags, d.n);
         let id = format!("fs-{}", self.id());
         let config = json!({"FileSystemId": id, "Encrypted": d.enc,
             "PerformanceMode": "generalPurpose", "ThroughputMode": "elastic"});
-        let arn = format!("arn:aws:elasticfilesystem:{reg}:{acc}:file-system/{id}");
-        let name = format!("{app}-{env}-share-{n}");
-        self.item(EFS, &id, &name, arn, d.tags, config);
+        let arn = d.arn("elasticfilesystem", &format!("file-system/{id}"));
+        self.item(EFS, &id, &d.name("share"), arn, d.tags, config);
     }
 
     fn fsx(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
-        let ([app, env, ..], n) = (d.tags, d.n);
         let id = format!("fs-{}", self.id());
         let fs_type = pick(&mut self.rng, &["WINDOWS", "LUSTRE", "ONTAP", "OPENZFS"]);
         let config =
             json!({"FileSystemId": id, "FileSystemType": fs_type, "StorageCapacity": 1024});
-        let arn = format!("arn:aws:fsx:{reg}:{acc}:file-system/{id}");
-        let name = format!("{app}-{env}-fsx-{n}");
-        self.item(FSX, &id, &name, arn, d.tags, config);
+        let arn = d.arn("fsx", &format!("file-system/{id}"));
+        self.item(FSX, &id, &d.name("fsx"), arn, d.tags, config);
     }
 
     fn redshift(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
-        let ([app, env, ..], n) = (d.tags, d.n);
-        let name = format!("{app}-{env}-dw-{n}");
+        let name = d.name("dw");
         let config = json!({"clusterIdentifier": name, "nodeType": "ra3.xlplus",
             "numberOfNodes": 2, "encrypted": d.enc, "clusterStatus": "available"});
-        let arn = format!("arn:aws:redshift:{reg}:{acc}:cluster:{name}");
+        let arn = d.arn("redshift", &format!("cluster:{name}"));
         self.item(REDSHIFT, &name, &name, arn, d.tags, config);
     }
 
     fn gateway_volume(&mut self, d: &Draw) {
-        let (acc, reg) = (self.acct.id.as_str(), self.region);
         let vol = format!("vol-{}", self.id().to_uppercase());
         let gateway = format!("sgw-{:08X}", self.rng.u32(..));
-        let arn = format!("arn:aws:storagegateway:{reg}:{acc}:gateway/{gateway}/volume/{vol}");
+        let arn = d.arn("storagegateway", &format!("gateway/{gateway}/volume/{vol}"));
         let config = json!({"VolumeARN": arn, "VolumeId": vol, "VolumeType": "CACHED",
             "VolumeSizeInBytes": 107_374_182_400u64});
         self.item(GATEWAY_VOLUME, &vol, &vol, arn, d.tags, config);
@@ -335,7 +334,6 @@ impl<'a> Resources<'a> {
 
     /// An EC2 instance with 1-3 attached volumes (fewer if `room` is short).
     fn instance(&mut self, room: usize, d: &Draw) {
-        let (acc, reg, n, tags) = (self.acct.id.as_str(), self.region, d.n, d.tags);
         let vols = pick(&mut self.rng, &[1, 1, 1, 1, 1, 1, 2, 2, 2, 3]).min(room - 1);
         let id = format!("i-{}", self.id());
         let vol_ids: Vec<String> = (0..vols).map(|_| format!("vol-{}", self.id())).collect();
@@ -350,29 +348,27 @@ impl<'a> Resources<'a> {
         } else {
             (16, "running")
         };
-        let role = pick(&mut self.rng, &["web", "worker", "batch", "api"]);
-        let name = format!("{}-{}-{role}-{n}", tags[0], tags[1]);
+        let name = d.name(pick(&mut self.rng, &["web", "worker", "batch", "api"]));
         let config = json!({"instanceId": id, "instanceType": "m6i.large",
             "state": {"code": code, "name": state}, "placement": {"availabilityZone": d.az},
             "blockDeviceMappings": mappings});
-        let arn = format!("arn:aws:ec2:{reg}:{acc}:instance/{id}");
-        self.item(INSTANCE, &id, &name, arn, tags, config);
+        let arn = d.arn("ec2", &format!("instance/{id}"));
+        self.item(INSTANCE, &id, &name, arn, d.tags, config);
         for (v, dev) in vol_ids.iter().zip(devices) {
             // Volumes carry the instance's tags, but seldom its backup tag.
-            let mut vtags = tags;
-            vtags[2] = if self.rng.u8(..10) < 3 { tags[2] } else { "" };
+            let mut tags = d.tags;
+            tags[2] = if self.rng.u8(..10) < 3 { d.tags[2] } else { "" };
             let size = 8 << self.rng.u32(0..7);
             let attachment = json!({"instanceId": id, "device": dev, "state": "attached", "deleteOnTermination": true});
             let config = json!({"volumeId": v, "size": size, "volumeType": "gp3", "encrypted": d.enc,
                 "state": "in-use", "availabilityZone": d.az, "attachments": [attachment]});
-            let arn = format!("arn:aws:ec2:{reg}:{acc}:volume/{v}");
-            self.item(VOLUME, v, v, arn, vtags, config);
+            let arn = d.arn("ec2", &format!("volume/{v}"));
+            self.item(VOLUME, v, v, arn, tags, config);
         }
     }
 
     /// An Aurora, DocumentDB or Neptune cluster with a writer and a reader instance.
     fn cluster(&mut self, d: &Draw) {
-        let (acc, reg, n, tags) = (self.acct.id.as_str(), self.region, d.n, d.tags);
         let (engine, btype) = pick(
             &mut self.rng,
             &[
@@ -383,7 +379,7 @@ impl<'a> Resources<'a> {
                 ("neptune", "Neptune"),
             ],
         );
-        let cluster = format!("{}-{}-{}-{n}", tags[0], tags[1], btype.to_lowercase());
+        let cluster = d.name(&btype.to_lowercase());
         let members = [
             format!("{cluster}-instance-1"),
             format!("{cluster}-instance-2"),
@@ -393,16 +389,16 @@ impl<'a> Resources<'a> {
                 {"dbinstanceIdentifier": members[0], "isClusterWriter": true},
                 {"dbinstanceIdentifier": members[1], "isClusterWriter": false}]});
         let id = format!("cluster-{:026X}", self.rng.u128(..) >> 24);
-        let arn = format!("arn:aws:rds:{reg}:{acc}:cluster:{cluster}");
+        let arn = d.arn("rds", &format!("cluster:{cluster}"));
         let kind = ("AWS::RDS::DBCluster", Some(btype));
-        self.item(kind, &id, &cluster, arn, tags, config);
+        self.item(kind, &id, &cluster, arn, d.tags, config);
         for m in &members {
             let config = json!({"dBInstanceIdentifier": m, "engine": engine,
                 "dBInstanceClass": "db.r6g.large", "dBInstanceStatus": "available",
                 "dBClusterIdentifier": cluster, "storageEncrypted": d.enc});
             let id = format!("db-{:026X}", self.rng.u128(..) >> 24);
-            let arn = format!("arn:aws:rds:{reg}:{acc}:db:{m}");
-            self.item(MEMBER, &id, m, arn, tags, config);
+            let arn = d.arn("rds", &format!("db:{m}"));
+            self.item(MEMBER, &id, m, arn, d.tags, config);
         }
     }
 }
