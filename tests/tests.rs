@@ -16,5 +16,6 @@ mod props;
 mod safety;
 mod shapes;
 mod stories;
+mod synth;
 mod terminal;
 mod util;
