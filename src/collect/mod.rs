@@ -19,6 +19,7 @@ pub use call::{ApiError, SESSION_NAME};
 pub use inventory::{select_expression, CONFIG_TYPES};
 
 use crate::error::{Error, Result};
+use crate::model::Arn;
 use crate::snapshot::{FileError, ScopeStatus};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -227,7 +228,8 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let partition = who
         .arn
         .as_deref()
-        .and_then(|a| a.split(':').nth(1))
+        .and_then(Arn::parse)
+        .map(|a| a.partition())
         .unwrap_or("aws")
         .to_string();
     progress.note(&format!(

@@ -1,6 +1,7 @@
 //! The model: a snapshot normalised into resources, plans, vaults and recovery points, with
 //! the AWS Backup semantics that decide which rules really protect which resource.
 
+mod arn;
 pub mod plan;
 pub mod points;
 pub mod protection;
@@ -8,6 +9,8 @@ pub mod resource;
 pub mod schedule;
 pub mod selection;
 pub mod vault;
+
+pub use arn::Arn;
 
 use crate::error::Result;
 use crate::snapshot::time::Timestamp;
