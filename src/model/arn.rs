@@ -120,84 +120,64 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// (text, [partition, service, region, account, resource], resource type, resource id)
-    type Case = (
-        &'static str,
-        [&'static str; 5],
-        Option<&'static str>,
-        &'static str,
-    );
-
-    const CASES: &[Case] = &[
+    /// (text, its fields `partition|service|region|account|resource`, resource type, id)
+    const CASES: &[(&str, &str, Option<&str>, &str)] = &[
         (
             "arn:aws:ec2:us-east-1:111111111111:volume/vol-1",
-            ["aws", "ec2", "us-east-1", "111111111111", "volume/vol-1"],
+            "aws|ec2|us-east-1|111111111111|volume/vol-1",
             Some("volume"),
             "vol-1",
         ),
         (
-            "arn:aws:rds:eu-west-1:111111111111:db:mydb",
-            ["aws", "rds", "eu-west-1", "111111111111", "db:mydb"],
+            "arn:aws:rds:eu-west-1:1:db:mydb",
+            "aws|rds|eu-west-1|1|db:mydb",
             Some("db"),
             "mydb",
         ),
         (
-            "arn:aws:dynamodb:us-east-1:111111111111:table/t",
-            ["aws", "dynamodb", "us-east-1", "111111111111", "table/t"],
+            "arn:aws:dynamodb:r:1:table/t",
+            "aws|dynamodb|r|1|table/t",
             Some("table"),
             "t",
         ),
         (
-            "arn:aws:rds:us-east-1:111111111111:cluster:c",
-            ["aws", "rds", "us-east-1", "111111111111", "cluster:c"],
+            "arn:aws:rds:r:1:cluster:c",
+            "aws|rds|r|1|cluster:c",
             Some("cluster"),
             "c",
         ),
+        // S3: no region, no account, no type.
+        ("arn:aws:s3:::orders", "aws|s3|||orders", None, "orders"),
         (
-            "arn:aws:s3:::orders",
-            ["aws", "s3", "", "", "orders"],
+            "arn:aws:s3:::orders/2026/x.csv",
+            "aws|s3|||orders/2026/x.csv",
             None,
-            "orders",
+            "orders/2026/x.csv",
         ),
+        // IAM: global, so no region; the id keeps its path.
         (
-            "arn:aws:s3:::orders/2026/01/x.csv",
-            ["aws", "s3", "", "", "orders/2026/01/x.csv"],
-            None,
-            "orders/2026/01/x.csv",
-        ),
-        (
-            "arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole",
-            [
-                "aws",
-                "iam",
-                "",
-                "111111111111",
-                "role/service-role/AWSBackupDefaultServiceRole",
-            ],
+            "arn:aws:iam::111111111111:role/service-role/Backup",
+            "aws|iam||111111111111|role/service-role/Backup",
             Some("role"),
-            "service-role/AWSBackupDefaultServiceRole",
+            "service-role/Backup",
         ),
+        // The resource part keeps every colon after the fifth.
         (
-            "arn:aws-cn:logs:cn-north-1:111111111111:log-group:/aws/x:*",
-            [
-                "aws-cn",
-                "logs",
-                "cn-north-1",
-                "111111111111",
-                "log-group:/aws/x:*",
-            ],
+            "arn:aws-cn:logs:cn-north-1:1:log-group:/aws/x:*",
+            "aws-cn|logs|cn-north-1|1|log-group:/aws/x:*",
             Some("log-group"),
             "/aws/x:*",
         ),
         (
-            "arn:aws:sns:us-east-1:111111111111:alerts",
-            ["aws", "sns", "us-east-1", "111111111111", "alerts"],
+            "arn:aws:sns:r:1:alerts",
+            "aws|sns|r|1|alerts",
             None,
             "alerts",
         ),
+        // A pattern reads the same way.
         (
             "arn:aws:ec2:*:*:volume/*",
-            ["aws", "ec2", "*", "*", "volume/*"],
+            "aws|ec2|*|*|volume/*",
             Some("volume"),
             "*",
         ),
@@ -205,24 +185,18 @@ mod tests {
 
     #[test]
     fn every_field_is_read_where_aws_puts_it() {
-        for (text, [partition, service, region, account, resource], ty, id) in CASES {
+        for (text, fields, ty, id) in CASES {
             let arn = Arn::parse(text).unwrap_or_else(|| panic!("{text} should parse"));
-            assert_eq!(
-                [
-                    arn.partition(),
-                    arn.service(),
-                    arn.region(),
-                    arn.account(),
-                    arn.resource()
-                ],
-                [*partition, *service, *region, *account, *resource],
-                "{text}"
-            );
-            assert_eq!(
-                (arn.resource_type(), arn.resource_id()),
-                (*ty, *id),
-                "{text}"
-            );
+            let got = [
+                arn.partition(),
+                arn.service(),
+                arn.region(),
+                arn.account(),
+                arn.resource(),
+            ];
+            assert_eq!(got.join("|"), *fields, "{text}");
+            let split = (arn.resource_type(), arn.resource_id());
+            assert_eq!(split, (*ty, *id), "{text}");
             assert_eq!(arn.to_string(), *text);
         }
     }
