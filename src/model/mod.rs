@@ -1,6 +1,7 @@
 //! The model: a snapshot normalised into resources, plans, vaults and recovery points, with
 //! the AWS Backup semantics that decide which rules really protect which resource.
 
+mod arn;
 pub mod intern;
 pub mod plan;
 pub mod points;
@@ -9,6 +10,8 @@ pub mod resource;
 pub mod schedule;
 pub mod selection;
 pub mod vault;
+
+pub use arn::Arn;
 
 use crate::error::Result;
 use crate::snapshot::time::Timestamp;
@@ -173,9 +176,8 @@ impl Inventory {
     /// For an ARN no scope holds: the account-region it names, if that scope's inventory could
     /// not be read, and why. Such a resource is unknown, not absent.
     pub fn unread_home(&self, arn: &str) -> Option<(String, String)> {
-        let mut parts = arn.splitn(6, ':');
-        let (region, account) = (parts.nth(3)?, parts.next()?);
-        let scope = self.scope_at(account, region)?;
+        let arn = Arn::parse(arn)?;
+        let scope = self.scope_at(arn.account(), arn.region())?;
         let why = scope.unavailable(DataFile::Resources)?;
         Some((scope.label(), why.to_owned()))
     }

@@ -1,6 +1,7 @@
 //! Backup plans and their rules: schedule, retention, target vault, copies.
 
 use super::selection::Selection;
+use super::Arn;
 use crate::snapshot::aws;
 use crate::snapshot::time::Timestamp;
 use serde::Serialize;
@@ -126,18 +127,17 @@ pub struct CopyRule {
 impl CopyRule {
     fn from_aws(c: &aws::CopyAction, source: Retention) -> CopyRule {
         // arn:aws:backup:<region>:<account>:backup-vault:<name>
-        let parts: Vec<&str> = c.destination_backup_vault_arn.splitn(7, ':').collect();
-        let field = |i: usize| {
-            parts
-                .get(i)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_string())
-        };
+        let arn = Arn::parse(&c.destination_backup_vault_arn);
+        let field = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
         CopyRule {
             destination_vault_arn: c.destination_backup_vault_arn.clone(),
-            region: field(3),
-            account: field(4),
-            vault_name: field(6),
+            region: field(arn.map(|a| a.region())),
+            account: field(arn.map(|a| a.account())),
+            // The name follows the `backup-vault` type: a resource part without one names none.
+            vault_name: field(
+                arn.filter(|a| a.resource_type().is_some())
+                    .map(|a| a.resource_id()),
+            ),
             retention: match &c.lifecycle {
                 Some(l) => Retention::from_lifecycle(Some(l)),
                 None => source,

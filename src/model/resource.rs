@@ -1,5 +1,6 @@
 //! Workload resources: what AWS Backup can protect, normalised from AWS Config items.
 
+use super::Arn;
 use crate::snapshot::aws::ConfigItem;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -326,9 +327,9 @@ impl Resource {
             .unwrap_or(&self.id)
     }
 
-    /// The identifiers members may name a DB cluster by: the last field of its ARN and its
-    /// name (members name their cluster by identifier; Config's `resourceId` for a cluster is
-    /// its opaque `cluster-…` id). None for anything else.
+    /// The identifiers members may name a DB cluster by: the id in its ARN (`cluster:ID`) and
+    /// its name (members name their cluster by identifier; Config's `resourceId` for a cluster
+    /// is its opaque `cluster-…` id). None for anything else.
     fn cluster_identifiers(&self) -> impl Iterator<Item = &str> {
         let cluster = matches!(
             self.kind,
@@ -338,9 +339,8 @@ impl Resource {
                 | ResourceKind::NeptuneCluster
         );
         let ids = cluster.then(|| {
-            self.arn
-                .rsplit(':')
-                .next()
+            Arn::parse(&self.arn)
+                .map(|a| a.resource_id())
                 .into_iter()
                 .chain(self.name.as_deref())
         });
@@ -388,6 +388,12 @@ mod tests {
         item("AWS::RDS::DBInstance", &arn, Some(name), config)
     }
 
+    fn arn_id(arn: &str) -> &str {
+        Arn::parse(arn)
+            .expect("the tests' ARNs are ARNs")
+            .resource_id()
+    }
+
     /// The linear search `link_members` replaces: a member's cluster is present when some
     /// cluster's ARN ends with the identifier or is named so.
     fn present_by_search(resources: &[Resource], r: &Resource) -> bool {
@@ -401,7 +407,7 @@ mod tests {
                     | ResourceKind::AuroraCluster
                     | ResourceKind::DocumentDbCluster
                     | ResourceKind::NeptuneCluster
-            ) && (c.arn.rsplit(':').next() == Some(id.as_str())
+            ) && (Arn::parse(&c.arn).map(|a| a.resource_id()) == Some(id.as_str())
                 || c.name.as_deref() == Some(id.as_str()))
         })
     }
@@ -445,17 +451,12 @@ mod tests {
         let got: Vec<(&str, bool)> = resources
             .iter()
             .filter(|r| r.is_cluster_member())
-            .map(|r| (r.arn.rsplit(':').next().unwrap(), r.cluster_in_scope))
+            .map(|r| (arn_id(&r.arn), r.cluster_in_scope))
             .collect();
         let want: Vec<(&str, bool)> = resources
             .iter()
             .filter(|r| r.is_cluster_member())
-            .map(|r| {
-                (
-                    r.arn.rsplit(':').next().unwrap(),
-                    present_by_search(&resources, r),
-                )
-            })
+            .map(|r| (arn_id(&r.arn), present_by_search(&resources, r)))
             .collect();
         assert_eq!(got, want);
         let absent: Vec<&str> = got.iter().filter(|g| !g.1).map(|g| g.0).collect();

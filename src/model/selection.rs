@@ -8,7 +8,7 @@
 //! empty selection means every supported, opted-in resource. Matching is case-sensitive.
 
 use super::resource::{Resource, ResourceKind};
-use super::Tri;
+use super::{Arn, Tri};
 use crate::snapshot::aws;
 use serde::Serialize;
 
@@ -51,11 +51,10 @@ fn classify(p: &str) -> PatternKind {
     if p == "*" {
         return PatternKind::All;
     }
-    let parts: Vec<&str> = p.splitn(6, ':').collect();
-    if parts.len() < 6 {
+    let Some(arn) = Arn::parse_pattern(p) else {
         return PatternKind::Service;
-    }
-    let resource = parts[5];
+    };
+    let resource = arn.resource();
     if resource == "*" || resource.is_empty() {
         return PatternKind::Service;
     }

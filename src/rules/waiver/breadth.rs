@@ -12,30 +12,19 @@
 //!   `arn:*`, `arn:aws:*`).
 
 use super::super::names::account_problem;
+use crate::model::Arn;
 
 /// Whether a resource pattern fixes an account or a resource identifier (see the module).
 pub fn is_named(pattern: &str) -> bool {
     if !pattern.contains('*') {
         return true;
     }
-    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
-    let ["arn", _partition, service, _region, account, resource] = parts[..] else {
+    let Some(arn) = Arn::parse(pattern) else {
         return false;
     };
     let literal = |s: &str| !s.is_empty() && !s.contains('*');
-    (literal(account) && account_problem(account).is_none())
-        || literal(identifier(service, resource))
-}
-
-/// The identifier part of an ARN's resource part.
-fn identifier<'a>(service: &str, resource: &'a str) -> &'a str {
-    if service == "s3" {
-        return resource;
-    }
-    match resource.find(['/', ':']) {
-        Some(i) => &resource[i + 1..],
-        None => resource,
-    }
+    (literal(arn.account()) && account_problem(arn.account()).is_none())
+        || literal(arn.resource_id())
 }
 
 /// What `broad: true` requires in `reason`, for the error message.

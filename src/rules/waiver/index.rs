@@ -89,7 +89,10 @@ impl<'w> WaiverIndex<'w> {
     }
 }
 
-/// The fields of `text` that have a colon on both sides.
+/// The fields of `text` that have a colon on both sides. Not a reading of an ARN
+/// (`model::Arn`): the index keys on every such field, those inside the resource part too
+/// (`db` in `db:orders`), and of the pieces of a pattern between its `*`s as well as of whole
+/// ARNs, since a `*` may span colons.
 fn interior_fields(text: &str) -> impl Iterator<Item = &str> {
     let mut parts = text.split(':');
     parts.next();

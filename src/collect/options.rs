@@ -1,0 +1,62 @@
+//! What a collection is asked to do (the `collect` command's options) and what it reports
+//! when done.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accounts {
+    /// The account of the caller's credentials.
+    Caller,
+    /// Every ACTIVE account of the organisation (Organizations `ListAccounts`).
+    All,
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Regions {
+    /// The region configured the AWS way (`AWS_REGION`, the profile).
+    Configured,
+    /// The regions enabled in each account (Account `ListRegions`).
+    All,
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Role {
+    Name(String),
+    /// An ARN with `{account}` in it.
+    ArnTemplate(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub profile: Option<String>,
+    pub accounts: Accounts,
+    pub exclude_accounts: Vec<String>,
+    pub regions: Regions,
+    pub role: Option<Role>,
+    pub external_id: Option<String>,
+    pub config_aggregator: Option<String>,
+    pub recovery_points_since: Option<chrono::DateTime<chrono::Utc>>,
+    pub backup_jobs_days: u32,
+    pub concurrency: usize,
+    pub scope_concurrency: usize,
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    /// Longest wait for one attempt of an API call (`--api-timeout`).
+    pub api_timeout: Duration,
+}
+
+/// What a collection did, for the closing line and the benchmark.
+#[derive(Debug, Clone)]
+pub struct CollectSummary {
+    pub scopes: usize,
+    pub complete: usize,
+    pub partial: usize,
+    pub failed: usize,
+    pub calls: u64,
+    pub attempts: u64,
+    pub errors: u64,
+    pub operations: Vec<String>,
+    pub elapsed: Duration,
+}

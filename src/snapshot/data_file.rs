@@ -1,0 +1,76 @@
+//! The data files of a scope's directory: their names, and what each one's absence means.
+
+use serde::Serialize;
+
+/// The data files of one account-region, by the API they come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataFile {
+    Resources,
+    BackupPlans,
+    BackupSelections,
+    BackupVaults,
+    BackupVaultPolicies,
+    RecoveryPoints,
+    ProtectedResources,
+    RegionSettings,
+    BackupJobs,
+}
+
+impl DataFile {
+    pub const ALL: [DataFile; 9] = [
+        DataFile::Resources,
+        DataFile::BackupPlans,
+        DataFile::BackupSelections,
+        DataFile::BackupVaults,
+        DataFile::BackupVaultPolicies,
+        DataFile::RecoveryPoints,
+        DataFile::ProtectedResources,
+        DataFile::RegionSettings,
+        DataFile::BackupJobs,
+    ];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DataFile::Resources => "resources.json",
+            DataFile::BackupPlans => "backup-plans.json",
+            DataFile::BackupSelections => "backup-selections.json",
+            DataFile::BackupVaults => "backup-vaults.json",
+            DataFile::BackupVaultPolicies => "backup-vault-policies.json",
+            DataFile::RecoveryPoints => "recovery-points.json",
+            DataFile::ProtectedResources => "protected-resources.json",
+            DataFile::RegionSettings => "region-settings.json",
+            DataFile::BackupJobs => "backup-jobs.json",
+        }
+    }
+
+    pub fn from_file_name(name: &str) -> Option<DataFile> {
+        DataFile::ALL.into_iter().find(|f| f.file_name() == name)
+    }
+
+    /// What it means when the file is not in a scope's directory (and the manifest does not
+    /// list it as failed). Every file is named, so a new one needs a decision.
+    pub fn when_absent(self) -> WhenAbsent {
+        match self {
+            DataFile::Resources
+            | DataFile::BackupPlans
+            | DataFile::BackupSelections
+            | DataFile::BackupVaults
+            | DataFile::BackupVaultPolicies
+            | DataFile::RecoveryPoints
+            | DataFile::ProtectedResources
+            | DataFile::BackupJobs => WhenAbsent::Empty,
+            DataFile::RegionSettings => WhenAbsent::Unknown,
+        }
+    }
+}
+
+/// What an absent data file stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenAbsent {
+    /// A list answer: an API that listed nothing, so no items.
+    Empty,
+    /// A single-object answer the API always gives (`DescribeRegionSettings` always returns
+    /// its maps): absent means it was not read, so what it holds is unknown, never "off".
+    Unknown,
+}

@@ -1,0 +1,197 @@
+//! One account-region of a snapshot: what its manifest record says, then each of its data
+//! files read, checked and put in one order.
+
+use super::manifest::ManifestScope;
+use super::{
+    aws, config_json, hint, items, parse_json, DataFile, ScopeData, ScopeSnapshot, ScopeStatus,
+    UnlistedTypes, WhenAbsent,
+};
+use crate::error::Diagnostic;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Why an "unknown when absent" file that is not in the snapshot is unknown (the summary
+/// prints it after the file's name).
+const ABSENT_UNKNOWN: &str =
+    "absent from the snapshot: AWS always answers this call, so what it holds is unknown, not empty";
+
+/// Every scope the manifest lists, read in parallel and sorted by account and region, with
+/// the warnings their reading gave; their problems go to `diags`.
+pub fn load_all(
+    root: &Path,
+    listed: &[ManifestScope],
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<ScopeSnapshot>, Vec<String>) {
+    let loaded: Vec<_> = listed.par_iter().map(|s| load(root, s)).collect();
+    let mut scopes = Vec::with_capacity(loaded.len());
+    let mut warnings = Vec::new();
+    for r in loaded {
+        match r {
+            Ok((s, note)) => {
+                scopes.push(s);
+                warnings.extend(note);
+            }
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    // Account-regions in one order whatever the manifest's (see `canonical_order`).
+    scopes.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+    (scopes, warnings)
+}
+
+/// A scope, and a warning if its `resources.json` records deleted resources (dropped).
+fn load(
+    root: &Path,
+    m: &ManifestScope,
+) -> std::result::Result<(ScopeSnapshot, Option<String>), Vec<Diagnostic>> {
+    let mut scope = recorded(m);
+    if m.status == ScopeStatus::Failed {
+        // A failed scope has no data: its record says all there is.
+        return Ok((scope, None));
+    }
+    let dir = root.join(&m.account_id).join(&m.region);
+    let skip: Vec<DataFile> = scope.unavailable.iter().map(|(f, _)| *f).collect();
+    let (absent_unknown, diags) = read_files(&dir, m, &skip, &mut scope.data);
+    let deleted = drop_deleted(&dir, &mut scope.data);
+    scope.data.canonical_order();
+    // Unknown data makes the scope partial, as a failed call does: everything that needs it
+    // is NOT_ASSESSED and the summary names the scope.
+    for file in absent_unknown {
+        scope.unavailable.push((file, ABSENT_UNKNOWN.to_owned()));
+        scope.status = ScopeStatus::Partial;
+    }
+    if diags.is_empty() {
+        Ok((scope, deleted))
+    } else {
+        Err(diags)
+    }
+}
+
+/// The scope as its manifest record describes it, without data: its status, the files whose
+/// call failed and the resource types whose listing failed.
+fn recorded(m: &ManifestScope) -> ScopeSnapshot {
+    let (by_type, whole): (Vec<_>, Vec<_>) = m.errors.iter().partition(|e| !e.types.is_empty());
+    ScopeSnapshot {
+        account_id: m.account_id.clone(),
+        account_name: m.account_name.clone(),
+        region: m.region.clone(),
+        status: m.status,
+        error: m.error.clone(),
+        unavailable: whole
+            .iter()
+            .filter_map(|e| DataFile::from_file_name(&e.file).map(|f| (f, e.error.clone())))
+            .collect(),
+        unlisted: by_type
+            .iter()
+            .map(|e| UnlistedTypes {
+                types: e.types.clone(),
+                error: e.error.clone(),
+            })
+            .collect(),
+        data: ScopeData::default(),
+    }
+}
+
+/// Reads into `d` every data file of the scope in `dir` but those in `skip` (whose call
+/// failed). Returns the files absent although AWS always answers them (so unknown), and every
+/// problem found.
+fn read_files(
+    dir: &Path,
+    m: &ManifestScope,
+    skip: &[DataFile],
+    d: &mut ScopeData,
+) -> (Vec<DataFile>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut absent_unknown = Vec::new();
+    let mut load = |file: DataFile| -> std::result::Result<Option<(PathBuf, Vec<u8>)>, Diagnostic> {
+        if skip.contains(&file) {
+            return Ok(None);
+        }
+        let path = dir.join(file.file_name());
+        let bytes = crate::input::read_data(&path)?;
+        if bytes.is_none() && file.when_absent() == WhenAbsent::Unknown {
+            absent_unknown.push(file);
+        }
+        Ok(bytes.map(|b| (path, b)))
+    };
+    macro_rules! read_into {
+        ($file:expr, $field:expr, $wrap:expr) => {
+            read_into!($file, $field, $wrap, |_, _, _| Vec::new())
+        };
+        // `$check` finds what the types cannot express: (path, bytes, parsed) → problems.
+        ($file:expr, $field:expr, $wrap:expr, $check:expr) => {
+            match load($file) {
+                Ok(Some((path, bytes))) => match parse_json(&path, &bytes) {
+                    Ok(v) => {
+                        $field = $wrap(v);
+                        diags.extend($check(path.as_path(), bytes.as_slice(), &$field));
+                    }
+                    Err(e) => diags.push(hint::explain(e, $file, &bytes)),
+                },
+                Ok(None) => {}
+                Err(e) => diags.push(e),
+            }
+        };
+    }
+    read_into!(
+        DataFile::Resources,
+        d.resources,
+        |v: config_json::ConfigItems| v.0,
+        |p: &Path, b: &[u8], v: &[aws::ConfigItem]| items::check(p, b, m, v)
+    );
+    read_into!(DataFile::BackupPlans, d.plans, |v| v);
+    read_into!(DataFile::BackupSelections, d.selections, |v| v);
+    read_into!(DataFile::BackupVaults, d.vaults, |v| v);
+    read_into!(DataFile::BackupVaultPolicies, d.vault_policies, |v| v);
+    read_into!(DataFile::RecoveryPoints, d.recovery_points, |v| v);
+    read_into!(DataFile::ProtectedResources, d.protected_resources, |v| v);
+    read_into!(DataFile::RegionSettings, d.region_settings, Some);
+    read_into!(DataFile::BackupJobs, d.backup_jobs, |v| v);
+    (absent_unknown, diags)
+}
+
+/// Drops the items of `resources.json` that record deleted resources: they no longer exist,
+/// so they are not judged, and a warning says how many.
+fn drop_deleted(dir: &Path, d: &mut ScopeData) -> Option<String> {
+    items::drop_deleted(&mut d.resources).map(|n| {
+        format!(
+            "{}: {n} item(s) record deleted resources (configurationItemStatus \
+             ResourceDeleted): they no longer exist, so they are not judged",
+            dir.join(DataFile::Resources.file_name()).display()
+        )
+    })
+}
+
+impl ScopeData {
+    /// Sorts every file's items by their identity, so that nothing downstream (which plan is
+    /// named as evidence, the order of findings) depends on the order AWS or a hand-edited
+    /// file listed them in: the same organisation always gives the same bytes.
+    fn canonical_order(&mut self) {
+        self.resources
+            .sort_by(|a, b| (&a.arn, &a.resource_type).cmp(&(&b.arn, &b.resource_type)));
+        self.plans.sort_by(|a, b| {
+            (&a.backup_plan.backup_plan_name, &a.backup_plan_id)
+                .cmp(&(&b.backup_plan.backup_plan_name, &b.backup_plan_id))
+        });
+        let selection = |s: &aws::GetBackupSelectionOutput| {
+            (
+                s.backup_plan_id.clone(),
+                s.backup_selection.selection_name.clone(),
+                s.selection_id.clone(),
+            )
+        };
+        self.selections.sort_by_cached_key(selection);
+        self.vaults
+            .sort_by(|a, b| a.backup_vault_name.cmp(&b.backup_vault_name));
+        self.vault_policies
+            .sort_by(|a, b| a.backup_vault_name.cmp(&b.backup_vault_name));
+        self.recovery_points.sort_by(|a, b| {
+            (&a.recovery_point_arn, &a.backup_vault_name)
+                .cmp(&(&b.recovery_point_arn, &b.backup_vault_name))
+        });
+        self.protected_resources
+            .sort_by(|a, b| a.resource_arn.cmp(&b.resource_arn));
+        self.backup_jobs
+            .sort_by(|a, b| a.backup_job_id.cmp(&b.backup_job_id));
+    }
+}
