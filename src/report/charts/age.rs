@@ -109,14 +109,8 @@ mod tests {
 
     #[test]
     fn every_judged_resource_is_in_one_bar() {
-        let e = crate::app::evaluate_sample();
+        let (e, summary) = super::super::sample();
         let chart = age(&e.inventory, &e.evaluation);
-        let summary = crate::findings::summary::Summary::build(
-            &e.inventory,
-            &e.rules,
-            &e.evaluation,
-            &e.waivers,
-        );
         let c = &summary.coverage;
         assert_eq!(chart.bars.len(), AGE_BUCKET_HOURS.len() + 2);
         assert_eq!(chart.total, c.protected + c.unprotected + c.not_assessed);

@@ -210,14 +210,8 @@ mod tests {
 
     #[test]
     fn the_sample_adds_up_to_the_summary_coverage() {
-        let e = crate::app::evaluate_sample();
+        let (e, summary) = super::super::sample();
         let chart = coverage(&e.inventory, &e.evaluation);
-        let summary = crate::findings::summary::Summary::build(
-            &e.inventory,
-            &e.rules,
-            &e.evaluation,
-            &e.waivers,
-        );
         let all = chart.total.all;
         assert_eq!(all.protected, summary.coverage.protected);
         assert_eq!(all.unprotected, summary.coverage.unprotected);

@@ -85,8 +85,7 @@ mod tests {
 
     #[test]
     fn the_sample_failures_by_rule_and_severity() {
-        let e = crate::app::evaluate_sample();
-        let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
+        let (e, summary) = super::super::sample();
         let chart = failures(&e.rules, &summary);
         let fails = summary.by_status.get("FAIL").copied().unwrap_or(0);
         assert!(fails > 0);
@@ -117,10 +116,22 @@ mod tests {
         assert_eq!((membership.severity, membership.failures), ("medium", 35));
     }
 
+    /// Rules that all pass: no bar, no severity, and a scale of one rather than zero.
+    #[test]
+    fn without_failures_there_is_nothing_to_draw() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let rules = RuleSet::load(&[root.join("tests/fixtures/pass-rules.yaml")]).unwrap();
+        let snapshot = crate::snapshot::Snapshot::load(&root.join("samples/org")).unwrap();
+        let inv = crate::model::Inventory::build(snapshot, None).unwrap();
+        let eval = crate::engine::evaluate(&inv, &rules, &[]);
+        let chart = failures(&rules, &Summary::build(&inv, &rules, &eval, &[]));
+        assert_eq!((chart.total, chart.max), (0, 1));
+        assert!(chart.severities.is_empty() && chart.bars.is_empty());
+    }
+
     #[test]
     fn trend_shows_this_scan() {
-        let e = crate::app::evaluate_sample();
-        let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
+        let (e, summary) = super::super::sample();
         let t = trend(&summary);
         assert_eq!(t.coverage, summary.coverage.percent);
         assert_eq!(t.failures, failures(&e.rules, &summary).total);

@@ -68,10 +68,17 @@ fn svg(templates: &Templates, name: &str, chart: &impl Serialize) -> Result<Valu
     Ok(Value::from_safe_string(templates.render(name, chart)?))
 }
 
+/// The sample evaluated, and its summary, for the charts' tests.
+#[cfg(test)]
+fn sample() -> (crate::app::Evaluated, Summary) {
+    let e = crate::app::evaluate_sample();
+    let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
+    (e, summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{render_html, HtmlMeta, HTML_TEMPLATES};
-    use crate::findings::summary::Summary;
 
     const CHART_TEMPLATES: [&str; 5] = [
         "html/chart-coverage.svg.j2",
@@ -96,8 +103,7 @@ mod tests {
     /// mistakes are reported with its file and line.
     #[test]
     fn a_replaced_chart_template_draws_and_its_errors_are_located() {
-        let e = crate::app::evaluate_sample();
-        let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
+        let (e, summary) = super::sample();
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("html")).unwrap();
         let file = dir.path().join("html/chart-age.svg.j2");
