@@ -1,9 +1,9 @@
 //! `report.html`: one self-contained file a security lead can forward. Inline CSS and script,
-//! charts drawn as inline SVG here, findings and per-resource evidence embedded as a JSON
-//! data island that the page's script renders in pages.
+//! charts drawn as inline SVG by their templates, findings and per-resource evidence embedded
+//! as a JSON data island that the page's script renders in pages.
 //!
 //! Safety: every value from the snapshot, the rules or the waivers reaches the page either
-//! through the template (auto-escaped), through [`charts::esc`] (SVG), or inside the data
+//! through the template (auto-escaped; the chart templates for SVG), or inside the data
 //! island with `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026`, which the script only
 //! ever puts into the page as text. A Content-Security-Policy allows no network access and
 //! only the report's own script (by its SHA-256), so even a missed escape could not run code.
@@ -11,7 +11,7 @@
 //! Size: at most [`HtmlLimits::max_findings`] findings are embedded (non-PASS first; the page
 //! says so and points to `findings.csv`), and evidence for a bounded number of resources.
 
-#[path = "charts.rs"]
+#[path = "charts/mod.rs"]
 pub mod charts;
 
 use crate::engine::{story, Evaluation};
@@ -88,6 +88,26 @@ pub const HTML_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/html/waivers.html.j2"),
     ),
     (
+        "html/chart-coverage.svg.j2",
+        include_str!("../../report-templates/html/chart-coverage.svg.j2"),
+    ),
+    (
+        "html/chart-failures.svg.j2",
+        include_str!("../../report-templates/html/chart-failures.svg.j2"),
+    ),
+    (
+        "html/chart-age.svg.j2",
+        include_str!("../../report-templates/html/chart-age.svg.j2"),
+    ),
+    (
+        "html/chart-trend.svg.j2",
+        include_str!("../../report-templates/html/chart-trend.svg.j2"),
+    ),
+    (
+        "html/chart-hatch.svg.j2",
+        include_str!("../../report-templates/html/chart-hatch.svg.j2"),
+    ),
+    (
         "html/style.css",
         include_str!("../../report-templates/html/style.css"),
     ),
@@ -145,12 +165,7 @@ pub fn render_html_with(
         scanned: scanned(inv),
         kpi: kpi(summary),
         not_assessed: not_assessed(summary),
-        charts: Charts {
-            heatmap: Value::from_safe_string(charts::coverage_heatmap(inv, eval)),
-            failures: Value::from_safe_string(charts::failures_by_rule(rules, summary)),
-            age: Value::from_safe_string(charts::recovery_point_age(inv, eval)),
-            trend: Value::from_safe_string(charts::trend_placeholder(summary)),
-        },
+        charts: charts::Charts::draw(&templates, inv, rules, eval, summary)?,
         rules: rule_views(rules, summary),
         table: data.note,
         csp,
@@ -173,13 +188,15 @@ fn environment(dir: Option<&Path>) -> Result<Templates> {
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".css") || name.ends_with(".js") {
             AutoEscape::None
+        } else if name.ends_with(".svg.j2") {
+            charts::SVG
         } else {
             AutoEscape::Html
         }
     });
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
-    env.add_filter("thousands", |n: usize| charts::thousands(n));
+    charts::register(&mut env);
     let mut custom = HashMap::new();
     for (name, builtin) in HTML_TEMPLATES {
         let (file, src) = match super::custom_template(dir, name)? {
@@ -265,21 +282,13 @@ struct Context<'a> {
     scanned: Scanned,
     kpi: Kpi,
     not_assessed: Vec<NotAssessedView>,
-    charts: Charts,
+    charts: charts::Charts,
     rules: Vec<RuleView<'a>>,
     table: TableNote,
     csp: String,
     style: Value,
     script: Value,
     data: Value,
-}
-
-#[derive(Serialize)]
-struct Charts {
-    heatmap: Value,
-    failures: Value,
-    age: Value,
-    trend: Value,
 }
 
 #[derive(Serialize)]
