@@ -1,0 +1,298 @@
+//! `report.html`: one self-contained file a security lead can forward. Inline CSS and script,
+//! charts drawn as inline SVG by their templates, findings and per-resource evidence embedded
+//! as a JSON data island that the page's script renders in pages.
+//!
+//! Safety: every value from the snapshot, the rules or the waivers reaches the page either
+//! through the template (auto-escaped; the chart templates for SVG), or inside the data
+//! island with `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026`, which the script only
+//! ever puts into the page as text. A Content-Security-Policy allows no network access and
+//! only the report's own script (by its SHA-256), so even a missed escape could not run code.
+//!
+//! Size: at most [`HtmlLimits::max_findings`] findings are embedded (non-PASS first; the page
+//! says so and points to `findings.csv`), and evidence for a bounded number of resources.
+
+pub mod charts;
+mod island;
+mod script;
+mod views;
+
+use island::data_island;
+pub use island::TableNote;
+pub use script::escape_for_script;
+use script::{base64, sha256};
+use views::{kpi, not_assessed, rule_views, scanned, Kpi, NotAssessedView, RuleView, Scanned};
+
+use crate::engine::Evaluation;
+use crate::error::{Error, Result};
+use crate::findings::summary::Summary;
+use crate::model::Inventory;
+use crate::rules::waiver::Waiver;
+use crate::rules::RuleSet;
+use minijinja::{AutoEscape, Environment, Value};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What the header says about the run. Strings as the other outputs write them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HtmlMeta {
+    pub tool_version: String,
+    /// With `run_at`, the only fields that differ between two renders of the same inputs.
+    pub run_id: String,
+    pub run_at: String,
+    pub snapshot: String,
+    pub collected_at: String,
+    pub as_of: String,
+    pub rule_sources: Vec<String>,
+    pub waiver_file: Option<String>,
+    /// `--templates DIR`: files here replace the embedded templates of the same name.
+    #[serde(skip)]
+    pub templates: Option<PathBuf>,
+}
+
+/// Bounds that keep the file small and the page fast for very large organisations.
+#[derive(Debug, Clone, Copy)]
+pub struct HtmlLimits {
+    /// Findings embedded in the table (non-PASS first).
+    pub max_findings: usize,
+    /// Resources whose `explain` story is embedded.
+    pub max_stories: usize,
+    /// Bytes of JSON the stories may take together.
+    pub max_story_bytes: usize,
+}
+
+impl Default for HtmlLimits {
+    fn default() -> Self {
+        HtmlLimits {
+            max_findings: 100_000,
+            max_stories: 3_000,
+            max_story_bytes: 4_000_000,
+        }
+    }
+}
+
+/// The templates of the HTML report, embedded; `--templates DIR` may replace any of them.
+pub const HTML_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "report.html.j2",
+        include_str!("../../../report-templates/report.html.j2"),
+    ),
+    (
+        "html/overview.html.j2",
+        include_str!("../../../report-templates/html/overview.html.j2"),
+    ),
+    (
+        "html/findings.html.j2",
+        include_str!("../../../report-templates/html/findings.html.j2"),
+    ),
+    (
+        "html/rules.html.j2",
+        include_str!("../../../report-templates/html/rules.html.j2"),
+    ),
+    (
+        "html/waivers.html.j2",
+        include_str!("../../../report-templates/html/waivers.html.j2"),
+    ),
+    (
+        "html/chart-coverage.svg.j2",
+        include_str!("../../../report-templates/html/chart-coverage.svg.j2"),
+    ),
+    (
+        "html/chart-failures.svg.j2",
+        include_str!("../../../report-templates/html/chart-failures.svg.j2"),
+    ),
+    (
+        "html/chart-age.svg.j2",
+        include_str!("../../../report-templates/html/chart-age.svg.j2"),
+    ),
+    (
+        "html/chart-trend.svg.j2",
+        include_str!("../../../report-templates/html/chart-trend.svg.j2"),
+    ),
+    (
+        "html/chart-hatch.svg.j2",
+        include_str!("../../../report-templates/html/chart-hatch.svg.j2"),
+    ),
+    (
+        "html/style.css",
+        include_str!("../../../report-templates/html/style.css"),
+    ),
+    (
+        "html/app.js",
+        include_str!("../../../report-templates/html/app.js"),
+    ),
+];
+
+/// Renders `report.html` with the default limits.
+pub fn render_html(
+    inv: &Inventory,
+    rules: &RuleSet,
+    eval: &Evaluation,
+    summary: &Summary,
+    waivers: &[Waiver],
+    meta: &HtmlMeta,
+) -> Result<String, Error> {
+    render_html_with(
+        inv,
+        rules,
+        eval,
+        summary,
+        waivers,
+        meta,
+        HtmlLimits::default(),
+    )
+}
+
+pub fn render_html_with(
+    inv: &Inventory,
+    rules: &RuleSet,
+    eval: &Evaluation,
+    summary: &Summary,
+    waivers: &[Waiver],
+    meta: &HtmlMeta,
+    limits: HtmlLimits,
+) -> Result<String, Error> {
+    let templates = environment(meta.templates.as_deref())?;
+    let style = templates.asset("html/style.css", "</style")?;
+    let script = templates.asset("html/app.js", "</script")?;
+    let data = data_island(inv, rules, eval, waivers, meta, limits);
+    let csp = format!(
+        "default-src 'none'; script-src 'sha256-{}'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+        base64(&sha256(script.as_bytes()))
+    );
+    let ctx = Context {
+        meta,
+        summary: SummaryView {
+            coverage: &summary.coverage,
+            waivers_active: &summary.waivers_active,
+            waivers_expired: &summary.waivers_expired,
+            waivers_unused: &summary.waivers_unused,
+        },
+        scanned: scanned(inv),
+        kpi: kpi(summary),
+        not_assessed: not_assessed(summary),
+        charts: charts::Charts::draw(&templates, inv, rules, eval, summary)?,
+        rules: rule_views(rules, summary),
+        table: data.note,
+        csp,
+        style: Value::from_safe_string(style),
+        script: Value::from_safe_string(script),
+        data: Value::from_safe_string(data.json),
+    };
+    templates.render("report.html.j2", &ctx)
+}
+
+/// The template environment, and the files that replaced embedded templates (for errors).
+struct Templates {
+    env: Environment<'static>,
+    custom: HashMap<String, PathBuf>,
+}
+
+fn environment(dir: Option<&Path>) -> Result<Templates> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".css") || name.ends_with(".js") {
+            AutoEscape::None
+        } else if name.ends_with(".svg.j2") {
+            charts::SVG
+        } else {
+            AutoEscape::Html
+        }
+    });
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    charts::register(&mut env);
+    let mut custom = HashMap::new();
+    for (name, builtin) in HTML_TEMPLATES {
+        let (file, src) = match super::custom_template(dir, name)? {
+            Some((p, text)) => {
+                custom.insert(name.to_string(), p.clone());
+                (Some(p), text)
+            }
+            None => (None, builtin.to_string()),
+        };
+        env.add_template_owned(name.to_string(), src).map_err(|e| {
+            let label = file
+                .as_ref()
+                .map_or(name.to_string(), |p| p.display().to_string());
+            template_error(&label, None, &e)
+        })?;
+    }
+    Ok(Templates { env, custom })
+}
+
+impl Templates {
+    fn render(&self, name: &str, ctx: &impl Serialize) -> Result<String> {
+        let t = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_error(name, None, &e))?;
+        t.render(ctx).map_err(|e| {
+            // Name the template where it went wrong (an included one, maybe), and its file
+            // when it came from --templates.
+            let mut inner = &e;
+            while let Some(next) =
+                std::error::Error::source(inner).and_then(|s| s.downcast_ref::<minijinja::Error>())
+            {
+                inner = next;
+            }
+            let at = inner.name().unwrap_or(name);
+            let label = self
+                .custom
+                .get(at)
+                .map_or(at.to_string(), |p| p.display().to_string());
+            template_error(&label, inner.line(), &e)
+        })
+    }
+
+    /// CSS and script are rendered on their own: the script's hash goes into the CSP, and
+    /// neither may close its element early.
+    fn asset(&self, name: &str, closer: &str) -> Result<String> {
+        let text = self.render(name, &minijinja::context! {})?;
+        if text.to_ascii_lowercase().contains(closer) {
+            return Err(Error::Template {
+                name: name.to_owned(),
+                message: format!("must not contain {closer:?}"),
+            });
+        }
+        Ok(text)
+    }
+}
+
+fn template_error(name: &str, line: Option<usize>, e: &minijinja::Error) -> Error {
+    let at = line
+        .or(e.line())
+        .map(|l| format!(" (line {l})"))
+        .unwrap_or_default();
+    Error::Template {
+        name: format!("{name}{at}"),
+        message: format!("{e:#}"),
+    }
+}
+
+/// What the templates read of the summary (not its per-scope counts, which can run to
+/// hundreds of thousands of rows).
+#[derive(Serialize)]
+struct SummaryView<'a> {
+    coverage: &'a crate::findings::summary::Coverage,
+    waivers_active: &'a [crate::findings::summary::WaiverNote],
+    waivers_expired: &'a [crate::findings::summary::WaiverNote],
+    waivers_unused: &'a [crate::findings::summary::WaiverNote],
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    meta: &'a HtmlMeta,
+    summary: SummaryView<'a>,
+    scanned: Scanned,
+    kpi: Kpi,
+    not_assessed: Vec<NotAssessedView>,
+    charts: charts::Charts,
+    rules: Vec<RuleView<'a>>,
+    table: TableNote,
+    csp: String,
+    style: Value,
+    script: Value,
+    data: Value,
+}
