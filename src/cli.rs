@@ -317,7 +317,7 @@ impl CollectArgs {
                 // Each becomes a directory of the snapshot, so it must not be a path.
                 if let Some(why) = regions
                     .iter()
-                    .find_map(|r| crate::rules::names::region_shape_problem(r))
+                    .find_map(|r| crate::snapshot::names::region_shape_problem(r))
                 {
                     return Err(format!("--regions: {why} (or use `all`)"));
                 }

@@ -1,4 +1,4 @@
-use backup_auditor::report::terminal::escape;
+use backup_auditor::terminal::escape;
 use backup_auditor::{app, cli::Cli, exit};
 use clap::Parser;
 use std::process::ExitCode;

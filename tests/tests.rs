@@ -2,6 +2,7 @@
 //! collection against a local fake AWS.
 
 mod absent;
+mod architecture;
 mod cases;
 mod cli;
 mod collect;

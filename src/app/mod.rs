@@ -1,5 +1,6 @@
 //! Orchestration only: load rules → load snapshot → model → evaluate → write → exit code.
 
+mod outputs;
 mod scan;
 
 use crate::cli::{Cli, Command, ExplainArgs, ExplainFormat, PolicyArgs, RulesCommand, SynthArgs};
@@ -7,10 +8,11 @@ use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::engine::{self, Evaluation};
 use crate::error::{Error, Result};
 use crate::model::Inventory;
-use crate::report::{explain, terminal, Templates};
+use crate::report::{explain, Templates};
 use crate::rules::waiver::{self, Waiver};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
+use crate::terminal;
 use crate::{collect, exit, synth};
 use serde::Serialize;
 use std::io::Write;

@@ -2,13 +2,15 @@
 //! `--live`); evaluate; render every output; write them all at once and rename them into
 //! place; decide the gate once; print the summary.
 
+use super::outputs;
 use super::{collect_into, collect_to, evaluate, Evaluated, Output};
 use crate::cli::{Format, ScanArgs};
-use crate::dest::{mark, outputs, signals, Dest, Kind, Run};
+use crate::dest::staged::{Job, Staged};
+use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
 use crate::findings::summary::Summary;
-use crate::findings::write::{self, Job, Staged};
+use crate::findings::write;
 use crate::report::{html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver;
 use crate::{collect, exit};

@@ -3,7 +3,7 @@
 //! account that cannot be entered, or whose regions cannot be listed, fails all its scopes.
 
 use super::call::{ApiError, AssumedRole, Caller};
-use super::options::{Accounts, CollectOptions, Regions, Role};
+use super::options::{Account, Accounts, CollectOptions, Regions, Role};
 use super::progress::Stats;
 use super::region;
 use super::setup::Ctx;
@@ -14,11 +14,6 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use futures_util::future::join_all;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-
-pub struct Account {
-    pub id: String,
-    pub name: Option<String>,
-}
 
 /// The accounts to enter: the caller's, the listed ones, or the organisation's active ones;
 /// less the excluded ones, each once.

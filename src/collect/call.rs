@@ -116,7 +116,7 @@ fn excerpt(text: &str) -> String {
     if cut.len() < text.len() {
         cut.push('…');
     }
-    crate::report::terminal::escape(&cut).into_owned()
+    crate::terminal::escape(&cut).into_owned()
 }
 
 /// An attempt or the whole operation ran out of time (`--api-timeout`), or connecting did.

@@ -37,9 +37,9 @@ pub use write::Target;
 
 use crate::error::{Error, Result};
 use crate::snapshot::ScopeStatus;
-use accounts::Account;
 use call::{Caller, Limits};
 use futures_util::future::join_all;
+use options::Account;
 use progress::{Progress, Stats};
 use setup::Ctx;
 use std::sync::Arc;

@@ -60,3 +60,9 @@ pub struct CollectSummary {
     pub operations: Vec<String>,
     pub elapsed: Duration,
 }
+
+/// An account to enter: its id, and its name where the organisation says it.
+pub struct Account {
+    pub id: String,
+    pub name: Option<String>,
+}

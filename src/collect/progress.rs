@@ -1,7 +1,7 @@
 //! What a long collection shows: a progress bar on a terminal, plain lines otherwise,
 //! nothing with `-q`. The counters also feed the closing summary and the benchmark.
 
-use crate::report::terminal::escape;
+use crate::terminal::escape;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;

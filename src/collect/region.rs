@@ -2,9 +2,9 @@
 //! Config, make its calls, turn what came back into its manifest record, write its files at
 //! once, and say it is done on the progress line.
 
-use super::accounts::Account;
 use super::call::{ApiError, AssumedRole, Caller};
 use super::inventory;
+use super::options::Account;
 use super::progress::Stats;
 use super::scope;
 use super::setup::Ctx;

@@ -2,9 +2,8 @@
 //! client starts from, who the caller is, the organisation's aggregated inventory, and the
 //! context every account's task shares.
 
-use super::accounts::Account;
 use super::call::{ApiError, Caller, Limits};
-use super::options::{CollectOptions, Regions};
+use super::options::{Account, CollectOptions, Regions};
 use super::progress::{Progress, Stats};
 use super::{credentials, http, inventory, scope};
 use crate::error::{Error, Result};

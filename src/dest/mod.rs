@@ -11,8 +11,8 @@
 
 pub mod lock;
 pub mod mark;
-pub mod outputs;
 pub mod signals;
+pub mod staged;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 use super::ctx::Ctx;
 use super::overlap;
 use super::Verdict;
-use crate::findings::Status;
+use crate::engine::finding::Status;
 use crate::model::plan::CopyRule;
 use crate::model::protection::AppliedRule;
 use crate::model::resource::ResourceKind;

@@ -3,7 +3,7 @@
 //! the story) depend on it and not on each other.
 
 use super::Verdict;
-use crate::findings::{Evidence, Status};
+use crate::engine::finding::{Evidence, Status};
 use crate::model::plan::PlanRule;
 use crate::model::protection::{AppliedRule, Protection, RuleState};
 use crate::model::resource::Resource;

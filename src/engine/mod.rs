@@ -3,13 +3,14 @@
 
 mod copies;
 mod ctx;
+pub mod finding;
 mod overlap;
 mod points;
 pub mod story;
 mod vaults;
 mod workload;
 
-use crate::findings::{Evidence, Finding, Status, Subject};
+use crate::engine::finding::{Evidence, Finding, Status, Subject};
 use crate::model::intern::Interner;
 use crate::model::protection::{protect_scope, Protection};
 use crate::model::resource::ResourceKind;

@@ -1,7 +1,7 @@
 //! Checks on recovery points: recovery-point-encrypted, recovery-point-retention.
 
 use super::Verdict;
-use crate::findings::{Evidence, Status};
+use crate::engine::finding::{Evidence, Status};
 use crate::model::resource::ResourceKind;
 use crate::rules::{Check, Rule};
 use crate::snapshot::aws::RecoveryPoint;

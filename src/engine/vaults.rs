@@ -1,7 +1,7 @@
 //! Checks on backup vaults: vault-lock, vault-encryption, vault-deletion-protection.
 
 use super::Verdict;
-use crate::findings::Status;
+use crate::engine::finding::Status;
 use crate::model::vault::{LockMode, Vault};
 use crate::model::Inventory;
 use crate::rules::{Check, Rule};

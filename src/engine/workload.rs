@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use super::{copies, overlap, Verdict};
-use crate::findings::{Evidence, Status};
+use crate::engine::finding::{Evidence, Status};
 use crate::model::plan::PlanRule;
 use crate::model::protection::{AppliedRule, RuleState};
 use crate::model::resource::ResourceKind;

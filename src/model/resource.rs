@@ -2,6 +2,7 @@
 
 use super::Arn;
 use crate::snapshot::aws::ConfigItem;
+use crate::snapshot::config_types;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -44,28 +45,14 @@ impl ResourceKind {
 
     /// The Config resource types AWS Config records that [`ResourceKind::from_config`]
     /// classifies: what the collector's Config query selects.
-    pub const RECORDED_TYPES: [&'static str; 10] = [
-        "AWS::EC2::Volume",
-        "AWS::EC2::Instance",
-        "AWS::EFS::FileSystem",
-        "AWS::DynamoDB::Table",
-        "AWS::RDS::DBInstance",
-        "AWS::RDS::DBCluster",
-        "AWS::DocDB::DBCluster",
-        "AWS::Neptune::DBCluster",
-        "AWS::S3::Bucket",
-        "AWS::Redshift::Cluster",
-    ];
+    pub const RECORDED_TYPES: [&'static str; 10] = config_types::RECORDED;
 
     /// Types Config does not record, written Config-style by the collector from their own APIs.
-    pub const UNRECORDED_TYPES: [&'static str; 2] =
-        ["AWS::FSx::FileSystem", "AWS::StorageGateway::Volume"];
+    pub const UNRECORDED_TYPES: [&'static str; 2] = config_types::UNRECORDED;
 
     /// Every Config resource type [`ResourceKind::from_config`] classifies.
     pub fn config_types() -> impl Iterator<Item = &'static str> {
-        Self::RECORDED_TYPES
-            .into_iter()
-            .chain(Self::UNRECORDED_TYPES)
+        config_types::all()
     }
 
     /// Classifies a Config item; `None` for types AWS Backup does not protect (or this tool

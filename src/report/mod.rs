@@ -6,9 +6,9 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod ocsf;
-pub mod terminal;
 
 use crate::error::{Diagnostic, Error, Result};
+use crate::terminal;
 use minijinja::Environment;
 use serde::Serialize;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! file:line:column; nothing here evaluates anything.
 
 mod check;
-pub(crate) mod names;
+use crate::snapshot::names;
 pub mod waiver;
 mod yaml;
 

@@ -29,11 +29,11 @@ pub struct ConfigItem {
     pub aws_region: Option<String>,
     #[serde(default)]
     pub tags: Tags,
-    #[serde(default, deserialize_with = "super::config_json::object_or_string")]
+    #[serde(default, deserialize_with = "super::json_string::object_or_string")]
     pub configuration: ConfigDetails,
     /// Kept as data (S3 versioning lives here); each value parsed if it is a JSON string.
     #[serde(default)]
-    pub supplementary_configuration: super::config_json::Supplementary,
+    pub supplementary_configuration: super::json_string::Supplementary,
     /// `ResourceDeleted` / `ResourceDeletedNotRecorded` in Config's history: see `is_deleted`.
     #[serde(default)]
     pub configuration_item_status: Option<String>,

@@ -2,9 +2,9 @@
 //! could not be read. Serde checks its shape; [`check`] what the types cannot say (a scope
 //! listed twice, a region `*` on a scope with data, an error naming no data file).
 
+use super::names;
 use super::{parse_json, DataFile, ScopeStatus, FORMAT, MANIFEST};
 use crate::error::{Diagnostic, Error, Location, Result};
-use crate::rules::names;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -100,15 +100,15 @@ pub struct FileError {
 fn known_types<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Vec<String>, D::Error> {
-    use crate::model::resource::ResourceKind;
+    use super::config_types;
     let types = Vec::<String>::deserialize(d)?;
     match types
         .iter()
-        .find(|t| !ResourceKind::config_types().any(|k| k == t.as_str()))
+        .find(|t| !config_types::all().any(|k| k == t.as_str()))
     {
         Some(t) => Err(serde::de::Error::custom(format!(
             "unknown resource type {t:?} in errors[].types; known types: {}",
-            ResourceKind::config_types().collect::<Vec<_>>().join(", ")
+            config_types::all().collect::<Vec<_>>().join(", ")
         ))),
         None => Ok(types),
     }

@@ -6,10 +6,13 @@
 
 pub mod aws;
 pub mod config_json;
+pub mod config_types;
 mod data_file;
 mod hint;
 mod items;
+pub mod json_string;
 mod manifest;
+pub mod names;
 mod parse;
 mod scope;
 pub mod time;

@@ -2,8 +2,8 @@
 //! warning, never dropped in silence.
 
 use super::manifest::{Manifest, ALL_REGIONS};
+use super::names;
 use super::MANIFEST;
-use crate::rules::names;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 

@@ -14,6 +14,7 @@
 //! random stream in a fixed order (see `scope::write_scope`): moving a draw changes the output.
 
 mod out;
+mod place;
 mod plans;
 mod points;
 mod resources;

@@ -2,7 +2,7 @@
 //! them (`backup-selections.json`).
 
 use super::out::{ts, uuid};
-use super::scope::Place;
+use super::place::Place;
 use super::vaults::{primary_name, vault_arn, Vault, Vaults};
 use super::DAY;
 use fastrand::Rng;

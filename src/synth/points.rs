@@ -2,8 +2,8 @@
 //! points of its rule, newest first, of varied ages and states.
 
 use super::out::{uuid, Array, Ts};
+use super::place::Place;
 use super::plans::{Plans, Rule};
-use super::scope::Place;
 use super::vaults::Vault;
 use super::{DAY, HOUR};
 use fastrand::Rng;

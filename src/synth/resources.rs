@@ -2,8 +2,8 @@
 //! target among them, which plan protects it.
 
 use super::out::ts;
+use super::place::Place;
 use super::points::{Protect, Target};
-use super::scope::Place;
 use super::{pick, Account};
 use fastrand::Rng;
 use serde::Serialize;

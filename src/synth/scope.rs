@@ -2,6 +2,7 @@
 //! parts draw from the scope's random stream.
 
 use super::out::{write_array, write_pretty};
+use super::place::Place;
 use super::plans::Plans;
 use super::resources::Resources;
 use super::vaults::{self, Vaults};
@@ -10,43 +11,12 @@ use fastrand::Rng;
 use serde_json::{json, Value};
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// `ResourceTypeOptInPreference` keys, with the percentage of regions where each is opted in.
 const OPT_IN: &str = "Aurora=97,CloudFormation=20,DocumentDB=80,DynamoDB=98,EBS=100,EC2=100,\
     EFS=98,FSx=90,Neptune=80,RDS=100,Redshift=70,S3=85,SAP HANA on Amazon EC2=10,\
     Storage Gateway=95,Timestream=10,VirtualMachine=30";
-
-/// The scope being written: what every part of it names or needs to know.
-pub(super) struct Place<'a> {
-    pub(super) opts: &'a SynthOptions,
-    pub(super) accounts: &'a [Account],
-    /// Index of the account (0 is the central backup account) and of the region.
-    pub(super) a: usize,
-    pub(super) r: usize,
-    pub(super) acct: &'a Account,
-    /// Account id and region name.
-    pub(super) acc: &'a str,
-    pub(super) reg: &'a str,
-    pub(super) dir: PathBuf,
-    /// `collected_at` in epoch milliseconds.
-    pub(super) now: i64,
-}
-
-impl Place<'_> {
-    /// An RDS ARN of this scope: `pattern` is what follows the account, e.g. `db:*`.
-    pub(super) fn rds(&self, pattern: &str) -> String {
-        format!("arn:aws:rds:{}:{}:{pattern}", self.reg, self.acc)
-    }
-
-    /// The IAM role that every selection names and every recovery point was made with.
-    pub(super) fn role(&self) -> String {
-        format!(
-            "arn:aws:iam::{}:role/service-role/AWSBackupDefaultServiceRole",
-            self.acc
-        )
-    }
-}
 
 /// Writes scope (`a`, `r`) under `root`.
 ///

@@ -2,7 +2,7 @@
 //! (`backup-vault-policies.json`).
 
 use super::out::{ts, uuid};
-use super::scope::Place;
+use super::place::Place;
 use super::{Account, DAY};
 use fastrand::Rng;
 use serde_json::{json, Value};

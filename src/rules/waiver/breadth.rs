@@ -11,8 +11,8 @@
 //! - a pattern with `*` that does not have the six parts of an ARN fixes neither (`**`,
 //!   `arn:*`, `arn:aws:*`).
 
-use super::super::names::account_problem;
 use crate::model::Arn;
+use crate::snapshot::names::account_problem;
 
 /// Whether a resource pattern fixes an account or a resource identifier (see the module).
 pub fn is_named(pattern: &str) -> bool {
