@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod exit;
 pub mod findings;
+pub mod history;
 pub mod input;
 pub mod model;
 pub mod report;
