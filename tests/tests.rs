@@ -11,6 +11,7 @@ mod formats;
 mod gate;
 mod golden;
 mod html;
+mod image;
 mod inputs;
 mod moto;
 mod props;
