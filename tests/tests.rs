@@ -6,6 +6,7 @@ mod architecture;
 mod cases;
 mod cli;
 mod collect;
+mod deploy;
 mod fake_aws;
 mod formats;
 mod gate;
