@@ -206,7 +206,7 @@ fn container<'a>(t: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no container {name}"))
 }
 
-fn mount<'a>(c: &'a Value) -> &'a str {
+fn mount(c: &Value) -> &str {
     c["MountPoints"][0]["ContainerPath"].as_str().unwrap()
 }
 
