@@ -170,18 +170,30 @@ fn the_build_context_leaves_out_build_output_and_history_but_nothing_the_build_r
 }
 
 #[test]
-fn the_deploy_readme_builds_and_runs_the_image_as_the_dockerfile_does() {
-    let readme = std::fs::read_to_string(root().join("deploy/README.md")).unwrap();
-    for command in [
-        "cargo build --release --locked",
-        "docker build -t backup-auditor .",
-        "docker run --rm backup-auditor --version",
-    ] {
-        assert!(
-            readme.contains(command),
-            "deploy/README.md does not say `{command}`"
-        );
-    }
+fn the_readmes_build_and_run_the_image_as_the_dockerfile_does() {
+    let says = |file: &str, commands: &[&str]| {
+        let readme = std::fs::read_to_string(root().join(file)).unwrap();
+        for command in commands {
+            assert!(readme.contains(command), "{file} does not say `{command}`");
+        }
+    };
+    says(
+        "deploy/README.md",
+        &[
+            "cargo build --release --locked",
+            "docker build -t backup-auditor .",
+            "docker run --rm backup-auditor --version",
+        ],
+    );
+    says(
+        "README.md",
+        &[
+            "cargo build --release --locked",
+            "docker build -t backup-auditor .",
+            "docker run --rm backup-auditor scan",
+            "/usr/share/backup-auditor/rules",
+        ],
+    );
 }
 
 #[test]
