@@ -1,5 +1,6 @@
 //! Orchestration only: load rules → load snapshot → model → evaluate → write → exit code.
 
+mod history;
 mod outputs;
 mod scan;
 
@@ -99,6 +100,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(RulesCommand::List { paths }) => rules_list(&out, &paths),
         Command::Rules(RulesCommand::Check { paths }) => rules_check(&out, &paths),
         Command::Synth(a) => synth_cmd(&out, a),
+        Command::History(a) => history::history_cmd(&out, a),
     }
 }
 

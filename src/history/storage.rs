@@ -1,0 +1,139 @@
+//! Where a history's objects live, behind a small interface (list, get, put, delete by key,
+//! and a lock), so that the history is written once for a local directory and for S3. Keys
+//! are `/`-separated paths relative to the history's root.
+
+use crate::dest::lock::Lock;
+use crate::dest::{signals, Run};
+use crate::error::Result;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// What writes an object's bytes.
+pub type Body<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
+
+pub trait Storage: Send + Sync {
+    /// `key` as a user finds it: a path, or an `s3://` URL.
+    fn locate(&self, key: &str) -> PathBuf;
+    /// Every key under `prefix` (which ends with `/`), at any depth, in no order.
+    fn list(&self, prefix: &str) -> io::Result<Vec<String>>;
+    /// The object's bytes; `None` if there is none.
+    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>>;
+    /// Writes the object whole or not at all: no reader ever sees part of it, and a failed
+    /// write leaves what was there before.
+    fn put(&self, key: &str, body: Body) -> io::Result<()>;
+    /// Removes the object; nothing there is no error.
+    fn delete(&self, key: &str) -> io::Result<()>;
+    /// Excludes every other writer of the history until the returned guard is dropped.
+    fn lock(&self, run: &Run) -> Result<Box<dyn Send>>;
+}
+
+/// A history in a local directory.
+pub struct LocalDir {
+    root: PathBuf,
+}
+
+/// The lock file, in the history's root (where no query engine reads).
+const LOCK_FILE: &str = ".backup-auditor.lock";
+
+/// Temporary files end with this: a query engine reading `findings/**/*.parquet` never sees
+/// one, and the next append removes what an interrupted one left.
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+impl LocalDir {
+    pub fn new(root: &Path) -> LocalDir {
+        LocalDir {
+            root: root.to_path_buf(),
+        }
+    }
+}
+
+impl Storage for LocalDir {
+    fn locate(&self, key: &str) -> PathBuf {
+        self.root.join(key)
+    }
+
+    fn list(&self, prefix: &str) -> io::Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let dir = self.root.join(prefix);
+        if !dir.is_dir() {
+            return Ok(keys);
+        }
+        walk(&dir, prefix.trim_end_matches('/'), &mut keys)?;
+        Ok(keys)
+    }
+
+    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        match std::fs::read(self.locate(key)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn put(&self, key: &str, body: Body) -> io::Result<()> {
+        let path = self.locate(key);
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir)?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        // In the same directory, so the rename is atomic; hidden, so no reader lists it.
+        let temp = dir.join(format!(".{name}.{}{TEMP_SUFFIX}", std::process::id()));
+        signals::register(&temp);
+        let written = write_file(&temp, body).and_then(|()| std::fs::rename(&temp, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        signals::unregister(&temp);
+        written?;
+        sync_dir(dir);
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> io::Result<()> {
+        let path = self.locate(key);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        // An emptied partition directory goes too (it fails, harmlessly, if not empty).
+        if let Some(dir) = path.parent().filter(|d| *d != self.root) {
+            let _ = std::fs::remove_dir(dir);
+        }
+        Ok(())
+    }
+
+    fn lock(&self, run: &Run) -> Result<Box<dyn Send>> {
+        std::fs::create_dir_all(&self.root)
+            .map_err(|e| crate::error::Error::io("create the history directory", &self.root, e))?;
+        let lock = Lock::acquire(&self.root.join(LOCK_FILE), run, &self.root)?;
+        Ok(Box::new(lock))
+    }
+}
+
+fn write_file(path: &Path, body: Body) -> io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut w = io::BufWriter::with_capacity(1 << 20, file);
+    body(&mut w)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// Makes a rename durable (best effort: not every filesystem syncs a directory).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn walk(dir: &Path, key: &str, out: &mut Vec<String>) -> io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let child = format!("{key}/{name}");
+        if e.file_type()?.is_dir() {
+            walk(&e.path(), &child, out)?;
+        } else {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
