@@ -18,8 +18,9 @@ use std::io::Write;
 /// small enough that one group's columns (about 25 MB at this size) bound the memory.
 const ROW_GROUP: usize = 65_536;
 
-/// Zstd: about a third smaller than snappy on findings (long repetitive ARNs and reasons)
-/// for little more time, and read by DuckDB, Athena, Spark and polars alike.
+/// Zstd, polars' default: on 855,640 findings (`synth --resources 100000`) 10.7 MB against
+/// snappy's 16.5 MB (35% less to store and to scan from S3) for about 0.7 s more CPU; DuckDB,
+/// Athena, Spark and polars all read it.
 const COMPRESSION: ParquetCompression = ParquetCompression::Zstd(None);
 
 /// The columns a history adds to every row: the scan's own (one value per scan), and the
@@ -140,4 +141,20 @@ fn optional(
         None => StringChunked::full_null(name.into(), height),
     }
     .into_column()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::PAST_FINDING_COLUMNS;
+
+    #[test]
+    fn the_history_reads_only_columns_its_parts_have() {
+        for c in PAST_FINDING_COLUMNS {
+            assert!(
+                FINDING_COLUMNS.contains(&c) || CHANGE_COLUMNS.contains(&c),
+                "{c}"
+            );
+        }
+    }
 }

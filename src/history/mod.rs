@@ -327,3 +327,269 @@ fn doomed<'a>(
         .map(|(_, s)| s)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    fn record(scan_time: &str, run_id: &str) -> ScanRecord {
+        let time = parse_time(scan_time).unwrap();
+        let id = scan_id(time, run_id);
+        ScanRecord {
+            format: SCAN_FORMAT.into(),
+            findings_path: part_path(&id, time),
+            scan_id: id,
+            scan_time: scan_time.into(),
+            run_id: run_id.into(),
+            tool_version: "0".into(),
+            snapshot: "snap".into(),
+            snapshot_collected_at: scan_time.into(),
+            as_of: scan_time.into(),
+            rules_digest: String::new(),
+            rule_digests: BTreeMap::new(),
+            waivers_digest: String::new(),
+            scopes: Vec::new(),
+            by_status: BTreeMap::new(),
+            failures_by_severity: BTreeMap::new(),
+            coverage: Default::default(),
+            coverage_by_account: BTreeMap::new(),
+            findings_rows: 0,
+        }
+    }
+
+    /// Every file and directory under `dir`, relative, sorted.
+    fn tree(dir: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                out.push(p.strip_prefix(root).unwrap().display().to_string());
+                if p.is_dir() {
+                    walk(root, &p, out);
+                }
+            }
+        }
+        walk(dir, dir, &mut out);
+        out.sort();
+        out
+    }
+
+    fn append(h: &History, r: &ScanRecord) {
+        h.append(r, |w| w.write_all(b"PAR1")).unwrap();
+    }
+
+    fn open(dir: &Path) -> History {
+        History::open(dir.to_str().unwrap()).unwrap()
+    }
+
+    fn ids(h: &History) -> Vec<String> {
+        h.scans().unwrap().into_iter().map(|s| s.scan_id).collect()
+    }
+
+    #[test]
+    fn scans_are_listed_oldest_first_whatever_the_order_they_were_appended_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = open(dir.path());
+        assert!(h.scans().unwrap().is_empty(), "a new history has no scan");
+        append(&h, &record("2026-12-06T09:00:00Z", "bbbbbbbb"));
+        append(&h, &record("2026-11-29T09:00:00Z", "cccccccc"));
+        append(&h, &record("2026-12-06T09:00:00Z", "aaaaaaaa"));
+        assert_eq!(
+            ids(&h),
+            [
+                "20261129T090000Z-cccccccc",
+                "20261206T090000Z-aaaaaaaa",
+                "20261206T090000Z-bbbbbbbb"
+            ]
+        );
+        assert!(dir
+            .path()
+            .join("findings/scan_date=2026-11-29/part-20261129T090000Z-cccccccc.parquet")
+            .is_file());
+        assert!(
+            !dir.path().join(".backup-auditor.lock").exists(),
+            "lock released"
+        );
+        let twice = h.append(&record("2026-12-06T09:00:00Z", "aaaaaaaa"), |_| Ok(()));
+        assert!(twice
+            .unwrap_err()
+            .to_string()
+            .contains("already in the history"));
+    }
+
+    #[test]
+    fn a_writer_that_fails_midway_leaves_the_history_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = open(dir.path());
+        append(&h, &record("2026-12-06T09:00:00Z", "aaaaaaaa"));
+        let before = tree(dir.path());
+        let err = h
+            .append(&record("2026-12-13T09:00:00Z", "bbbbbbbb"), |w| {
+                w.write_all(&[0; 100_000])?;
+                Err(io::Error::other("disk full"))
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("part-20261213T090000Z-bbbbbbbb.parquet") && err.contains("disk full"),
+            "{err}"
+        );
+        assert_eq!(tree(dir.path()), before);
+        assert_eq!(ids(&h), ["20261206T090000Z-aaaaaaaa"]);
+    }
+
+    /// A storage whose puts under `scans/` fail: the record, the commit point, is not written.
+    struct NoRecords(LocalDir);
+
+    impl Storage for NoRecords {
+        fn locate(&self, key: &str) -> std::path::PathBuf {
+            self.0.locate(key)
+        }
+        fn list(&self, prefix: &str) -> io::Result<Vec<String>> {
+            self.0.list(prefix)
+        }
+        fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+            self.0.get(key)
+        }
+        fn put(&self, key: &str, body: storage::Body) -> io::Result<()> {
+            if key.starts_with(SCANS) {
+                return Err(io::Error::other("no space left"));
+            }
+            self.0.put(key, body)
+        }
+        fn delete(&self, key: &str) -> io::Result<()> {
+            self.0.delete(key)
+        }
+        fn lock(&self, run: &Run) -> Result<Box<dyn Send>> {
+            self.0.lock(run)
+        }
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_written_takes_its_part_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        append(
+            &open(dir.path()),
+            &record("2026-12-06T09:00:00Z", "aaaaaaaa"),
+        );
+        let before = tree(dir.path());
+        let h = History::with_storage(Box::new(NoRecords(LocalDir::new(dir.path()))));
+        let err = h
+            .append(&record("2026-12-13T09:00:00Z", "bbbbbbbb"), |w| {
+                w.write_all(b"PAR1")
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("20261213T090000Z-bbbbbbbb.json") && err.contains("no space left"),
+            "{err}"
+        );
+        assert_eq!(tree(dir.path()), before);
+    }
+
+    #[test]
+    fn a_part_without_its_record_is_ignored_then_removed_by_the_next_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = open(dir.path());
+        append(&h, &record("2026-12-06T09:00:00Z", "aaaaaaaa"));
+        // What a run killed between its part and its record leaves, and a killed write.
+        let orphan = record("2026-12-07T09:00:00Z", "dddddddd");
+        let part = dir.path().join(&orphan.findings_path);
+        std::fs::create_dir_all(part.parent().unwrap()).unwrap();
+        std::fs::write(&part, b"PAR1").unwrap();
+        let temp = dir.path().join("scans/.x.json.123.tmp");
+        std::fs::write(&temp, b"{").unwrap();
+        assert_eq!(ids(&h), ["20261206T090000Z-aaaaaaaa"]);
+        let err = h.findings(&orphan).unwrap_err().to_string();
+        assert!(
+            err.contains("is not") || err.contains("not a findings part"),
+            "{err}"
+        );
+        append(&h, &record("2026-12-13T09:00:00Z", "bbbbbbbb"));
+        assert!(
+            !part.exists() && !part.parent().unwrap().exists(),
+            "orphan removed"
+        );
+        assert!(!temp.exists(), "temporary file removed");
+        assert_eq!(ids(&h).len(), 2);
+    }
+
+    #[test]
+    fn a_broken_record_is_named_with_its_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = open(dir.path());
+        append(&h, &record("2026-12-06T09:00:00Z", "aaaaaaaa"));
+        let path = dir.path().join("scans/20261206T090000Z-aaaaaaaa.json");
+        std::fs::write(
+            &path,
+            "{\n  \"format\": \"backup-auditor-scan/v1\",\n  oops\n}",
+        )
+        .unwrap();
+        let err = h.scans().unwrap_err();
+        assert_eq!(err.diagnostics().len(), 1);
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("{}:3:3: ", path.display())),
+            "{text}"
+        );
+        // A record under another scan's name is refused, not trusted.
+        let other = record("2026-12-13T09:00:00Z", "bbbbbbbb");
+        std::fs::write(&path, serde_json::to_string(&other).unwrap()).unwrap();
+        let text = h.scans().unwrap_err().to_string();
+        assert!(text.contains("stored under another name"), "{text}");
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_and_every_scan_it_is_told_to_keep() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = open(dir.path());
+        let days = [
+            "2026-11-01",
+            "2026-11-08",
+            "2026-11-15",
+            "2026-11-22",
+            "2026-11-29",
+        ];
+        for d in days {
+            append(&h, &record(&format!("{d}T06:00:00Z"), "aaaaaaaa"));
+        }
+        let id = |d: &str| format!("{}T060000Z-aaaaaaaa", d.replace('-', ""));
+        let now = parse_time("2026-12-30T00:00:00Z").unwrap();
+        // Two newest kept, and the baseline of a diff (the oldest) too.
+        let baseline = id(days[0]);
+        let removed = h.prune_at(now, Some(2), None, &[&baseline]).unwrap();
+        assert_eq!(removed, [id(days[1]), id(days[2])]);
+        assert_eq!(ids(&h), [id(days[0]), id(days[3]), id(days[4])]);
+        assert!(!dir.path().join("findings/scan_date=2026-11-08").exists());
+        // Everything is older than 10 days: all but the newest and the baseline go.
+        let removed = h.prune_at(now, None, Some(10), &[&baseline]).unwrap();
+        assert_eq!(removed, [id(days[3])]);
+        assert_eq!(ids(&h), [id(days[0]), id(days[4])]);
+        // Nothing asked, nothing removed; the newest survives any limit.
+        assert!(h.prune_at(now, None, None, &[]).unwrap().is_empty());
+        assert_eq!(
+            h.prune_at(now, Some(1), Some(0), &[]).unwrap(),
+            [id(days[0])]
+        );
+        assert_eq!(ids(&h), [id(days[4])]);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_while_one_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = open(dir.path());
+        let held = LocalDir::new(dir.path()).lock(&Run::new()).unwrap();
+        let err = h
+            .append(&record("2026-12-06T09:00:00Z", "aaaaaaaa"), |w| {
+                w.write_all(b"x")
+            })
+            .unwrap_err()
+            .to_string();
+        // (Held by this very process, the lock says so; another process is named by pid.)
+        assert!(err.contains(&dir.path().display().to_string()), "{err}");
+        drop(held);
+        assert!(h.scans().unwrap().is_empty());
+    }
+}

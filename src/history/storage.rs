@@ -81,6 +81,8 @@ impl Storage for LocalDir {
         let written = write_file(&temp, body).and_then(|()| std::fs::rename(&temp, &path));
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);
+            // A partition directory made for this object goes with it (if it is empty).
+            let _ = std::fs::remove_dir(dir);
         }
         signals::unregister(&temp);
         written?;
