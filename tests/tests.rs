@@ -10,6 +10,7 @@ mod fake_aws;
 mod formats;
 mod gate;
 mod golden;
+mod history;
 mod html;
 mod inputs;
 mod moto;
