@@ -245,8 +245,9 @@ pub struct HistoryOpts {
     /// Record this scan in a history, after the reports are written: its findings go to
     /// DIR/findings/scan_date=YYYY-MM-DD/part-<scan_id>.parquet (one Hive-partitioned table
     /// that DuckDB, Athena, Spark and polars read whole) and its record (time, coverage,
-    /// counts, rule digests) to DIR/scans/<scan_id>.json, written last: an interrupted run
-    /// leaves the history as it was. `backup-auditor history DIR` lists the scans.
+    /// counts, rule digests) to DIR/scans/<scan_id>.json, written last: a failed or
+    /// interrupted run adds no scan (a findings part left without its record is removed by
+    /// the next run). `backup-auditor history DIR` lists the scans.
     #[arg(long, value_name = "DIR")]
     pub history: Option<String>,
     /// Keep only the newest N scans of the history (older ones are removed after this scan

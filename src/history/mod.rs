@@ -16,7 +16,6 @@ mod read;
 pub mod record;
 pub mod storage;
 
-use crate::dest::Run;
 use crate::error::{Diagnostic, Error, Result};
 use chrono::{DateTime, Utc};
 use record::{PastFinding, ScanRecord, SCAN_FORMAT};
@@ -145,7 +144,7 @@ impl History {
         part: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<()> {
         check_record(record, &record_key(&record.scan_id)).map_err(Error::Usage)?;
-        let _lock = self.store.lock(&run_of(record))?;
+        let _lock = self.store.lock(&record.run_id)?;
         let key = record_key(&record.scan_id);
         let path = self.store.locate(&key);
         if self.get(&key)?.is_some() {
@@ -192,7 +191,7 @@ impl History {
         if keep_scans.is_none() && keep_days.is_none() {
             return Ok(Vec::new());
         }
-        let _lock = self.store.lock(&Run::new())?;
+        let _lock = self.store.lock("pruning")?;
         let scans = self.scans()?;
         let mut removed = Vec::new();
         for scan in doomed(&scans, now, keep_scans, keep_days, keep) {
@@ -247,14 +246,6 @@ impl History {
 
 fn is_hidden(key: &str) -> bool {
     key.rsplit('/').next().is_some_and(|n| n.starts_with('.'))
-}
-
-/// The run a record names, as the lock records its holder.
-fn run_of(record: &ScanRecord) -> Run {
-    Run {
-        id: record.run_id.clone(),
-        started: parse_time(&record.scan_time).unwrap_or_else(Utc::now),
-    }
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
@@ -408,10 +399,6 @@ mod tests {
             .path()
             .join("findings/scan_date=2026-11-29/part-20261129T090000Z-cccccccc.parquet")
             .is_file());
-        assert!(
-            !dir.path().join(".backup-auditor.lock").exists(),
-            "lock released"
-        );
         let twice = h.append(&record("2026-12-06T09:00:00Z", "aaaaaaaa"), |_| Ok(()));
         assert!(twice
             .unwrap_err()
@@ -462,8 +449,8 @@ mod tests {
         fn delete(&self, key: &str) -> io::Result<()> {
             self.0.delete(key)
         }
-        fn lock(&self, run: &Run) -> Result<Box<dyn Send>> {
-            self.0.lock(run)
+        fn lock(&self, holder: &str) -> Result<Box<dyn Send>> {
+            self.0.lock(holder)
         }
     }
 
@@ -580,15 +567,18 @@ mod tests {
     fn a_second_writer_is_refused_while_one_holds_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let h = open(dir.path());
-        let held = LocalDir::new(dir.path()).lock(&Run::new()).unwrap();
+        let held = LocalDir::new(dir.path()).lock("0badf00d").unwrap();
         let err = h
             .append(&record("2026-12-06T09:00:00Z", "aaaaaaaa"), |w| {
                 w.write_all(b"x")
             })
             .unwrap_err()
             .to_string();
-        // (Held by this very process, the lock says so; another process is named by pid.)
-        assert!(err.contains(&dir.path().display().to_string()), "{err}");
+        assert!(
+            err.contains("being written by another backup-auditor run (pid"),
+            "{err}"
+        );
+        assert!(err.contains("run 0badf00d"), "{err}");
         drop(held);
         assert!(h.scans().unwrap().is_empty());
     }

@@ -2,10 +2,9 @@
 //! and a lock), so that the history is written once for a local directory and for S3. Keys
 //! are `/`-separated paths relative to the history's root.
 
-use crate::dest::lock::Lock;
-use crate::dest::{signals, Run};
-use crate::error::Result;
-use std::io::{self, Write};
+use crate::error::{Error, Result};
+use std::fs::{OpenOptions, TryLockError};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// What writes an object's bytes.
@@ -23,8 +22,9 @@ pub trait Storage: Send + Sync {
     fn put(&self, key: &str, body: Body) -> io::Result<()>;
     /// Removes the object; nothing there is no error.
     fn delete(&self, key: &str) -> io::Result<()>;
-    /// Excludes every other writer of the history until the returned guard is dropped.
-    fn lock(&self, run: &Run) -> Result<Box<dyn Send>>;
+    /// Excludes every other writer of the history until the returned guard is dropped;
+    /// `holder` (a run id) is what a refused writer is told.
+    fn lock(&self, holder: &str) -> Result<Box<dyn Send>>;
 }
 
 /// A history in a local directory.
@@ -32,7 +32,9 @@ pub struct LocalDir {
     root: PathBuf,
 }
 
-/// The lock file, in the history's root (where no query engine reads).
+/// The lock file, in the history's root (where no query engine reads). It stays: the kernel
+/// releases the lock when its holder ends, however it ends, and a file that is never removed
+/// is never locked twice under one name.
 const LOCK_FILE: &str = ".backup-auditor.lock";
 
 /// Temporary files end with this: a query engine reading `findings/**/*.parquet` never sees
@@ -77,14 +79,12 @@ impl Storage for LocalDir {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         // In the same directory, so the rename is atomic; hidden, so no reader lists it.
         let temp = dir.join(format!(".{name}.{}{TEMP_SUFFIX}", std::process::id()));
-        signals::register(&temp);
         let written = write_file(&temp, body).and_then(|()| std::fs::rename(&temp, &path));
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);
             // A partition directory made for this object goes with it (if it is empty).
             let _ = std::fs::remove_dir(dir);
         }
-        signals::unregister(&temp);
         written?;
         sync_dir(dir);
         Ok(())
@@ -103,11 +103,43 @@ impl Storage for LocalDir {
         Ok(())
     }
 
-    fn lock(&self, run: &Run) -> Result<Box<dyn Send>> {
+    fn lock(&self, holder: &str) -> Result<Box<dyn Send>> {
         std::fs::create_dir_all(&self.root)
-            .map_err(|e| crate::error::Error::io("create the history directory", &self.root, e))?;
-        let lock = Lock::acquire(&self.root.join(LOCK_FILE), run, &self.root)?;
-        Ok(Box::new(lock))
+            .map_err(|e| Error::io("create the history directory", &self.root, e))?;
+        let path = self.root.join(LOCK_FILE);
+        if path.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+            return Err(Error::Usage(format!(
+                "{} is not a regular file: refusing to lock through it",
+                path.display()
+            )));
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io("create the lock file", &path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut who = String::new();
+                let _ = file.take(200).read_to_string(&mut who);
+                return Err(Error::Usage(format!(
+                    "the history {} is being written by another backup-auditor run ({}; lock \
+                     file {}): wait for it to end",
+                    self.root.display(),
+                    who.trim(),
+                    path.display()
+                )));
+            }
+            Err(TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
+        }
+        let me = format!("pid {}, run {holder}", std::process::id());
+        file.set_len(0)
+            .and_then(|()| file.write_all(me.as_bytes()))
+            .map_err(|e| Error::io("write", &path, e))?;
+        Ok(Box::new(file))
     }
 }
 
