@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a snapshot (or, with --live, the organisation itself) against the rules.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Read accounts and regions through the AWS APIs and save them as a snapshot.
     Collect(CollectCmd),
     /// Tell the whole story of one resource: every selection, rule, recovery point and verdict.
@@ -46,6 +46,9 @@ pub enum Command {
     Rules(RulesCommand),
     /// Write a synthetic organisation snapshot (for benchmarks and load tests).
     Synth(SynthArgs),
+    /// List the scans a history holds (`scan --history DIR` records them): time, coverage,
+    /// unwaived failures by severity, account-regions not assessed.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -64,7 +67,7 @@ pub struct PolicyArgs {
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// Directory of templates overriding the built-in ones of the same name (summary.txt.j2,
-    /// explain.txt.j2, summary.md.j2, report.html.j2, html/*.j2, html/style.css, html/app.js).
+    /// explain.txt.j2, history.txt.j2, summary.md.j2, report.html.j2, html/*.j2, html/style.css, html/app.js).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
@@ -92,13 +95,14 @@ pub struct ScanArgs {
     pub templates: TemplateArgs,
     /// Where to write the reports --format asks for: report.html (html), findings.csv and
     /// summary.csv (csv), findings.json (json), junit.xml (junit), summary.md (markdown),
-    /// findings.ocsf.json (ocsf); and .backup-auditor-run.json, the mark that lists what the
-    /// run wrote (only files a mark lists are ever replaced).
+    /// findings.ocsf.json (ocsf), findings.parquet (parquet); and .backup-auditor-run.json,
+    /// the mark that lists what the run wrote (only files a mark lists are ever replaced).
     #[arg(long, value_name = "DIR", default_value = "backup-audit")]
     pub out: PathBuf,
     /// Outputs to write (comma-separated): html = report.html, csv = findings.csv +
     /// summary.csv, json = findings.json, junit = junit.xml, markdown = summary.md,
-    /// ocsf = findings.ocsf.json.
+    /// ocsf = findings.ocsf.json, parquet = findings.parquet (findings.csv's columns, for
+    /// DuckDB, Athena, Spark or polars: what to query at a million resources).
     #[arg(
         long,
         value_enum,
@@ -121,6 +125,8 @@ pub struct ScanArgs {
     /// and left as it is. It does not apply to --save-snapshot (`collect --force` does).
     #[arg(long)]
     pub force: bool,
+    #[command(flatten, next_help_heading = "History (scheduled scans)")]
+    pub history: HistoryOpts,
     /// Last, so that its help heading covers only its own options.
     #[command(flatten, next_help_heading = LIVE_HEADING)]
     pub collect: CollectArgs,
@@ -230,6 +236,52 @@ pub enum Format {
     Junit,
     Markdown,
     Ocsf,
+    Parquet,
+}
+
+/// `scan --history`: where this scan is recorded, and how much of the past is kept.
+#[derive(Debug, Args)]
+pub struct HistoryOpts {
+    /// Record this scan in a history, after the reports are written: its findings go to
+    /// DIR/findings/scan_date=YYYY-MM-DD/part-<scan_id>.parquet (one Hive-partitioned table
+    /// that DuckDB, Athena, Spark and polars read whole) and its record (time, coverage,
+    /// counts, rule digests) to DIR/scans/<scan_id>.json, written last: a failed or
+    /// interrupted run adds no scan (a findings part left without its record is removed by
+    /// the next run). `backup-auditor history DIR` lists the scans.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<String>,
+    /// Keep only the newest N scans of the history (older ones are removed after this scan
+    /// is recorded). The newest scan, the next comparison's baseline, is always kept.
+    #[arg(long, value_name = "N", requires = "history",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_scans: Option<u64>,
+    /// Remove the scans older than D days (by their scan time) after this scan is recorded.
+    /// The newest scan is always kept.
+    #[arg(long, value_name = "D", requires = "history")]
+    pub keep_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    backup-auditor scan samples/org --history audit-history          # record a scan\n  \
+    backup-auditor history audit-history                              # list what was recorded\n  \
+    backup-auditor history audit-history --format json | jq '.[-1].coverage'")]
+pub struct HistoryArgs {
+    /// The history: the directory `scan --history DIR` writes (findings/ and scans/ in it).
+    #[arg(value_name = "DIR")]
+    pub location: String,
+    /// text for people; json for the scans' records as data (an array, oldest first: each
+    /// scan's time, snapshot, rule and waiver digests, scopes, counts and coverage).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: HistoryFormat,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,6 +11,7 @@ mod fake_aws;
 mod formats;
 mod gate;
 mod golden;
+mod history;
 mod html;
 mod image;
 mod inputs;

@@ -1,5 +1,6 @@
 //! Orchestration only: load rules → load snapshot → model → evaluate → write → exit code.
 
+mod history;
 mod outputs;
 mod scan;
 
@@ -93,12 +94,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         started: Instant::now(),
     };
     match cli.command {
-        Command::Scan(a) => scan::scan(&out, a),
+        Command::Scan(a) => scan::scan(&out, *a),
         Command::Collect(a) => collect_cmd(&out, a),
         Command::Explain(a) => explain_cmd(&out, a),
         Command::Rules(RulesCommand::List { paths }) => rules_list(&out, &paths),
         Command::Rules(RulesCommand::Check { paths }) => rules_check(&out, &paths),
         Command::Synth(a) => synth_cmd(&out, a),
+        Command::History(a) => history::history_cmd(&out, a),
     }
 }
 

@@ -4,13 +4,14 @@
 use crate::cli::Format;
 
 /// Each format and the files it writes, in the order they are written.
-pub const OUTPUTS: [(Format, &[&str]); 6] = [
+pub const OUTPUTS: [(Format, &[&str]); 7] = [
     (Format::Html, &["report.html"]),
     (Format::Csv, &["findings.csv", "summary.csv"]),
     (Format::Json, &["findings.json"]),
     (Format::Junit, &["junit.xml"]),
     (Format::Markdown, &["summary.md"]),
     (Format::Ocsf, &["findings.ocsf.json"]),
+    (Format::Parquet, &["findings.parquet"]),
 ];
 
 /// The files one format writes.

@@ -2,6 +2,7 @@
 //! `--live`); evaluate; render every output; write them all at once and rename them into
 //! place; decide the gate once; print the summary.
 
+use super::history::Recorded;
 use super::outputs;
 use super::{collect_into, collect_to, evaluate, Evaluated, Output};
 use crate::cli::{Format, ScanArgs};
@@ -9,8 +10,9 @@ use crate::dest::staged::{Job, Staged};
 use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
+use crate::findings::record::ScanFacts;
 use crate::findings::summary::Summary;
-use crate::findings::write;
+use crate::findings::{parquet, write};
 use crate::report::{html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver;
 use crate::{collect, exit};
@@ -45,9 +47,10 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     };
     let jobs = scan.render(out, &formats)?;
     let (written, removed) = write_all(out, &a, &names, &dest, &run, jobs)?;
+    let recorded = super::history::record(out, &a.history, &scan.facts(&run))?;
     let gate = exit::gate(&summary, a.fail_on);
     let code = exit::code(gate.as_ref());
-    scan.print_summary(out, &written, &removed, gate)?;
+    scan.print_summary(out, &written, &removed, gate, recorded)?;
     free_later(summary, e);
     Ok(code)
 }
@@ -149,6 +152,8 @@ struct SummaryView<'a> {
     /// An earlier run's outputs this run replaced by writing none.
     removed: Vec<String>,
     gate: Option<exit::Gate>,
+    /// The history this scan was recorded in (`--history`).
+    history: Option<Recorded>,
 }
 
 impl<'a> Scan<'a> {
@@ -164,6 +169,7 @@ impl<'a> Scan<'a> {
                 Format::Junit => jobs.push(self.junit()),
                 Format::Markdown => jobs.push(self.markdown(out, formats)?),
                 Format::Ocsf => jobs.push(self.ocsf()),
+                Format::Parquet => jobs.push(self.parquet()),
             }
         }
         Ok(jobs)
@@ -264,6 +270,36 @@ impl<'a> Scan<'a> {
         )
     }
 
+    fn parquet(&self) -> Job<'a> {
+        let (e, run_id) = (self.e, self.run_id);
+        (
+            "findings.parquet",
+            Box::new(move |w| {
+                let f = &e.evaluation.findings;
+                parquet::findings_parquet(w, &e.inventory, &e.rules, f, run_id, None)
+            }),
+        )
+    }
+
+    /// What the history records of this scan.
+    fn facts<'s>(&'s self, run: &'s Run) -> ScanFacts<'s> {
+        let e = self.e;
+        ScanFacts {
+            inv: &e.inventory,
+            rules: &e.rules,
+            evaluation: &e.evaluation,
+            summary: self.summary,
+            waivers: self.args.policy.waivers.as_deref(),
+            run_id: self.run_id,
+            run_at: run.started,
+            snapshot: if self.args.live {
+                "live"
+            } else {
+                &self.snapshot
+            },
+        }
+    }
+
     fn markdown(&self, out: &Output, formats: &[Format]) -> Result<Job<'a>> {
         let e = self.e;
         let written = outputs::files(formats);
@@ -289,6 +325,7 @@ impl<'a> Scan<'a> {
         written: &[PathBuf],
         removed: &[PathBuf],
         gate: Option<exit::Gate>,
+        history: Option<Recorded>,
     ) -> Result<()> {
         let (e, inv) = (self.e, &self.e.inventory);
         let mut top_failures = markdown::failures_by_rule(&e.rules, &e.evaluation.findings);
@@ -303,6 +340,7 @@ impl<'a> Scan<'a> {
             outputs: paths(written),
             removed: paths(removed),
             gate,
+            history,
         };
         out.print(&self.templates.render("summary.txt.j2", &view)?)
     }

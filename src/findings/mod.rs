@@ -2,6 +2,8 @@
 //! Plain data; renderers only read it and the exit code is computed from it in `exit`.
 
 pub mod json;
+pub mod parquet;
+pub mod record;
 pub mod summary;
 pub mod write;
 

@@ -140,7 +140,7 @@ impl<T> Pool<T> {
 
 /// The last column of both CSVs: the run that wrote them (eight characters a row, so that a
 /// row copied elsewhere still says which run it came from).
-const RUN_ID_COLUMN: &str = "run_id";
+pub(super) const RUN_ID_COLUMN: &str = "run_id";
 
 fn run_id_column(run_id: &str, height: usize) -> Column {
     StringChunked::full(RUN_ID_COLUMN.into(), run_id, height).into_column()

@@ -27,6 +27,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "summary.md.j2",
         include_str!("../../report-templates/summary.md.j2"),
     ),
+    (
+        "history.txt.j2",
+        include_str!("../../report-templates/history.txt.j2"),
+    ),
 ];
 
 pub struct Templates {

@@ -1,0 +1,128 @@
+//! The history's stages: `scan --history` appends the scan and prunes; `history` lists the
+//! scans.
+
+use super::Output;
+use crate::cli::{HistoryArgs, HistoryFormat, HistoryOpts};
+use crate::error::{Error, Result};
+use crate::findings::parquet::{findings_parquet, HistoryColumns};
+use crate::findings::record::{scan_record, ScanFacts};
+use crate::history::record::{CoverageRecord, ScanRecord};
+use crate::history::History;
+use crate::report::Templates;
+use crate::rules::Severity;
+use serde::Serialize;
+
+/// What `scan --history` did, for the terminal summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub location: String,
+    pub scan_id: String,
+    /// Scans `--keep-scans` / `--keep-days` removed.
+    pub pruned: Vec<String>,
+}
+
+/// Appends the scan (its record and its findings with the history's columns), then prunes.
+pub(super) fn record(
+    out: &Output,
+    opts: &HistoryOpts,
+    facts: &ScanFacts,
+) -> Result<Option<Recorded>> {
+    let Some(location) = &opts.history else {
+        return Ok(None);
+    };
+    let history = History::open(location)?;
+    let record = scan_record(facts)?;
+    let columns = HistoryColumns {
+        scan_id: &record.scan_id,
+        scan_time: &record.scan_time,
+        snapshot_collected_at: &record.snapshot_collected_at,
+        rules_digest: &record.rules_digest,
+        changes: None,
+    };
+    let findings = &facts.evaluation.findings;
+    history.append(&record, |w| {
+        findings_parquet(
+            w,
+            facts.inv,
+            facts.rules,
+            findings,
+            facts.run_id,
+            Some(&columns),
+        )
+    })?;
+    out.stage(&format!("appended scan {} to {location}", record.scan_id));
+    let keep_scans = opts
+        .keep_scans
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    // The newest scan (this one) is the next diff's baseline: prune never removes it.
+    let pruned = history.prune(keep_scans, opts.keep_days, &[&record.scan_id])?;
+    Ok(Some(Recorded {
+        location: location.clone(),
+        scan_id: record.scan_id,
+        pruned,
+    }))
+}
+
+/// One scan as `history` lists it.
+#[derive(Serialize)]
+struct ScanLine<'a> {
+    scan_time: &'a str,
+    scan_id: &'a str,
+    snapshot: &'a str,
+    coverage: &'a CoverageRecord,
+    /// Unwaived failures, most severe first.
+    failures: Vec<(&'static str, usize)>,
+    not_assessed_scopes: usize,
+    scopes: usize,
+}
+
+#[derive(Serialize)]
+struct HistoryView<'a> {
+    location: &'a str,
+    scans: Vec<ScanLine<'a>>,
+}
+
+pub(super) fn history_cmd(out: &Output, a: HistoryArgs) -> Result<u8> {
+    let history = History::open(&a.location)?;
+    let scans = history.scans()?;
+    let text = match a.format {
+        HistoryFormat::Json => {
+            let mut t =
+                serde_json::to_string_pretty(&scans).map_err(|e| Error::Usage(e.to_string()))?;
+            t.push('\n');
+            t
+        }
+        HistoryFormat::Text => {
+            let templates = Templates::load(a.templates.templates.as_deref())?;
+            let view = HistoryView {
+                location: &a.location,
+                scans: scans.iter().map(line).collect(),
+            };
+            templates.render("history.txt.j2", &view)?
+        }
+    };
+    out.print(&text)?;
+    Ok(crate::exit::OK)
+}
+
+fn line(s: &ScanRecord) -> ScanLine<'_> {
+    let failures = Severity::NAMES
+        .iter()
+        .rev()
+        .filter_map(|(name, _)| s.failures_by_severity.get(*name).map(|n| (*name, *n)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    ScanLine {
+        scan_time: &s.scan_time,
+        scan_id: &s.scan_id,
+        snapshot: &s.snapshot,
+        coverage: &s.coverage,
+        failures,
+        not_assessed_scopes: s
+            .scopes
+            .iter()
+            .filter(|x| x.status != "complete" || !x.reason.is_empty())
+            .count(),
+        scopes: s.scopes.len(),
+    }
+}

@@ -1,0 +1,248 @@
+//! The history of scheduled scans, as a user runs it: two scans of the sample a week apart
+//! into one history, listed by `history`; `--format parquet` holds findings.csv's rows; and
+//! DuckDB reads the history's findings as one Hive-partitioned table.
+//!
+//! The DuckDB test needs `python3` with the `duckdb` package (`.ci/run` installs it; locally
+//! `pip install duckdb`). Without it the test says so and passes, except under CI (`CI` set),
+//! where it fails.
+
+use crate::util::{csv_rows, root, run, stderr, stdout};
+use polars::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn scan(snapshot: &str, out: &Path, history: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "scan",
+        snapshot,
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+        "--history",
+        history.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let o = run(&args, &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn history_json(history: &Path) -> Vec<Value> {
+    let o = run(
+        &["history", history.to_str().unwrap(), "--format", "json"],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str::<Value>(&stdout(&o))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Two scans of the sample, a week apart in what they saw, recorded in one history.
+fn two_scans(dir: &Path) -> (std::path::PathBuf, [Value; 2]) {
+    let history = dir.join("history");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let said = scan("samples/org", &a, &history, &[]);
+    assert!(said.contains("Recorded scan "), "{said}");
+    // Scan ids sort by the second a scan ran in.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    scan("samples/org-later", &b, &history, &[]);
+    let reports = [a, b].map(|d| json(&d.join("findings.json")));
+    (history, reports)
+}
+
+#[test]
+fn two_scans_into_one_history_are_listed_with_their_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (history, reports) = two_scans(dir.path());
+    let scans = history_json(&history);
+    assert_eq!(scans.len(), 2);
+    for (scan, (report, snapshot)) in scans
+        .iter()
+        .zip(reports.iter().zip(["samples/org", "samples/org-later"]))
+    {
+        let summary = &report["summary"];
+        assert_eq!(scan["snapshot"], snapshot);
+        assert_eq!(scan["run_id"], report["run_id"]);
+        assert_eq!(scan["snapshot_collected_at"], report["collected_at"]);
+        assert_eq!(scan["coverage"]["percent"], summary["coverage"]["percent"]);
+        assert_eq!(
+            scan["coverage"]["protected"],
+            summary["coverage"]["protected"]
+        );
+        assert_eq!(scan["findings_rows"], summary["findings"]);
+        assert_eq!(scan["scopes"].as_array().unwrap().len(), 7);
+        let failures = summary["failures_by_severity"].as_object().unwrap();
+        assert_eq!(scan["failures_by_severity"].as_object().unwrap(), failures);
+        let part = history.join(scan["findings_path"].as_str().unwrap());
+        assert!(part.is_file(), "{}", part.display());
+    }
+    // The two snapshots differ, and the records say so.
+    assert_ne!(scans[0]["coverage"], scans[1]["coverage"]);
+    assert!(scans[0]["scan_id"].as_str() < scans[1]["scan_id"].as_str());
+    assert_eq!(scans[0]["rules_digest"], scans[1]["rules_digest"]);
+
+    let o = run(&["history", history.to_str().unwrap()], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with(&format!("2 scans in {}, oldest first:", history.display())));
+    for (scan, report) in scans.iter().zip(&reports) {
+        let id = scan["scan_id"].as_str().unwrap();
+        let pct = &report["summary"]["coverage"]["percent"];
+        let listed = text.lines().skip_while(|l| !l.contains(id)).nth(1).unwrap();
+        assert_eq!(
+            listed.split_whitespace().take(2).collect::<Vec<_>>(),
+            ["coverage", &format!("{pct}%")],
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("NOT ASSESSED 2 (never read them as compliant)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NOT ASSESSED 3 (never read them as compliant)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn keep_scans_prunes_all_but_the_newest_and_a_broken_record_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (history, _) = two_scans(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let said = scan(
+        "samples/org-later",
+        &dir.path().join("c"),
+        &history,
+        &["--keep-scans", "1"],
+    );
+    assert!(said.contains("removed 2 older scans"), "{said}");
+    let scans = history_json(&history);
+    assert_eq!(scans.len(), 1);
+    let parts: Vec<_> = std::fs::read_dir(history.join("findings"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(parts.len(), 1, "the pruned scans' parts are gone");
+
+    let record = history.join(format!(
+        "scans/{}.json",
+        scans[0]["scan_id"].as_str().unwrap()
+    ));
+    std::fs::write(&record, "{\n  \"format\": 1,\n").unwrap();
+    let o = run(&["history", history.to_str().unwrap()], &root());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{}:2:", record.display())), "{err}");
+}
+
+/// Every value of a column, as text (nulls empty).
+fn texts(df: &DataFrame, name: &str) -> Vec<String> {
+    let c = df.column(name).unwrap().str().unwrap();
+    c.iter().map(|v| v.unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn findings_parquet_holds_the_rows_of_findings_csv() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "scan",
+            "samples/org",
+            "--waivers",
+            "samples/waivers.yaml",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--format",
+            "csv,parquet",
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = csv_rows(&out.path().join("findings.csv"));
+    let file = std::fs::File::open(out.path().join("findings.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    assert_eq!(df.height(), rows.len());
+    let mut rdr = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, header, "the same columns, in the same order");
+    for name in &header {
+        let values = texts(&df, name);
+        for (row, v) in rows.iter().zip(values) {
+            // findings.csv defuses what a spreadsheet would run as a formula; Parquet does not.
+            let defused = match v.as_bytes().first() {
+                Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{v}"),
+                _ => v,
+            };
+            assert_eq!(row[name.as_str()], defused, "{name}");
+        }
+    }
+}
+
+/// Runs a DuckDB query in Python and returns its rows as JSON, or `None` without DuckDB.
+fn duckdb(query: &str) -> Option<Value> {
+    let script = "import duckdb, json, sys\n\
+                  rows = duckdb.sql(sys.argv[1]).fetchall()\n\
+                  print(json.dumps([[str(v) for v in r] for r in rows]))";
+    let o = Command::new("python3")
+        .args(["-c", script, query])
+        .output()
+        .ok()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    if !o.status.success() && err.contains("No module named 'duckdb'") {
+        return None;
+    }
+    assert!(o.status.success(), "{err}");
+    Some(serde_json::from_slice(&o.stdout).unwrap())
+}
+
+#[test]
+fn duckdb_reads_the_history_as_one_table_partitioned_by_scan_date() {
+    if duckdb("select 1").is_none() {
+        assert!(std::env::var_os("CI").is_none(), "duckdb is not installed");
+        eprintln!("python3 with duckdb not found: skipping (pip install duckdb)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (history, _) = two_scans(dir.path());
+    let table = format!(
+        "read_parquet('{}/findings/*/*.parquet', hive_partitioning = true)",
+        history.display()
+    );
+    let got = duckdb(&format!(
+        "select scan_date, scan_id, count(*), count(distinct run_id), count(change) \
+         from {table} group by all order by scan_id"
+    ))
+    .unwrap();
+    let want: Vec<Value> = history_json(&history)
+        .iter()
+        .map(|s| {
+            let date = &s["scan_time"].as_str().unwrap()[..10];
+            let rows = s["findings_rows"].to_string();
+            serde_json::json!([date, s["scan_id"], rows, "1", "0"])
+        })
+        .collect();
+    assert_eq!(got, Value::Array(want));
+    // The partition column filters like any other.
+    let date = &got[0][0];
+    let filtered = duckdb(&format!(
+        "select count(*) from {table} where scan_date = '{}' and status = 'FAIL'",
+        date.as_str().unwrap()
+    ))
+    .unwrap();
+    assert!(filtered[0][0].as_str().unwrap().parse::<u64>().unwrap() > 0);
+}
