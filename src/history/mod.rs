@@ -2,3 +2,4 @@
 //! (a Hive-partitioned Parquet dataset), one record per scan, and what changed between scans.
 
 pub mod record;
+pub mod diff;
