@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod collect;
 pub mod dest;
+pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod exit;

@@ -16,10 +16,11 @@ mod island;
 mod script;
 mod views;
 
+use crate::digest::sha256;
 use island::data_island;
 pub use island::TableNote;
+use script::base64;
 pub use script::escape_for_script;
-use script::{base64, sha256};
 use views::{kpi, not_assessed, rule_views, scanned, Kpi, NotAssessedView, RuleView, Scanned};
 
 use crate::engine::Evaluation;
