@@ -435,8 +435,26 @@ fn judged(inv: &Inventory, findings: &[Finding]) -> Judged {
 }
 
 fn coverage(inv: &Inventory, eval: &Evaluation) -> Coverage {
-    let (mut yes, mut no, mut unknown, mut members) = (0, 0, 0, 0);
+    coverage_of(inv.scopes.iter().zip(&eval.protections))
+}
+
+/// Coverage per account id (a history's per-account trend).
+pub fn coverage_by_account(inv: &Inventory, eval: &Evaluation) -> BTreeMap<String, Coverage> {
+    let mut by_account: BTreeMap<&str, Vec<_>> = BTreeMap::new();
     for (scope, prots) in inv.scopes.iter().zip(&eval.protections) {
+        by_account.entry(&scope.account_id).or_default().push((scope, prots));
+    }
+    by_account
+        .into_iter()
+        .map(|(account, scopes)| (account.to_owned(), coverage_of(scopes.into_iter())))
+        .collect()
+}
+
+fn coverage_of<'a>(
+    scopes: impl Iterator<Item = (&'a crate::model::Scope, &'a Vec<crate::model::protection::Protection>)>,
+) -> Coverage {
+    let (mut yes, mut no, mut unknown, mut members) = (0, 0, 0, 0);
+    for (scope, prots) in scopes {
         for (r, p) in scope.resources.iter().zip(prots) {
             if r.is_cluster_member() {
                 members += 1;

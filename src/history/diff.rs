@@ -126,9 +126,6 @@ pub struct Diff {
     pub longest: Vec<Listed>,
     pub still_failing: usize,
     pub rules: RuleChanges,
-    /// Whether the baseline recorded its rules' digests (a findings.json of an older
-    /// version does not), so that `rules` means something.
-    pub rules_known: bool,
     pub waivers_changed: bool,
 }
 
@@ -174,11 +171,12 @@ pub fn diff(
     out.finish(baseline, current)
 }
 
-/// The account-regions a scan read completely.
+/// The account-regions a scan read completely: `complete`, and nothing it could not read
+/// (a `complete` scope may still miss a resource type's listing, which its reason names).
 fn complete_scopes(scopes: &[ScopeRecord]) -> HashSet<(&str, &str)> {
     scopes
         .iter()
-        .filter(|s| s.status == "complete")
+        .filter(|s| s.status == "complete" && s.reason.is_empty())
         .map(|s| (s.account_id.as_str(), s.region.as_str()))
         .collect()
 }
@@ -365,7 +363,6 @@ impl<'a> Builder<'a> {
             longest,
             still_failing: self.still_failing,
             rules: rule_changes(&baseline.rule_digests, &current.rule_digests),
-            rules_known: !baseline.rule_digests.is_empty() || baseline.rules_digest.is_empty(),
             waivers_changed: baseline.waivers_digest != current.waivers_digest,
         }
     }
@@ -749,7 +746,7 @@ mod tests {
                 changed: vec!["r2".into()],
             }
         );
-        assert!(d.rules_known && d.waivers_changed);
+        assert!(d.waivers_changed);
         let same = run(&base, &[], &base, &[]);
         assert_eq!(same.rules, RuleChanges::default());
         assert!(!same.waivers_changed);

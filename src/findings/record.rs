@@ -1,0 +1,141 @@
+//! The record of one scan in a history (`scans/<scan_id>.json`): what was judged, by which
+//! rules and waivers, with which coverage and counts. Built from the scan's summary; the
+//! history stores it (`history::History::append`).
+
+use super::summary::{self, Coverage, Summary};
+use crate::digest::sha256_hex;
+use crate::engine::Evaluation;
+use crate::error::{Error, Result};
+use crate::history::record::{CoverageRecord, ScanRecord, ScopeRecord, SCAN_FORMAT};
+use crate::history::{part_path, scan_id};
+use crate::model::Inventory;
+use crate::rules::{Rule, RuleSet};
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What a scan has, for its record.
+pub struct ScanFacts<'a> {
+    pub inv: &'a Inventory,
+    pub rules: &'a RuleSet,
+    pub evaluation: &'a Evaluation,
+    pub summary: &'a Summary,
+    /// The waiver file given (`--waivers`), if any.
+    pub waivers: Option<&'a Path>,
+    pub run_id: &'a str,
+    pub run_at: DateTime<Utc>,
+    /// The snapshot as given on the command line, or `live`.
+    pub snapshot: &'a str,
+}
+
+pub fn scan_record(f: &ScanFacts) -> Result<ScanRecord> {
+    let time = whole_seconds(f.run_at);
+    let id = scan_id(time, f.run_id);
+    let rule_digests: BTreeMap<String, String> = f
+        .rules
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), rule_digest(r)))
+        .collect();
+    let s = f.summary;
+    Ok(ScanRecord {
+        format: SCAN_FORMAT.into(),
+        findings_path: part_path(&id, time),
+        scan_id: id,
+        scan_time: rfc3339(time),
+        run_id: f.run_id.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        snapshot: f.snapshot.into(),
+        snapshot_collected_at: rfc3339(f.inv.collected_at),
+        as_of: rfc3339(f.inv.as_of),
+        rules_digest: rules_digest(&rule_digests),
+        rule_digests,
+        waivers_digest: match f.waivers {
+            Some(p) => file_digest(p)?,
+            None => String::new(),
+        },
+        scopes: scopes(f.inv, s),
+        by_status: s.by_status.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        failures_by_severity: s
+            .failures_by_severity
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), *v))
+            .collect(),
+        coverage: coverage_record(&s.coverage),
+        coverage_by_account: summary::coverage_by_account(f.inv, f.evaluation)
+            .iter()
+            .map(|(account, c)| (account.clone(), coverage_record(c)))
+            .collect(),
+        findings_rows: f.evaluation.findings.len(),
+    })
+}
+
+/// The record keeps whole seconds: its id and its time must say the same.
+fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::Timelike;
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A rule's digest: SHA-256 of its definition as data, without where it is defined (moving
+/// a rule within its file or to another file changes nothing it judges).
+pub fn rule_digest(rule: &Rule) -> String {
+    let mut value = serde_json::to_value(rule).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("source");
+    }
+    sha256_hex(value.to_string().as_bytes())
+}
+
+/// The rule set's digest: of every rule's id and digest, in id order (the order rules are
+/// loaded in changes no verdict).
+fn rules_digest(rule_digests: &BTreeMap<String, String>) -> String {
+    let text: String = rule_digests
+        .iter()
+        .map(|(id, d)| format!("{id}\t{d}\n"))
+        .collect();
+    sha256_hex(text.as_bytes())
+}
+
+fn file_digest(path: &Path) -> Result<String> {
+    let bytes = crate::input::read_bounded(path, crate::input::TEXT_LIMIT)
+        .map_err(|d| Error::Invalid(vec![d]))?
+        .unwrap_or_default();
+    Ok(sha256_hex(&bytes))
+}
+
+/// Every account-region, with why it was not fully assessed (as the summary says).
+fn scopes(inv: &Inventory, s: &Summary) -> Vec<ScopeRecord> {
+    inv.scopes
+        .iter()
+        .map(|scope| {
+            let reason = s
+                .not_assessed_scopes
+                .iter()
+                .find(|n| n.account_id == scope.account_id && n.region == scope.region)
+                .map(|n| n.reason.clone())
+                .unwrap_or_default();
+            ScopeRecord {
+                account_id: scope.account_id.clone(),
+                region: scope.region.clone(),
+                status: serde_json::to_value(scope.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                reason,
+            }
+        })
+        .collect()
+}
+
+fn coverage_record(c: &Coverage) -> CoverageRecord {
+    CoverageRecord {
+        protected: c.protected,
+        unprotected: c.unprotected,
+        not_assessed: c.not_assessed,
+        percent: c.percent,
+    }
+}
