@@ -111,6 +111,17 @@ pub struct ScanArgs {
     /// WAIVED finding). Default: never fail.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// Exit 1 only if an unwaived FAIL at or above this severity is new since the baseline
+    /// (`new`, or `regressed`: a resource that was protected is not); 3 if something could not
+    /// be assessed, or a failure's change is unknown (its account-region was not read in the
+    /// baseline), or nothing was judged. Without a baseline it says so and acts as --fail-on.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, conflicts_with = "fail_on")]
+    pub fail_on_new: Option<Severity>,
+    /// Compare with an earlier scan: its --out directory (the findings.json it wrote), or a
+    /// scan id of --history. Findings then carry `change` (new, regressed, still-failing,
+    /// resolved, unknown, …) and `failing_since`, and every summary says what changed since.
+    #[arg(long, value_name = "DIR|SCAN_ID", value_parser = parse_baseline)]
+    pub baseline: Option<BaselineArg>,
     /// Refuse (exit 2, naming the waiver's file:line, writing no report) any waiver that
     /// waives more than N findings: a waiver accepts named exceptions, not whole classes of
     /// failures.
@@ -220,6 +231,13 @@ pub struct CollectArgs {
     /// First retry backoff in milliseconds (tests shorten it).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     pub retry_initial_backoff_ms: u64,
+}
+
+/// `--baseline`: an earlier scan's output directory, or a scan id of a history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineArg {
+    Dir(PathBuf),
+    ScanId(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -367,6 +385,23 @@ fn parse_as_of(s: &str) -> Result<Timestamp, String> {
         .ok_or_else(|| format!("{s:?} is not an RFC 3339 time such as 2026-11-27T05:00:00Z"))
 }
 
+/// A directory that exists, or else a scan id (`20261206T095000Z-1a2b3c4d`), or else a
+/// directory (that `scan` will say is missing).
+fn parse_baseline(s: &str) -> Result<BaselineArg, String> {
+    let b = s.as_bytes();
+    let scan_id = b.len() == 25
+        && b[8] == b'T'
+        && b[15] == b'Z'
+        && b[16] == b'-'
+        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
+        && b[17..].iter().all(|c| c.is_ascii_hexdigit());
+    if scan_id && !std::path::Path::new(s).is_dir() {
+        Ok(BaselineArg::ScanId(s.to_owned()))
+    } else {
+        Ok(BaselineArg::Dir(PathBuf::from(s)))
+    }
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| {
         let names: Vec<&str> = Severity::NAMES.iter().map(|(n, _)| *n).collect();
@@ -403,6 +438,17 @@ mod tests {
         let mut missing = Vec::new();
         walk(&Cli::command(), "backup-auditor", &mut missing);
         assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+
+    #[test]
+    fn a_baseline_is_a_scan_id_or_a_directory() {
+        assert_eq!(
+            parse_baseline("20261206T095000Z-1a2b3c4d"),
+            Ok(BaselineArg::ScanId("20261206T095000Z-1a2b3c4d".into()))
+        );
+        for dir in ["backup-audit", "20261206T095000Z-1a2b3c4", "out/20261206T095000Z-1a2b3c4d"] {
+            assert_eq!(parse_baseline(dir), Ok(BaselineArg::Dir(dir.into())));
+        }
     }
 
     #[test]

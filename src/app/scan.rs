@@ -2,7 +2,7 @@
 //! `--live`); evaluate; render every output; write them all at once and rename them into
 //! place; decide the gate once; print the summary.
 
-use super::outputs;
+use super::{changes, outputs};
 use super::{collect_into, collect_to, evaluate, Evaluated, Output};
 use crate::cli::{Format, ScanArgs};
 use crate::dest::staged::{Job, Staged};
@@ -11,6 +11,9 @@ use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
 use crate::findings::summary::Summary;
 use crate::findings::write;
+use crate::history::baseline::FINDINGS_JSON;
+use crate::history::diff::Diff;
+use crate::history::record::ScanRecord;
 use crate::report::{html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver;
 use crate::{collect, exit};
@@ -26,6 +29,7 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let (dest, _) = Dest::acquire(&a.out, &run, Kind::Reports, out.quiet, |own| {
         mark::check_reports(&a.out, &names, a.force, own)
     })?;
+    let baseline = changes::baseline_of(&a)?;
     let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
     let e = evaluate(&snapshot, &a.policy, out)?;
     if let Some(max) = a.max_waiver_matches {
@@ -33,6 +37,15 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     }
     let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
     out.stage("summarised");
+    let record = changes::record_of(&e, &summary, &a, &run)?;
+    let diff = baseline.as_ref().map(|b| changes::compare(&e, b, &record));
+    let (trend, earlier) = match &baseline {
+        Some(b) => (b.trend(&record), b.earlier_for_next()),
+        None => (vec![record.clone()], Vec::new()),
+    };
+    if diff.is_some() {
+        out.stage("compared with the baseline");
+    }
     let templates = Templates::load(a.templates.templates.as_deref())?;
     let scan = Scan {
         args: &a,
@@ -42,10 +55,16 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         run_id: &run.id,
         run_at: run.started_rfc3339(),
         snapshot: snapshot.display().to_string(),
+        history: History {
+            record: &record,
+            earlier: &earlier,
+            trend: &trend,
+            diff: diff.as_ref(),
+        },
     };
     let jobs = scan.render(out, &formats)?;
     let (written, removed) = write_all(out, &a, &names, &dest, &run, jobs)?;
-    let gate = exit::gate(&summary, a.fail_on);
+    let gate = changes::gate(&a, &e, &summary, diff.as_ref());
     let code = exit::code(gate.as_ref());
     scan.print_summary(out, &written, &removed, gate)?;
     free_later(summary, e);
@@ -136,6 +155,17 @@ struct Scan<'a> {
     run_id: &'a str,
     run_at: String,
     snapshot: String,
+    history: History<'a>,
+}
+
+/// This scan among others: its record, the scans before it that its baseline knew of, the
+/// scans a trend draws (those and this one), and what changed since the baseline.
+#[derive(Clone, Copy)]
+struct History<'a> {
+    record: &'a ScanRecord,
+    earlier: &'a [ScanRecord],
+    trend: &'a [ScanRecord],
+    diff: Option<&'a Diff>,
 }
 
 #[derive(Serialize)]
@@ -204,11 +234,13 @@ impl<'a> Scan<'a> {
 
     fn csv(&self) -> [Job<'a>; 2] {
         let (e, run_id, summary) = (self.e, self.run_id, self.summary);
+        let changes = self.history.diff.map(|d| d.changes.as_slice());
         [
             (
                 "findings.csv",
                 Box::new(move |w| {
-                    write::findings_csv(w, &e.inventory, &e.rules, &e.evaluation.findings, run_id)
+                    let (inv, findings) = (&e.inventory, &e.evaluation.findings);
+                    write::findings_csv(w, inv, &e.rules, findings, changes, run_id)
                 }),
             ),
             (
@@ -221,6 +253,12 @@ impl<'a> Scan<'a> {
     fn json(&self) -> Job<'a> {
         let e = self.e;
         let inv = &e.inventory;
+        // Read back by a later scan's --baseline: the findings it points to are in this file.
+        let scan = ScanRecord {
+            findings_path: FINDINGS_JSON.into(),
+            ..self.history.record.clone()
+        };
+        let h = self.history;
         let report = JsonReport {
             format: "backup-auditor-findings/v1",
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -232,6 +270,9 @@ impl<'a> Scan<'a> {
             rule_sources: &e.rules.sources,
             waiver_file: self.waiver_file(),
             summary: self.summary,
+            scan,
+            earlier_scans: h.earlier,
+            diff: h.diff,
             findings: json::FindingsSeq {
                 inv,
                 rules: &e.rules,

@@ -8,6 +8,10 @@
 //! could not read, so a PASS or FAIL is trustworthy in a partial account-region too). Absent
 //! on one side: it is gone (or new) only if that side's account-region was read completely;
 //! otherwise what happened is `unknown`, never `new` nor `resolved`.
+//!
+//! A scan's time, for streaks and ages, is the time it judged as of (`as_of`: the snapshot's
+//! collection time unless `--as-of` said otherwise), not when it ran: a failure is seen in the
+//! data of that moment, and two scans of one snapshot stay identical.
 
 use super::record::{Change, FindingChange, PastFinding, ScanRecord, ScopeRecord};
 use crate::rules::Severity;
@@ -58,6 +62,8 @@ impl CurrentFinding<'_> {
 pub struct ScanRef {
     pub scan_id: String,
     pub scan_time: String,
+    /// The time it judged as of: what streaks and ages count from.
+    pub as_of: String,
     pub snapshot: String,
 }
 
@@ -66,6 +72,7 @@ impl ScanRef {
         ScanRef {
             scan_id: r.scan_id.clone(),
             scan_time: r.scan_time.clone(),
+            as_of: r.as_of.clone(),
             snapshot: r.snapshot.clone(),
         }
     }
@@ -155,9 +162,9 @@ pub fn diff(
             None
         } else if change == Change::StillFailing {
             was.and_then(|p| p.failing_since.clone())
-                .or_else(|| Some(baseline.scan_time.clone()))
+                .or_else(|| Some(baseline.as_of.clone()))
         } else {
-            Some(current.scan_time.clone())
+            Some(current.as_of.clone())
         };
         out.current(c, was, FindingChange {
             change,
@@ -239,7 +246,7 @@ fn days_between(from: &str, to: &str) -> Option<i64> {
 
 /// Gathers a diff finding by finding.
 struct Builder<'a> {
-    scan_time: &'a str,
+    as_of: &'a str,
     changes: Vec<FindingChange>,
     counts: BTreeMap<&'static str, usize>,
     lists: HashMap<Change, Vec<Listed>>,
@@ -251,7 +258,7 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     fn new(current: &'a ScanRecord) -> Self {
         Builder {
-            scan_time: &current.scan_time,
+            as_of: &current.as_of,
             changes: Vec::new(),
             counts: CHANGES.iter().map(|c| (c.as_str(), 0)).collect(),
             lists: HashMap::new(),
@@ -278,7 +285,7 @@ impl<'a> Builder<'a> {
             age_days: fc
                 .failing_since
                 .as_deref()
-                .and_then(|t| days_between(t, self.scan_time)),
+                .and_then(|t| days_between(t, self.as_of)),
             failing_since: fc.failing_since.clone(),
         };
         match fc.change {
@@ -389,7 +396,9 @@ fn rule_changes(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "why", rename_all = "kebab-case")]
 pub enum NoBaseline {
-    /// Nothing to compare with: no earlier scan (or no `--baseline`).
+    /// Neither `--baseline` nor a history was given.
+    NotGiven,
+    /// The history holds no earlier scan.
     EmptyHistory,
     /// `--baseline SCAN_ID` names no scan of the history.
     NoSuchScan { requested: String },
@@ -405,6 +414,7 @@ pub enum NoBaseline {
 impl std::fmt::Display for NoBaseline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            NoBaseline::NotGiven => write!(f, "no --baseline was given"),
             NoBaseline::EmptyHistory => write!(f, "the history holds no earlier scan"),
             NoBaseline::NoSuchScan { requested } => {
                 write!(f, "the history holds no scan {requested:?}")
@@ -484,12 +494,12 @@ mod tests {
         ScanRecord {
             format: crate::history::record::SCAN_FORMAT.into(),
             scan_id: id.into(),
-            scan_time: time.into(),
+            scan_time: String::new(),
             run_id: String::new(),
             tool_version: String::new(),
             snapshot: String::new(),
-            snapshot_collected_at: String::new(),
-            as_of: String::new(),
+            snapshot_collected_at: time.into(),
+            as_of: time.into(),
             rules_digest: "d".into(),
             rule_digests: [("r1", "x"), ("r2", "y")]
                 .iter()

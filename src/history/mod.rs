@@ -20,3 +20,4 @@ pub fn part_path(scan_id: &str, scan_time: DateTime<Utc>) -> String {
         scan_time.format("%Y-%m-%d")
     )
 }
+pub mod baseline;
