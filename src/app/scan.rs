@@ -178,6 +178,8 @@ struct SummaryView<'a> {
     outputs: Vec<String>,
     /// An earlier run's outputs this run replaced by writing none.
     removed: Vec<String>,
+    /// What changed since the baseline, when there is one.
+    diff: Option<&'a Diff>,
     gate: Option<exit::Gate>,
 }
 
@@ -314,8 +316,11 @@ impl<'a> Scan<'a> {
             &e.rules,
             &e.evaluation.findings,
             self.summary,
-            &written,
-            self.run_id,
+            &markdown::RunView {
+                outputs: &written,
+                run_id: self.run_id,
+                diff: self.history.diff,
+            },
         )?;
         out.stage("rendered summary.md");
         Ok((
@@ -343,6 +348,7 @@ impl<'a> Scan<'a> {
             top_failures,
             outputs: paths(written),
             removed: paths(removed),
+            diff: self.history.diff,
             gate,
         };
         out.print(&self.templates.render("summary.txt.j2", &view)?)

@@ -27,6 +27,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "summary.md.j2",
         include_str!("../../report-templates/summary.md.j2"),
     ),
+    (
+        "diff.txt.j2",
+        include_str!("../../report-templates/diff.txt.j2"),
+    ),
+    (
+        "diff.md.j2",
+        include_str!("../../report-templates/diff.md.j2"),
+    ),
 ];
 
 pub struct Templates {
