@@ -219,14 +219,14 @@ impl<'a> Scan<'a> {
             waiver_file: self.waiver_file(),
             templates: self.args.templates.templates.clone(),
         };
-        let text = html::render_html(
-            inv,
-            &e.rules,
-            &e.evaluation,
-            self.summary,
-            &e.waivers,
-            &meta,
-        )?;
+        let since = html::Since {
+            diff: self.history.diff,
+            trend: self.history.trend,
+            limits: html::HtmlLimits::default(),
+        };
+        let (rules, eval) = (&e.rules, &e.evaluation);
+        let text =
+            html::render_html_since(inv, rules, eval, self.summary, &e.waivers, &meta, &since)?;
         out.stage("rendered report.html");
         Ok((
             "report.html",
