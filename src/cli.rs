@@ -446,7 +446,11 @@ mod tests {
             parse_baseline("20261206T095000Z-1a2b3c4d"),
             Ok(BaselineArg::ScanId("20261206T095000Z-1a2b3c4d".into()))
         );
-        for dir in ["backup-audit", "20261206T095000Z-1a2b3c4", "out/20261206T095000Z-1a2b3c4d"] {
+        for dir in [
+            "backup-audit",
+            "20261206T095000Z-1a2b3c4",
+            "out/20261206T095000Z-1a2b3c4d",
+        ] {
             assert_eq!(parse_baseline(dir), Ok(BaselineArg::Dir(dir.into())));
         }
     }

@@ -131,9 +131,10 @@ pub fn gate_new(summary: &Summary, min: Severity, compared: Compared) -> Gate {
         } => (baseline, changes, findings, rules),
     };
     let (mut new, mut unknown, mut other) = (0, 0, 0);
-    let failing = findings.iter().zip(changes).filter(|(f, _)| {
-        f.status == Status::Fail && rules.rules[f.rule as usize].severity >= min
-    });
+    let failing = findings
+        .iter()
+        .zip(changes)
+        .filter(|(f, _)| f.status == Status::Fail && rules.rules[f.rule as usize].severity >= min);
     for (_, c) in failing {
         match c.change {
             Change::New | Change::Regressed => new += 1,
@@ -375,7 +376,10 @@ mod tests {
         assert_eq!(gate_on(&s, Severity::High, &both).code, FAILURES);
         let na = summary(&[(Severity::High, 1)], 2);
         let g = gate_on(&na, Severity::High, &[(Status::Fail, Change::StillFailing)]);
-        assert_eq!((g.code, g.reason), (NOT_ASSESSED, Some(Reason::NotAssessed)));
+        assert_eq!(
+            (g.code, g.reason),
+            (NOT_ASSESSED, Some(Reason::NotAssessed))
+        );
     }
 
     #[test]
@@ -384,7 +388,11 @@ mod tests {
         let g = gate_new(&s, Severity::High, Compared::Without(NoBaseline::NotGiven));
         assert_eq!((g.code, g.failures, g.new_only), (FAILURES, 2, true));
         assert_eq!(g.no_baseline, Some(NoBaseline::NotGiven));
-        let g = gate_new(&s, Severity::Critical, Compared::Without(NoBaseline::NotGiven));
+        let g = gate_new(
+            &s,
+            Severity::Critical,
+            Compared::Without(NoBaseline::NotGiven),
+        );
         assert_eq!(g.code, OK);
     }
 

@@ -55,7 +55,11 @@ pub fn scan_record(f: &ScanFacts) -> Result<ScanRecord> {
             None => String::new(),
         },
         scopes: scopes(f.inv, s),
-        by_status: s.by_status.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        by_status: s
+            .by_status
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
         failures_by_severity: s
             .failures_by_severity
             .iter()

@@ -442,7 +442,10 @@ fn coverage(inv: &Inventory, eval: &Evaluation) -> Coverage {
 pub fn coverage_by_account(inv: &Inventory, eval: &Evaluation) -> BTreeMap<String, Coverage> {
     let mut by_account: BTreeMap<&str, Vec<_>> = BTreeMap::new();
     for (scope, prots) in inv.scopes.iter().zip(&eval.protections) {
-        by_account.entry(&scope.account_id).or_default().push((scope, prots));
+        by_account
+            .entry(&scope.account_id)
+            .or_default()
+            .push((scope, prots));
     }
     by_account
         .into_iter()
@@ -451,7 +454,12 @@ pub fn coverage_by_account(inv: &Inventory, eval: &Evaluation) -> BTreeMap<Strin
 }
 
 fn coverage_of<'a>(
-    scopes: impl Iterator<Item = (&'a crate::model::Scope, &'a Vec<crate::model::protection::Protection>)>,
+    scopes: impl Iterator<
+        Item = (
+            &'a crate::model::Scope,
+            &'a Vec<crate::model::protection::Protection>,
+        ),
+    >,
 ) -> Coverage {
     let (mut yes, mut no, mut unknown, mut members) = (0, 0, 0, 0);
     for (scope, prots) in scopes {

@@ -196,11 +196,8 @@ pub fn findings_csv(
 fn change_columns(changes: &[FindingChange]) -> [Column; 2] {
     let cells: Vec<_> = changes.iter().map(change_cells).collect();
     [
-        StringChunked::from_iter_values(
-            CHANGE_COLUMNS[0].into(),
-            cells.iter().map(|(c, _)| *c),
-        )
-        .into_column(),
+        StringChunked::from_iter_values(CHANGE_COLUMNS[0].into(), cells.iter().map(|(c, _)| *c))
+            .into_column(),
         StringChunked::from_iter_values(
             CHANGE_COLUMNS[1].into(),
             cells.iter().map(|(_, s)| s.unwrap_or("")),

@@ -53,7 +53,12 @@ pub struct CurrentFinding<'a> {
 
 impl CurrentFinding<'_> {
     fn key(&self) -> (&str, &str, &str, &str) {
-        (self.rule_id, self.account_id, self.region, self.resource_arn)
+        (
+            self.rule_id,
+            self.account_id,
+            self.region,
+            self.resource_arn,
+        )
     }
 }
 
@@ -166,14 +171,29 @@ pub fn diff(
         } else {
             Some(current.as_of.clone())
         };
-        out.current(c, was, FindingChange {
-            change,
-            failing_since,
-        });
+        out.current(
+            c,
+            was,
+            FindingChange {
+                change,
+                failing_since,
+            },
+        );
     }
-    for (p, _) in past.iter().zip(&matched).filter(|(p, m)| !**m && Kind::of(&p.status) == Kind::Failing) {
+    for (p, _) in past
+        .iter()
+        .zip(&matched)
+        .filter(|(p, m)| !**m && Kind::of(&p.status) == Kind::Failing)
+    {
         let read_now = now_complete.contains(&(p.account_id.as_str(), p.region.as_str()));
-        out.gone(p, if read_now { Change::Resolved } else { Change::Unknown });
+        out.gone(
+            p,
+            if read_now {
+                Change::Resolved
+            } else {
+                Change::Unknown
+            },
+        );
     }
     out.finish(baseline, current)
 }
@@ -375,10 +395,7 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn rule_changes(
-    before: &BTreeMap<String, String>,
-    now: &BTreeMap<String, String>,
-) -> RuleChanges {
+fn rule_changes(before: &BTreeMap<String, String>, now: &BTreeMap<String, String>) -> RuleChanges {
     let ids: BTreeSet<&String> = before.keys().chain(now.keys()).collect();
     let mut r = RuleChanges::default();
     for id in ids {
@@ -677,7 +694,10 @@ mod tests {
         // i-4 is gone from a partial account-region: unknown.
         assert_eq!((d.counts["resolved"], d.counts["unknown"]), (0, 2));
         assert_eq!(d.assessed_again.len(), 1);
-        assert!(d.unassessed_now.is_empty(), "i-2 passed: nothing failing lost");
+        assert!(
+            d.unassessed_now.is_empty(),
+            "i-2 passed: nothing failing lost"
+        );
     }
 
     #[test]
@@ -697,8 +717,11 @@ mod tests {
             now("a", "i-5", "protected", "PASS"),
         ];
         let d = run(&base, &p, &cur, &c);
-        let since: Vec<Option<&str>> =
-            d.changes.iter().map(|c| c.failing_since.as_deref()).collect();
+        let since: Vec<Option<&str>> = d
+            .changes
+            .iter()
+            .map(|c| c.failing_since.as_deref())
+            .collect();
         assert_eq!(
             since,
             [
@@ -796,6 +819,9 @@ mod tests {
                 only_now: 0
             }
         );
-        assert!(err.to_string().contains("covered 1 this scan does not"), "{err}");
+        assert!(
+            err.to_string().contains("covered 1 this scan does not"),
+            "{err}"
+        );
     }
 }

@@ -53,7 +53,10 @@ const COLUMNS: [&str; 15] = [
 fn change_code(c: Option<&FindingChange>) -> u32 {
     match c.map(|c| c.change) {
         None | Some(Change::Unchanged) => 0,
-        Some(change) => CHANGES.iter().position(|x| *x == change).map_or(0, |i| i as u32 + 1),
+        Some(change) => CHANGES
+            .iter()
+            .position(|x| *x == change)
+            .map_or(0, |i| i as u32 + 1),
     }
 }
 

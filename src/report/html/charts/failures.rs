@@ -223,16 +223,16 @@ mod tests {
             }
         };
         let unread = CoverageRecord::default();
-        let t = trend(&[
-            scan("a", 60.0, 10, Some(unread)),
-            scan("b", 70.0, 4, None),
-        ]);
+        let t = trend(&[scan("a", 60.0, 10, Some(unread)), scan("b", 70.0, 4, None)]);
         let points: Vec<(&str, &str, f64, usize)> = t
             .points
             .iter()
             .map(|p| (p.scan_id.as_str(), p.day.as_str(), p.coverage, p.failures))
             .collect();
-        assert_eq!(points, [("a", "2026-11-27", 60.0, 10), ("b", "2026-11-27", 70.0, 4)]);
+        assert_eq!(
+            points,
+            [("a", "2026-11-27", 60.0, 10), ("b", "2026-11-27", 70.0, 4)]
+        );
         assert_eq!(t.max_failures, 10);
         assert_eq!(t.accounts[0].coverage, [Some(50.0), Some(50.0)]);
         // Unread then (nothing decided), absent now: never drawn as 0 %.

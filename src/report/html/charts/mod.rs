@@ -15,8 +15,8 @@ mod format;
 pub use age::{age, recovery_point_age_counts, AgeChart, AGE_BUCKET_HOURS};
 pub use coverage::{coverage, AccountRow, Cell, CoverageChart, FailedRegion, HEATMAP_MAX_ACCOUNTS};
 pub use failures::{
-    failures, trend, AccountTrend, FailuresChart, RuleBar, TrendChart, TrendPoint, TREND_MAX_ACCOUNTS,
-    TREND_MAX_SCANS,
+    failures, trend, AccountTrend, FailuresChart, RuleBar, TrendChart, TrendPoint,
+    TREND_MAX_ACCOUNTS, TREND_MAX_SCANS,
 };
 pub use format::{register, SVG};
 
