@@ -36,7 +36,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a snapshot (or, with --live, the organisation itself) against the rules.
-    Scan(ScanArgs),
+    /// (Boxed: its options outweigh every other command's.)
+    Scan(Box<ScanArgs>),
     /// Read accounts and regions through the AWS APIs and save them as a snapshot.
     Collect(CollectCmd),
     /// Tell the whole story of one resource: every selection, rule, recovery point and verdict.

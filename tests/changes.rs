@@ -78,13 +78,8 @@ fn expected(was: Option<&str>, now: &str, check: &str, read_before: bool) -> &'s
         None if !assessed(now) || !read_before => "unknown",
         None if failing(now) => "new",
         None => "unchanged",
-        Some(w) if !assessed(now) => {
-            if assessed(w) {
-                "unassessed-now"
-            } else {
-                "unchanged"
-            }
-        }
+        Some(w) if !assessed(now) && assessed(w) => "unassessed-now",
+        Some(_) if !assessed(now) => "unchanged",
         Some(w) if !assessed(w) => "assessed-again",
         Some(w) if failing(w) && failing(now) => "still-failing",
         Some(w) if failing(w) => "resolved",

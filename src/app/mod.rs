@@ -94,7 +94,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         started: Instant::now(),
     };
     match cli.command {
-        Command::Scan(a) => scan::scan(&out, a),
+        Command::Scan(a) => scan::scan(&out, *a),
         Command::Collect(a) => collect_cmd(&out, a),
         Command::Explain(a) => explain_cmd(&out, a),
         Command::Rules(RulesCommand::List { paths }) => rules_list(&out, &paths),
