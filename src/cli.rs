@@ -35,8 +35,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    // Boxed: its options outweigh every other command's.
     /// Evaluate a snapshot (or, with --live, the organisation itself) against the rules.
-    /// (Boxed: its options outweigh every other command's.)
     Scan(Box<ScanArgs>),
     /// Read accounts and regions through the AWS APIs and save them as a snapshot.
     Collect(CollectCmd),
