@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 /// Spreadsheet applications run cells that start with these as formulas (CSV injection).
-fn neutralise(s: &str) -> Cow<'_, str> {
+pub(crate) fn neutralise(s: &str) -> Cow<'_, str> {
     match s.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
         _ => Cow::Borrowed(s),
@@ -227,7 +227,7 @@ pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::i
     write_frame(w, c.len(), columns, true)
 }
 
-fn write_frame(
+pub(crate) fn write_frame(
     w: &mut dyn Write,
     height: usize,
     columns: Vec<Column>,
