@@ -10,7 +10,6 @@ use crate::findings::summary::Summary;
 use crate::history::baseline::{self, Baseline};
 use crate::history::diff::{self, CurrentFinding, Diff, NoBaseline};
 use crate::history::record::ScanRecord;
-use rayon::prelude::*;
 
 /// The baseline `--baseline` names, read before anything is evaluated (a wrong one is an
 /// input error, exit 2, with no report written).
@@ -51,27 +50,21 @@ pub(super) fn record_of(
 /// What changed between `baseline` and this scan.
 pub(super) fn compare(e: &Evaluated, baseline: &Baseline, record: &ScanRecord) -> Diff {
     let (inv, rules) = (&e.inventory, &e.rules);
-    let current: Vec<CurrentFinding> = e
-        .evaluation
-        .findings
-        .par_iter()
-        .with_min_len(1 << 14)
-        .map(|f| {
-            let r = f.row(inv, rules);
-            CurrentFinding {
-                rule_id: r.rule_id,
-                account_id: r.account_id,
-                region: r.region,
-                resource_arn: r.resource_arn,
-                resource_type: r.resource_type,
-                check: r.check,
-                severity: r.severity,
-                status: r.status,
-                reason: r.reason,
-            }
-        })
-        .collect();
-    diff::diff(&baseline.record, &baseline.findings, record, &current)
+    let current = e.evaluation.findings.iter().map(|f| {
+        let r = f.row(inv, rules);
+        CurrentFinding {
+            rule_id: r.rule_id,
+            account_id: r.account_id,
+            region: r.region,
+            resource_arn: r.resource_arn,
+            resource_type: r.resource_type,
+            check: r.check,
+            severity: r.severity,
+            status: r.status,
+            reason: r.reason,
+        }
+    });
+    diff::diff(&baseline.record, &baseline.findings, record, current)
 }
 
 /// The gate `--fail-on` or `--fail-on-new` asks for (none without either).

@@ -141,12 +141,14 @@ pub struct Diff {
     pub waivers_changed: bool,
 }
 
-/// Compares the current scan (`current`, with its findings) with a baseline scan.
-pub fn diff(
+/// Compares the current scan (`current`, with its findings in order) with a baseline scan.
+/// The findings are taken one at a time: a million resources' findings need not be held
+/// twice.
+pub fn diff<'c>(
     baseline: &ScanRecord,
     past: &[PastFinding],
     current: &ScanRecord,
-    findings: &[CurrentFinding],
+    findings: impl IntoIterator<Item = CurrentFinding<'c>>,
 ) -> Diff {
     let base_complete = complete_scopes(&baseline.scopes);
     let now_complete = complete_scopes(&current.scopes);
@@ -162,7 +164,7 @@ pub fn diff(
             &past[i]
         });
         let read_before = base_complete.contains(&(c.account_id, c.region));
-        let change = change_of(was, c, read_before);
+        let change = change_of(was, &c, read_before);
         let failing_since = if Kind::of(c.status) != Kind::Failing {
             None
         } else if change == Change::StillFailing {
@@ -172,7 +174,7 @@ pub fn diff(
             Some(current.as_of.clone())
         };
         out.current(
-            c,
+            &c,
             was,
             FindingChange {
                 change,
@@ -270,9 +272,32 @@ struct Builder<'a> {
     changes: Vec<FindingChange>,
     counts: BTreeMap<&'static str, usize>,
     lists: HashMap<Change, Vec<Listed>>,
-    /// Unwaived FAIL findings still failing.
+    /// Candidates for the longest-standing unwaived failures, cut now and then to the
+    /// [`LONGEST`] first; `cut` is the key of the last one kept then (a finding after it is
+    /// not even copied: a million still-failing findings cost no million copies).
     still: Vec<Listed>,
+    cut: Option<(Option<String>, i32, String, String)>,
     still_failing: usize,
+}
+
+/// The order of the longest-standing failures: oldest streak first (RFC 3339 times in UTC
+/// with seconds sort as text), then the most severe, then by ARN and rule.
+fn longest_key<'k>(
+    since: Option<&'k str>,
+    severity: &str,
+    arn: &'k str,
+    rule: &'k str,
+) -> (Option<&'k str>, i32, &'k str, &'k str) {
+    (since, -severity_rank(severity), arn, rule)
+}
+
+fn longest_key_of(l: &Listed) -> (Option<&str>, i32, &str, &str) {
+    longest_key(
+        l.failing_since.as_deref(),
+        &l.severity,
+        &l.resource_arn,
+        &l.rule_id,
+    )
 }
 
 impl<'a> Builder<'a> {
@@ -283,6 +308,7 @@ impl<'a> Builder<'a> {
             counts: CHANGES.iter().map(|c| (c.as_str(), 0)).collect(),
             lists: HashMap::new(),
             still: Vec::new(),
+            cut: None,
             still_failing: 0,
         }
     }
@@ -311,7 +337,22 @@ impl<'a> Builder<'a> {
         match fc.change {
             Change::StillFailing if c.status == "FAIL" => {
                 self.still_failing += 1;
-                self.still.push(listed());
+                let key = longest_key(
+                    fc.failing_since.as_deref(),
+                    c.severity,
+                    c.resource_arn,
+                    c.rule_id,
+                );
+                let after_cut = self
+                    .cut
+                    .as_ref()
+                    .is_some_and(|k| key >= (k.0.as_deref(), k.1, k.2.as_str(), k.3.as_str()));
+                if !after_cut {
+                    self.still.push(listed());
+                    if self.still.len() >= 4 * LONGEST {
+                        self.trim_still();
+                    }
+                }
             }
             Change::StillFailing | Change::Unchanged => {}
             Change::New | Change::Regressed | Change::Resolved => self.list(listed()),
@@ -319,6 +360,22 @@ impl<'a> Builder<'a> {
             _ => {}
         }
         self.changes.push(fc);
+    }
+
+    /// Keeps the [`LONGEST`] first candidates, and remembers where they end.
+    fn trim_still(&mut self) {
+        self.still
+            .sort_by(|a, b| longest_key_of(a).cmp(&longest_key_of(b)));
+        self.still.truncate(LONGEST);
+        self.cut = self.still.last().map(|l| {
+            let (since, rank, arn, rule) = longest_key_of(l);
+            (
+                since.map(str::to_owned),
+                rank,
+                arn.to_owned(),
+                rule.to_owned(),
+            )
+        });
     }
 
     fn gone(&mut self, p: &PastFinding, change: Change) {
@@ -368,15 +425,8 @@ impl<'a> Builder<'a> {
         );
         let (unassessed_now, assessed_again) =
             (take(Change::UnassessedNow), take(Change::AssessedAgain));
-        let mut longest = std::mem::take(&mut self.still);
-        // RFC 3339 times in UTC with seconds sort as text.
-        longest.sort_by(|a, b| {
-            (a.failing_since.cmp(&b.failing_since))
-                .then_with(|| severity_rank(&b.severity).cmp(&severity_rank(&a.severity)))
-                .then_with(|| a.resource_arn.cmp(&b.resource_arn))
-                .then_with(|| a.rule_id.cmp(&b.rule_id))
-        });
-        longest.truncate(LONGEST);
+        self.trim_still();
+        let longest = std::mem::take(&mut self.still);
         Diff {
             baseline: ScanRef::of(baseline),
             current: ScanRef::of(current),
@@ -587,7 +637,7 @@ mod tests {
                 reason: "now",
             })
             .collect();
-        diff(base, p, cur, &findings)
+        diff(base, p, cur, findings)
     }
 
     fn changes(d: &Diff) -> Vec<&'static str> {
@@ -744,6 +794,46 @@ mod tests {
             .collect();
         assert_eq!(longest, [("i-3", Some(64)), ("i-1", Some(33))]);
         assert_eq!(d.still_failing, 2);
+    }
+
+    /// Of many still-failing findings, the oldest streaks are kept, whatever their order.
+    #[test]
+    fn the_longest_standing_are_the_oldest_streaks_of_many() {
+        let base = record("s0", T0, "complete", "complete");
+        let cur = record("s1", T1, "complete", "complete");
+        let arns: Vec<String> = (0..100).map(|i| format!("i-{i:03}")).collect();
+        // Streaks start on day (i * 37) % 100 of October, a shuffled order.
+        let p: Vec<PastFinding> = arns
+            .iter()
+            .enumerate()
+            .map(|(i, arn)| {
+                let mut f = past("a", arn, "protected", "FAIL");
+                let day = (i * 37) % 100;
+                f.failing_since = Some(format!(
+                    "2026-{:02}-{:02}T00:00:00Z",
+                    1 + day / 28,
+                    1 + day % 28
+                ));
+                f
+            })
+            .collect();
+        let c: Vec<Cur> = arns
+            .iter()
+            .map(|a| now("a", a, "protected", "FAIL"))
+            .collect();
+        let d = run(&base, &p, &cur, &c);
+        let mut want: Vec<&str> = p
+            .iter()
+            .map(|f| f.failing_since.as_deref().unwrap())
+            .collect();
+        want.sort();
+        let got: Vec<&str> = d
+            .longest
+            .iter()
+            .map(|l| l.failing_since.as_deref().unwrap())
+            .collect();
+        assert_eq!(got, want[..LONGEST]);
+        assert_eq!(d.still_failing, 100);
     }
 
     #[test]

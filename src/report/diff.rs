@@ -154,7 +154,7 @@ mod tests {
             &a,
             &[past("i-1", "PASS"), past("i-2", "FAIL")],
             &b,
-            &[now("i-1", "FAIL"), now("i-2", "PASS")],
+            [now("i-1", "FAIL"), now("i-2", "PASS")],
         )
     }
 
