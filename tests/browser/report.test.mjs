@@ -322,6 +322,7 @@ if (opts.since) {
     await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
     const since = await page.$eval('#since', (e) => e.innerText);
     assert(since.includes('Since the last scan') && since.includes('New failures'), since.slice(0, 300));
+    await (await page.$('#since')).screenshot({ path: path.join(opts.artifacts, 'since.png') });
   });
 
   await check('the trend chart draws one point per scan', async () => {
