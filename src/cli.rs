@@ -17,10 +17,11 @@ use std::path::PathBuf;
     after_help = "Examples:\n  \
         backup-auditor scan samples/org                       # audit the embedded sample, reports in ./backup-audit\n  \
         backup-auditor scan SNAP --fail-on high               # CI gate: exit 1 on an unwaived high/critical failure\n  \
+        backup-auditor scan SNAP --baseline LAST --fail-on-new high  # PR gate: exit 1 on new failures only\n  \
         backup-auditor explain samples/org arn:aws:ec2:us-east-1:111111111111:volume/vol-01a10000000000003\n  \
         backup-auditor rules check my-rules/                  # validate rule files, all problems at once\n\n\
-        Exit codes: 0 ok, 1 failures at or above --fail-on, 2 usage or input error,\n\
-        3 something could not be assessed, or nothing was judged, while --fail-on is set."
+        Exit codes: 0 ok, 1 failures at or above --fail-on (new ones: --fail-on-new), 2 usage or\n\
+        input error, 3 something could not be assessed, or nothing was judged, while a gate is set."
 )]
 pub struct Cli {
     /// Print nothing but errors.
