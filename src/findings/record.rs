@@ -143,3 +143,33 @@ fn coverage_record(c: &Coverage) -> CoverageRecord {
         percent: c.percent,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Severity;
+
+    #[test]
+    fn a_rule_s_digest_ignores_where_it_is_defined_and_follows_what_it_judges() {
+        let rules = RuleSet::default_policy().unwrap();
+        let mut r = rules.rules[0].clone();
+        let d = rule_digest(&r);
+        assert_eq!(d.len(), 64);
+        r.source = "elsewhere.yaml:9".into();
+        assert_eq!(rule_digest(&r), d);
+        r.severity = match r.severity {
+            Severity::Low => Severity::High,
+            _ => Severity::Low,
+        };
+        assert_ne!(rule_digest(&r), d);
+        // The set's digest does not depend on the order the rules were loaded in.
+        let digests: BTreeMap<String, String> = rules
+            .rules
+            .iter()
+            .rev()
+            .map(|r| (r.id.clone(), rule_digest(r)))
+            .collect();
+        let forward = rules.rules.iter().map(|r| (r.id.clone(), rule_digest(r)));
+        assert_eq!(rules_digest(&digests), rules_digest(&forward.collect()));
+    }
+}
