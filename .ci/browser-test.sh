@@ -67,9 +67,15 @@ mkdir -p "$art"
 "$bin" -q scan samples/org --rules rules --waivers samples/waivers.yaml \
   --format html,csv,json --out "$art/report"
 ls -l "$art/report/report.html"
+# The sample again, then a week later, each scan against the one before: three in the trend.
+"$bin" -q scan samples/org --rules rules --waivers samples/waivers.yaml \
+  --format html,json --out "$art/again" --baseline "$art/report"
+"$bin" -q scan samples/org-later --rules rules --waivers samples/waivers.yaml \
+  --format html,json --out "$art/later" --baseline "$art/again"
 
 echo "== browser test"
 docs=()
 [ "$update_docs" -eq 1 ] && docs=(--docs-screenshot docs/report-screenshot.png)
-node tests/browser/report.test.mjs "$art/report/report.html" --artifacts "$art" "${docs[@]}"
+node tests/browser/report.test.mjs "$art/report/report.html" --artifacts "$art" \
+  --since "$art/later/report.html" --scans 3 "${docs[@]}"
 echo "artefacts: $art"

@@ -17,10 +17,11 @@ use std::path::PathBuf;
     after_help = "Examples:\n  \
         backup-auditor scan samples/org                       # audit the embedded sample, reports in ./backup-audit\n  \
         backup-auditor scan SNAP --fail-on high               # CI gate: exit 1 on an unwaived high/critical failure\n  \
+        backup-auditor scan SNAP --baseline LAST --fail-on-new high  # PR gate: exit 1 on new failures only\n  \
         backup-auditor explain samples/org arn:aws:ec2:us-east-1:111111111111:volume/vol-01a10000000000003\n  \
         backup-auditor rules check my-rules/                  # validate rule files, all problems at once\n\n\
-        Exit codes: 0 ok, 1 failures at or above --fail-on, 2 usage or input error,\n\
-        3 something could not be assessed, or nothing was judged, while --fail-on is set."
+        Exit codes: 0 ok, 1 failures at or above --fail-on (new ones: --fail-on-new), 2 usage or\n\
+        input error, 3 something could not be assessed, or nothing was judged, while a gate is set."
 )]
 pub struct Cli {
     /// Print nothing but errors.
@@ -35,6 +36,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    // Boxed: its options outweigh every other command's.
     /// Evaluate a snapshot (or, with --live, the organisation itself) against the rules.
     Scan(Box<ScanArgs>),
     /// Read accounts and regions through the AWS APIs and save them as a snapshot.
@@ -115,6 +117,17 @@ pub struct ScanArgs {
     /// WAIVED finding). Default: never fail.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// Exit 1 only if an unwaived FAIL at or above this severity is new since the baseline
+    /// (`new`, or `regressed`: a resource that was protected is not); 3 if something could not
+    /// be assessed, or a failure's change is unknown (its account-region was not read in the
+    /// baseline), or nothing was judged. Without a baseline it says so and acts as --fail-on.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, conflicts_with = "fail_on")]
+    pub fail_on_new: Option<Severity>,
+    /// Compare with an earlier scan: its --out directory (the findings.json it wrote), or a
+    /// scan id of --history. Findings then carry `change` (new, regressed, still-failing,
+    /// resolved, unknown, …) and `failing_since`, and every summary says what changed since.
+    #[arg(long, value_name = "DIR|SCAN_ID", value_parser = parse_baseline)]
+    pub baseline: Option<BaselineArg>,
     /// Refuse (exit 2, naming the waiver's file:line, writing no report) any waiver that
     /// waives more than N findings: a waiver accepts named exceptions, not whole classes of
     /// failures.
@@ -226,6 +239,13 @@ pub struct CollectArgs {
     /// First retry backoff in milliseconds (tests shorten it).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     pub retry_initial_backoff_ms: u64,
+}
+
+/// `--baseline`: an earlier scan's output directory, or a scan id of a history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineArg {
+    Dir(PathBuf),
+    ScanId(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -419,6 +439,23 @@ fn parse_as_of(s: &str) -> Result<Timestamp, String> {
         .ok_or_else(|| format!("{s:?} is not an RFC 3339 time such as 2026-11-27T05:00:00Z"))
 }
 
+/// A directory that exists, or else a scan id (`20261206T095000Z-1a2b3c4d`), or else a
+/// directory (that `scan` will say is missing).
+fn parse_baseline(s: &str) -> Result<BaselineArg, String> {
+    let b = s.as_bytes();
+    let scan_id = b.len() == 25
+        && b[8] == b'T'
+        && b[15] == b'Z'
+        && b[16] == b'-'
+        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
+        && b[17..].iter().all(|c| c.is_ascii_hexdigit());
+    if scan_id && !std::path::Path::new(s).is_dir() {
+        Ok(BaselineArg::ScanId(s.to_owned()))
+    } else {
+        Ok(BaselineArg::Dir(PathBuf::from(s)))
+    }
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| {
         let names: Vec<&str> = Severity::NAMES.iter().map(|(n, _)| *n).collect();
@@ -455,6 +492,21 @@ mod tests {
         let mut missing = Vec::new();
         walk(&Cli::command(), "backup-auditor", &mut missing);
         assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+
+    #[test]
+    fn a_baseline_is_a_scan_id_or_a_directory() {
+        assert_eq!(
+            parse_baseline("20261206T095000Z-1a2b3c4d"),
+            Ok(BaselineArg::ScanId("20261206T095000Z-1a2b3c4d".into()))
+        );
+        for dir in [
+            "backup-audit",
+            "20261206T095000Z-1a2b3c4",
+            "out/20261206T095000Z-1a2b3c4d",
+        ] {
+            assert_eq!(parse_baseline(dir), Ok(BaselineArg::Dir(dir.into())));
+        }
     }
 
     #[test]

@@ -6,6 +6,11 @@
 //! | 1 | at least one unwaived FAIL at or above `--fail-on` |
 //! | 2 | usage or input error (bad snapshot, rule or waiver file, a waiver over `--max-waiver-matches`): no report was written |
 //! | 3 | `--fail-on` is set, no such failure, but something could not be assessed, or nothing was judged |
+//!
+//! `--fail-on-new SEVERITY` counts only the failures that are `new` or `regressed` since the
+//! baseline; a failure at or above it whose change is unknown (its account-region was not read
+//! in the baseline, or it was not assessed then) is a reason for 3, like NOT_ASSESSED. Without
+//! a baseline it says so and counts every failure, as `--fail-on` does.
 //! | 130, 143 | interrupted by SIGINT or SIGTERM; the run's temporary files were removed |
 //!
 //! `explain` has no gate: [`explain_code`] decides its code.
@@ -19,7 +24,10 @@
 //! everywhere, judges nothing.
 
 use crate::findings::summary::Summary;
-use crate::rules::Severity;
+use crate::findings::{Finding, Status};
+use crate::history::diff::NoBaseline;
+use crate::history::record::{Change, FindingChange};
+use crate::rules::{RuleSet, Severity};
 use serde::Serialize;
 
 pub const OK: u8 = 0;
@@ -35,12 +43,24 @@ pub fn code(gate: Option<&Gate>) -> u8 {
     gate.map_or(OK, |g| g.code)
 }
 
-/// What `--fail-on` decided and on which counts, so a CI log can say why it failed.
+/// What `--fail-on` (or `--fail-on-new`) decided and on which counts, so a CI log can say
+/// why it failed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Gate {
     pub fail_on: Severity,
-    /// Unwaived FAIL findings at `fail_on` or above.
+    /// `--fail-on-new`: only failures new since the baseline count.
+    pub new_only: bool,
+    /// With `--fail-on-new`: the scan compared with, or why there is none (then every
+    /// failure counts).
+    pub baseline: Option<String>,
+    pub no_baseline: Option<NoBaseline>,
+    /// Unwaived FAIL findings at `fail_on` or above (with a baseline, the new or regressed
+    /// ones).
     pub failures: usize,
+    /// With a baseline: unwaived failures at `fail_on` or above that are not new, and those
+    /// whose change is unknown.
+    pub not_new: usize,
+    pub unknown: usize,
     pub not_assessed: usize,
     /// Rules evaluated.
     pub rules: usize,
@@ -57,6 +77,8 @@ pub struct Gate {
 pub enum Reason {
     NoRules,
     NotAssessed,
+    /// Failures at or above the threshold whose change since the baseline is unknown.
+    ChangeUnknown,
     NothingJudged,
 }
 
@@ -75,7 +97,62 @@ pub fn explain_code(home_inventory_unreadable: bool) -> u8 {
 /// `None` without `--fail-on`: the gate is off and the code is always 0.
 pub fn gate(summary: &Summary, fail_on: Option<Severity>) -> Option<Gate> {
     let min = fail_on?;
-    let (failures, not_assessed) = (summary.failures_at_least(min), summary.not_assessed());
+    Some(decide(summary, min, summary.failures_at_least(min), 0))
+}
+
+/// What `--fail-on-new` compares with: a baseline's changes, one per finding, or why there
+/// is no baseline.
+pub enum Compared<'a> {
+    With {
+        baseline: &'a str,
+        changes: &'a [FindingChange],
+        findings: &'a [Finding],
+        rules: &'a RuleSet,
+    },
+    Without(NoBaseline),
+}
+
+/// `--fail-on-new min`: exit 1 only on unwaived failures at or above `min` that are new or
+/// regressed since the baseline; without one, every failure counts (as `--fail-on`).
+pub fn gate_new(summary: &Summary, min: Severity, compared: Compared) -> Gate {
+    let (baseline, changes, findings, rules) = match compared {
+        Compared::Without(why) => {
+            return Gate {
+                new_only: true,
+                no_baseline: Some(why),
+                ..decide(summary, min, summary.failures_at_least(min), 0)
+            }
+        }
+        Compared::With {
+            baseline,
+            changes,
+            findings,
+            rules,
+        } => (baseline, changes, findings, rules),
+    };
+    let (mut new, mut unknown, mut other) = (0, 0, 0);
+    let failing = findings
+        .iter()
+        .zip(changes)
+        .filter(|(f, _)| f.status == Status::Fail && rules.rules[f.rule as usize].severity >= min);
+    for (_, c) in failing {
+        match c.change {
+            Change::New | Change::Regressed => new += 1,
+            Change::Unknown | Change::AssessedAgain => unknown += 1,
+            _ => other += 1,
+        }
+    }
+    Gate {
+        new_only: true,
+        baseline: Some(baseline.to_owned()),
+        not_new: other,
+        ..decide(summary, min, new, unknown)
+    }
+}
+
+/// The code from the failures that count and the failures whose change is unknown.
+fn decide(summary: &Summary, min: Severity, failures: usize, unknown: usize) -> Gate {
+    let not_assessed = summary.not_assessed();
     let judged = summary.judged_subjects();
     let reason = if failures > 0 {
         None
@@ -83,6 +160,8 @@ pub fn gate(summary: &Summary, fail_on: Option<Severity>) -> Option<Gate> {
         Some(Reason::NoRules)
     } else if not_assessed > 0 {
         Some(Reason::NotAssessed)
+    } else if unknown > 0 {
+        Some(Reason::ChangeUnknown)
     } else if judged == 0 {
         Some(Reason::NothingJudged)
     } else {
@@ -93,15 +172,20 @@ pub fn gate(summary: &Summary, fail_on: Option<Severity>) -> Option<Gate> {
         (0, Some(_)) => NOT_ASSESSED,
         (0, None) => OK,
     };
-    Some(Gate {
+    Gate {
         fail_on: min,
+        new_only: false,
+        baseline: None,
+        no_baseline: None,
         failures,
+        not_new: 0,
+        unknown,
         not_assessed,
         rules: summary.rules,
         judged,
         reason,
         code,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -213,6 +297,103 @@ mod tests {
         assert_eq!(code(gate(&s, Some(Severity::Info)).as_ref()), OK);
         s.judged.vaults = 0;
         assert_eq!(code(gate(&s, Some(Severity::Info)).as_ref()), NOT_ASSESSED);
+    }
+
+    /// Findings of one high rule with these statuses and changes, compared with a baseline.
+    fn compared(statuses: &[(Status, Change)]) -> (Vec<Finding>, Vec<FindingChange>, RuleSet) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let rules = RuleSet::load(&[root.join("rules/default/protection.yaml")]).unwrap();
+        let high = rules
+            .rules
+            .iter()
+            .position(|r| r.severity == Severity::High)
+            .unwrap() as u32;
+        let findings = statuses
+            .iter()
+            .map(|(status, _)| Finding {
+                rule: high,
+                subject: crate::findings::Subject::Scope { scope: 0 },
+                status: *status,
+                reason: "".into(),
+                evidence: Default::default(),
+                waiver: None,
+            })
+            .collect();
+        let changes = statuses
+            .iter()
+            .map(|(_, change)| FindingChange {
+                change: *change,
+                failing_since: None,
+            })
+            .collect();
+        (findings, changes, rules)
+    }
+
+    fn gate_on(s: &Summary, min: Severity, statuses: &[(Status, Change)]) -> Gate {
+        let (findings, changes, rules) = compared(statuses);
+        let with = Compared::With {
+            baseline: "b",
+            changes: &changes,
+            findings: &findings,
+            rules: &rules,
+        };
+        gate_new(s, min, with)
+    }
+
+    #[test]
+    fn fail_on_new_fails_only_on_new_or_regressed_unwaived_failures() {
+        let s = summary(&[(Severity::High, 4)], 0);
+        let old = [
+            (Status::Fail, Change::StillFailing),
+            (Status::Waived, Change::New),
+            (Status::Pass, Change::Resolved),
+        ];
+        let g = gate_on(&s, Severity::High, &old);
+        assert_eq!((g.code, g.failures, g.not_new), (OK, 0, 1));
+        for change in [Change::New, Change::Regressed] {
+            let g = gate_on(&s, Severity::High, &[old[0], (Status::Fail, change)]);
+            assert_eq!((g.code, g.failures, g.not_new), (FAILURES, 1, 1));
+        }
+        // A new failure below the threshold does not count.
+        let g = gate_on(&s, Severity::Critical, &[(Status::Fail, Change::New)]);
+        assert_eq!((g.code, g.failures), (OK, 0));
+        assert_eq!(g.baseline.as_deref(), Some("b"));
+    }
+
+    /// A failure whose change is unknown may be new: never a pass, exit 3 as NOT_ASSESSED.
+    #[test]
+    fn fail_on_new_exits_3_when_a_failure_s_change_is_unknown() {
+        let s = summary(&[(Severity::High, 1)], 0);
+        for change in [Change::Unknown, Change::AssessedAgain] {
+            let g = gate_on(&s, Severity::High, &[(Status::Fail, change)]);
+            assert_eq!(
+                (g.code, g.reason, g.unknown),
+                (NOT_ASSESSED, Some(Reason::ChangeUnknown), 1)
+            );
+        }
+        // New failures win; not-assessed findings are reported first.
+        let both = [(Status::Fail, Change::Unknown), (Status::Fail, Change::New)];
+        assert_eq!(gate_on(&s, Severity::High, &both).code, FAILURES);
+        let na = summary(&[(Severity::High, 1)], 2);
+        let g = gate_on(&na, Severity::High, &[(Status::Fail, Change::StillFailing)]);
+        assert_eq!(
+            (g.code, g.reason),
+            (NOT_ASSESSED, Some(Reason::NotAssessed))
+        );
+    }
+
+    #[test]
+    fn fail_on_new_without_a_baseline_says_so_and_acts_as_fail_on() {
+        let s = summary(&[(Severity::High, 2)], 0);
+        let g = gate_new(&s, Severity::High, Compared::Without(NoBaseline::NotGiven));
+        assert_eq!((g.code, g.failures, g.new_only), (FAILURES, 2, true));
+        assert_eq!(g.no_baseline, Some(NoBaseline::NotGiven));
+        let g = gate_new(
+            &s,
+            Severity::Critical,
+            Compared::Without(NoBaseline::NotGiven),
+        );
+        assert_eq!(g.code, OK);
     }
 
     #[test]

@@ -25,6 +25,10 @@ fn findings_json_header_and_summary() {
     assert_eq!(v["run_id"].as_str().unwrap(), mark_run_id(out.path()));
     v["run_id"] = "[run_id]".into();
     v["run_at"] = "[run_at]".into();
+    // This scan's record names the run too.
+    for k in ["scan_id", "scan_time", "run_id"] {
+        v["scan"][k] = format!("[{k}]").into();
+    }
     v["findings"] = format!("[{findings} findings, as in findings.csv]").into();
     let stories = v["stories"].as_array().unwrap().len();
     v["stories"] = format!("[{stories} stories, as explain tells them]").into();

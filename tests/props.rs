@@ -511,6 +511,9 @@ fn outputs(out: &Path) -> BTreeMap<String, String> {
         .iter()
         .filter_map(|k| json[k].as_str().map(str::to_owned))
         .collect();
+    // The scan's id is its time and run id, which the two replace only in part.
+    volatile.extend(json["scan"]["scan_id"].as_str().map(str::to_owned));
+    volatile.sort_by_key(|v| std::cmp::Reverse(v.len()));
     volatile.push(out.display().to_string());
     std::fs::read_dir(out)
         .unwrap()

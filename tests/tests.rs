@@ -4,6 +4,7 @@
 mod absent;
 mod architecture;
 mod cases;
+mod changes;
 mod cli;
 mod collect;
 mod deploy;

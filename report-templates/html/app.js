@@ -68,6 +68,11 @@
     severity: { el: $('f-severity'), get: function (r) { return ruleSev[r[0]]; } },
     status: { el: $('f-status'), get: function (r) { return r[1]; } }
   };
+  /* Since the last scan: the change column (0: unchanged, or no baseline). */
+  if (D.changes) {
+    filters.change = { el: $('f-change'), get: function (r) { return r[C.change] || 0; } };
+    filters.change.el.hidden = false;
+  }
   function counts(get, n) {
     var c = new Array(n).fill(0);
     for (var i = 0; i < F.length; i++) c[get(F[i])]++;
@@ -95,6 +100,11 @@
   fill('rule', D.rules.map(function (r) { return r.id; }), byLabel(D.rules.map(function (r) { return r.id; })));
   fill('severity', D.severities);
   fill('status', D.statuses.map(function (s) { return s.replace(/_/g, ' '); }));
+  if (D.changes) {
+    fill('change', D.changes.map(function (c) {
+      return c === 'new' ? 'new since last scan' : c.replace(/-/g, ' ');
+    }), D.changes.map(function (_, i) { return i; }).slice(1));
+  }
 
   /* ---- search: match the string table once, then rows by index ---- */
   var lower = null, tagText = null;
@@ -205,10 +215,12 @@
   function row(i) {
     var r = F[i];
     var rule = D.rules[r[0]];
+    var change = D.changes ? D.changes[r[C.change] || 0] : '';
     var a = accounts[scopeAcct[r[2]]];
     var name = str(r, 'name'), arn = str(r, 'arn');
     var tr = h('tr', { tabindex: '0', 'data-i': i, class: i === selected ? 'selected' : null },
-      h('td', null, badge(D.statuses[r[1]])),
+      h('td', null, badge(D.statuses[r[1]]),
+        change ? h('span', { class: 'change ch-' + change }, change.replace(/-/g, ' ')) : null),
       h('td', null, sev(rule.severity)),
       h('td', { class: 'rule', title: rule.title }, h('code', null, rule.id)),
       h('td', { class: 'acct' },
@@ -472,6 +484,27 @@
     g.addEventListener('click', function () { fromChart(g); });
     g.addEventListener('keydown', function (e) { if (e.key === 'Enter') fromChart(g); });
   });
+  /* The trend: all accounts, or one account's coverage. */
+  var trendSel = $('trend-account');
+  var series = document.querySelectorAll('svg.trend .trend-acct');
+  if (trendSel && series.length) {
+    Array.prototype.forEach.call(series, function (g) {
+      var id = g.getAttribute('data-account');
+      var i = acctIndex[id];
+      trendSel.appendChild(h('option', { value: id }, i === undefined ? id : acctLabels[i]));
+    });
+    trendSel.addEventListener('change', function () {
+      var v = trendSel.value;
+      Array.prototype.forEach.call(series, function (g) {
+        g.setAttribute('display', g.getAttribute('data-account') === v ? 'inline' : 'none');
+      });
+      Array.prototype.forEach.call(document.querySelectorAll('svg.trend .trend-all'), function (e) {
+        e.setAttribute('display', v ? 'none' : 'inline');
+      });
+    });
+  } else if (trendSel) {
+    trendSel.parentNode.hidden = true;
+  }
   window.addEventListener('beforeprint', function () {
     Array.prototype.forEach.call(document.querySelectorAll('details'), function (d) { d.open = true; });
   });

@@ -5,7 +5,7 @@ use super::Output;
 use crate::cli::{HistoryArgs, HistoryFormat, HistoryOpts};
 use crate::error::{Error, Result};
 use crate::findings::parquet::{findings_parquet, HistoryColumns};
-use crate::findings::record::{scan_record, ScanFacts};
+use crate::history::diff::Diff;
 use crate::history::record::{CoverageRecord, ScanRecord};
 use crate::history::History;
 use crate::report::Templates;
@@ -21,34 +21,33 @@ pub struct Recorded {
     pub pruned: Vec<String>,
 }
 
-/// Appends the scan (its record and its findings with the history's columns), then prunes.
+/// The history `--history` names, opened before anything is evaluated (a wrong location is
+/// an input error, exit 2, with no report written).
+pub(super) fn open(opts: &HistoryOpts) -> Result<Option<History>> {
+    opts.history.as_deref().map(History::open).transpose()
+}
+
+/// Appends the scan (its record and its findings with the history's columns and their
+/// changes), then prunes, keeping the baseline this scan was compared with.
 pub(super) fn record(
     out: &Output,
     opts: &HistoryOpts,
-    facts: &ScanFacts,
-) -> Result<Option<Recorded>> {
-    let Some(location) = &opts.history else {
-        return Ok(None);
-    };
-    let history = History::open(location)?;
-    let record = scan_record(facts)?;
+    history: &History,
+    record: &ScanRecord,
+    facts: Facts,
+    diff: Option<&Diff>,
+) -> Result<Recorded> {
+    let location = opts.history.clone().unwrap_or_default();
     let columns = HistoryColumns {
         scan_id: &record.scan_id,
         scan_time: &record.scan_time,
         snapshot_collected_at: &record.snapshot_collected_at,
         rules_digest: &record.rules_digest,
-        changes: None,
+        changes: diff.map(|d| d.changes.as_slice()),
     };
-    let findings = &facts.evaluation.findings;
-    history.append(&record, |w| {
-        findings_parquet(
-            w,
-            facts.inv,
-            facts.rules,
-            findings,
-            facts.run_id,
-            Some(&columns),
-        )
+    let (inv, rules, findings, run_id) = facts;
+    history.append(record, |w| {
+        findings_parquet(w, inv, rules, findings, run_id, Some(&columns))
     })?;
     out.stage(&format!("appended scan {} to {location}", record.scan_id));
     let keep_scans = opts
@@ -56,12 +55,20 @@ pub(super) fn record(
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
     // The newest scan (this one) is the next diff's baseline: prune never removes it.
     let pruned = history.prune(keep_scans, opts.keep_days, &[&record.scan_id])?;
-    Ok(Some(Recorded {
-        location: location.clone(),
-        scan_id: record.scan_id,
+    Ok(Recorded {
+        location,
+        scan_id: record.scan_id.clone(),
         pruned,
-    }))
+    })
 }
+
+/// What a history part is written from: the inventory, the rules, the findings, the run id.
+pub(super) type Facts<'a> = (
+    &'a crate::model::Inventory,
+    &'a crate::rules::RuleSet,
+    &'a [crate::findings::Finding],
+    &'a str,
+);
 
 /// One scan as `history` lists it.
 #[derive(Serialize)]

@@ -1,5 +1,6 @@
 //! Orchestration only: load rules → load snapshot → model → evaluate → write → exit code.
 
+mod changes;
 mod history;
 mod outputs;
 mod scan;

@@ -3,16 +3,18 @@
 //! place; decide the gate once; print the summary.
 
 use super::history::Recorded;
-use super::outputs;
+use super::{changes, outputs};
 use super::{collect_into, collect_to, evaluate, Evaluated, Output};
 use crate::cli::{Format, ScanArgs};
 use crate::dest::staged::{Job, Staged};
 use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
-use crate::findings::record::ScanFacts;
 use crate::findings::summary::Summary;
 use crate::findings::{parquet, write};
+use crate::history::baseline::FINDINGS_JSON;
+use crate::history::diff::Diff;
+use crate::history::record::ScanRecord;
 use crate::report::{html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver;
 use crate::{collect, exit};
@@ -28,6 +30,8 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let (dest, _) = Dest::acquire(&a.out, &run, Kind::Reports, out.quiet, |own| {
         mark::check_reports(&a.out, &names, a.force, own)
     })?;
+    let history = super::history::open(&a.history)?;
+    let given = changes::baseline_of(&a, history.is_some())?;
     let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
     let e = evaluate(&snapshot, &a.policy, out)?;
     if let Some(max) = a.max_waiver_matches {
@@ -35,6 +39,19 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     }
     let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
     out.stage("summarised");
+    let record = changes::record_of(&e, &summary, &a, &run)?;
+    let baseline = changes::choose(given, &a, history.as_ref(), &record)?;
+    let diff = baseline
+        .as_ref()
+        .ok()
+        .map(|b| changes::compare(&e, b, &record));
+    let (trend, earlier) = match &baseline {
+        Ok(b) => (b.trend(&record), b.earlier_for_next()),
+        Err(_) => (vec![record.clone()], Vec::new()),
+    };
+    if diff.is_some() {
+        out.stage("compared with the baseline");
+    }
     let templates = Templates::load(a.templates.templates.as_deref())?;
     let scan = Scan {
         args: &a,
@@ -44,11 +61,28 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         run_id: &run.id,
         run_at: run.started_rfc3339(),
         snapshot: snapshot.display().to_string(),
+        history: History {
+            record: &record,
+            earlier: &earlier,
+            trend: &trend,
+            diff: diff.as_ref(),
+        },
     };
     let jobs = scan.render(out, &formats)?;
     let (written, removed) = write_all(out, &a, &names, &dest, &run, jobs)?;
-    let recorded = super::history::record(out, &a.history, &scan.facts(&run))?;
-    let gate = exit::gate(&summary, a.fail_on);
+    let facts = (&e.inventory, &e.rules, &e.evaluation.findings[..], &*run.id);
+    let recorded = match &history {
+        Some(h) => Some(super::history::record(
+            out,
+            &a.history,
+            h,
+            &record,
+            facts,
+            diff.as_ref(),
+        )?),
+        None => None,
+    };
+    let gate = changes::gate(&a, &e, &summary, &baseline, diff.as_ref());
     let code = exit::code(gate.as_ref());
     scan.print_summary(out, &written, &removed, gate, recorded)?;
     free_later(summary, e);
@@ -139,6 +173,17 @@ struct Scan<'a> {
     run_id: &'a str,
     run_at: String,
     snapshot: String,
+    history: History<'a>,
+}
+
+/// This scan among others: its record, the scans before it that its baseline knew of, the
+/// scans a trend draws (those and this one), and what changed since the baseline.
+#[derive(Clone, Copy)]
+struct History<'a> {
+    record: &'a ScanRecord,
+    earlier: &'a [ScanRecord],
+    trend: &'a [ScanRecord],
+    diff: Option<&'a Diff>,
 }
 
 #[derive(Serialize)]
@@ -151,6 +196,8 @@ struct SummaryView<'a> {
     outputs: Vec<String>,
     /// An earlier run's outputs this run replaced by writing none.
     removed: Vec<String>,
+    /// What changed since the baseline, when there is one.
+    diff: Option<&'a Diff>,
     gate: Option<exit::Gate>,
     /// The history this scan was recorded in (`--history`).
     history: Option<Recorded>,
@@ -193,14 +240,14 @@ impl<'a> Scan<'a> {
             waiver_file: self.waiver_file(),
             templates: self.args.templates.templates.clone(),
         };
-        let text = html::render_html(
-            inv,
-            &e.rules,
-            &e.evaluation,
-            self.summary,
-            &e.waivers,
-            &meta,
-        )?;
+        let since = html::Since {
+            diff: self.history.diff,
+            trend: self.history.trend,
+            limits: html::HtmlLimits::default(),
+        };
+        let (rules, eval) = (&e.rules, &e.evaluation);
+        let text =
+            html::render_html_since(inv, rules, eval, self.summary, &e.waivers, &meta, &since)?;
         out.stage("rendered report.html");
         Ok((
             "report.html",
@@ -210,11 +257,13 @@ impl<'a> Scan<'a> {
 
     fn csv(&self) -> [Job<'a>; 2] {
         let (e, run_id, summary) = (self.e, self.run_id, self.summary);
+        let changes = self.history.diff.map(|d| d.changes.as_slice());
         [
             (
                 "findings.csv",
                 Box::new(move |w| {
-                    write::findings_csv(w, &e.inventory, &e.rules, &e.evaluation.findings, run_id)
+                    let (inv, findings) = (&e.inventory, &e.evaluation.findings);
+                    write::findings_csv(w, inv, &e.rules, findings, changes, run_id)
                 }),
             ),
             (
@@ -227,6 +276,12 @@ impl<'a> Scan<'a> {
     fn json(&self) -> Job<'a> {
         let e = self.e;
         let inv = &e.inventory;
+        // Read back by a later scan's --baseline: the findings it points to are in this file.
+        let scan = ScanRecord {
+            findings_path: FINDINGS_JSON.into(),
+            ..self.history.record.clone()
+        };
+        let h = self.history;
         let report = JsonReport {
             format: "backup-auditor-findings/v1",
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -238,6 +293,9 @@ impl<'a> Scan<'a> {
             rule_sources: &e.rules.sources,
             waiver_file: self.waiver_file(),
             summary: self.summary,
+            scan,
+            earlier_scans: h.earlier,
+            diff: h.diff,
             findings: json::FindingsSeq {
                 inv,
                 rules: &e.rules,
@@ -281,25 +339,6 @@ impl<'a> Scan<'a> {
         )
     }
 
-    /// What the history records of this scan.
-    fn facts<'s>(&'s self, run: &'s Run) -> ScanFacts<'s> {
-        let e = self.e;
-        ScanFacts {
-            inv: &e.inventory,
-            rules: &e.rules,
-            evaluation: &e.evaluation,
-            summary: self.summary,
-            waivers: self.args.policy.waivers.as_deref(),
-            run_id: self.run_id,
-            run_at: run.started,
-            snapshot: if self.args.live {
-                "live"
-            } else {
-                &self.snapshot
-            },
-        }
-    }
-
     fn markdown(&self, out: &Output, formats: &[Format]) -> Result<Job<'a>> {
         let e = self.e;
         let written = outputs::files(formats);
@@ -309,8 +348,11 @@ impl<'a> Scan<'a> {
             &e.rules,
             &e.evaluation.findings,
             self.summary,
-            &written,
-            self.run_id,
+            &markdown::RunView {
+                outputs: &written,
+                run_id: self.run_id,
+                diff: self.history.diff,
+            },
         )?;
         out.stage("rendered summary.md");
         Ok((
@@ -339,6 +381,7 @@ impl<'a> Scan<'a> {
             top_failures,
             outputs: paths(written),
             removed: paths(removed),
+            diff: self.history.diff,
             gate,
             history,
         };

@@ -2,9 +2,11 @@
 //! streamed: rendered in parallel chunks and written in order.
 
 use super::summary::Summary;
-use super::write::{row_cells, write_ordered, FINDING_COLUMNS};
+use super::write::{change_cells, row_cells, write_ordered, CHANGE_COLUMNS, FINDING_COLUMNS};
 use super::{Finding, Row};
 use crate::engine::{story, Evaluation};
+use crate::history::diff::Diff;
+use crate::history::record::{FindingChange, ScanRecord};
 use crate::model::Inventory;
 use crate::rules::RuleSet;
 use serde::Serialize;
@@ -29,6 +31,13 @@ pub struct JsonReport<'a> {
     pub rule_sources: &'a [String],
     pub waiver_file: Option<String>,
     pub summary: &'a Summary,
+    /// The record of this scan: what a later scan's `--baseline` reads back.
+    pub scan: ScanRecord,
+    /// The scans before this one that its baseline knew of, oldest first (the trend).
+    pub earlier_scans: &'a [ScanRecord],
+    /// What changed since the baseline, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<&'a Diff>,
     pub findings: FindingsSeq<'a>,
 }
 
@@ -68,11 +77,15 @@ pub fn findings_json(
         rule_sources: report.rule_sources,
         waiver_file: report.waiver_file.clone(),
         summary: report.summary,
+        scan: report.scan.clone(),
+        earlier_scans: report.earlier_scans,
+        diff: report.diff,
         findings: FindingsSeq {
             findings: &[],
             ..*findings
         },
     };
+    let changes = report.diff.map(|d| d.changes.as_slice());
     let mut hold = HoldBack {
         inner: &mut *w,
         buf: Vec::with_capacity(HoldBack::FLUSH_AT + 4096),
@@ -86,7 +99,8 @@ pub fn findings_json(
         let chunk = &all[t * CHUNK..((t + 1) * CHUNK).min(all.len())];
         for (i, f) in chunk.iter().enumerate() {
             buf.extend_from_slice(if t == 0 && i == 0 { b"\n" } else { b",\n" });
-            json_row(buf, &f.row(findings.inv, findings.rules))?;
+            let change = changes.map(|c| &c[t * CHUNK + i]);
+            json_row(buf, &f.row(findings.inv, findings.rules), change)?;
         }
         Ok(())
     })?;
@@ -116,25 +130,43 @@ fn stories_json(w: &mut dyn Write, inv: &Inventory, eval: &Evaluation) -> std::i
 }
 
 /// One finding exactly as `serde_json::to_writer` prints a [`Row`], without going through
-/// serde: most cells need no escaping and are copied as they are.
-fn json_row(buf: &mut Vec<u8>, r: &Row) -> std::io::Result<()> {
+/// serde: most cells need no escaping and are copied as they are. With a baseline, its
+/// `change` and `failing_since` (`null` when it is not failing) follow.
+fn json_row(buf: &mut Vec<u8>, r: &Row, change: Option<&FindingChange>) -> std::io::Result<()> {
     for (i, (name, value)) in FINDING_COLUMNS.iter().zip(row_cells(r)).enumerate() {
         buf.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
-        buf.extend_from_slice(name.as_bytes());
-        buf.extend_from_slice(b"\":");
-        // JSON escapes `"`, `\\` and control characters only.
-        let plain = !value.bytes().fold(false, |esc, b| {
-            esc | (b < 0x20) | (b == b'"') | (b == b'\\')
-        });
-        if plain {
-            buf.push(b'"');
-            buf.extend_from_slice(value.as_bytes());
-            buf.push(b'"');
-        } else {
-            serde_json::to_writer(&mut *buf, value).map_err(std::io::Error::other)?;
+        json_cell(buf, name, Some(value))?;
+    }
+    if let Some(c) = change {
+        let (change, since) = change_cells(c);
+        for (name, value) in CHANGE_COLUMNS.iter().zip([Some(change), since]) {
+            buf.extend_from_slice(b",\"");
+            json_cell(buf, name, value)?;
         }
     }
     buf.push(b'}');
+    Ok(())
+}
+
+/// `name":value` (the opening quote is the caller's).
+fn json_cell(buf: &mut Vec<u8>, name: &str, value: Option<&str>) -> std::io::Result<()> {
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(b"\":");
+    let Some(value) = value else {
+        buf.extend_from_slice(b"null");
+        return Ok(());
+    };
+    // JSON escapes `"`, `\\` and control characters only.
+    let plain = !value.bytes().fold(false, |esc, b| {
+        esc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        buf.push(b'"');
+        buf.extend_from_slice(value.as_bytes());
+        buf.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *buf, value).map_err(std::io::Error::other)?;
+    }
     Ok(())
 }
 
@@ -205,7 +237,7 @@ mod tests {
         for reason in [tricky, "plain", ""] {
             row.reason = reason;
             let mut mine = Vec::new();
-            json_row(&mut mine, &row).unwrap();
+            json_row(&mut mine, &row, None).unwrap();
             assert_eq!(
                 String::from_utf8(mine).unwrap(),
                 serde_json::to_string(&row).unwrap()

@@ -4,6 +4,7 @@
 
 use super::summary::Summary;
 use super::{Finding, Row};
+use crate::history::record::FindingChange;
 use crate::model::Inventory;
 use crate::rules::RuleSet;
 use polars::prelude::*;
@@ -12,7 +13,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 /// Spreadsheet applications run cells that start with these as formulas (CSV injection).
-fn neutralise(s: &str) -> Cow<'_, str> {
+pub(crate) fn neutralise(s: &str) -> Cow<'_, str> {
     match s.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
         _ => Cow::Borrowed(s),
@@ -59,6 +60,15 @@ pub(super) fn row_cells<'a>(r: &Row<'a>) -> [&'a str; 17] {
         r.recovery_point,
         r.through,
     ]
+}
+
+/// Columns of each finding's change since the baseline, written only when there is one
+/// (before `run_id` in findings.csv, last in findings.json's rows).
+pub const CHANGE_COLUMNS: [&str; 2] = ["change", "failing_since"];
+
+/// A finding's change and the start of its failing streak (none when it is not failing).
+pub(super) fn change_cells(c: &FindingChange) -> (&'static str, Option<&str>) {
+    (c.change.as_str(), c.failing_since.as_deref())
 }
 
 /// Findings per formatting task. Tasks run in parallel while the calling thread writes the
@@ -146,22 +156,26 @@ fn run_id_column(run_id: &str, height: usize) -> Column {
     StringChunked::full(RUN_ID_COLUMN.into(), run_id, height).into_column()
 }
 
+/// `findings.csv`; with `changes` (one per finding: there is a baseline), the columns
+/// `change` and `failing_since` come before `run_id`.
 pub fn findings_csv(
     w: &mut dyn Write,
     inv: &Inventory,
     rules: &RuleSet,
     findings: &[Finding],
+    changes: Option<&[FindingChange]>,
     run_id: &str,
 ) -> std::io::Result<()> {
     // No findings still writes the header.
     let tasks = findings.len().div_ceil(CHUNK).max(1);
     let spare_cells = Pool::default();
     write_ordered(w, tasks, |t, buf| {
-        let chunk =
-            &findings[(t * CHUNK).min(findings.len())..((t + 1) * CHUNK).min(findings.len())];
+        let range = (t * CHUNK).min(findings.len())..((t + 1) * CHUNK).min(findings.len());
+        let chunk = &findings[range.clone()];
         let mut cells: Vec<[&str; 17]> = spare_cells.take();
         cells.extend(chunk.iter().map(|f| row_cells(&f.row(inv, rules))));
         let height = cells.len();
+        let changes = changes.map(|c| &c[range]);
         let columns: Vec<Column> = FINDING_COLUMNS
             .iter()
             .enumerate()
@@ -169,11 +183,27 @@ pub fn findings_csv(
                 let values = cells.iter().map(|c| neutralise(c[i]));
                 StringChunked::from_iter_values((*name).into(), values).into_column()
             })
+            .chain(changes.into_iter().flat_map(change_columns))
             .chain([run_id_column(run_id, height)])
             .collect();
         spare_cells.give(cells);
         write_frame(buf, height, columns, t == 0)
     })
+}
+
+/// The `change` and `failing_since` columns of some findings (both written by the tool, so
+/// nothing to neutralise).
+fn change_columns(changes: &[FindingChange]) -> [Column; 2] {
+    let cells: Vec<_> = changes.iter().map(change_cells).collect();
+    [
+        StringChunked::from_iter_values(CHANGE_COLUMNS[0].into(), cells.iter().map(|(c, _)| *c))
+            .into_column(),
+        StringChunked::from_iter_values(
+            CHANGE_COLUMNS[1].into(),
+            cells.iter().map(|(_, s)| s.unwrap_or("")),
+        )
+        .into_column(),
+    ]
 }
 
 pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::io::Result<()> {
@@ -197,7 +227,7 @@ pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::i
     write_frame(w, c.len(), columns, true)
 }
 
-fn write_frame(
+pub(crate) fn write_frame(
     w: &mut dyn Write,
     height: usize,
     columns: Vec<Column>,

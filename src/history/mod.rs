@@ -12,6 +12,8 @@
 //! column. The record is written last: it is the scan's commit point. A part without its
 //! record is an interrupted append's, ignored by readers and removed by the next append.
 
+pub mod baseline;
+pub mod diff;
 mod read;
 pub mod record;
 pub mod storage;

@@ -5,6 +5,7 @@ use super::Templates;
 use crate::error::Result;
 use crate::findings::summary::Summary;
 use crate::findings::{Finding, Status};
+use crate::history::diff::Diff;
 use crate::model::Inventory;
 use crate::rules::RuleSet;
 use serde::Serialize;
@@ -45,6 +46,8 @@ struct View<'a> {
     more_failures: usize,
     /// The other outputs of this run the summary may point to (`findings.csv`, …).
     outputs: &'a [&'a str],
+    /// What changed since the baseline, when there is one.
+    diff: Option<&'a Diff>,
 }
 
 /// Shortens a cell so the summary stays small whatever the input.
@@ -74,14 +77,21 @@ pub fn failures_by_rule(rules: &RuleSet, findings: &[Finding]) -> Vec<RuleCount>
     out
 }
 
+/// The run a summary.md belongs to: the other files it wrote, its id, and what changed since
+/// its baseline (if any).
+pub struct RunView<'a> {
+    pub outputs: &'a [&'a str],
+    pub run_id: &'a str,
+    pub diff: Option<&'a Diff>,
+}
+
 pub fn render(
     t: &Templates,
     inv: &Inventory,
     rules: &RuleSet,
     findings: &[Finding],
     summary: &Summary,
-    outputs: &[&str],
-    run_id: &str,
+    run: &RunView,
 ) -> Result<String> {
     let fmt =
         |d: chrono::DateTime<chrono::Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -117,7 +127,7 @@ pub fn render(
         "summary.md.j2",
         &View {
             version: env!("CARGO_PKG_VERSION"),
-            run_id,
+            run_id: run.run_id,
             collected_at: fmt(inv.collected_at),
             as_of: fmt(inv.as_of),
             summary,
@@ -133,7 +143,8 @@ pub fn render(
             top_failures,
             failures,
             more_failures,
-            outputs,
+            outputs: run.outputs,
+            diff: run.diff,
         },
     )
 }

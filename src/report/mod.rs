@@ -1,6 +1,7 @@
 //! Rendering for people: the terminal summary and `explain`. Templates live in
 //! `report-templates/`; they only read data the evaluation already holds.
 
+pub mod diff;
 pub mod explain;
 pub mod html;
 pub mod junit;
@@ -30,6 +31,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "history.txt.j2",
         include_str!("../../report-templates/history.txt.j2"),
+    ),
+    (
+        "diff.txt.j2",
+        include_str!("../../report-templates/diff.txt.j2"),
+    ),
+    (
+        "diff.md.j2",
+        include_str!("../../report-templates/diff.md.j2"),
     ),
 ];
 

@@ -5,7 +5,10 @@
 // Fails on any dialog, page error, console error (a CSP violation is one) or network request.
 //
 //   node report.test.mjs REPORT.html [--artifacts DIR] [--docs-screenshot PNG]
-//                        [--perf-only] [--budget-ms 3000]
+//                        [--perf-only] [--budget-ms 3000] [--since REPORT2.html --scans N]
+//
+// --since: a report of a later scan made with --baseline (a chain of N scans): its trend
+// draws one point per scan, and the "new since last scan" filter narrows its table.
 //
 // --perf-only: for a large synthetic report: open it, filter and search, within the budget.
 // Chromium: $CHROMIUM or /usr/bin/chromium (Debian's package), started with the flags below
@@ -35,6 +38,8 @@ function parseArgs(argv) {
     else if (a === '--docs-screenshot') o.docsScreenshot = argv[++i];
     else if (a === '--budget-ms') o.budgetMs = Number(argv[++i]);
     else if (a === '--perf-only') o.perfOnly = true;
+    else if (a === '--since') o.since = argv[++i];
+    else if (a === '--scans') o.scans = Number(argv[++i]);
     else if (!a.startsWith('--') && !o.report) o.report = a;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -182,7 +187,8 @@ if (opts.perfOnly) {
       const svg = charts.find((x) => x.cls.includes(c));
       assert(svg, `no ${c} chart among ${names}`);
       assert(svg.w > 200 && svg.h > 100, `${c} chart is ${svg.w}x${svg.h}`);
-      assert(svg.shapes >= 3, `${c} chart draws ${svg.shapes} shapes`);
+      // One scan has no trend to draw: the chart says what it needs instead.
+      if (c !== 'trend') assert(svg.shapes >= 3, `${c} chart draws ${svg.shapes} shapes`);
     }
     const cells = await page.$$eval('svg.heatmap .cell.link', (g) => g.length);
     assert(cells >= 10, `heat map has ${cells} cells`);
@@ -191,7 +197,8 @@ if (opts.perfOnly) {
     const bars = await page.$$eval('svg.failures .bar', (g) => g.length);
     assert(bars >= 5, `failures chart has ${bars} bars`);
     const trend = await page.$eval('svg.trend', (s) => s.textContent);
-    assert(trend.includes('PLACEHOLDER'), 'trend is labelled as a placeholder');
+    assert(trend.includes('A trend needs two scans'), `one scan: the trend says what it needs: ${trend}`);
+    assert(!/placeholder/i.test(trend), 'no placeholder is left');
   });
 
   await check('findings table lists failing first, in pages', async () => {
@@ -306,6 +313,54 @@ if (opts.perfOnly) {
     for (const s of ['Expired', 'Active', 'Unused', 'legacy-ftp is being decommissioned', 'RISK-2291']) {
       assert(w.includes(s), `waivers lack ${s}`);
     }
+  });
+}
+
+if (opts.since) {
+  await check('a later scan opens with what changed since the last one', async () => {
+    await page.goto(pathToFileURL(path.resolve(opts.since)).href, { waitUntil: 'load', timeout: 60_000 });
+    await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
+    const since = await page.$eval('#since', (e) => e.innerText);
+    assert(since.includes('Since the last scan') && since.includes('New failures'), since.slice(0, 300));
+    await (await page.$('#since')).screenshot({ path: path.join(opts.artifacts, 'since.png') });
+  });
+
+  await check('the trend chart draws one point per scan', async () => {
+    const points = await page.$$eval('svg.trend g.point', (g) => g.map((x) => ({
+      scan: x.getAttribute('data-scan'),
+      circles: x.querySelectorAll('circle').length,
+      x: Number(x.querySelector('circle').getAttribute('cx')),
+    })));
+    assert(points.length === opts.scans, `${points.length} points for ${opts.scans} scans`);
+    assert(new Set(points.map((p) => p.scan)).size === opts.scans, 'one point per scan');
+    for (let i = 1; i < points.length; i++) assert(points[i - 1].x < points[i].x, 'oldest first, left to right');
+    assert(points.every((p) => p.circles === 2), 'coverage and failures at each scan');
+    // One account's coverage instead of all accounts'.
+    const options = await page.$$eval('#trend-account option', (o) => o.map((x) => x.value).filter(Boolean));
+    assert(options.includes('111111111111'), `accounts offered: ${options}`);
+    await page.selectOption('#trend-account', '111111111111');
+    const shown = await page.$$eval('svg.trend .trend-acct', (g) => g.filter((x) => x.getAttribute('display') !== 'none').map((x) => x.getAttribute('data-account')));
+    assert(shown.length === 1 && shown[0] === '111111111111', `shown: ${shown}`);
+    const all = await page.$eval('svg.trend polyline.trend-all', (e) => e.getAttribute('display'));
+    assert(all === 'none', 'the all-accounts line gives way');
+    await (await page.$('#chart-trend')).screenshot({ path: path.join(opts.artifacts, 'trend.png') });
+    await page.selectOption('#trend-account', '');
+  });
+
+  await check('the "new since last scan" filter narrows the table', async () => {
+    const before = await count();
+    await selectByLabel('f-change', 'new since last scan');
+    const after = await count();
+    assert(after !== before && /^\d+ of \d+ findings match$/.test(after), `${before} → ${after}`);
+    const rows = await page.$$eval('#rows tr[data-i]', (trs) => trs.map((tr) => tr.cells[0].textContent));
+    assert(rows.length > 0 && rows.every((t) => t.includes('new')), `rows: ${rows.slice(0, 5)}`);
+    const expected = await page.$eval('#since-new', (e) => e.textContent);
+    await selectByLabel('f-change', 'regressed');
+    const regressed = await page.$$eval('#rows tr[data-i]', (trs) => trs.length);
+    const news = Number(after.split(' ')[0]);
+    assert(news + regressed === Number(expected), `new ${news} + regressed ${regressed} vs ${expected}`);
+    await resetFilters();
+    assert((await count()) === before, 'reset restores the table');
   });
 }
 

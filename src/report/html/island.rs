@@ -5,6 +5,8 @@ use super::script::escape_for_script;
 use super::{HtmlLimits, HtmlMeta};
 use crate::engine::{story, Evaluation};
 use crate::findings::{Finding, Status, Subject};
+use crate::history::diff::CHANGES;
+use crate::history::record::{Change, FindingChange};
 use crate::model::{Inventory, Scope};
 use crate::rules::waiver::Waiver;
 use crate::rules::{Rule, RuleSet, Severity};
@@ -27,8 +29,9 @@ pub(super) struct DataIsland {
     pub note: TableNote,
 }
 
-/// Row columns of the data island; string columns index `strings` (0 is the empty string).
-const COLUMNS: [&str; 14] = [
+/// Row columns of the data island; string columns index `strings` (0 is the empty string),
+/// `change` indexes `changes` (0: unchanged, or no baseline).
+const COLUMNS: [&str; 15] = [
     "rule",
     "status",
     "scope",
@@ -43,7 +46,19 @@ const COLUMNS: [&str; 14] = [
     "recovery_point",
     "through",
     "waiver",
+    "change",
 ];
+
+/// A change as the island's small number: its place in `changes`, 0 for none to show.
+fn change_code(c: Option<&FindingChange>) -> u32 {
+    match c.map(|c| c.change) {
+        None | Some(Change::Unchanged) => 0,
+        Some(change) => CHANGES
+            .iter()
+            .position(|x| *x == change)
+            .map_or(0, |i| i as u32 + 1),
+    }
+}
 
 /// Status order in the table and in the data island: what needs attention first.
 pub(super) const STATUS_ORDER: [Status; 5] = [
@@ -105,11 +120,18 @@ pub(super) fn data_island(
     waivers: &[Waiver],
     meta: &HtmlMeta,
     limits: HtmlLimits,
+    changes: Option<&[FindingChange]>,
 ) -> DataIsland {
     let findings = &eval.findings;
     let order = chosen(rules, findings, limits.max_findings);
     let (mut strings, mut types) = (Interner::new(), Interner::new());
-    let rows = rows(inv, rules, findings, &order, &mut strings, &mut types);
+    let table = Table {
+        inv,
+        rules,
+        findings,
+        changes,
+    };
+    let rows = rows(&table, &order, &mut strings, &mut types);
     let wanted = resources_of(findings, &order);
     let eligible = wanted.len();
     let (stories, story_count) = stories(inv, eval, wanted, limits);
@@ -128,6 +150,11 @@ pub(super) fn data_island(
         rules: rules.rules.iter().map(RuleRef::of).collect(),
         waivers: waivers.iter().map(WaiverRef::of).collect(),
         columns: COLUMNS,
+        changes: changes.map(|_| {
+            std::iter::once("")
+                .chain(CHANGES.iter().map(|c| c.as_str()))
+                .collect()
+        }),
         strings: &strings.list,
     };
     let head = serde_json::to_string(&head).unwrap_or_else(|_| "{}".into());
@@ -182,18 +209,24 @@ fn chosen(rules: &RuleSet, findings: &[Finding], cap: usize) -> Vec<u32> {
 
 /// The rows, with every string interned: a resource's ARN appears once however many rules
 /// judge it. Trailing empty cells are left out.
-fn rows<'a>(
+/// The findings a table is made of, and their changes since the baseline (if any).
+struct Table<'a> {
     inv: &'a Inventory,
     rules: &'a RuleSet,
     findings: &'a [Finding],
+    changes: Option<&'a [FindingChange]>,
+}
+
+fn rows<'a>(
+    t: &Table<'a>,
     order: &[u32],
     strings: &mut Interner<'a>,
     types: &mut Interner<'a>,
 ) -> String {
     let mut rows = String::with_capacity(order.len() * 48);
     for (n, &i) in order.iter().enumerate() {
-        let f = &findings[i as usize];
-        let r = f.row(inv, rules);
+        let f = &t.findings[i as usize];
+        let r = f.row(t.inv, t.rules);
         let mut cells = [
             f.rule,
             status_rank(f.status) as u32,
@@ -209,6 +242,7 @@ fn rows<'a>(
             strings.get(r.recovery_point),
             strings.get(r.through),
             f.waiver.map_or(0, |w| w + 1),
+            change_code(t.changes.map(|c| &c[i as usize])),
         ]
         .to_vec();
         while cells.len() > 7 && cells.last() == Some(&0) {
@@ -280,7 +314,10 @@ struct Head<'a> {
     types: &'a [&'a str],
     rules: Vec<RuleRef<'a>>,
     waivers: Vec<WaiverRef<'a>>,
-    columns: [&'static str; 14],
+    columns: [&'static str; 15],
+    /// The names of the `change` column's numbers; absent without a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<Vec<&'static str>>,
     strings: &'a [&'a str],
 }
 

@@ -26,6 +26,8 @@ use views::{kpi, not_assessed, rule_views, scanned, Kpi, NotAssessedView, RuleVi
 use crate::engine::Evaluation;
 use crate::error::{Error, Result};
 use crate::findings::summary::Summary;
+use crate::history::diff::Diff;
+use crate::history::record::ScanRecord;
 use crate::model::Inventory;
 use crate::rules::waiver::Waiver;
 use crate::rules::RuleSet;
@@ -72,6 +74,15 @@ impl Default for HtmlLimits {
     }
 }
 
+/// This scan among others, and the page's limits: what changed since the baseline, and the
+/// scans the trend draws (oldest first, this one last).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Since<'a> {
+    pub diff: Option<&'a Diff>,
+    pub trend: &'a [ScanRecord],
+    pub limits: HtmlLimits,
+}
+
 /// The templates of the HTML report, embedded; `--templates DIR` may replace any of them.
 pub const HTML_TEMPLATES: &[(&str, &str)] = &[
     (
@@ -89,6 +100,10 @@ pub const HTML_TEMPLATES: &[(&str, &str)] = &[
     (
         "html/rules.html.j2",
         include_str!("../../../report-templates/html/rules.html.j2"),
+    ),
+    (
+        "html/changes.html.j2",
+        include_str!("../../../report-templates/html/changes.html.j2"),
     ),
     (
         "html/waivers.html.j2",
@@ -153,10 +168,28 @@ pub fn render_html_with(
     meta: &HtmlMeta,
     limits: HtmlLimits,
 ) -> Result<String, Error> {
+    let since = Since {
+        limits,
+        ..Since::default()
+    };
+    render_html_since(inv, rules, eval, summary, waivers, meta, &since)
+}
+
+/// Renders `report.html` with what changed since the baseline and the trend of the scans.
+pub fn render_html_since(
+    inv: &Inventory,
+    rules: &RuleSet,
+    eval: &Evaluation,
+    summary: &Summary,
+    waivers: &[Waiver],
+    meta: &HtmlMeta,
+    since: &Since,
+) -> Result<String, Error> {
     let templates = environment(meta.templates.as_deref())?;
     let style = templates.asset("html/style.css", "</style")?;
     let script = templates.asset("html/app.js", "</script")?;
-    let data = data_island(inv, rules, eval, waivers, meta, limits);
+    let changes = since.diff.map(|d| d.changes.as_slice());
+    let data = data_island(inv, rules, eval, waivers, meta, since.limits, changes);
     let csp = format!(
         "default-src 'none'; script-src 'sha256-{}'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
         base64(&sha256(script.as_bytes()))
@@ -172,7 +205,8 @@ pub fn render_html_with(
         scanned: scanned(inv),
         kpi: kpi(summary),
         not_assessed: not_assessed(summary),
-        charts: charts::Charts::draw(&templates, inv, rules, eval, summary)?,
+        charts: charts::Charts::draw(&templates, inv, rules, eval, summary, since.trend)?,
+        diff: since.diff,
         rules: rule_views(rules, summary),
         table: data.note,
         csp,
@@ -290,6 +324,8 @@ struct Context<'a> {
     kpi: Kpi,
     not_assessed: Vec<NotAssessedView>,
     charts: charts::Charts,
+    /// What changed since the baseline, when there is one.
+    diff: Option<&'a Diff>,
     rules: Vec<RuleView<'a>>,
     table: TableNote,
     csp: String,

@@ -1,8 +1,9 @@
 //! The numbers of the failures chart (unwaived failures per rule, and per severity) and of
-//! the trend placeholder; `html/chart-failures.svg.j2` and `html/chart-trend.svg.j2` draw
-//! them.
+//! the trend (coverage and unwaived failures per scan); `html/chart-failures.svg.j2` and
+//! `html/chart-trend.svg.j2` draw them.
 
 use crate::findings::summary::Summary;
+use crate::history::record::ScanRecord;
 use crate::rules::RuleSet;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,19 +64,74 @@ pub fn failures(rules: &RuleSet, summary: &Summary) -> FailuresChart {
     }
 }
 
-/// What the trend placeholder shows of this scan until scan history exists.
+/// Scans a trend draws at most: the newest.
+pub const TREND_MAX_SCANS: usize = 60;
+/// Accounts a trend offers on their own at most (those with the most resources... in id order).
+pub const TREND_MAX_ACCOUNTS: usize = 100;
+
+/// Coverage and unwaived failures per scan, oldest first, and the coverage of each account.
 #[derive(Debug, Serialize)]
 pub struct TrendChart {
-    /// Coverage in per cent, as the summary has it.
+    pub points: Vec<TrendPoint>,
+    /// Scans given before the newest [`TREND_MAX_SCANS`] were kept.
+    pub dropped: usize,
+    /// The most unwaived failures of any scan (at least 1), which that line is scaled to.
+    pub max_failures: usize,
+    /// Per account: its coverage per scan (`None` where nothing of it was decided).
+    pub accounts: Vec<AccountTrend>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrendPoint {
+    pub scan_id: String,
+    /// The day the scan judged as of (`2026-11-27`).
+    pub day: String,
     pub coverage: f64,
-    /// Unwaived failures.
     pub failures: usize,
 }
 
-pub fn trend(summary: &Summary) -> TrendChart {
+#[derive(Debug, Serialize)]
+pub struct AccountTrend {
+    pub account_id: String,
+    pub coverage: Vec<Option<f64>>,
+}
+
+/// The trend of `scans` (oldest first; the last is this scan).
+pub fn trend(scans: &[ScanRecord]) -> TrendChart {
+    let dropped = scans.len().saturating_sub(TREND_MAX_SCANS);
+    let scans = &scans[dropped..];
+    let points: Vec<TrendPoint> = scans
+        .iter()
+        .map(|s| TrendPoint {
+            scan_id: s.scan_id.clone(),
+            day: s.as_of.chars().take(10).collect(),
+            coverage: s.coverage.percent,
+            failures: s.failures_by_severity.values().sum(),
+        })
+        .collect();
+    let ids: std::collections::BTreeSet<&String> = scans
+        .iter()
+        .flat_map(|s| s.coverage_by_account.keys())
+        .collect();
+    let accounts = ids
+        .into_iter()
+        .take(TREND_MAX_ACCOUNTS)
+        .map(|id| AccountTrend {
+            account_id: id.clone(),
+            coverage: scans
+                .iter()
+                .map(|s| {
+                    let c = s.coverage_by_account.get(id)?;
+                    (c.protected + c.unprotected > 0).then_some(c.percent)
+                })
+                .collect(),
+        })
+        .collect();
     TrendChart {
-        coverage: summary.coverage.percent,
-        failures: summary.failures_by_severity.values().sum(),
+        max_failures: points.iter().map(|p| p.failures).max().unwrap_or(0).max(1),
+        points,
+        dropped,
+        accounts,
     }
 }
 
@@ -130,10 +186,58 @@ mod tests {
     }
 
     #[test]
-    fn trend_shows_this_scan() {
-        let (e, summary) = super::super::sample();
-        let t = trend(&summary);
-        assert_eq!(t.coverage, summary.coverage.percent);
-        assert_eq!(t.failures, failures(&e.rules, &summary).total);
+    fn the_trend_has_a_point_per_scan_and_an_account_s_undecided_scans_are_gaps() {
+        use crate::history::record::CoverageRecord;
+        let scan = |id: &str, pct: f64, fails: usize, b: Option<CoverageRecord>| {
+            let mut by_account = BTreeMap::new();
+            by_account.insert(
+                "111111111111".to_string(),
+                CoverageRecord {
+                    protected: 1,
+                    unprotected: 1,
+                    not_assessed: 0,
+                    percent: 50.0,
+                },
+            );
+            if let Some(b) = b {
+                by_account.insert("222222222222".to_string(), b);
+            }
+            ScanRecord {
+                scan_id: id.into(),
+                as_of: "2026-11-27T05:00:00Z".into(),
+                coverage: CoverageRecord {
+                    percent: pct,
+                    ..Default::default()
+                },
+                failures_by_severity: [("high".to_string(), fails)].into_iter().collect(),
+                coverage_by_account: by_account,
+                ..serde_json::from_value(serde_json::json!({
+                    "format": "", "scan_id": "", "scan_time": "", "run_id": "",
+                    "tool_version": "", "snapshot": "", "snapshot_collected_at": "",
+                    "as_of": "", "rules_digest": "", "rule_digests": {}, "waivers_digest": "",
+                    "scopes": [], "by_status": {}, "failures_by_severity": {},
+                    "coverage": {"protected": 0, "unprotected": 0, "not_assessed": 0, "percent": 0.0},
+                    "coverage_by_account": {}, "findings_path": "", "findings_rows": 0
+                }))
+                .unwrap()
+            }
+        };
+        let unread = CoverageRecord::default();
+        let t = trend(&[scan("a", 60.0, 10, Some(unread)), scan("b", 70.0, 4, None)]);
+        let points: Vec<(&str, &str, f64, usize)> = t
+            .points
+            .iter()
+            .map(|p| (p.scan_id.as_str(), p.day.as_str(), p.coverage, p.failures))
+            .collect();
+        assert_eq!(
+            points,
+            [("a", "2026-11-27", 60.0, 10), ("b", "2026-11-27", 70.0, 4)]
+        );
+        assert_eq!(t.max_failures, 10);
+        assert_eq!(t.accounts[0].coverage, [Some(50.0), Some(50.0)]);
+        // Unread then (nothing decided), absent now: never drawn as 0 %.
+        assert_eq!(t.accounts[1].coverage, [None, None]);
+        let one = trend(&[scan("a", 1.0, 0, None)]);
+        assert_eq!((one.points.len(), one.max_failures, one.dropped), (1, 1, 0));
     }
 }

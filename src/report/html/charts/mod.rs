@@ -5,7 +5,7 @@
 //! [`failures`], [`age`], [`trend`]), and a template in `report-templates/html/chart-*.svg.j2`
 //! draws it, with the layout, colours and words. The charts only read what the evaluation
 //! holds: protections (coverage), the summary's counts (failures) and the inventory's
-//! recovery points (age of the newest good one).
+//! recovery points (age of the newest good one); the trend reads the records of the scans.
 
 mod age;
 mod coverage;
@@ -14,13 +14,17 @@ mod format;
 
 pub use age::{age, recovery_point_age_counts, AgeChart, AGE_BUCKET_HOURS};
 pub use coverage::{coverage, AccountRow, Cell, CoverageChart, FailedRegion, HEATMAP_MAX_ACCOUNTS};
-pub use failures::{failures, trend, FailuresChart, RuleBar, TrendChart};
+pub use failures::{
+    failures, trend, AccountTrend, FailuresChart, RuleBar, TrendChart, TrendPoint,
+    TREND_MAX_ACCOUNTS, TREND_MAX_SCANS,
+};
 pub use format::{register, SVG};
 
 use super::Templates;
 use crate::engine::Evaluation;
 use crate::error::Result;
 use crate::findings::summary::Summary;
+use crate::history::record::ScanRecord;
 use crate::model::Inventory;
 use crate::rules::RuleSet;
 use minijinja::Value;
@@ -44,6 +48,7 @@ impl Charts {
         rules: &RuleSet,
         eval: &Evaluation,
         summary: &Summary,
+        scans: &[ScanRecord],
     ) -> Result<Charts> {
         Ok(Charts {
             heatmap: svg(
@@ -57,7 +62,7 @@ impl Charts {
                 &failures(rules, summary),
             )?,
             age: svg(templates, "html/chart-age.svg.j2", &age(inv, eval))?,
-            trend: svg(templates, "html/chart-trend.svg.j2", &trend(summary))?,
+            trend: svg(templates, "html/chart-trend.svg.j2", &trend(scans))?,
         })
     }
 }

@@ -1,0 +1,140 @@
+//! `scan`'s comparison with an earlier scan: the baseline `--baseline` names, this scan's
+//! record, what changed since, and the gate `--fail-on`/`--fail-on-new` decide from them.
+
+use super::Evaluated;
+use crate::cli::{BaselineArg, ScanArgs};
+use crate::error::{Error, Result};
+use crate::exit::{self, Compared};
+use crate::findings::record::{scan_record, ScanFacts};
+use crate::findings::summary::Summary;
+use crate::history::baseline::{self, Baseline};
+use crate::history::diff::{self, CurrentFinding, Diff, NoBaseline};
+use crate::history::record::ScanRecord;
+use crate::history::History;
+
+/// The baseline `--baseline DIR` names, read before anything is evaluated (a wrong one is an
+/// input error, exit 2, with no report written). A scan id is looked up in the history once
+/// this scan's scopes are known ([`choose`]).
+pub(super) fn baseline_of(a: &ScanArgs, with_history: bool) -> Result<Option<Baseline>> {
+    match &a.baseline {
+        None => Ok(None),
+        Some(BaselineArg::Dir(dir)) => baseline::read_dir(dir).map(Some),
+        Some(BaselineArg::ScanId(_)) if with_history => Ok(None),
+        Some(BaselineArg::ScanId(id)) => Err(Error::Usage(format!(
+            "--baseline {id}: a scan id needs --history DIR, the history it is in; or give \
+             the --out directory of that scan"
+        ))),
+    }
+}
+
+/// The scan this one is compared with: the `--baseline` directory already read, else from the
+/// history the scan `--baseline SCAN_ID` names, else the history's latest scan of the same
+/// account-regions; or why there is none.
+pub(super) fn choose(
+    given: Option<Baseline>,
+    a: &ScanArgs,
+    history: Option<&History>,
+    record: &ScanRecord,
+) -> Result<std::result::Result<Baseline, NoBaseline>> {
+    if let Some(b) = given {
+        return Ok(Ok(b));
+    }
+    let Some(history) = history else {
+        return Ok(Err(NoBaseline::NotGiven));
+    };
+    let scans = history.scans()?;
+    let requested = match &a.baseline {
+        Some(BaselineArg::ScanId(id)) => Some(id.as_str()),
+        _ => None,
+    };
+    let chosen = match diff::choose_baseline(&scans, &record.scopes, requested) {
+        Ok(s) => s,
+        Err(NoBaseline::NoSuchScan { requested }) => {
+            return Err(Error::Usage(format!(
+                "--baseline {requested}: {} holds no such scan (`backup-auditor history {}` lists them)",
+                a.history.history.as_deref().unwrap_or_default(),
+                a.history.history.as_deref().unwrap_or_default()
+            )))
+        }
+        Err(why) => return Ok(Err(why)),
+    };
+    let earlier = scans
+        .iter()
+        .filter(|s| s.scan_id < chosen.scan_id)
+        .cloned()
+        .collect();
+    Ok(Ok(Baseline {
+        record: chosen.clone(),
+        findings: history.findings(chosen)?,
+        earlier,
+    }))
+}
+
+/// This scan as a history records it.
+pub(super) fn record_of(
+    e: &Evaluated,
+    summary: &Summary,
+    a: &ScanArgs,
+    run: &crate::dest::Run,
+) -> Result<ScanRecord> {
+    let snapshot = match &a.snapshot {
+        Some(p) => p.display().to_string(),
+        None => "live".into(),
+    };
+    scan_record(&ScanFacts {
+        inv: &e.inventory,
+        rules: &e.rules,
+        evaluation: &e.evaluation,
+        summary,
+        waivers: a.policy.waivers.as_deref(),
+        run_id: &run.id,
+        run_at: run.started,
+        snapshot: &snapshot,
+    })
+}
+
+/// What changed between `baseline` and this scan.
+pub(super) fn compare(e: &Evaluated, baseline: &Baseline, record: &ScanRecord) -> Diff {
+    let (inv, rules) = (&e.inventory, &e.rules);
+    let current = e.evaluation.findings.iter().map(|f| {
+        let r = f.row(inv, rules);
+        CurrentFinding {
+            rule_id: r.rule_id,
+            account_id: r.account_id,
+            region: r.region,
+            resource_arn: r.resource_arn,
+            resource_type: r.resource_type,
+            check: r.check,
+            severity: r.severity,
+            status: r.status,
+            reason: r.reason,
+        }
+    });
+    diff::diff(&baseline.record, &baseline.findings, record, current)
+}
+
+/// The gate `--fail-on` or `--fail-on-new` asks for (none without either).
+pub(super) fn gate(
+    a: &ScanArgs,
+    e: &Evaluated,
+    summary: &Summary,
+    baseline: &std::result::Result<Baseline, NoBaseline>,
+    diff: Option<&Diff>,
+) -> Option<exit::Gate> {
+    let Some(min) = a.fail_on_new else {
+        return exit::gate(summary, a.fail_on);
+    };
+    let compared = match diff {
+        Some(d) => Compared::With {
+            baseline: &d.baseline.scan_id,
+            changes: &d.changes,
+            findings: &e.evaluation.findings,
+            rules: &e.rules,
+        },
+        None => Compared::Without(match baseline {
+            Err(why) => why.clone(),
+            Ok(_) => NoBaseline::NotGiven,
+        }),
+    };
+    Some(exit::gate_new(summary, min, compared))
+}

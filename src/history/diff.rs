@@ -1,0 +1,917 @@
+//! What changed since the baseline: each current finding's change, the failures that went
+//! away, the rules and waivers that changed, and the longest-standing failures. Pure: the
+//! scan and the history hand it records and findings; it reads nothing and decides no exit
+//! code (`exit` does, from the changes).
+//!
+//! A finding is compared only where both scans could say something about it. Present in both
+//! with a verdict: the verdicts are compared (the engine never gives a verdict on data it
+//! could not read, so a PASS or FAIL is trustworthy in a partial account-region too). Absent
+//! on one side: it is gone (or new) only if that side's account-region was read completely;
+//! otherwise what happened is `unknown`, never `new` nor `resolved`.
+//!
+//! A scan's time, for streaks and ages, is the time it judged as of (`as_of`: the snapshot's
+//! collection time unless `--as-of` said otherwise), not when it ran: a failure is seen in the
+//! data of that moment, and two scans of one snapshot stay identical.
+
+use super::record::{Change, FindingChange, PastFinding, ScanRecord, ScopeRecord};
+use crate::rules::Severity;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Every change, in the order summaries list them.
+pub const CHANGES: [Change; 8] = [
+    Change::New,
+    Change::Regressed,
+    Change::Resolved,
+    Change::Unknown,
+    Change::UnassessedNow,
+    Change::AssessedAgain,
+    Change::StillFailing,
+    Change::Unchanged,
+];
+
+/// The check whose PASS means "protected": a FAIL of it where the baseline passed is a
+/// regression, not just a new failure.
+const PROTECTED_CHECK: &str = "protected";
+
+/// Longest-standing failures a diff lists.
+pub const LONGEST: usize = 10;
+
+/// A finding of the scan being compared, as the diff needs it (borrowed from its rows).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CurrentFinding<'a> {
+    pub rule_id: &'a str,
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub resource_arn: &'a str,
+    pub resource_type: &'a str,
+    pub check: &'a str,
+    pub severity: &'a str,
+    pub status: &'a str,
+    pub reason: &'a str,
+}
+
+impl CurrentFinding<'_> {
+    fn key(&self) -> (&str, &str, &str, &str) {
+        (
+            self.rule_id,
+            self.account_id,
+            self.region,
+            self.resource_arn,
+        )
+    }
+}
+
+/// Which scan, for people.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScanRef {
+    pub scan_id: String,
+    pub scan_time: String,
+    /// The time it judged as of: what streaks and ages count from.
+    pub as_of: String,
+    pub snapshot: String,
+}
+
+impl ScanRef {
+    fn of(r: &ScanRecord) -> ScanRef {
+        ScanRef {
+            scan_id: r.scan_id.clone(),
+            scan_time: r.scan_time.clone(),
+            as_of: r.as_of.clone(),
+            snapshot: r.snapshot.clone(),
+        }
+    }
+}
+
+/// One finding a diff names: what it is now (or was, when it is gone) and what it was.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Listed {
+    pub change: Change,
+    pub rule_id: String,
+    pub severity: String,
+    /// Its status in this scan (empty when it is gone).
+    pub status: String,
+    /// Its status in the baseline (empty when it was not there).
+    pub was: String,
+    pub account_id: String,
+    pub region: String,
+    pub resource_type: String,
+    pub resource_arn: String,
+    pub reason: String,
+    pub failing_since: Option<String>,
+    /// Whole days from `failing_since` to this scan.
+    pub age_days: Option<i64>,
+}
+
+/// Rules that differ between the two scans, by id (from the records' rule digests).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RuleChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+/// What changed between a baseline and the current scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    pub baseline: ScanRef,
+    pub current: ScanRef,
+    /// One per current finding, aligned with them by index.
+    #[serde(skip)]
+    pub changes: Vec<FindingChange>,
+    /// Findings per change (every change named, zero included); `resolved` and `unknown`
+    /// count the baseline's failures that are gone too.
+    pub counts: BTreeMap<&'static str, usize>,
+    /// `new` and `regressed` findings, most severe first.
+    pub new: Vec<Listed>,
+    /// The baseline's failures that no longer fail, or are gone from an account-region read
+    /// completely.
+    pub resolved: Vec<Listed>,
+    /// Failures (now or in the baseline) whose change cannot be told: their account-region
+    /// was not read completely in one of the scans.
+    pub unknown: Vec<Listed>,
+    /// Failures in the baseline that could not be assessed now.
+    pub unassessed_now: Vec<Listed>,
+    /// Findings assessed now that could not be in the baseline, failing ones.
+    pub assessed_again: Vec<Listed>,
+    /// Unwaived failures still failing, oldest streak first, at most [`LONGEST`].
+    pub longest: Vec<Listed>,
+    pub still_failing: usize,
+    pub rules: RuleChanges,
+    pub waivers_changed: bool,
+}
+
+/// Compares the current scan (`current`, with its findings in order) with a baseline scan.
+/// The findings are taken one at a time: a million resources' findings need not be held
+/// twice.
+pub fn diff<'c>(
+    baseline: &ScanRecord,
+    past: &[PastFinding],
+    current: &ScanRecord,
+    findings: impl IntoIterator<Item = CurrentFinding<'c>>,
+) -> Diff {
+    let base_complete = complete_scopes(&baseline.scopes);
+    let now_complete = complete_scopes(&current.scopes);
+    let mut index: HashMap<(&str, &str, &str, &str), usize> = HashMap::with_capacity(past.len());
+    for (i, p) in past.iter().enumerate() {
+        index.entry(p.key()).or_insert(i);
+    }
+    let mut matched = vec![false; past.len()];
+    let mut out = Builder::new(current);
+    for c in findings {
+        let was = index.get(&c.key()).map(|&i| {
+            matched[i] = true;
+            &past[i]
+        });
+        let read_before = base_complete.contains(&(c.account_id, c.region));
+        let change = change_of(was, &c, read_before);
+        let failing_since = if Kind::of(c.status) != Kind::Failing {
+            None
+        } else if change == Change::StillFailing {
+            was.and_then(|p| p.failing_since.clone())
+                .or_else(|| Some(baseline.as_of.clone()))
+        } else {
+            Some(current.as_of.clone())
+        };
+        out.current(
+            &c,
+            was,
+            FindingChange {
+                change,
+                failing_since,
+            },
+        );
+    }
+    for (p, _) in past
+        .iter()
+        .zip(&matched)
+        .filter(|(p, m)| !**m && Kind::of(&p.status) == Kind::Failing)
+    {
+        let read_now = now_complete.contains(&(p.account_id.as_str(), p.region.as_str()));
+        out.gone(
+            p,
+            if read_now {
+                Change::Resolved
+            } else {
+                Change::Unknown
+            },
+        );
+    }
+    out.finish(baseline, current)
+}
+
+/// The account-regions a scan read completely: `complete`, and nothing it could not read
+/// (a `complete` scope may still miss a resource type's listing, which its reason names).
+fn complete_scopes(scopes: &[ScopeRecord]) -> HashSet<(&str, &str)> {
+    scopes
+        .iter()
+        .filter(|s| s.status == "complete" && s.reason.is_empty())
+        .map(|s| (s.account_id.as_str(), s.region.as_str()))
+        .collect()
+}
+
+/// What a status says for a diff. WAIVED fails (it keeps its streak; the gate does not count
+/// it); a status the tool does not know is read as "could not be assessed".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Failing,
+    Fine,
+    NotAssessed,
+}
+
+impl Kind {
+    fn of(status: &str) -> Kind {
+        match status {
+            "FAIL" | "WAIVED" => Kind::Failing,
+            "PASS" | "NOT_APPLICABLE" => Kind::Fine,
+            _ => Kind::NotAssessed,
+        }
+    }
+}
+
+/// The change of one current finding, given its baseline finding (if any) and whether the
+/// baseline read its account-region completely.
+fn change_of(was: Option<&PastFinding>, now: &CurrentFinding, read_before: bool) -> Change {
+    use Kind::*;
+    let before = was.map(|p| Kind::of(&p.status));
+    match (Kind::of(now.status), before) {
+        (NotAssessed, None) => Change::Unknown,
+        (NotAssessed, Some(NotAssessed)) => Change::Unchanged,
+        (NotAssessed, Some(_)) => Change::UnassessedNow,
+        (_, Some(NotAssessed)) => Change::AssessedAgain,
+        (Failing, Some(Failing)) => Change::StillFailing,
+        (Failing, Some(Fine)) => {
+            let was_pass = was.is_some_and(|p| p.status == "PASS");
+            if now.check == PROTECTED_CHECK && was_pass {
+                Change::Regressed
+            } else {
+                Change::New
+            }
+        }
+        (Failing, None) if read_before => Change::New,
+        (Fine, Some(Failing)) => Change::Resolved,
+        (Fine, Some(Fine)) => Change::Unchanged,
+        (Fine, None) if read_before => Change::Unchanged,
+        (_, None) => Change::Unknown,
+    }
+}
+
+fn severity_rank(s: &str) -> i32 {
+    Severity::parse(s).map_or(-1, |s| s as i32)
+}
+
+/// Whole days between two RFC 3339 times, if both parse.
+fn days_between(from: &str, to: &str) -> Option<i64> {
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    Some((parse(to)? - parse(from)?).num_days())
+}
+
+/// Gathers a diff finding by finding.
+struct Builder<'a> {
+    as_of: &'a str,
+    changes: Vec<FindingChange>,
+    counts: BTreeMap<&'static str, usize>,
+    lists: HashMap<Change, Vec<Listed>>,
+    /// Candidates for the longest-standing unwaived failures, cut now and then to the
+    /// [`LONGEST`] first; `cut` is the key of the last one kept then (a finding after it is
+    /// not even copied: a million still-failing findings cost no million copies).
+    still: Vec<Listed>,
+    cut: Option<(Option<String>, i32, String, String)>,
+    still_failing: usize,
+}
+
+/// The order of the longest-standing failures: oldest streak first (RFC 3339 times in UTC
+/// with seconds sort as text), then the most severe, then by ARN and rule.
+fn longest_key<'k>(
+    since: Option<&'k str>,
+    severity: &str,
+    arn: &'k str,
+    rule: &'k str,
+) -> (Option<&'k str>, i32, &'k str, &'k str) {
+    (since, -severity_rank(severity), arn, rule)
+}
+
+fn longest_key_of(l: &Listed) -> (Option<&str>, i32, &str, &str) {
+    longest_key(
+        l.failing_since.as_deref(),
+        &l.severity,
+        &l.resource_arn,
+        &l.rule_id,
+    )
+}
+
+impl<'a> Builder<'a> {
+    fn new(current: &'a ScanRecord) -> Self {
+        Builder {
+            as_of: &current.as_of,
+            changes: Vec::new(),
+            counts: CHANGES.iter().map(|c| (c.as_str(), 0)).collect(),
+            lists: HashMap::new(),
+            still: Vec::new(),
+            cut: None,
+            still_failing: 0,
+        }
+    }
+
+    fn current(&mut self, c: &CurrentFinding, was: Option<&PastFinding>, fc: FindingChange) {
+        *self.counts.entry(fc.change.as_str()).or_default() += 1;
+        let failing = Kind::of(c.status) == Kind::Failing
+            || was.is_some_and(|p| Kind::of(&p.status) == Kind::Failing);
+        let listed = || Listed {
+            change: fc.change,
+            rule_id: c.rule_id.to_owned(),
+            severity: c.severity.to_owned(),
+            status: c.status.to_owned(),
+            was: was.map(|p| p.status.clone()).unwrap_or_default(),
+            account_id: c.account_id.to_owned(),
+            region: c.region.to_owned(),
+            resource_type: c.resource_type.to_owned(),
+            resource_arn: c.resource_arn.to_owned(),
+            reason: c.reason.to_owned(),
+            age_days: fc
+                .failing_since
+                .as_deref()
+                .and_then(|t| days_between(t, self.as_of)),
+            failing_since: fc.failing_since.clone(),
+        };
+        match fc.change {
+            Change::StillFailing if c.status == "FAIL" => {
+                self.still_failing += 1;
+                let key = longest_key(
+                    fc.failing_since.as_deref(),
+                    c.severity,
+                    c.resource_arn,
+                    c.rule_id,
+                );
+                let after_cut = self
+                    .cut
+                    .as_ref()
+                    .is_some_and(|k| key >= (k.0.as_deref(), k.1, k.2.as_str(), k.3.as_str()));
+                if !after_cut {
+                    self.still.push(listed());
+                    if self.still.len() >= 4 * LONGEST {
+                        self.trim_still();
+                    }
+                }
+            }
+            Change::StillFailing | Change::Unchanged => {}
+            Change::New | Change::Regressed | Change::Resolved => self.list(listed()),
+            _ if failing => self.list(listed()),
+            _ => {}
+        }
+        self.changes.push(fc);
+    }
+
+    /// Keeps the [`LONGEST`] first candidates, and remembers where they end.
+    fn trim_still(&mut self) {
+        self.still
+            .sort_by(|a, b| longest_key_of(a).cmp(&longest_key_of(b)));
+        self.still.truncate(LONGEST);
+        self.cut = self.still.last().map(|l| {
+            let (since, rank, arn, rule) = longest_key_of(l);
+            (
+                since.map(str::to_owned),
+                rank,
+                arn.to_owned(),
+                rule.to_owned(),
+            )
+        });
+    }
+
+    fn gone(&mut self, p: &PastFinding, change: Change) {
+        *self.counts.entry(change.as_str()).or_default() += 1;
+        self.list(Listed {
+            change,
+            rule_id: p.rule_id.clone(),
+            severity: p.severity.clone(),
+            status: String::new(),
+            was: p.status.clone(),
+            account_id: p.account_id.clone(),
+            region: p.region.clone(),
+            resource_type: p.resource_type.clone(),
+            resource_arn: p.resource_arn.clone(),
+            reason: p.reason.clone(),
+            failing_since: None,
+            age_days: None,
+        });
+    }
+
+    fn list(&mut self, l: Listed) {
+        // `regressed` is listed with `new`: both are failures this scan introduced.
+        let at = if l.change == Change::Regressed {
+            Change::New
+        } else {
+            l.change
+        };
+        self.lists.entry(at).or_default().push(l);
+    }
+
+    fn finish(mut self, baseline: &ScanRecord, current: &ScanRecord) -> Diff {
+        let mut take = |c: Change| {
+            let mut v = self.lists.remove(&c).unwrap_or_default();
+            v.sort_by(|a, b| {
+                (severity_rank(&b.severity).cmp(&severity_rank(&a.severity)))
+                    .then_with(|| a.account_id.cmp(&b.account_id))
+                    .then_with(|| a.region.cmp(&b.region))
+                    .then_with(|| a.resource_arn.cmp(&b.resource_arn))
+                    .then_with(|| a.rule_id.cmp(&b.rule_id))
+            });
+            v
+        };
+        let (new, resolved, unknown) = (
+            take(Change::New),
+            take(Change::Resolved),
+            take(Change::Unknown),
+        );
+        let (unassessed_now, assessed_again) =
+            (take(Change::UnassessedNow), take(Change::AssessedAgain));
+        self.trim_still();
+        let longest = std::mem::take(&mut self.still);
+        Diff {
+            baseline: ScanRef::of(baseline),
+            current: ScanRef::of(current),
+            changes: self.changes,
+            counts: self.counts,
+            new,
+            resolved,
+            unknown,
+            unassessed_now,
+            assessed_again,
+            longest,
+            still_failing: self.still_failing,
+            rules: rule_changes(&baseline.rule_digests, &current.rule_digests),
+            waivers_changed: baseline.waivers_digest != current.waivers_digest,
+        }
+    }
+}
+
+fn rule_changes(before: &BTreeMap<String, String>, now: &BTreeMap<String, String>) -> RuleChanges {
+    let ids: BTreeSet<&String> = before.keys().chain(now.keys()).collect();
+    let mut r = RuleChanges::default();
+    for id in ids {
+        match (before.get(id), now.get(id)) {
+            (None, Some(_)) => r.added.push(id.clone()),
+            (Some(_), None) => r.removed.push(id.clone()),
+            (Some(a), Some(b)) if a != b => r.changed.push(id.clone()),
+            _ => {}
+        }
+    }
+    r
+}
+
+/// Why there is no baseline to compare with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "why", rename_all = "kebab-case")]
+pub enum NoBaseline {
+    /// Neither `--baseline` nor a history was given.
+    NotGiven,
+    /// The history holds no earlier scan.
+    EmptyHistory,
+    /// `--baseline SCAN_ID` names no scan of the history.
+    NoSuchScan { requested: String },
+    /// Every earlier scan covered other account-regions; the latest of them, and how many
+    /// account-regions only it or only this scan covers.
+    OtherScopes {
+        latest: String,
+        only_then: usize,
+        only_now: usize,
+    },
+}
+
+impl std::fmt::Display for NoBaseline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoBaseline::NotGiven => write!(f, "no --baseline was given"),
+            NoBaseline::EmptyHistory => write!(f, "the history holds no earlier scan"),
+            NoBaseline::NoSuchScan { requested } => {
+                write!(f, "the history holds no scan {requested:?}")
+            }
+            NoBaseline::OtherScopes {
+                latest,
+                only_then,
+                only_now,
+            } => write!(
+                f,
+                "no earlier scan covered the same account-regions (the latest, {latest}, \
+                 covered {only_then} this scan does not, and missed {only_now} it covers)"
+            ),
+        }
+    }
+}
+
+/// The scan to compare with: `requested` by id, or else the latest of `scans` (the history
+/// before this scan is added) that covered the same set of account-regions, whatever their
+/// status then.
+pub fn choose_baseline<'a>(
+    scans: &'a [ScanRecord],
+    current_scopes: &[ScopeRecord],
+    requested: Option<&str>,
+) -> Result<&'a ScanRecord, NoBaseline> {
+    if let Some(id) = requested {
+        return scans
+            .iter()
+            .find(|s| s.scan_id == id)
+            .ok_or_else(|| NoBaseline::NoSuchScan {
+                requested: id.to_owned(),
+            });
+    }
+    let set = |scopes: &'a [ScopeRecord]| -> BTreeSet<(&'a str, &'a str)> {
+        scopes
+            .iter()
+            .map(|s| (s.account_id.as_str(), s.region.as_str()))
+            .collect()
+    };
+    let now: BTreeSet<(&str, &str)> = current_scopes
+        .iter()
+        .map(|s| (s.account_id.as_str(), s.region.as_str()))
+        .collect();
+    let latest = scans
+        .iter()
+        .max_by(|a, b| a.scan_id.cmp(&b.scan_id))
+        .ok_or(NoBaseline::EmptyHistory)?;
+    scans
+        .iter()
+        .filter(|s| set(&s.scopes) == now)
+        .max_by(|a, b| a.scan_id.cmp(&b.scan_id))
+        .ok_or_else(|| {
+            let then = set(&latest.scopes);
+            NoBaseline::OtherScopes {
+                latest: latest.scan_id.clone(),
+                only_then: then.difference(&now).count(),
+                only_now: now.difference(&then).count(),
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(account: &str, region: &str, status: &str) -> ScopeRecord {
+        ScopeRecord {
+            account_id: account.into(),
+            region: region.into(),
+            status: status.into(),
+            reason: String::new(),
+        }
+    }
+
+    /// A scan at `time` of two account-regions, `a`/r1 and `b`/r1, with these statuses.
+    fn record(id: &str, time: &str, a: &str, b: &str) -> ScanRecord {
+        ScanRecord {
+            format: crate::history::record::SCAN_FORMAT.into(),
+            scan_id: id.into(),
+            scan_time: String::new(),
+            run_id: String::new(),
+            tool_version: String::new(),
+            snapshot: String::new(),
+            snapshot_collected_at: time.into(),
+            as_of: time.into(),
+            rules_digest: "d".into(),
+            rule_digests: [("r1", "x"), ("r2", "y")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            waivers_digest: String::new(),
+            scopes: vec![scope("a", "r1", a), scope("b", "r1", b)],
+            by_status: BTreeMap::new(),
+            failures_by_severity: BTreeMap::new(),
+            coverage: Default::default(),
+            coverage_by_account: BTreeMap::new(),
+            findings_path: String::new(),
+            findings_rows: 0,
+        }
+    }
+
+    const T0: &str = "2026-11-27T05:00:00Z";
+    const T1: &str = "2026-12-04T05:00:00Z";
+
+    fn past(account: &str, arn: &str, check: &str, status: &str) -> PastFinding {
+        PastFinding {
+            rule_id: format!("rule-{check}"),
+            account_id: account.into(),
+            region: "r1".into(),
+            resource_arn: arn.into(),
+            resource_type: "ec2-instance".into(),
+            check: check.into(),
+            severity: "high".into(),
+            status: status.into(),
+            reason: "why".into(),
+            failing_since: None,
+        }
+    }
+
+    fn now<'a>(account: &'a str, arn: &'a str, check: &'a str, status: &'a str) -> Cur<'a> {
+        Cur {
+            rule: format!("rule-{check}"),
+            account,
+            arn,
+            check,
+            status,
+            severity: "high",
+        }
+    }
+
+    /// A current finding with an owned rule id (tests make them by the dozen).
+    struct Cur<'a> {
+        rule: String,
+        account: &'a str,
+        arn: &'a str,
+        check: &'a str,
+        status: &'a str,
+        severity: &'a str,
+    }
+
+    fn run(base: &ScanRecord, p: &[PastFinding], cur: &ScanRecord, c: &[Cur]) -> Diff {
+        let findings: Vec<CurrentFinding> = c
+            .iter()
+            .map(|c| CurrentFinding {
+                rule_id: &c.rule,
+                account_id: c.account,
+                region: "r1",
+                resource_arn: c.arn,
+                resource_type: "ec2-instance",
+                check: c.check,
+                severity: c.severity,
+                status: c.status,
+                reason: "now",
+            })
+            .collect();
+        diff(base, p, cur, findings)
+    }
+
+    fn changes(d: &Diff) -> Vec<&'static str> {
+        d.changes.iter().map(|c| c.change.as_str()).collect()
+    }
+
+    #[test]
+    fn each_finding_gets_its_change_by_what_it_was() {
+        let base = record("s0", T0, "complete", "complete");
+        let cur = record("s1", T1, "complete", "complete");
+        let p = [
+            past("a", "i-1", "protected", "PASS"),
+            past("a", "i-2", "protected", "FAIL"),
+            past("a", "i-3", "protected", "FAIL"),
+            past("a", "i-4", "vault-lock", "PASS"),
+            past("a", "i-5", "protected", "NOT_APPLICABLE"),
+            past("a", "i-6", "protected", "FAIL"),
+        ];
+        let c = [
+            now("a", "i-1", "protected", "FAIL"),
+            now("a", "i-2", "protected", "FAIL"),
+            now("a", "i-3", "protected", "PASS"),
+            now("a", "i-4", "vault-lock", "FAIL"),
+            now("a", "i-5", "protected", "FAIL"),
+            now("a", "i-7", "protected", "FAIL"),
+            now("a", "i-8", "protected", "PASS"),
+        ];
+        let d = run(&base, &p, &cur, &c);
+        assert_eq!(
+            changes(&d),
+            [
+                "regressed",
+                "still-failing",
+                "resolved",
+                "new",
+                "new",
+                "new",
+                "unchanged"
+            ]
+        );
+        // i-6 failed and is gone from an account-region read completely: resolved.
+        assert_eq!(d.counts["resolved"], 2);
+        assert_eq!(d.counts["new"], 3);
+        assert_eq!(d.counts["regressed"], 1);
+        assert_eq!(d.counts["unknown"], 0);
+        let arns = |v: &[Listed]| v.iter().map(|l| l.resource_arn.clone()).collect::<Vec<_>>();
+        assert_eq!(arns(&d.new), ["i-1", "i-4", "i-5", "i-7"]);
+        assert_eq!(arns(&d.resolved), ["i-3", "i-6"]);
+        assert_eq!(d.resolved[1].status, "");
+        assert_eq!(d.resolved[1].was, "FAIL");
+        assert_eq!(d.still_failing, 1);
+    }
+
+    /// An account-region that could not be read in either scan produces no `new` and no
+    /// `resolved`: its findings are `unknown`.
+    #[test]
+    fn an_unreadable_account_region_is_unknown_never_new_or_resolved() {
+        // `b` was read before, not now: its failure is gone, but not resolved.
+        let base = record("s0", T0, "failed", "complete");
+        let cur = record("s1", T1, "complete", "failed");
+        let p = [
+            past("b", "i-9", "protected", "FAIL"),
+            past("b", "i-8", "protected", "PASS"),
+        ];
+        // `a` could not be read before: a FAIL now may be old.
+        let c = [
+            now("a", "i-1", "protected", "FAIL"),
+            now("a", "i-2", "protected", "PASS"),
+            now("b", "", "protected", "NOT_ASSESSED"),
+        ];
+        let d = run(&base, &p, &cur, &c);
+        assert_eq!(changes(&d), ["unknown", "unknown", "unknown"]);
+        assert_eq!((d.counts["new"], d.counts["resolved"]), (0, 0));
+        assert_eq!(d.counts["unknown"], 4);
+        let unknown: Vec<&str> = d.unknown.iter().map(|l| l.resource_arn.as_str()).collect();
+        assert_eq!(unknown, ["i-1", "i-9"], "the failing ones are listed");
+        // A failure whose history is unknown is dated from this scan.
+        assert_eq!(d.changes[0].failing_since.as_deref(), Some(T1));
+    }
+
+    /// A partial account-region keeps the verdicts it could give: the engine gives none on
+    /// data it could not read.
+    #[test]
+    fn verdicts_in_a_partial_account_region_are_compared() {
+        let base = record("s0", T0, "partial", "complete");
+        let cur = record("s1", T1, "partial", "complete");
+        let p = [
+            past("a", "i-1", "protected", "PASS"),
+            past("a", "i-2", "recent", "PASS"),
+            past("a", "i-3", "recent", "NOT_ASSESSED"),
+            past("a", "i-4", "protected", "FAIL"),
+        ];
+        let c = [
+            now("a", "i-1", "protected", "FAIL"),
+            now("a", "i-2", "recent", "NOT_ASSESSED"),
+            now("a", "i-3", "recent", "FAIL"),
+            now("a", "i-5", "protected", "FAIL"),
+        ];
+        let d = run(&base, &p, &cur, &c);
+        assert_eq!(
+            changes(&d),
+            ["regressed", "unassessed-now", "assessed-again", "unknown"]
+        );
+        // i-4 is gone from a partial account-region: unknown.
+        assert_eq!((d.counts["resolved"], d.counts["unknown"]), (0, 2));
+        assert_eq!(d.assessed_again.len(), 1);
+        assert!(
+            d.unassessed_now.is_empty(),
+            "i-2 passed: nothing failing lost"
+        );
+    }
+
+    #[test]
+    fn a_streak_starts_when_a_failure_is_new_and_keeps_through_waivers() {
+        let base = record("s0", T0, "complete", "complete");
+        let cur = record("s1", T1, "complete", "complete");
+        let mut kept = past("a", "i-1", "protected", "FAIL");
+        kept.failing_since = Some("2026-11-01T00:00:00Z".into());
+        let mut waived = past("a", "i-3", "protected", "WAIVED");
+        waived.failing_since = Some("2026-10-01T00:00:00Z".into());
+        let p = [kept, past("a", "i-2", "protected", "FAIL"), waived];
+        let c = [
+            now("a", "i-1", "protected", "FAIL"),
+            now("a", "i-2", "protected", "WAIVED"),
+            now("a", "i-3", "protected", "FAIL"),
+            now("a", "i-4", "protected", "FAIL"),
+            now("a", "i-5", "protected", "PASS"),
+        ];
+        let d = run(&base, &p, &cur, &c);
+        let since: Vec<Option<&str>> = d
+            .changes
+            .iter()
+            .map(|c| c.failing_since.as_deref())
+            .collect();
+        assert_eq!(
+            since,
+            [
+                Some("2026-11-01T00:00:00Z"),
+                Some(T0),
+                Some("2026-10-01T00:00:00Z"),
+                Some(T1),
+                None
+            ]
+        );
+        assert_eq!(
+            changes(&d)[..4],
+            ["still-failing", "still-failing", "still-failing", "new"]
+        );
+        // The longest-standing unwaived failures, oldest first, with their age.
+        let longest: Vec<(&str, Option<i64>)> = d
+            .longest
+            .iter()
+            .map(|l| (l.resource_arn.as_str(), l.age_days))
+            .collect();
+        assert_eq!(longest, [("i-3", Some(64)), ("i-1", Some(33))]);
+        assert_eq!(d.still_failing, 2);
+    }
+
+    /// Of many still-failing findings, the oldest streaks are kept, whatever their order.
+    #[test]
+    fn the_longest_standing_are_the_oldest_streaks_of_many() {
+        let base = record("s0", T0, "complete", "complete");
+        let cur = record("s1", T1, "complete", "complete");
+        let arns: Vec<String> = (0..100).map(|i| format!("i-{i:03}")).collect();
+        // Streaks start on day (i * 37) % 100 of October, a shuffled order.
+        let p: Vec<PastFinding> = arns
+            .iter()
+            .enumerate()
+            .map(|(i, arn)| {
+                let mut f = past("a", arn, "protected", "FAIL");
+                let day = (i * 37) % 100;
+                f.failing_since = Some(format!(
+                    "2026-{:02}-{:02}T00:00:00Z",
+                    1 + day / 28,
+                    1 + day % 28
+                ));
+                f
+            })
+            .collect();
+        let c: Vec<Cur> = arns
+            .iter()
+            .map(|a| now("a", a, "protected", "FAIL"))
+            .collect();
+        let d = run(&base, &p, &cur, &c);
+        let mut want: Vec<&str> = p
+            .iter()
+            .map(|f| f.failing_since.as_deref().unwrap())
+            .collect();
+        want.sort();
+        let got: Vec<&str> = d
+            .longest
+            .iter()
+            .map(|l| l.failing_since.as_deref().unwrap())
+            .collect();
+        assert_eq!(got, want[..LONGEST]);
+        assert_eq!(d.still_failing, 100);
+    }
+
+    #[test]
+    fn new_failures_are_listed_most_severe_first() {
+        let base = record("s0", T0, "complete", "complete");
+        let cur = record("s1", T1, "complete", "complete");
+        let mut c = [
+            now("a", "i-1", "protected", "FAIL"),
+            now("a", "i-2", "protected", "FAIL"),
+            now("b", "i-3", "protected", "FAIL"),
+        ];
+        c[0].severity = "low";
+        c[2].severity = "critical";
+        let d = run(&base, &[], &cur, &c);
+        let order: Vec<&str> = d.new.iter().map(|l| l.resource_arn.as_str()).collect();
+        assert_eq!(order, ["i-3", "i-2", "i-1"]);
+    }
+
+    #[test]
+    fn rules_and_waivers_that_changed_are_named() {
+        let base = record("s0", T0, "complete", "complete");
+        let mut cur = record("s1", T1, "complete", "complete");
+        cur.rule_digests.remove("r1");
+        cur.rule_digests.insert("r2".into(), "other".into());
+        cur.rule_digests.insert("r3".into(), "z".into());
+        cur.waivers_digest = "w".into();
+        let d = run(&base, &[], &cur, &[]);
+        assert_eq!(
+            d.rules,
+            RuleChanges {
+                added: vec!["r3".into()],
+                removed: vec!["r1".into()],
+                changed: vec!["r2".into()],
+            }
+        );
+        assert!(d.waivers_changed);
+        let same = run(&base, &[], &base, &[]);
+        assert_eq!(same.rules, RuleChanges::default());
+        assert!(!same.waivers_changed);
+    }
+
+    #[test]
+    fn the_baseline_is_the_latest_scan_of_the_same_account_regions() {
+        let a = record("20261120T050000Z-aaaaaaaa", T0, "complete", "complete");
+        let b = record("20261127T050000Z-bbbbbbbb", T0, "failed", "complete");
+        let mut c = record("20261201T050000Z-cccccccc", T1, "complete", "complete");
+        c.scopes.push(scope("c", "r1", "complete"));
+        let now = record("x", T1, "complete", "partial").scopes;
+        let scans = [b.clone(), a.clone(), c.clone()];
+        // The status of an account-region does not matter, the set does.
+        assert_eq!(choose_baseline(&scans, &now, None), Ok(&scans[0]));
+        assert_eq!(
+            choose_baseline(&scans, &now, Some("20261120T050000Z-aaaaaaaa")),
+            Ok(&scans[1])
+        );
+        assert_eq!(
+            choose_baseline(&scans, &now, Some("nope")),
+            Err(NoBaseline::NoSuchScan {
+                requested: "nope".into()
+            })
+        );
+        assert_eq!(
+            choose_baseline(&[], &now, None),
+            Err(NoBaseline::EmptyHistory)
+        );
+        let only_c = [c];
+        let err = choose_baseline(&only_c, &now, None).unwrap_err();
+        assert_eq!(
+            err,
+            NoBaseline::OtherScopes {
+                latest: "20261201T050000Z-cccccccc".into(),
+                only_then: 1,
+                only_now: 0
+            }
+        );
+        assert!(
+            err.to_string().contains("covered 1 this scan does not"),
+            "{err}"
+        );
+    }
+}
