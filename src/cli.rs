@@ -51,6 +51,9 @@ pub enum Command {
     /// List the scans a history holds (`scan --history DIR` records them): time, coverage,
     /// unwaived failures by severity, account-regions not assessed.
     History(HistoryArgs),
+    /// What changed between two scans of a history: new, regressed, resolved and unknown
+    /// findings, the longest-standing failures, and the rules or waivers that changed.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +305,38 @@ pub struct HistoryArgs {
     pub format: HistoryFormat,
     #[command(flatten)]
     pub templates: TemplateArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    backup-auditor diff audit-history                                 # the last two scans\n  \
+    backup-auditor diff audit-history 20261129T050000Z-1a2b3c4d      # that scan → the last\n  \
+    backup-auditor diff audit-history A B --format csv > changes.csv  # one row per change")]
+pub struct DiffArgs {
+    /// The history: the directory `scan --history DIR` writes.
+    #[arg(value_name = "DIR")]
+    pub location: String,
+    /// The earlier scan (a scan id, as `backup-auditor history DIR` lists them). Default: the
+    /// scan before B.
+    #[arg(value_name = "A")]
+    pub from: Option<String>,
+    /// The later scan. Default: the newest.
+    #[arg(value_name = "B")]
+    pub to: Option<String>,
+    /// text for people; markdown for a pull request or job summary; json for the whole diff
+    /// as data; csv for one row per finding that changed.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

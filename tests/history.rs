@@ -249,3 +249,57 @@ fn duckdb_reads_the_history_as_one_table_partitioned_by_scan_date() {
     .unwrap();
     assert!(filtered[0][0].as_str().unwrap().parse::<u64>().unwrap() > 0);
 }
+
+#[test]
+fn diff_compares_two_scans_of_the_history_as_the_second_scan_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let (history, reports) = two_scans(dir.path());
+    let h = history.to_str().unwrap();
+    let ids: Vec<String> = history_json(&history)
+        .iter()
+        .map(|s| s["scan_id"].as_str().unwrap().to_owned())
+        .collect();
+    // The second scan compared itself with the first: `diff` of the last two says the same.
+    let o = run(&["diff", h, "--format", "json"], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let from_history: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let at_scan = &reports[1]["diff"];
+    assert_eq!(from_history["counts"], at_scan["counts"], "{from_history}");
+    assert_eq!(from_history["baseline"]["scan_id"], ids[0].as_str());
+    assert_eq!(from_history["current"]["scan_id"], ids[1].as_str());
+    assert!(from_history["counts"]["regressed"].as_u64().unwrap() > 0);
+    // Named explicitly, as text and CSV.
+    let o = run(&["diff", h, &ids[0], &ids[1]], &root());
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(&format!("Changes from scan {}", ids[0])),
+        "{text}"
+    );
+    let o = run(&["diff", h, "--format", "csv"], &root());
+    let csv_file = dir.path().join("changes.csv");
+    std::fs::write(&csv_file, stdout(&o)).unwrap();
+    let rows = crate::util::csv_rows(&csv_file);
+    // One row per listed finding (the failures among the changes).
+    let listed: usize = ["new", "resolved", "unknown", "unassessed_now", "assessed_again"]
+        .iter()
+        .map(|k| from_history[*k].as_array().unwrap().len())
+        .sum();
+    assert_eq!(rows.len(), listed);
+    assert!(rows.iter().any(|r| r["change"] == "regressed"));
+    // Backwards works too, and a scan that is not there is a usage error naming the history.
+    let o = run(&["diff", h, &ids[1], &ids[0], "--format", "json"], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["diff", h, "20000101T000000Z-00000000"], &root());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("holds no scan"), "{}", stderr(&o));
+}
+
+#[test]
+fn diff_of_a_history_with_one_scan_says_there_is_nothing_to_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    scan("samples/org", &dir.path().join("a"), &history, &[]);
+    let o = run(&["diff", history.to_str().unwrap()], &root());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nothing to compare"), "{}", stderr(&o));
+}

@@ -2,13 +2,13 @@
 //! scans.
 
 use super::Output;
-use crate::cli::{HistoryArgs, HistoryFormat, HistoryOpts};
+use crate::cli::{DiffArgs, DiffFormat, HistoryArgs, HistoryFormat, HistoryOpts};
 use crate::error::{Error, Result};
 use crate::findings::parquet::{findings_parquet, HistoryColumns};
-use crate::history::diff::Diff;
+use crate::history::diff::{self, CurrentFinding, Diff};
 use crate::history::record::{CoverageRecord, ScanRecord};
 use crate::history::History;
-use crate::report::Templates;
+use crate::report::{self, Templates};
 use crate::rules::Severity;
 use serde::Serialize;
 
@@ -132,4 +132,58 @@ fn line(s: &ScanRecord) -> ScanLine<'_> {
             .count(),
         scopes: s.scopes.len(),
     }
+}
+
+/// `diff DIR [A] [B]`: what changed from scan A (default: the one before B) to scan B
+/// (default: the newest).
+pub(super) fn diff_cmd(out: &Output, a: DiffArgs) -> Result<u8> {
+    let history = History::open(&a.location)?;
+    let scans = history.scans()?;
+    let find = |id: &str| {
+        scans.iter().position(|s| s.scan_id == id).ok_or_else(|| {
+            Error::Usage(format!(
+                "{} holds no scan {id:?} (`backup-auditor history {}` lists them)",
+                a.location, a.location
+            ))
+        })
+    };
+    let to = match &a.to {
+        Some(id) => find(id)?,
+        None => scans
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| Error::Usage(format!("{} holds no scan yet", a.location)))?,
+    };
+    let from = match &a.from {
+        Some(id) => find(id)?,
+        None => to.checked_sub(1).ok_or_else(|| {
+            Error::Usage(format!(
+                "{} holds only one scan before or at {}: nothing to compare it with",
+                a.location, scans[to].scan_id
+            ))
+        })?,
+    };
+    let (was, now) = (&scans[from], &scans[to]);
+    let (past, later) = (history.findings(was)?, history.findings(now)?);
+    let current = later.iter().map(|f| CurrentFinding {
+        rule_id: &f.rule_id,
+        account_id: &f.account_id,
+        region: &f.region,
+        resource_arn: &f.resource_arn,
+        resource_type: &f.resource_type,
+        check: &f.check,
+        severity: &f.severity,
+        status: &f.status,
+        reason: &f.reason,
+    });
+    let changes = diff::diff(was, &past, now, current);
+    let format = match a.format {
+        DiffFormat::Text => report::diff::DiffFormat::Text,
+        DiffFormat::Markdown => report::diff::DiffFormat::Markdown,
+        DiffFormat::Json => report::diff::DiffFormat::Json,
+        DiffFormat::Csv => report::diff::DiffFormat::Csv,
+    };
+    let templates = Templates::load(a.templates.templates.as_deref())?;
+    out.print(&report::diff::render(&templates, &changes, format)?)?;
+    Ok(crate::exit::OK)
 }

@@ -102,6 +102,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(RulesCommand::Check { paths }) => rules_check(&out, &paths),
         Command::Synth(a) => synth_cmd(&out, a),
         Command::History(a) => history::history_cmd(&out, a),
+        Command::Diff(a) => history::diff_cmd(&out, a),
     }
 }
 
