@@ -26,6 +26,9 @@
 //!   scaling series of issue 13, after the sizes: each dimension measured at n and 20n, with
 //!   the bar 20× the input within 25× the time. `NAME:N` sets a series' n (see
 //!   `scan/series.rs`); `BENCH_SERIES_RUNS` its runs per point (default 3).
+//! - `BENCH_HISTORY=SCANS[:SIZE]` (off by default): the history benchmark of issue 9
+//!   (`scan/history.rs`): SCANS scans of SIZE resources (default 1M) into one history, the
+//!   cost of `--history`, the history's growth per scan, and `diff` of the last two.
 //!
 //! Peak RSS comes from `getrusage(RUSAGE_CHILDREN)`, which is the maximum over every child
 //! waited for so far. So that one size (or the generator) cannot inflate another's figure,
@@ -37,6 +40,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+#[path = "scan/history.rs"]
+mod history;
 #[path = "scan/series.rs"]
 mod series;
 
@@ -56,6 +61,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let result = if args.get(1).map(String::as_str) == Some("--measure") {
         measure_child(&args[2..])
+    } else if args.get(1).map(String::as_str) == Some("--measure-once") {
+        history::measure_once(&args[2..])
     } else if args.iter().any(|a| a == "--bench") {
         run()
     } else {
@@ -86,9 +93,11 @@ fn run() -> Res<()> {
     let sizes = sizes()?;
     let runs = runs(&sizes)?;
     let series = series::chosen()?;
+    let history = history::chosen()?;
     // The series' largest synthetic organisations need room too.
     let mut all_sizes = sizes.clone();
     all_sizes.extend(series::synth_sizes(&series));
+    all_sizes.extend(history.map(|(_, size)| size));
     let (root, where_) = bench_dir(&all_sizes)?;
     println!("binary:   {}", bin.display());
     println!("data:     {} ({where_})", root.display());
@@ -119,6 +128,9 @@ fn run() -> Res<()> {
     }
     if !series.is_empty() {
         series::run(&me, &bin, &root, &series)?;
+    }
+    if let Some((scans, size)) = history {
+        history::run(&me, &bin, &root, scans, size)?;
     }
     Ok(())
 }

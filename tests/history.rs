@@ -280,10 +280,16 @@ fn diff_compares_two_scans_of_the_history_as_the_second_scan_did() {
     std::fs::write(&csv_file, stdout(&o)).unwrap();
     let rows = crate::util::csv_rows(&csv_file);
     // One row per listed finding (the failures among the changes).
-    let listed: usize = ["new", "resolved", "unknown", "unassessed_now", "assessed_again"]
-        .iter()
-        .map(|k| from_history[*k].as_array().unwrap().len())
-        .sum();
+    let listed: usize = [
+        "new",
+        "resolved",
+        "unknown",
+        "unassessed_now",
+        "assessed_again",
+    ]
+    .iter()
+    .map(|k| from_history[*k].as_array().unwrap().len())
+    .sum();
     assert_eq!(rows.len(), listed);
     assert!(rows.iter().any(|r| r["change"] == "regressed"));
     // Backwards works too, and a scan that is not there is a usage error naming the history.
