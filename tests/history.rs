@@ -309,3 +309,55 @@ fn diff_of_a_history_with_one_scan_says_there_is_nothing_to_compare() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nothing to compare"), "{}", stderr(&o));
 }
+
+/// The README's scheduled-scan example, as a new user runs it.
+#[test]
+fn the_readme_example_gates_only_on_what_is_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let (history, week1, week2) = (
+        dir.path().join("audit-history"),
+        dir.path().join("week1"),
+        dir.path().join("week2"),
+    );
+    let h = history.to_str().unwrap();
+    let first = run(
+        &[
+            "scan",
+            "samples/org",
+            "--out",
+            week1.to_str().unwrap(),
+            "--history",
+            h,
+        ],
+        &root(),
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let args = [
+        "scan",
+        "samples/org-later",
+        "--out",
+        week2.to_str().unwrap(),
+    ];
+    let second = run(
+        &[
+            &args[..],
+            &["--history", h, "--fail-on-new", "high"],
+            &["--format", "html,csv,json,markdown"],
+        ]
+        .concat(),
+        &root(),
+    );
+    let text = stdout(&second);
+    assert_eq!(second.status.code(), Some(1), "{text}");
+    assert!(text.contains("Since the last scan"), "{text}");
+    assert!(
+        text.contains("--fail-on-new high: 16 unwaived new failures at high or above"),
+        "{text}"
+    );
+    let md = std::fs::read_to_string(week2.join("summary.md")).unwrap();
+    let html = std::fs::read_to_string(week2.join("report.html")).unwrap();
+    assert!(html.contains("Since the last scan"), "report.html");
+    assert!(!html.contains("PLACEHOLDER"));
+    assert!(md.contains("### Since the last scan"), "{md}");
+}
