@@ -16,7 +16,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Moto(Child);
+pub struct Moto(Child);
 
 impl Drop for Moto {
     fn drop(&mut self) {
@@ -25,7 +25,7 @@ impl Drop for Moto {
     }
 }
 
-fn start_moto() -> Option<(Moto, String)> {
+pub fn start_moto() -> Option<(Moto, String)> {
     let port = TcpListener::bind("127.0.0.1:0")
         .ok()?
         .local_addr()
@@ -46,7 +46,7 @@ fn start_moto() -> Option<(Moto, String)> {
     Some((moto, format!("http://127.0.0.1:{port}")))
 }
 
-const ENV: [(&str, &str); 5] = [
+pub const ENV: [(&str, &str); 5] = [
     ("AWS_ACCESS_KEY_ID", "testing"),
     ("AWS_SECRET_ACCESS_KEY", "testing"),
     ("AWS_REGION", "us-east-1"),
