@@ -277,22 +277,12 @@ async fn keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
 
 #[test]
 fn an_s3_history_works_against_moto() {
-    let Some((_moto, url)) = crate::moto::start_moto() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "moto_server is not installed"
-        );
-        eprintln!("moto_server not found: skipping (pip install 'moto[server]')");
+    let Some((_moto, url)) = crate::moto::moto_or_skip() else {
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = rt.block_on(async {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&url)
-            .region(aws_config::Region::from_static("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::for_tests())
-            .load()
-            .await;
+        let conf = crate::moto::test_config(&url).await;
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(true)
             .build();
