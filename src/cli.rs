@@ -270,7 +270,8 @@ pub struct HistoryOpts {
     /// that DuckDB, Athena, Spark and polars read whole) and its record (time, coverage,
     /// counts, rule digests) to DIR/scans/<scan_id>.json, written last: a failed or
     /// interrupted run adds no scan (a findings part left without its record is removed by
-    /// the next run). `backup-auditor history DIR` lists the scans.
+    /// the next run). DIR may be s3://BUCKET/PREFIX (credentials, region and endpoint the
+    /// AWS way, as for --live). `backup-auditor history DIR` lists the scans.
     #[arg(long, value_name = "DIR")]
     pub history: Option<String>,
     /// Keep only the newest N scans of the history (older ones are removed after this scan
@@ -296,7 +297,8 @@ pub enum HistoryFormat {
     backup-auditor history audit-history                              # list what was recorded\n  \
     backup-auditor history audit-history --format json | jq '.[-1].coverage'")]
 pub struct HistoryArgs {
-    /// The history: the directory `scan --history DIR` writes (findings/ and scans/ in it).
+    /// The history: the directory or s3://BUCKET/PREFIX `scan --history` writes (findings/
+    /// and scans/ in it).
     #[arg(value_name = "DIR")]
     pub location: String,
     /// text for people; json for the scans' records as data (an array, oldest first: each

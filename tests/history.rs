@@ -361,3 +361,143 @@ fn the_readme_example_gates_only_on_what_is_new() {
     assert!(!html.contains("PLACEHOLDER"));
     assert!(md.contains("### Since the last scan"), "{md}");
 }
+
+/// Runs the binary against moto's S3 (`AWS_ENDPOINT_URL`), with test credentials.
+fn run_s3(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(args)
+        .current_dir(root())
+        .envs(crate::moto::ENV)
+        .env("AWS_ENDPOINT_URL", url)
+        .output()
+        .unwrap()
+}
+
+/// Every key in the bucket, sorted.
+async fn keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let page = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = page
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn an_s3_history_works_against_moto() {
+    let Some((_moto, url)) = crate::moto::moto_or_skip() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = rt.block_on(async {
+        let conf = crate::moto::test_config(&url).await;
+        let s3 = aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build();
+        let client = aws_sdk_s3::Client::from_conf(s3);
+        client.create_bucket().bucket("audit").send().await.unwrap();
+        client
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let history = "s3://audit/backup-auditor/history";
+    for (i, snapshot) in ["samples/org", "samples/org-later"].iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        }
+        let out = dir.path().join(i.to_string());
+        let args = [
+            "scan",
+            snapshot,
+            "--out",
+            out.to_str().unwrap(),
+            "--history",
+            history,
+        ];
+        let o = run_s3(&url, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let o = run_s3(&url, &["history", history, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let scans: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(scans.len(), 2);
+    let mut want: Vec<String> = scans
+        .iter()
+        .flat_map(|s| {
+            let id = s["scan_id"].as_str().unwrap();
+            let part = s["findings_path"].as_str().unwrap();
+            [format!("scans/{id}.json"), part.to_string()]
+        })
+        .map(|k| format!("backup-auditor/history/{k}"))
+        .collect();
+    want.sort();
+    assert_eq!(
+        rt.block_on(keys(&client, "audit")),
+        want,
+        "no lock object is left"
+    );
+
+    // Pruning removes the older scan's record and part.
+    let out = dir.path().join("2");
+    let args = [
+        "scan",
+        "samples/org-later",
+        "--out",
+        out.to_str().unwrap(),
+        "--history",
+        history,
+        "--keep-scans",
+        "1",
+    ];
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let o = run_s3(&url, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("removed 2 older scans"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(rt.block_on(keys(&client, "audit")).len(), 2);
+
+    // A lock object (another run writing) refuses the append, naming it; nothing is added.
+    let lock = "backup-auditor/history/.backup-auditor.lock";
+    rt.block_on(
+        client
+            .put_object()
+            .bucket("audit")
+            .key(lock)
+            .body(b"pid 1, run 0badf00d".to_vec().into())
+            .send(),
+    )
+    .unwrap();
+    let out = dir.path().join("3");
+    let o = run_s3(
+        &url,
+        &[
+            "scan",
+            "samples/org",
+            "--out",
+            out.to_str().unwrap(),
+            "--history",
+            history,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("being written by another backup-auditor run (pid 1, run 0badf00d"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("s3://audit/{lock}")), "{err}");
+    assert_eq!(
+        rt.block_on(keys(&client, "audit")).len(),
+        3,
+        "only the lock object added"
+    );
+}

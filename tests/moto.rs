@@ -16,7 +16,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Moto(Child);
+pub struct Moto(Child);
 
 impl Drop for Moto {
     fn drop(&mut self) {
@@ -46,7 +46,7 @@ fn start_moto() -> Option<(Moto, String)> {
     Some((moto, format!("http://127.0.0.1:{port}")))
 }
 
-const ENV: [(&str, &str); 5] = [
+pub const ENV: [(&str, &str); 5] = [
     ("AWS_ACCESS_KEY_ID", "testing"),
     ("AWS_SECRET_ACCESS_KEY", "testing"),
     ("AWS_REGION", "us-east-1"),
@@ -55,14 +55,32 @@ const ENV: [(&str, &str); 5] = [
 ];
 
 /// Creates an organisation with a member account, a locked vault and a backup plan in moto.
-async fn seed(url: &str) -> String {
-    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, Lifecycle};
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// moto, started; or `None` after saying the test is skipped (never under CI, where it fails).
+pub fn moto_or_skip() -> Option<(Moto, String)> {
+    let started = start_moto();
+    if started.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server is not installed"
+        );
+        eprintln!("moto_server not found: skipping (pip install 'moto[server]')");
+    }
+    started
+}
+
+/// The SDK configuration a test seeds moto with.
+pub async fn test_config(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(url)
         .region(aws_config::Region::from_static("us-east-1"))
         .credentials_provider(aws_credential_types::Credentials::for_tests())
         .load()
-        .await;
+        .await
+}
+
+async fn seed(url: &str) -> String {
+    use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, Lifecycle};
+    let conf = test_config(url).await;
     let org = aws_sdk_organizations::Client::new(&conf);
     org.create_organization()
         .send()
@@ -112,12 +130,7 @@ async fn seed(url: &str) -> String {
 
 #[test]
 fn what_moto_holds_arrives_intact() {
-    let Some((_moto, url)) = start_moto() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "moto_server is not installed"
-        );
-        eprintln!("moto_server not found: skipping (pip install 'moto[server]')");
+    let Some((_moto, url)) = moto_or_skip() else {
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();

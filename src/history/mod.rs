@@ -1,7 +1,7 @@
 //! The history of scheduled scans: every scan's findings, kept where query engines read them
 //! (a Hive-partitioned Parquet dataset), one record per scan, and what changed between scans.
 //!
-//! Layout of a history `DIR` (a directory, or an S3 prefix):
+//! Layout of a history `DIR` (a directory, or an S3 prefix `s3://bucket/prefix`):
 //!
 //! ```text
 //! DIR/findings/scan_date=2026-12-06/part-20261206T095000Z-1a2b3c4d.parquet   the scan's findings
@@ -16,6 +16,7 @@ pub mod baseline;
 pub mod diff;
 mod read;
 pub mod record;
+mod s3;
 pub mod storage;
 
 use crate::error::{Diagnostic, Error, Result};
@@ -67,12 +68,11 @@ pub struct History {
 }
 
 impl History {
-    /// The history at `location`: a local directory (created by the first append).
+    /// The history at `location`: `s3://bucket/prefix`, or a local directory (created by the
+    /// first append).
     pub fn open(location: &str) -> Result<History> {
         if location.starts_with("s3://") {
-            return Err(Error::Usage(format!(
-                "--history {location}: S3 histories are not supported yet; give a local directory"
-            )));
+            return Ok(History::with_storage(Box::new(s3::S3::open(location)?)));
         }
         let path = std::path::Path::new(location);
         if path.exists() && !path.is_dir() {
@@ -96,11 +96,7 @@ impl History {
         let mut problems = Vec::new();
         for key in keys {
             let path = self.store.locate(&key);
-            let Some(bytes) = self
-                .store
-                .get(&key)
-                .map_err(|e| Error::io("read", &path, e))?
-            else {
+            let Some(bytes) = self.get(&key)? else {
                 continue; // pruned meanwhile
             };
             match crate::snapshot::parse_json::<ScanRecord>(&path, &bytes) {
@@ -121,19 +117,15 @@ impl History {
     /// The findings of a committed scan, read from its Parquet part.
     pub fn findings(&self, scan: &ScanRecord) -> Result<Vec<PastFinding>> {
         let path = self.store.locate(&scan.findings_path);
-        let bytes = self
-            .store
-            .get(&scan.findings_path)
-            .map_err(|e| Error::io("read", &path, e))?
-            .ok_or_else(|| {
-                Error::Invalid(vec![Diagnostic::file(
-                    &path,
-                    format!(
-                        "missing: the findings of scan {} are not in the history",
-                        scan.scan_id
-                    ),
-                )])
-            })?;
+        let bytes = self.get(&scan.findings_path)?.ok_or_else(|| {
+            Error::Invalid(vec![Diagnostic::file(
+                &path,
+                format!(
+                    "missing: the findings of scan {} are not in the history",
+                    scan.scan_id
+                ),
+            )])
+        })?;
         read::past_findings(&path, bytes)
     }
 
