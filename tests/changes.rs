@@ -367,3 +367,47 @@ fn json_scan_id(out: &Path) -> String {
         serde_json::from_str(&std::fs::read_to_string(out.join("findings.json")).unwrap()).unwrap();
     json["scan"]["scan_id"].as_str().unwrap().to_owned()
 }
+
+/// A policy that changed between two scans of one snapshot: the diff names the rule, and the
+/// only changes are that rule's.
+#[test]
+fn a_changed_rule_is_named_and_its_findings_are_the_only_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    for d in [&before, &after] {
+        copy_dir(&root().join("rules/default"), d);
+    }
+    // The second policy asks for 400 days where the first asked for 35.
+    let file = after.join("protection.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let stricter = text.replacen("min_retention_days: 35", "min_retention_days: 400", 1);
+    assert_ne!(stricter, text);
+    std::fs::write(&file, stricter).unwrap();
+    let (out1, out2) = (dir.path().join("out1"), dir.path().join("out2"));
+    let scan = |rules: &Path, out: &Path, extra: &[&str]| {
+        let args = ["scan", "samples/org", "--rules", rules.to_str().unwrap()];
+        let out_args = ["--out", out.to_str().unwrap(), "--format", "json"];
+        run(&[&args[..], &out_args, extra].concat(), &root())
+    };
+    assert_eq!(scan(&before, &out1, &[]).status.code(), Some(0));
+    let o = scan(&after, &out2, &["--baseline", out1.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Rules changed between the two scans (they explain changes no resource caused): changed backup-frequency-retention;"),
+        "{}",
+        stdout(&o)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out2.join("findings.json")).unwrap()).unwrap();
+    let diff = &report["diff"];
+    assert_eq!(
+        diff["rules"]["changed"],
+        serde_json::json!(["backup-frequency-retention"])
+    );
+    assert_eq!(diff["counts"]["resolved"], 0);
+    let new = diff["new"].as_array().unwrap();
+    assert!(!new.is_empty());
+    assert!(new
+        .iter()
+        .all(|l| l["rule_id"] == "backup-frequency-retention"));
+}
