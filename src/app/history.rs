@@ -165,18 +165,7 @@ pub(super) fn diff_cmd(out: &Output, a: DiffArgs) -> Result<u8> {
     };
     let (was, now) = (&scans[from], &scans[to]);
     let (past, later) = (history.findings(was)?, history.findings(now)?);
-    let current = later.iter().map(|f| CurrentFinding {
-        rule_id: &f.rule_id,
-        account_id: &f.account_id,
-        region: &f.region,
-        resource_arn: &f.resource_arn,
-        resource_type: &f.resource_type,
-        check: &f.check,
-        severity: &f.severity,
-        status: &f.status,
-        reason: &f.reason,
-    });
-    let changes = diff::diff(was, &past, now, current);
+    let changes = diff::diff(was, &past, now, later.iter().map(CurrentFinding::from));
     let format = match a.format {
         DiffFormat::Text => report::diff::DiffFormat::Text,
         DiffFormat::Markdown => report::diff::DiffFormat::Markdown,

@@ -51,6 +51,23 @@ pub struct CurrentFinding<'a> {
     pub reason: &'a str,
 }
 
+impl<'a> From<&'a PastFinding> for CurrentFinding<'a> {
+    /// A past scan's finding compared as the later side (`diff A B`).
+    fn from(f: &'a PastFinding) -> Self {
+        CurrentFinding {
+            rule_id: &f.rule_id,
+            account_id: &f.account_id,
+            region: &f.region,
+            resource_arn: &f.resource_arn,
+            resource_type: &f.resource_type,
+            check: &f.check,
+            severity: &f.severity,
+            status: &f.status,
+            reason: &f.reason,
+        }
+    }
+}
+
 impl CurrentFinding<'_> {
     fn key(&self) -> (&str, &str, &str, &str) {
         (
