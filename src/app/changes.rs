@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::exit::{self, Compared};
 use crate::findings::record::{scan_record, ScanFacts};
 use crate::findings::summary::Summary;
-use crate::history::baseline::{self, Baseline};
-use crate::history::diff::{self, CurrentFinding, Diff, NoBaseline};
+use crate::history::baseline::{self, Baseline, PastFindings};
+use crate::history::diff::{self, Diff, FindingRef, NoBaseline, RowScopes, Scopes};
 use crate::history::record::ScanRecord;
 use crate::history::History;
 
@@ -65,7 +65,7 @@ pub(super) fn choose(
         .collect();
     Ok(Ok(Baseline {
         record: chosen.clone(),
-        findings: history.findings(chosen)?,
+        findings: PastFindings::Part(Box::new(history.findings(chosen)?)),
         earlier,
     }))
 }
@@ -94,11 +94,74 @@ pub(super) fn record_of(
 }
 
 /// What changed between `baseline` and this scan.
-pub(super) fn compare(e: &Evaluated, baseline: &Baseline, record: &ScanRecord) -> Diff {
-    let (inv, rules) = (&e.inventory, &e.rules);
-    let current = e.evaluation.findings.iter().map(|f| {
-        let r = f.row(inv, rules);
-        CurrentFinding {
+pub(super) fn compare(e: &Evaluated, baseline: &mut Baseline, record: &ScanRecord) -> Result<Diff> {
+    let mut now = Evaluated::scopes(e);
+    match &mut baseline.findings {
+        PastFindings::Rows(rows) => {
+            let mut past = RowScopes::new(rows.iter().map(FindingRef::from));
+            diff::diff(&baseline.record, &mut past, record, &mut now)
+        }
+        PastFindings::Part(part) => diff::diff(&baseline.record, &mut **part, record, &mut now),
+    }
+}
+
+impl Evaluated {
+    /// The findings as a diff walks them.
+    fn scopes(&self) -> FindingScopes<'_> {
+        FindingScopes {
+            e: self,
+            range: 0..0,
+        }
+    }
+}
+
+/// The evaluation's findings an account-region at a time: the engine appends each
+/// account-region's findings together, in the inventory's order (by account id and region).
+struct FindingScopes<'a> {
+    e: &'a Evaluated,
+    range: std::ops::Range<usize>,
+}
+
+impl FindingScopes<'_> {
+    fn scope(&self) -> &crate::model::Scope {
+        let f = &self.e.evaluation.findings[self.range.start];
+        &self.e.inventory.scopes[f.subject.scope() as usize]
+    }
+}
+
+impl Scopes for FindingScopes<'_> {
+    fn total(&self) -> usize {
+        self.e.evaluation.findings.len()
+    }
+
+    fn advance(&mut self) -> Result<bool> {
+        let findings = &self.e.evaluation.findings;
+        let start = self.range.end;
+        let Some(first) = findings.get(start) else {
+            return Ok(false);
+        };
+        let scope = first.subject.scope();
+        let len = findings[start..]
+            .iter()
+            .position(|f| f.subject.scope() != scope)
+            .unwrap_or(findings.len() - start);
+        self.range = start..start + len;
+        Ok(true)
+    }
+
+    fn key(&self) -> (&str, &str) {
+        let s = self.scope();
+        (&s.account_id, &s.region)
+    }
+
+    fn len(&self) -> usize {
+        self.range.len()
+    }
+
+    fn get(&self, i: usize) -> FindingRef<'_> {
+        let f = &self.e.evaluation.findings[self.range.start + i];
+        let r = f.row(&self.e.inventory, &self.e.rules);
+        FindingRef {
             rule_id: r.rule_id,
             account_id: r.account_id,
             region: r.region,
@@ -108,9 +171,13 @@ pub(super) fn compare(e: &Evaluated, baseline: &Baseline, record: &ScanRecord) -
             severity: r.severity,
             status: r.status,
             reason: r.reason,
+            failing_since: None,
         }
-    });
-    diff::diff(&baseline.record, &baseline.findings, record, current)
+    }
+
+    fn position(&self, i: usize) -> usize {
+        self.range.start + i
+    }
 }
 
 /// The gate `--fail-on` or `--fail-on-new` asks for (none without either).

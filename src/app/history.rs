@@ -5,7 +5,7 @@ use super::Output;
 use crate::cli::{DiffArgs, DiffFormat, HistoryArgs, HistoryFormat, HistoryOpts};
 use crate::error::{Error, Result};
 use crate::findings::parquet::{findings_parquet, HistoryColumns};
-use crate::history::diff::{self, CurrentFinding, Diff};
+use crate::history::diff::{self, Diff};
 use crate::history::record::{CoverageRecord, ScanRecord};
 use crate::history::History;
 use crate::report::{self, Templates};
@@ -164,8 +164,8 @@ pub(super) fn diff_cmd(out: &Output, a: DiffArgs) -> Result<u8> {
         })?,
     };
     let (was, now) = (&scans[from], &scans[to]);
-    let (past, later) = (history.findings(was)?, history.findings(now)?);
-    let changes = diff::diff(was, &past, now, later.iter().map(CurrentFinding::from));
+    let (mut past, mut later) = (history.findings(was)?, history.findings(now)?);
+    let changes = diff::diff(was, &mut past, now, &mut later)?;
     let format = match a.format {
         DiffFormat::Text => report::diff::DiffFormat::Text,
         DiffFormat::Markdown => report::diff::DiffFormat::Markdown,

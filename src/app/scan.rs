@@ -40,11 +40,12 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
     out.stage("summarised");
     let record = changes::record_of(&e, &summary, &a, &run)?;
-    let baseline = changes::choose(given, &a, history.as_ref(), &record)?;
+    let mut baseline = changes::choose(given, &a, history.as_ref(), &record)?;
     let diff = baseline
-        .as_ref()
+        .as_mut()
         .ok()
-        .map(|b| changes::compare(&e, b, &record));
+        .map(|b| changes::compare(&e, b, &record))
+        .transpose()?;
     let (trend, earlier) = match &baseline {
         Ok(b) => (b.trend(&record), b.earlier_for_next()),
         Err(_) => (vec![record.clone()], Vec::new()),

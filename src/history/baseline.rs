@@ -15,10 +15,9 @@ pub const FINDINGS_JSON: &str = "findings.json";
 pub const MAX_EARLIER_SCANS: usize = 100;
 
 /// An earlier scan to compare with.
-#[derive(Debug, Clone)]
 pub struct Baseline {
     pub record: ScanRecord,
-    pub findings: Vec<PastFinding>,
+    pub findings: PastFindings,
     /// The scans before it that it knew of, oldest first.
     pub earlier: Vec<ScanRecord>,
 }
@@ -40,6 +39,12 @@ impl Baseline {
         let skip = scans.len().saturating_sub(MAX_EARLIER_SCANS);
         scans.split_off(skip)
     }
+}
+
+/// A baseline's findings: rows of a findings.json, or a history's part (read as compared).
+pub enum PastFindings {
+    Rows(Vec<PastFinding>),
+    Part(Box<super::PartScopes>),
 }
 
 /// The parts of findings.json a baseline needs; everything else (the summary, the stories)
@@ -109,7 +114,7 @@ pub fn read_dir(dir: &Path) -> Result<Baseline> {
         .collect();
     Ok(Baseline {
         record,
-        findings,
+        findings: PastFindings::Rows(findings),
         earlier: file.earlier_scans,
     })
 }

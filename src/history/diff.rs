@@ -13,6 +13,12 @@
 //! collection time unless `--as-of` said otherwise), not when it ran: a failure is seen in the
 //! data of that moment, and two scans of one snapshot stay identical.
 
+mod scopes;
+mod walk;
+
+pub use scopes::{RowScopes, Scopes};
+pub use walk::{diff, diff_rows};
+
 use super::record::{Change, FindingChange, PastFinding, ScanRecord, ScopeRecord};
 use crate::rules::Severity;
 use serde::Serialize;
@@ -37,9 +43,10 @@ const PROTECTED_CHECK: &str = "protected";
 /// Longest-standing failures a diff lists.
 pub const LONGEST: usize = 10;
 
-/// A finding of the scan being compared, as the diff needs it (borrowed from its rows).
+/// A finding as the diff reads it, on either side (borrowed from the evaluation's rows, a
+/// Parquet part's columns, or rows in memory).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CurrentFinding<'a> {
+pub struct FindingRef<'a> {
     pub rule_id: &'a str,
     pub account_id: &'a str,
     pub region: &'a str,
@@ -49,12 +56,13 @@ pub struct CurrentFinding<'a> {
     pub severity: &'a str,
     pub status: &'a str,
     pub reason: &'a str,
+    /// A past finding's streak (the current side's is what the diff decides).
+    pub failing_since: Option<&'a str>,
 }
 
-impl<'a> From<&'a PastFinding> for CurrentFinding<'a> {
-    /// A past scan's finding compared as the later side (`diff A B`).
+impl<'a> From<&'a PastFinding> for FindingRef<'a> {
     fn from(f: &'a PastFinding) -> Self {
-        CurrentFinding {
+        FindingRef {
             rule_id: &f.rule_id,
             account_id: &f.account_id,
             region: &f.region,
@@ -64,18 +72,8 @@ impl<'a> From<&'a PastFinding> for CurrentFinding<'a> {
             severity: &f.severity,
             status: &f.status,
             reason: &f.reason,
+            failing_since: f.failing_since.as_deref(),
         }
-    }
-}
-
-impl CurrentFinding<'_> {
-    fn key(&self) -> (&str, &str, &str, &str) {
-        (
-            self.rule_id,
-            self.account_id,
-            self.region,
-            self.resource_arn,
-        )
     }
 }
 
@@ -158,65 +156,6 @@ pub struct Diff {
     pub waivers_changed: bool,
 }
 
-/// Compares the current scan (`current`, with its findings in order) with a baseline scan.
-/// The findings are taken one at a time: a million resources' findings need not be held
-/// twice.
-pub fn diff<'c>(
-    baseline: &ScanRecord,
-    past: &[PastFinding],
-    current: &ScanRecord,
-    findings: impl IntoIterator<Item = CurrentFinding<'c>>,
-) -> Diff {
-    let base_complete = complete_scopes(&baseline.scopes);
-    let now_complete = complete_scopes(&current.scopes);
-    let mut index: HashMap<(&str, &str, &str, &str), usize> = HashMap::with_capacity(past.len());
-    for (i, p) in past.iter().enumerate() {
-        index.entry(p.key()).or_insert(i);
-    }
-    let mut matched = vec![false; past.len()];
-    let mut out = Builder::new(current);
-    for c in findings {
-        let was = index.get(&c.key()).map(|&i| {
-            matched[i] = true;
-            &past[i]
-        });
-        let read_before = base_complete.contains(&(c.account_id, c.region));
-        let change = change_of(was, &c, read_before);
-        let failing_since = if Kind::of(c.status) != Kind::Failing {
-            None
-        } else if change == Change::StillFailing {
-            was.and_then(|p| p.failing_since.clone())
-                .or_else(|| Some(baseline.as_of.clone()))
-        } else {
-            Some(current.as_of.clone())
-        };
-        out.current(
-            &c,
-            was,
-            FindingChange {
-                change,
-                failing_since,
-            },
-        );
-    }
-    for (p, _) in past
-        .iter()
-        .zip(&matched)
-        .filter(|(p, m)| !**m && Kind::of(&p.status) == Kind::Failing)
-    {
-        let read_now = now_complete.contains(&(p.account_id.as_str(), p.region.as_str()));
-        out.gone(
-            p,
-            if read_now {
-                Change::Resolved
-            } else {
-                Change::Unknown
-            },
-        );
-    }
-    out.finish(baseline, current)
-}
-
 /// The account-regions a scan read completely: `complete`, and nothing it could not read
 /// (a `complete` scope may still miss a resource type's listing, which its reason names).
 fn complete_scopes(scopes: &[ScopeRecord]) -> HashSet<(&str, &str)> {
@@ -248,9 +187,9 @@ impl Kind {
 
 /// The change of one current finding, given its baseline finding (if any) and whether the
 /// baseline read its account-region completely.
-fn change_of(was: Option<&PastFinding>, now: &CurrentFinding, read_before: bool) -> Change {
+fn change_of(was: Option<&FindingRef>, now: &FindingRef, read_before: bool) -> Change {
     use Kind::*;
-    let before = was.map(|p| Kind::of(&p.status));
+    let before = was.map(|p| Kind::of(p.status));
     match (Kind::of(now.status), before) {
         (NotAssessed, None) => Change::Unknown,
         (NotAssessed, Some(NotAssessed)) => Change::Unchanged,
@@ -287,7 +226,8 @@ fn days_between(from: &str, to: &str) -> Option<i64> {
 struct Builder<'a> {
     as_of: &'a str,
     changes: Vec<FindingChange>,
-    counts: BTreeMap<&'static str, usize>,
+    /// Findings per change, by `Change as usize`.
+    counts: [usize; CHANGES.len()],
     lists: HashMap<Change, Vec<Listed>>,
     /// Candidates for the longest-standing unwaived failures, cut now and then to the
     /// [`LONGEST`] first; `cut` is the key of the last one kept then (a finding after it is
@@ -318,11 +258,16 @@ fn longest_key_of(l: &Listed) -> (Option<&str>, i32, &str, &str) {
 }
 
 impl<'a> Builder<'a> {
-    fn new(current: &'a ScanRecord) -> Self {
+    /// For a current scan of `total` findings.
+    fn new(current: &'a ScanRecord, total: usize) -> Self {
+        let unset = FindingChange {
+            change: Change::Unknown,
+            failing_since: None,
+        };
         Builder {
             as_of: &current.as_of,
-            changes: Vec::new(),
-            counts: CHANGES.iter().map(|c| (c.as_str(), 0)).collect(),
+            changes: vec![unset; total],
+            counts: [0; CHANGES.len()],
             lists: HashMap::new(),
             still: Vec::new(),
             cut: None,
@@ -330,16 +275,23 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn current(&mut self, c: &CurrentFinding, was: Option<&PastFinding>, fc: FindingChange) {
-        *self.counts.entry(fc.change.as_str()).or_default() += 1;
+    /// The current finding at `position`.
+    fn current(
+        &mut self,
+        position: usize,
+        c: &FindingRef,
+        was: Option<&FindingRef>,
+        fc: FindingChange,
+    ) {
+        self.counts[fc.change as usize] += 1;
         let failing = Kind::of(c.status) == Kind::Failing
-            || was.is_some_and(|p| Kind::of(&p.status) == Kind::Failing);
+            || was.is_some_and(|p| Kind::of(p.status) == Kind::Failing);
         let listed = || Listed {
             change: fc.change,
             rule_id: c.rule_id.to_owned(),
             severity: c.severity.to_owned(),
             status: c.status.to_owned(),
-            was: was.map(|p| p.status.clone()).unwrap_or_default(),
+            was: was.map(|p| p.status.to_owned()).unwrap_or_default(),
             account_id: c.account_id.to_owned(),
             region: c.region.to_owned(),
             resource_type: c.resource_type.to_owned(),
@@ -349,7 +301,7 @@ impl<'a> Builder<'a> {
                 .failing_since
                 .as_deref()
                 .and_then(|t| days_between(t, self.as_of)),
-            failing_since: fc.failing_since.clone(),
+            failing_since: fc.failing_since.as_deref().map(str::to_owned),
         };
         match fc.change {
             Change::StillFailing if c.status == "FAIL" => {
@@ -376,7 +328,7 @@ impl<'a> Builder<'a> {
             _ if failing => self.list(listed()),
             _ => {}
         }
-        self.changes.push(fc);
+        self.changes[position] = fc;
     }
 
     /// Keeps the [`LONGEST`] first candidates, and remembers where they end.
@@ -395,19 +347,19 @@ impl<'a> Builder<'a> {
         });
     }
 
-    fn gone(&mut self, p: &PastFinding, change: Change) {
-        *self.counts.entry(change.as_str()).or_default() += 1;
+    fn gone(&mut self, p: &FindingRef, change: Change) {
+        self.counts[change as usize] += 1;
         self.list(Listed {
             change,
-            rule_id: p.rule_id.clone(),
-            severity: p.severity.clone(),
+            rule_id: p.rule_id.to_owned(),
+            severity: p.severity.to_owned(),
             status: String::new(),
-            was: p.status.clone(),
-            account_id: p.account_id.clone(),
-            region: p.region.clone(),
-            resource_type: p.resource_type.clone(),
-            resource_arn: p.resource_arn.clone(),
-            reason: p.reason.clone(),
+            was: p.status.to_owned(),
+            account_id: p.account_id.to_owned(),
+            region: p.region.to_owned(),
+            resource_type: p.resource_type.to_owned(),
+            resource_arn: p.resource_arn.to_owned(),
+            reason: p.reason.to_owned(),
             failing_since: None,
             age_days: None,
         });
@@ -448,7 +400,10 @@ impl<'a> Builder<'a> {
             baseline: ScanRef::of(baseline),
             current: ScanRef::of(current),
             changes: self.changes,
-            counts: self.counts,
+            counts: CHANGES
+                .iter()
+                .map(|&c| (c.as_str(), self.counts[c as usize]))
+                .collect(),
             new,
             resolved,
             unknown,

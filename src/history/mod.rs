@@ -21,11 +21,11 @@ pub mod storage;
 
 use crate::error::{Diagnostic, Error, Result};
 use chrono::{DateTime, Utc};
-use record::{PastFinding, ScanRecord, SCAN_FORMAT};
+use record::{ScanRecord, SCAN_FORMAT};
 use std::io::{self, Write};
 use storage::{LocalDir, Storage, TEMP_SUFFIX};
 
-pub use read::PAST_FINDING_COLUMNS;
+pub use read::{PartScopes, PAST_FINDING_COLUMNS};
 
 /// Columns a history's parts add after findings.csv's, one value per scan.
 pub const SCAN_COLUMNS: [&str; 4] = [
@@ -114,8 +114,9 @@ impl History {
         Ok(scans)
     }
 
-    /// The findings of a committed scan, read from its Parquet part.
-    pub fn findings(&self, scan: &ScanRecord) -> Result<Vec<PastFinding>> {
+    /// The findings of a committed scan, walked from its Parquet part an account-region at a
+    /// time.
+    pub fn findings(&self, scan: &ScanRecord) -> Result<PartScopes> {
         let path = self.store.locate(&scan.findings_path);
         let bytes = self.get(&scan.findings_path)?.ok_or_else(|| {
             Error::Invalid(vec![Diagnostic::file(
@@ -126,7 +127,7 @@ impl History {
                 ),
             )])
         })?;
-        read::past_findings(&path, bytes)
+        PartScopes::open(&path, bytes)
     }
 
     /// Adds a scan: its findings part (written by `part`), then its record, which commits it.
@@ -483,7 +484,11 @@ mod tests {
         let temp = dir.path().join("scans/.x.json.123.tmp");
         std::fs::write(&temp, b"{").unwrap();
         assert_eq!(ids(&h), ["20261206T090000Z-aaaaaaaa"]);
-        let err = h.findings(&orphan).unwrap_err().to_string();
+        let err = h
+            .findings(&orphan)
+            .err()
+            .expect("the part is gone")
+            .to_string();
         assert!(
             err.contains("is not") || err.contains("not a findings part"),
             "{err}"

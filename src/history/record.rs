@@ -131,6 +131,7 @@ impl Change {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingChange {
     pub change: Change,
-    /// For a FAIL: the first scan time of its failing streak (this scan's time if it is new).
-    pub failing_since: Option<String>,
+    /// For a FAIL: the first scan time of its failing streak (this scan's time if it is new);
+    /// shared, since millions of findings name a handful of times.
+    pub failing_since: Option<std::sync::Arc<str>>,
 }

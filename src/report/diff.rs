@@ -103,7 +103,7 @@ fn csv(w: &mut dyn std::io::Write, d: &Diff) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::diff::{diff, CurrentFinding};
+    use crate::history::diff::{diff_rows, FindingRef};
     use crate::history::record::{PastFinding, ScanRecord};
 
     fn record(id: &str, as_of: &str) -> ScanRecord {
@@ -139,7 +139,7 @@ mod tests {
             reason: "then".into(),
             failing_since: None,
         };
-        let now = |arn: &'static str, status: &'static str| CurrentFinding {
+        let now = |arn: &'static str, status: &'static str| FindingRef {
             rule_id: "backup-protected",
             account_id: "111111111111",
             region: "us-east-1",
@@ -149,10 +149,12 @@ mod tests {
             severity: "high",
             status,
             reason: "=now",
+            failing_since: None,
         };
-        diff(
+        let past = [past("i-1", "PASS"), past("i-2", "FAIL")];
+        diff_rows(
             &a,
-            &[past("i-1", "PASS"), past("i-2", "FAIL")],
+            past.iter().map(FindingRef::from),
             &b,
             [now("i-1", "FAIL"), now("i-2", "PASS")],
         )

@@ -76,9 +76,9 @@ struct Cur<'a> {
 }
 
 fn run(base: &ScanRecord, p: &[PastFinding], cur: &ScanRecord, c: &[Cur]) -> Diff {
-    let findings: Vec<CurrentFinding> = c
+    let findings: Vec<FindingRef> = c
         .iter()
-        .map(|c| CurrentFinding {
+        .map(|c| FindingRef {
             rule_id: &c.rule,
             account_id: c.account,
             region: "r1",
@@ -88,9 +88,10 @@ fn run(base: &ScanRecord, p: &[PastFinding], cur: &ScanRecord, c: &[Cur]) -> Dif
             severity: c.severity,
             status: c.status,
             reason: "now",
+            failing_since: None,
         })
         .collect();
-    diff(base, p, cur, findings)
+    diff_rows(base, p.iter().map(FindingRef::from), cur, findings)
 }
 
 fn changes(d: &Diff) -> Vec<&'static str> {
