@@ -18,6 +18,7 @@ pub mod findings;
 pub mod history;
 pub mod input;
 pub mod model;
+pub mod parquet;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

@@ -160,19 +160,28 @@ impl Scopes for FindingScopes<'_> {
 
     fn get(&self, i: usize) -> FindingRef<'_> {
         let f = &self.e.evaluation.findings[self.range.start + i];
-        let r = f.row(&self.e.inventory, &self.e.rules);
+        let rule = &self.e.rules.rules[f.rule as usize];
+        let scope = self.scope();
+        // Not the whole row: a diff needs no evidence, and looking it up costs a cache miss.
+        let (resource_type, resource_arn, _) = f.subject_cells(&self.e.inventory);
         FindingRef {
-            rule_id: r.rule_id,
-            account_id: r.account_id,
-            region: r.region,
-            resource_arn: r.resource_arn,
-            resource_type: r.resource_type,
-            check: r.check,
-            severity: r.severity,
-            status: r.status,
-            reason: r.reason,
+            rule_id: &rule.id,
+            account_id: &scope.account_id,
+            region: &scope.region,
+            resource_arn,
+            resource_type,
+            check: rule.check.name(),
+            severity: rule.severity.as_str(),
+            status: f.status.as_str(),
+            reason: &f.reason,
             failing_since: None,
         }
+    }
+
+    fn key_at(&self, i: usize) -> (&str, &str) {
+        let f = &self.e.evaluation.findings[self.range.start + i];
+        let rule = &self.e.rules.rules[f.rule as usize];
+        (&rule.id, f.subject.arn(&self.e.inventory))
     }
 
     fn position(&self, i: usize) -> usize {

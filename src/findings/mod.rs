@@ -35,11 +35,10 @@ pub struct Row<'a> {
 }
 
 impl Finding {
-    pub fn row<'a>(&'a self, inv: &'a Inventory, rules: &'a RuleSet) -> Row<'a> {
-        let rule: &Rule = &rules.rules[self.rule as usize];
+    /// The subject as findings show it: its type, ARN and name.
+    pub fn subject_cells<'a>(&self, inv: &'a Inventory) -> (&'a str, &'a str, &'a str) {
         let scope = &inv.scopes[self.subject.scope() as usize];
-        let resource_arn = self.subject.arn(inv);
-        let (resource_type, resource_name): (&str, &str) = match self.subject {
+        let (kind, name): (&str, &str) = match self.subject {
             Subject::Resource { index, .. } => {
                 let r = &scope.resources[index as usize];
                 (r.kind.short_name(), r.display_name())
@@ -53,6 +52,13 @@ impl Finding {
             }
             Subject::Scope { .. } => ("scope", ""),
         };
+        (kind, self.subject.arn(inv), name)
+    }
+
+    pub fn row<'a>(&'a self, inv: &'a Inventory, rules: &'a RuleSet) -> Row<'a> {
+        let rule: &Rule = &rules.rules[self.rule as usize];
+        let scope = &inv.scopes[self.subject.scope() as usize];
+        let (resource_type, resource_arn, resource_name) = self.subject_cells(inv);
         let plan = self.evidence.plan.map(|p| &scope.plans[p as usize]);
         let e = &self.evidence;
         Row {

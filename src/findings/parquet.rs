@@ -18,14 +18,9 @@ use super::Finding;
 use crate::history::record::FindingChange;
 use crate::history::{CHANGE_COLUMNS, SCAN_COLUMNS};
 use crate::model::Inventory;
+use crate::parquet::{Encoder, Group, Writer};
 use crate::rules::RuleSet;
 use dictionary::Dictionary;
-use polars_arrow::datatypes::{ArrowDataType, ArrowSchema, Field};
-use polars_parquet::write::{
-    array_to_columns, compress, fallible_streaming_iterator, CompressedPage, CompressionOptions,
-    DynIter, DynStreamingIterator, Encoding, FileWriter, ParquetType, StatisticsOptions, Version,
-    WriteOptions,
-};
 use rayon::prelude::*;
 use std::io::Write;
 
@@ -35,10 +30,6 @@ const ROW_GROUP: usize = 65_536;
 
 /// Row groups encoded at once per worker thread, before they are written in order.
 const GROUPS_PER_THREAD: usize = 2;
-
-/// Zstd at its default level: on 855,640 findings (`synth --resources 100000`) a third smaller
-/// than snappy for little more CPU; DuckDB, Athena, Spark and polars all read it.
-const COMPRESSION: CompressionOptions = CompressionOptions::Zstd(None);
 
 /// The columns a history adds to every row: the scan's own (one value per scan), and the
 /// findings' changes since the scan's baseline.
@@ -53,8 +44,7 @@ pub struct HistoryColumns<'a> {
 }
 
 /// Writes `findings` as one Parquet file: findings.csv's columns (values as they are, since
-/// no spreadsheet runs a Parquet cell), `run_id`, and with `history` its columns. Every
-/// column is a nullable string, as polars and DuckDB read them.
+/// no spreadsheet runs a Parquet cell), `run_id`, and with `history` its columns.
 pub fn findings_parquet(
     w: &mut dyn Write,
     inv: &Inventory,
@@ -72,19 +62,7 @@ pub fn findings_parquet(
             )));
         }
     }
-    let names = column_names(history.is_some());
-    let schema: ArrowSchema = names
-        .iter()
-        .map(|n| Field::new((*n).into(), ArrowDataType::Utf8View, true))
-        .collect();
-    let options = WriteOptions {
-        statistics: StatisticsOptions::default(),
-        version: Version::V1,
-        compression: COMPRESSION,
-        data_page_size: None,
-    };
-    let mut writer = FileWriter::try_new(w, schema, options).map_err(to_io)?;
-    let types = writer.parquet_schema().fields().to_vec();
+    let mut writer = Writer::new(w, &column_names(history.is_some()))?;
     let source = Source {
         inv,
         rules,
@@ -98,22 +76,16 @@ pub fn findings_parquet(
         .collect();
     let at_once = GROUPS_PER_THREAD * rayon::current_num_threads().max(1);
     for window in groups.chunks(at_once) {
-        let encoded: Vec<std::io::Result<Vec<Vec<CompressedPage>>>> = window
+        let encoder = writer.encoder();
+        let encoded: Vec<std::io::Result<Group>> = window
             .par_iter()
-            .map(|range| source.encode(range.clone(), &types, options))
+            .map(|range| source.encode(range.clone(), encoder))
             .collect();
-        for (range, group) in window.iter().zip(encoded) {
-            let group = group?;
-            let columns = DynIter::new(group.iter().map(|pages| {
-                Ok(DynStreamingIterator::new(
-                    fallible_streaming_iterator::convert(pages.iter().map(Ok)),
-                ))
-            }));
-            writer.write(range.len() as u64, columns).map_err(to_io)?;
+        for group in encoded {
+            writer.write(&group?)?;
         }
     }
-    writer.end(None).map_err(to_io)?;
-    Ok(())
+    writer.finish()
 }
 
 fn column_names(with_history: bool) -> Vec<&'static str> {
@@ -126,10 +98,6 @@ fn column_names(with_history: bool) -> Vec<&'static str> {
     names
 }
 
-fn to_io(e: impl std::fmt::Display) -> std::io::Error {
-    std::io::Error::other(e.to_string())
-}
-
 /// What the rows are made of.
 struct Source<'a> {
     inv: &'a Inventory,
@@ -140,13 +108,8 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// One row group, `range` of the findings: each column dictionary-encoded and compressed.
-    fn encode(
-        &self,
-        range: std::ops::Range<usize>,
-        types: &[ParquetType],
-        options: WriteOptions,
-    ) -> std::io::Result<Vec<Vec<CompressedPage>>> {
+    /// One row group, `range` of the findings, each column a dictionary.
+    fn encode(&self, range: std::ops::Range<usize>, encoder: &Encoder) -> std::io::Result<Group> {
         let rows: Vec<[&str; 17]> = self.findings[range.clone()]
             .iter()
             .map(|f| row_cells(&f.row(self.inv, self.rules)))
@@ -171,24 +134,12 @@ impl Source<'_> {
                 None => columns.extend([(); 2].map(|()| Dictionary::nulls(rows.len()))),
             }
         }
-        columns
+        let arrays = columns
             .into_iter()
-            .zip(types)
-            .map(|(column, type_)| {
-                let array = column.into_array().map_err(to_io)?;
-                let mut pages = Vec::new();
-                for leaf in
-                    array_to_columns(array, type_.clone(), options, &[Encoding::RleDictionary])
-                        .map_err(to_io)?
-                {
-                    for page in leaf {
-                        let page = page.map_err(to_io)?;
-                        pages.push(compress(page, Vec::new(), options.compression).map_err(to_io)?);
-                    }
-                }
-                Ok(pages)
-            })
-            .collect()
+            .map(Dictionary::into_array)
+            .collect::<polars_error::PolarsResult<_>>()
+            .map_err(std::io::Error::other)?;
+        encoder.encode(rows.len(), arrays)
     }
 }
 

@@ -40,6 +40,8 @@ pub struct PartScopes {
     path: PathBuf,
     bytes: Buffer<u8>,
     metadata: FileMetadata,
+    /// Rows to read at once ([`FRAME_ROWS`]; fewer in tests).
+    frame_rows: usize,
     /// The next row group to read.
     next_group: usize,
     /// The part's row the frame starts at.
@@ -71,6 +73,7 @@ impl PartScopes {
             path: path.to_owned(),
             bytes: Buffer::from(bytes),
             metadata,
+            frame_rows: FRAME_ROWS,
             next_group: 0,
             start: 0,
             columns: Vec::new(),
@@ -91,7 +94,7 @@ impl PartScopes {
                 c.sliced(walked, rest)
             })
             .collect();
-        let mut want = FRAME_ROWS;
+        let mut want = self.frame_rows;
         loop {
             let rows = columns.first().map_or(0, |c| c.len());
             let mut last = self.next_group;
@@ -271,7 +274,18 @@ impl Scopes for PartScopes {
         }
     }
 
+    fn key_at(&self, i: usize) -> (&str, &str) {
+        let row = self.group().start + i;
+        (
+            self.cell(0, row).unwrap_or(""),
+            self.cell(3, row).unwrap_or(""),
+        )
+    }
+
     fn position(&self, i: usize) -> usize {
         self.start + self.group().start + i
     }
 }
+
+#[cfg(test)]
+mod tests;

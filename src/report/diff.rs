@@ -6,7 +6,7 @@ use super::Templates;
 use crate::error::{Error, Result};
 use crate::findings::write::{neutralise, write_frame};
 use crate::history::diff::{Diff, Listed};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

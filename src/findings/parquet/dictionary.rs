@@ -1,10 +1,19 @@
 //! One column of a row group as a Parquet dictionary: each distinct cell once, each row a key.
 
-use polars::prelude::PlHashMap;
 use polars_arrow::array::{Array, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::MutableBitmap;
 use polars_arrow::datatypes::{ArrowDataType, IntegerType};
+use polars_core::prelude::PlHashMap;
 use polars_error::PolarsResult;
+
+/// Cells remembered by [`Dictionary::of`] before its map: a power of two.
+const RECENT: usize = 1024;
+
+/// Where a cell's address is remembered: its bits above the allocator's alignment, mixed.
+fn slot_of(address: usize) -> usize {
+    (address.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - RECENT.trailing_zeros()))
+        & (RECENT - 1)
+}
 
 /// Cells are told apart by address and length: the findings' cells borrow shared strings, so
 /// equal cells are nearly always one string in memory. Two equal strings at different
@@ -22,8 +31,9 @@ impl<'a> Dictionary<'a> {
         let mut validity: Option<MutableBitmap> = None;
         let mut values = Vec::new();
         let mut index: PlHashMap<(usize, usize), u32> = PlHashMap::default();
-        // Rows often repeat the cell above (a resource's findings, a scope's account): no lookup.
-        let mut last: Option<((usize, usize), u32)> = None;
+        // Most cells were seen a few rows above (the same account-region's statuses, types,
+        // and resources, rule after rule): a small cache answers before the map is asked.
+        let mut recent = [((0usize, 0usize), u32::MAX); RECENT];
         for (row, cell) in cells.enumerate() {
             let Some(s) = cell else {
                 validity
@@ -37,14 +47,17 @@ impl<'a> Dictionary<'a> {
                 continue;
             };
             let at = (s.as_ptr() as usize, s.len());
-            let key = match last {
-                Some((was, key)) if was == at => key,
-                _ => *index.entry(at).or_insert_with(|| {
+            let slot = &mut recent[slot_of(at.0)];
+            let key = if slot.0 == at && slot.1 != u32::MAX {
+                slot.1
+            } else {
+                let key = *index.entry(at).or_insert_with(|| {
                     values.push(s);
                     (values.len() - 1) as u32
-                }),
+                });
+                *slot = (at, key);
+                key
             };
-            last = Some((at, key));
             keys.push(key);
             if let Some(v) = &mut validity {
                 v.push(true);

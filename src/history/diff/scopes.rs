@@ -21,6 +21,11 @@ pub trait Scopes {
         self.len() == 0
     }
     fn get(&self, i: usize) -> FindingRef<'_>;
+    /// What its `i`th finding is matched by: `(rule_id, resource_arn)`.
+    fn key_at(&self, i: usize) -> (&str, &str) {
+        let f = self.get(i);
+        (f.rule_id, f.resource_arn)
+    }
     /// Where its `i`th finding is among all the side's findings.
     fn position(&self, i: usize) -> usize;
 }

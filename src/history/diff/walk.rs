@@ -5,7 +5,7 @@ use super::scopes::{self, RowScopes, Scopes};
 use super::{change_of, complete_scopes, Builder, Diff, FindingRef, Kind};
 use crate::error::Result;
 use crate::history::record::{Change, FindingChange, ScanRecord};
-use polars::prelude::PlHashMap;
+use polars_core::prelude::PlHashMap;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -83,20 +83,20 @@ impl Walk<'_> {
         let read_before = self.base_complete.contains(&key);
         let read_now = self.now_complete.contains(&key);
         let past_len = past.map_or(0, |p| p.len());
-        let mut index: PlHashMap<(&str, &str), usize> = PlHashMap::default();
-        index.reserve(past_len);
-        if let Some(p) = past {
-            for i in 0..past_len {
-                let f = p.get(i);
-                index.entry((f.rule_id, f.resource_arn)).or_insert(i);
-            }
-        }
+        // Built only if a finding is not where it was: two scans of an account-region that did
+        // not change list its findings in one order, and are matched by position.
+        let mut index: Option<PlHashMap<(&str, &str), usize>> = None;
         let mut matched = vec![false; past_len];
         if let Some(now) = now {
             for i in 0..now.len() {
                 let c = now.get(i);
                 let was = past.and_then(|p| {
-                    let j = *index.get(&(c.rule_id, c.resource_arn))?;
+                    let key = (c.rule_id, c.resource_arn);
+                    let j = if i < past_len && p.key_at(i) == key {
+                        i
+                    } else {
+                        *index.get_or_insert_with(|| index_of(p)).get(&key)?
+                    };
                     matched[j] = true;
                     Some(p.get(j))
                 });
@@ -128,6 +128,16 @@ impl Walk<'_> {
             }
         }
     }
+}
+
+/// Where each finding of an account-region is, by rule and ARN (the first, if twice).
+fn index_of(past: &dyn Scopes) -> PlHashMap<(&str, &str), usize> {
+    let mut index = PlHashMap::default();
+    index.reserve(past.len());
+    for i in 0..past.len() {
+        index.entry(past.key_at(i)).or_insert(i);
+    }
+    index
 }
 
 /// The times streaks start at, shared: millions of still-failing findings name a handful.
