@@ -233,12 +233,22 @@ pub struct Resource {
     /// [`link_members`] when the scope is built).
     pub cluster_in_scope: bool,
     pub engine: Option<String>,
+    /// S3 only: the bucket's versioning as Config records it (`Enabled`, `Suspended`, `Off`);
+    /// `None` when the item does not say.
+    pub versioning: Option<String>,
 }
 
 impl Resource {
     pub fn from_config(item: ConfigItem) -> Option<Resource> {
         let c = item.configuration;
         let kind = ResourceKind::from_config(&item.resource_type, c.engine.as_deref())?;
+        let versioning = match kind {
+            ResourceKind::S3Bucket => item
+                .supplementary_configuration
+                .bucket_versioning_status()
+                .map(str::to_owned),
+            _ => None,
+        };
         let mut tags = item.tags.0;
         tags.sort();
         tags.dedup_by(|a, b| a.0 == b.0);
@@ -269,6 +279,7 @@ impl Resource {
             cluster_id,
             cluster_in_scope: false,
             engine: c.engine,
+            versioning,
         })
     }
 
@@ -282,7 +293,24 @@ impl Resource {
     /// Why AWS Backup cannot back this resource up whatever the plans say, if it cannot. An EC2
     /// backup is an AMI, and EC2 `CreateImage` "creates an Amazon EBS-backed AMI from an Amazon
     /// EBS-backed instance that is either running or stopped".
+    ///
+    /// An S3 bucket is backed up only with versioning enabled: "AWS Backup requires S3
+    /// Versioning to be enabled on the bucket" (S3 backup prerequisites,
+    /// https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html); a bucket whose
+    /// versioning Config recorded as `Off` or `Suspended` makes every backup job fail.
     pub fn backup_blocker(&self) -> Option<String> {
+        if self.kind == ResourceKind::S3Bucket {
+            return self
+                .versioning
+                .as_deref()
+                .filter(|v| *v != "Enabled")
+                .map(|v| {
+                    format!(
+                        "S3 bucket versioning is {v}: AWS Backup cannot back it up (it needs \
+                         versioning enabled)"
+                    )
+                });
+        }
         if self.kind != ResourceKind::Ec2Instance {
             return None;
         }
