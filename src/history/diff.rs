@@ -16,7 +16,7 @@
 mod scopes;
 mod walk;
 
-pub use scopes::{RowScopes, Scopes};
+pub use scopes::{runs, RowScopes, Scopes};
 pub use walk::{diff, diff_rows};
 
 use super::record::{Change, FindingChange, PastFinding, ScanRecord, ScopeRecord};

@@ -2,7 +2,7 @@
 //! row groups at a time, whole account-regions at once (the part holds them in order, as the
 //! evaluation wrote them). A part of millions of findings is never held whole.
 
-use super::diff::{FindingRef, Scopes};
+use super::diff::{runs, FindingRef, Scopes};
 use crate::error::{Diagnostic, Error, Result};
 use polars_arrow::array::{Array, Utf8ViewArray};
 use polars_arrow::compute::concatenate::concatenate;
@@ -204,17 +204,9 @@ impl PartScopes {
 
 /// Rows of one account-region after another.
 fn groups(accounts: &Utf8ViewArray, regions: &Utf8ViewArray) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = Vec::new();
-    for row in 0..accounts.len() {
-        let same = row > 0
-            && accounts.get(row) == accounts.get(row - 1)
-            && regions.get(row) == regions.get(row - 1);
-        match out.last_mut() {
-            Some(g) if same => g.end = row + 1,
-            _ => out.push(row..row + 1),
-        }
-    }
-    out
+    runs(accounts.len(), |row| {
+        accounts.get(row) == accounts.get(row - 1) && regions.get(row) == regions.get(row - 1)
+    })
 }
 
 fn part_error(path: &Path, why: impl std::fmt::Display) -> Error {

@@ -44,18 +44,8 @@ impl<'a> RowScopes<'a> {
         let rows: Vec<FindingRef<'a>> = rows.into_iter().collect();
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&i| (rows[i].account_id, rows[i].region));
-        let mut groups: Vec<Range<usize>> = Vec::new();
-        for (n, &i) in order.iter().enumerate() {
-            let key = (rows[i].account_id, rows[i].region);
-            match groups.last_mut() {
-                Some(g)
-                    if (rows[order[g.start]].account_id, rows[order[g.start]].region) == key =>
-                {
-                    g.end = n + 1
-                }
-                _ => groups.push(n..n + 1),
-            }
-        }
+        let key = |n: usize| (rows[order[n]].account_id, rows[order[n]].region);
+        let groups = runs(order.len(), |n| key(n) == key(n - 1));
         RowScopes {
             rows,
             order,
@@ -96,6 +86,20 @@ impl Scopes for RowScopes<'_> {
     fn position(&self, i: usize) -> usize {
         self.order[self.group().start + i]
     }
+}
+
+/// The runs of `len` rows in which each row is the same as the one before
+/// (`same_as_previous(n)`, asked for every row `n` after the first): one account-region's rows
+/// after another.
+pub fn runs(len: usize, same_as_previous: impl Fn(usize) -> bool) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for n in 0..len {
+        match out.last_mut() {
+            Some(run) if same_as_previous(n) => run.end = n + 1,
+            _ => out.push(n..n + 1),
+        }
+    }
+    out
 }
 
 /// Walks `side` on, checking that account-regions come in order and once each: a side that
