@@ -1,6 +1,6 @@
 //! History benchmark (issue 9): `BENCH_HISTORY=SCANS[:SIZE]` (e.g. `10:1000000`; off by default)
-//! scans one synthetic organisation of SIZE resources (default 1,000,000) once without a
-//! history, then SCANS times into one history, and reports:
+//! scans one synthetic organisation of SIZE resources (default 1,000,000) SCANS times into one
+//! history, each paired with a scan of it without a history run just before, and reports:
 //!
 //! - the cost of `--history` beyond the scan itself: the first scan (append only) and the
 //!   later ones (read the baseline's findings, compare, append) — bar ≤ 3 s;
@@ -71,33 +71,34 @@ pub fn run(me: &Path, bin: &Path, root: &Path, scans: usize, size: usize) -> Res
         "history: {scans} scans of {size} resources into {}",
         history.display()
     );
-    // The scan alone is timed three times: the bar is a difference of a few seconds in runs
-    // of many, on a machine whose pace varies.
-    let alone: Vec<f64> = (0..3).map(|_| scan(false)).collect::<Res<_>>()?;
-    println!("  scan without --history: {alone:.2?} s");
-    let alone = median(&alone);
-    let (mut walls, mut growth) = (Vec::new(), Vec::new());
+    // Each scan into the history is paired with a scan alone run just before it: the bar is
+    // a difference of a few seconds in runs of twenty, on a machine whose pace drifts, and a
+    // pair sees the same pace.
+    let (mut extra, mut growth) = (Vec::new(), Vec::new());
     for i in 0..scans {
+        let alone = scan(false)?;
         let before = du(&history);
         let wall = scan(true)?;
         growth.push(du(&history).saturating_sub(before));
         println!(
-            "  scan {}/{scans} with --history: {wall:.2} s, history +{:.1} MB",
+            "  scan {}/{scans}: alone {alone:.2} s, with --history {wall:.2} s (+{:.2} s), history +{:.1} MB",
             i + 1,
+            wall - alone,
             growth[i] as f64 / 1e6
         );
-        walls.push(wall);
+        extra.push(wall - alone);
     }
     let (wall, rss) = measure_child(me, bin, &["diff".into(), history.display().to_string()])?;
     let _ = std::fs::remove_dir_all(&out);
-    report(alone, &walls, &growth, wall, rss);
+    report(&extra, &growth, wall, rss);
     Ok(())
 }
 
-fn report(alone: f64, walls: &[f64], growth: &[u64], diff_wall: f64, diff_rss: u64) {
+/// `extra`: each scan's wall time with `--history` less its paired scan's alone.
+fn report(extra: &[f64], growth: &[u64], diff_wall: f64, diff_rss: u64) {
     let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };
-    let first = walls[0] - alone;
-    let later = median(&walls[1..]) - alone;
+    let first = extra[0];
+    let later = median(&extra[1..]);
     let per_scan = *growth.iter().max().unwrap_or(&0);
     println!("  --history beyond the scan: first (append) {first:.2} s; later (baseline, diff, append) median {later:.2} s");
     println!(

@@ -70,13 +70,8 @@ pub(super) fn choose(
     }))
 }
 
-/// This scan as a history records it.
-pub(super) fn record_of(
-    e: &Evaluated,
-    summary: &Summary,
-    a: &ScanArgs,
-    run: &crate::dest::Run,
-) -> Result<ScanRecord> {
+/// This scan as a history records it, but for its counts (`findings::record::counted`).
+pub(super) fn record_of(e: &Evaluated, a: &ScanArgs, run: &crate::dest::Run) -> Result<ScanRecord> {
     let snapshot = match &a.snapshot {
         Some(p) => p.display().to_string(),
         None => "live".into(),
@@ -85,7 +80,6 @@ pub(super) fn record_of(
         inv: &e.inventory,
         rules: &e.rules,
         evaluation: &e.evaluation,
-        summary,
         waivers: a.policy.waivers.as_deref(),
         run_id: &run.id,
         run_at: run.started,

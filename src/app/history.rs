@@ -27,17 +27,16 @@ pub(super) fn open(opts: &HistoryOpts) -> Result<Option<History>> {
     opts.history.as_deref().map(History::open).transpose()
 }
 
-/// Appends the scan (its record and its findings with the history's columns and their
-/// changes), then prunes, keeping the baseline this scan was compared with.
-pub(super) fn record(
+/// The scan's findings part: findings with the history's columns and their changes, as
+/// Parquet bytes. Made while the reports are written (it needs only the evaluation and the
+/// diff), and put into the history only once they are.
+pub(super) fn encode_part(
     out: &Output,
-    opts: &HistoryOpts,
     history: &History,
     record: &ScanRecord,
     facts: Facts,
     diff: Option<&Diff>,
-) -> Result<Recorded> {
-    let location = opts.history.clone().unwrap_or_default();
+) -> Result<Vec<u8>> {
     let columns = HistoryColumns {
         scan_id: &record.scan_id,
         scan_time: &record.scan_time,
@@ -46,9 +45,28 @@ pub(super) fn record(
         changes: diff.map(|d| d.changes.as_slice()),
     };
     let (inv, rules, findings, run_id) = facts;
-    history.append(record, |w| {
-        findings_parquet(w, inv, rules, findings, run_id, Some(&columns))
+    let mut part = Vec::new();
+    findings_parquet(&mut part, inv, rules, findings, run_id, Some(&columns)).map_err(|e| {
+        Error::Output {
+            path: history.locate(&record.findings_path),
+            message: e.to_string(),
+        }
     })?;
+    out.stage("encoded the history's findings");
+    Ok(part)
+}
+
+/// Appends the scan (its record and its findings part), then prunes, keeping the baseline
+/// this scan was compared with.
+pub(super) fn record(
+    out: &Output,
+    opts: &HistoryOpts,
+    history: &History,
+    record: &ScanRecord,
+    part: &[u8],
+) -> Result<Recorded> {
+    let location = opts.history.clone().unwrap_or_default();
+    history.append(record, |w| w.write_all(part))?;
     out.stage(&format!("appended scan {} to {location}", record.scan_id));
     let keep_scans = opts
         .keep_scans

@@ -10,6 +10,7 @@ use crate::dest::staged::{Job, Staged};
 use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
+use crate::findings::record::counted;
 use crate::findings::summary::Summary;
 use crate::findings::{parquet, write};
 use crate::history::baseline::FINDINGS_JSON;
@@ -37,22 +38,34 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     if let Some(max) = a.max_waiver_matches {
         waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;
     }
-    let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
-    out.stage("summarised");
-    let record = changes::record_of(&e, &summary, &a, &run)?;
-    let mut baseline = changes::choose(given, &a, history.as_ref(), &record)?;
-    let diff = baseline
-        .as_mut()
-        .ok()
-        .map(|b| changes::compare(&e, b, &record))
-        .transpose()?;
+    let record = changes::record_of(&e, &a, &run)?;
+    // The summary and the comparison with the baseline read the evaluation and nothing of
+    // each other: made together, on both cores.
+    let (summary, compared) = rayon::join(
+        || {
+            let summary = Summary::build(&e.inventory, &e.rules, &e.evaluation, &e.waivers);
+            out.stage("summarised");
+            summary
+        },
+        || -> Result<_> {
+            let mut baseline = changes::choose(given, &a, history.as_ref(), &record)?;
+            let diff = baseline
+                .as_mut()
+                .ok()
+                .map(|b| changes::compare(&e, b, &record))
+                .transpose()?;
+            if diff.is_some() {
+                out.stage("compared with the baseline");
+            }
+            Ok((baseline, diff))
+        },
+    );
+    let (baseline, diff) = compared?;
+    let record = counted(record, &summary);
     let (trend, earlier) = match &baseline {
         Ok(b) => (b.trend(&record), b.earlier_for_next()),
         Err(_) => (vec![record.clone()], Vec::new()),
     };
-    if diff.is_some() {
-        out.stage("compared with the baseline");
-    }
     let templates = Templates::load(a.templates.templates.as_deref())?;
     let scan = Scan {
         args: &a,
@@ -69,19 +82,24 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
             diff: diff.as_ref(),
         },
     };
-    let jobs = scan.render(out, &formats)?;
-    let (written, removed) = write_all(out, &a, &names, &dest, &run, jobs)?;
     let facts = (&e.inventory, &e.rules, &e.evaluation.findings[..], &*run.id);
-    let recorded = match &history {
-        Some(h) => Some(super::history::record(
-            out,
-            &a.history,
-            h,
-            &record,
-            facts,
-            diff.as_ref(),
-        )?),
-        None => None,
+    // The history's part is encoded while the reports are rendered and written: both only
+    // read the evaluation, and two cores stay busy.
+    let (written, part) = std::thread::scope(|s| {
+        let part = history.as_ref().map(|h| {
+            s.spawn(|| super::history::encode_part(out, h, &record, facts, diff.as_ref()))
+        });
+        let written = scan
+            .render(out, &formats)
+            .and_then(|jobs| write_all(out, &a, &names, &dest, &run, jobs));
+        let part = part.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (written, part)
+    });
+    let (written, removed) = written?;
+    // Only once the reports are in place: a failed run leaves the history as it was.
+    let recorded = match (&history, part) {
+        (Some(h), Some(part)) => Some(super::history::record(out, &a.history, h, &record, &part?)?),
+        _ => None,
     };
     let gate = changes::gate(&a, &e, &summary, &baseline, diff.as_ref());
     let code = exit::code(gate.as_ref());

@@ -110,14 +110,20 @@ struct Source<'a> {
 impl Source<'_> {
     /// One row group, `range` of the findings, each column a dictionary.
     fn encode(&self, range: std::ops::Range<usize>, encoder: &Encoder) -> std::io::Result<Group> {
-        let rows: Vec<[&str; 17]> = self.findings[range.clone()]
-            .iter()
-            .map(|f| row_cells(&f.row(self.inv, self.rules)))
-            .collect();
-        let mut columns: Vec<Dictionary> = (0..FINDING_COLUMNS.len())
-            .map(|i| Dictionary::of(rows.iter().map(|r| Some(r[i]))))
-            .collect();
-        columns.push(Dictionary::constant(self.run_id, rows.len()));
+        let findings = &self.findings[range.clone()];
+        let rows = findings.len();
+        // Row by row, every column at once: a pass per column would stream the rows from
+        // memory seventeen times.
+        let mut cells: [Dictionary; FINDING_COLUMNS.len()] =
+            std::array::from_fn(|_| Dictionary::with_capacity(rows));
+        for f in findings {
+            let row = row_cells(&f.row(self.inv, self.rules));
+            for (column, cell) in cells.iter_mut().zip(row) {
+                column.push(Some(cell));
+            }
+        }
+        let mut columns = Vec::from(cells);
+        columns.push(Dictionary::constant(self.run_id, rows));
         if let Some(h) = self.history {
             let values = [
                 h.scan_id,
@@ -125,13 +131,13 @@ impl Source<'_> {
                 h.snapshot_collected_at,
                 h.rules_digest,
             ];
-            columns.extend(values.map(|v| Dictionary::constant(v, rows.len())));
+            columns.extend(values.map(|v| Dictionary::constant(v, rows)));
             match h.changes.map(|c| &c[range]) {
                 Some(c) => {
                     columns.push(Dictionary::of(c.iter().map(|c| Some(c.change.as_str()))));
                     columns.push(Dictionary::of(c.iter().map(|c| c.failing_since.as_deref())));
                 }
-                None => columns.extend([(); 2].map(|()| Dictionary::nulls(rows.len()))),
+                None => columns.extend([(); 2].map(|()| Dictionary::nulls(rows))),
             }
         }
         let arrays = columns
@@ -139,7 +145,7 @@ impl Source<'_> {
             .map(Dictionary::into_array)
             .collect::<polars_error::PolarsResult<_>>()
             .map_err(std::io::Error::other)?;
-        encoder.encode(rows.len(), arrays)
+        encoder.encode(rows, arrays)
     }
 }
 

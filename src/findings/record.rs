@@ -1,6 +1,7 @@
 //! The record of one scan in a history (`scans/<scan_id>.json`): what was judged, by which
-//! rules and waivers, with which coverage and counts. Built from the scan's summary; the
-//! history stores it (`history::History::append`).
+//! rules and waivers, with which coverage and counts. Built from the evaluation, then
+//! counted from the scan's summary (the diff needs the first part only, so it runs while the
+//! summary is made); the history stores it (`history::History::append`).
 
 use super::summary::{self, Coverage, Summary};
 use crate::digest::sha256_hex;
@@ -14,12 +15,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// What a scan has, for its record.
+/// What a scan has, for its record (before its summary).
 pub struct ScanFacts<'a> {
     pub inv: &'a Inventory,
     pub rules: &'a RuleSet,
     pub evaluation: &'a Evaluation,
-    pub summary: &'a Summary,
     /// The waiver file given (`--waivers`), if any.
     pub waivers: Option<&'a Path>,
     pub run_id: &'a str,
@@ -37,7 +37,6 @@ pub fn scan_record(f: &ScanFacts) -> Result<ScanRecord> {
         .iter()
         .map(|r| (r.id.clone(), rule_digest(r)))
         .collect();
-    let s = f.summary;
     Ok(ScanRecord {
         format: SCAN_FORMAT.into(),
         findings_path: part_path(&id, time),
@@ -54,7 +53,21 @@ pub fn scan_record(f: &ScanFacts) -> Result<ScanRecord> {
             Some(p) => file_digest(p)?,
             None => String::new(),
         },
-        scopes: scopes(f.inv, s),
+        scopes: scopes(f.inv),
+        by_status: BTreeMap::new(),
+        failures_by_severity: BTreeMap::new(),
+        coverage: CoverageRecord::default(),
+        coverage_by_account: summary::coverage_by_account(f.inv, f.evaluation)
+            .iter()
+            .map(|(account, c)| (account.clone(), coverage_record(c)))
+            .collect(),
+        findings_rows: f.evaluation.findings.len(),
+    })
+}
+
+/// `record` with the counts and coverage of the scan's summary.
+pub fn counted(record: ScanRecord, s: &Summary) -> ScanRecord {
+    ScanRecord {
         by_status: s
             .by_status
             .iter()
@@ -66,12 +79,8 @@ pub fn scan_record(f: &ScanFacts) -> Result<ScanRecord> {
             .map(|(k, v)| (k.as_str().to_string(), *v))
             .collect(),
         coverage: coverage_record(&s.coverage),
-        coverage_by_account: summary::coverage_by_account(f.inv, f.evaluation)
-            .iter()
-            .map(|(account, c)| (account.clone(), coverage_record(c)))
-            .collect(),
-        findings_rows: f.evaluation.findings.len(),
-    })
+        ..record
+    }
 }
 
 /// The record keeps whole seconds: its id and its time must say the same.
@@ -112,12 +121,12 @@ fn file_digest(path: &Path) -> Result<String> {
 }
 
 /// Every account-region, with why it was not fully assessed (as the summary says).
-fn scopes(inv: &Inventory, s: &Summary) -> Vec<ScopeRecord> {
+fn scopes(inv: &Inventory) -> Vec<ScopeRecord> {
+    let not_assessed = summary::not_assessed_scopes(inv);
     inv.scopes
         .iter()
         .map(|scope| {
-            let reason = s
-                .not_assessed_scopes
+            let reason = not_assessed
                 .iter()
                 .find(|n| n.account_id == scope.account_id && n.region == scope.region)
                 .map(|n| n.reason.clone())

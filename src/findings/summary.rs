@@ -489,7 +489,7 @@ fn coverage_of<'a>(
     }
 }
 
-fn not_assessed_scopes(inv: &Inventory) -> Vec<NotAssessedScope> {
+pub(crate) fn not_assessed_scopes(inv: &Inventory) -> Vec<NotAssessedScope> {
     inv.scopes
         .iter()
         .filter(|s| {

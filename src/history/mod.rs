@@ -87,6 +87,11 @@ impl History {
         History { store }
     }
 
+    /// Where `key` is, as a user finds it: a path, or an `s3://` URL.
+    pub fn locate(&self, key: &str) -> std::path::PathBuf {
+        self.store.locate(key)
+    }
+
     /// Every committed scan, oldest first. A record that cannot be read or is not one is an
     /// input error naming its file (and line and column for broken JSON); all are reported.
     pub fn scans(&self) -> Result<Vec<ScanRecord>> {

@@ -46,12 +46,16 @@ pub struct PartScopes {
     next_group: usize,
     /// The part's row the frame starts at.
     start: usize,
-    /// The frame's columns, in [`PAST_FINDING_COLUMNS`]' order.
-    columns: Vec<Utf8ViewArray>,
+    /// The frame's row groups, each its columns in [`PAST_FINDING_COLUMNS`]' order; the first
+    /// may be what the last frame left unwalked. Never joined whole: only an account-region
+    /// that lies across two of them is.
+    chunks: Vec<Vec<Utf8ViewArray>>,
     /// The frame's whole account-regions: rows of it. Rows after the last one are read again
     /// with the next row groups.
     groups: Vec<Range<usize>>,
     at: Option<usize>,
+    /// The columns of the account-region at `at`.
+    scope: Vec<Utf8ViewArray>,
 }
 
 impl PartScopes {
@@ -76,9 +80,10 @@ impl PartScopes {
             frame_rows: FRAME_ROWS,
             next_group: 0,
             start: 0,
-            columns: Vec::new(),
+            chunks: Vec::new(),
             groups: Vec::new(),
             at: None,
+            scope: Vec::new(),
         })
     }
 
@@ -87,18 +92,11 @@ impl PartScopes {
     fn load(&mut self) -> Result<()> {
         let walked = self.groups.last().map_or(0, |g| g.end);
         self.start += walked;
-        let mut columns: Vec<Utf8ViewArray> = std::mem::take(&mut self.columns)
-            .into_iter()
-            .map(|c| {
-                let rest = c.len() - walked;
-                c.sliced(walked, rest)
-            })
-            .collect();
+        let mut chunks = rows_of(&self.chunks, walked..frame_len(&self.chunks));
         let mut want = self.frame_rows;
         loop {
-            let rows = columns.first().map_or(0, |c| c.len());
             let mut last = self.next_group;
-            let mut more = rows;
+            let mut more = frame_len(&chunks);
             while more < want && last < self.metadata.row_groups.len() {
                 more += self.metadata.row_groups[last].num_rows();
                 last += 1;
@@ -108,8 +106,8 @@ impl PartScopes {
                 .map(|g| self.read_group(g))
                 .collect::<Result<_>>()?;
             self.next_group = last;
-            columns = self.join(columns, read)?;
-            let mut groups = groups(&columns[1], &columns[2]);
+            chunks.extend(read);
+            let mut groups = groups(&chunks);
             if self.next_group < self.metadata.row_groups.len() {
                 if groups.len() < 2 {
                     want *= 2; // one account-region larger than the frame
@@ -117,11 +115,33 @@ impl PartScopes {
                 }
                 groups.pop(); // it may go on in the next row group
             }
-            self.columns = columns;
+            if groups.is_empty() {
+                return Err(part_error(&self.path, "fewer rows than its footer says"));
+            }
+            self.chunks = chunks;
             self.groups = groups;
-            self.at = Some(0);
-            return Ok(());
+            return self.enter(0);
         }
+    }
+
+    /// Moves to the frame's `g`th account-region: its columns, sliced from the row group
+    /// holding it, or joined from the two or more it lies across.
+    fn enter(&mut self, g: usize) -> Result<()> {
+        let pieces = rows_of(&self.chunks, self.groups[g].clone());
+        self.scope = (0..PAST_FINDING_COLUMNS.len())
+            .map(|c| match pieces.as_slice() {
+                [one] => Ok(one[c].clone()),
+                many => {
+                    let arrays: Vec<&dyn Array> =
+                        many.iter().map(|p| &p[c] as &dyn Array).collect();
+                    let joined = concatenate(&arrays).map_err(|e| part_error(&self.path, e))?;
+                    let strings = joined.as_any().downcast_ref::<Utf8ViewArray>().cloned();
+                    strings.ok_or_else(|| part_error(&self.path, "not a column of strings"))
+                }
+            })
+            .collect::<Result<_>>()?;
+        self.at = Some(g);
+        Ok(())
     }
 
     /// One row group's columns.
@@ -168,33 +188,8 @@ impl PartScopes {
         Ok(out)
     }
 
-    /// `columns` followed by the row groups `read`, column by column.
-    fn join(
-        &self,
-        columns: Vec<Utf8ViewArray>,
-        read: Vec<Vec<Utf8ViewArray>>,
-    ) -> Result<Vec<Utf8ViewArray>> {
-        (0..PAST_FINDING_COLUMNS.len())
-            .map(|c| {
-                let pieces: Vec<&dyn Array> = columns
-                    .get(c)
-                    .into_iter()
-                    .chain(read.iter().map(|g| &g[c]))
-                    .map(|a| a as &dyn Array)
-                    .collect();
-                let joined = match pieces.as_slice() {
-                    [] => Utf8ViewArray::new_empty(ArrowDataType::Utf8View).boxed(),
-                    [one] => one.to_boxed(),
-                    many => concatenate(many).map_err(|e| part_error(&self.path, e))?,
-                };
-                let strings = joined.as_any().downcast_ref::<Utf8ViewArray>().cloned();
-                strings.ok_or_else(|| part_error(&self.path, "not a column of strings"))
-            })
-            .collect()
-    }
-
-    fn cell(&self, column: usize, row: usize) -> Option<&str> {
-        self.columns[column].get(row)
+    fn cell(&self, column: usize, i: usize) -> Option<&str> {
+        self.scope[column].get(i)
     }
 
     fn group(&self) -> Range<usize> {
@@ -202,11 +197,37 @@ impl PartScopes {
     }
 }
 
-/// Rows of one account-region after another.
-fn groups(accounts: &Utf8ViewArray, regions: &Utf8ViewArray) -> Vec<Range<usize>> {
-    runs(accounts.len(), |row| {
-        accounts.get(row) == accounts.get(row - 1) && regions.get(row) == regions.get(row - 1)
-    })
+fn frame_len(chunks: &[Vec<Utf8ViewArray>]) -> usize {
+    chunks.iter().map(|c| c[0].len()).sum()
+}
+
+/// The frame's `rows`, as slices of the chunks holding them.
+fn rows_of(chunks: &[Vec<Utf8ViewArray>], rows: Range<usize>) -> Vec<Vec<Utf8ViewArray>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for chunk in chunks {
+        let end = start + chunk[0].len();
+        let (from, to) = (rows.start.max(start), rows.end.min(end));
+        if from < to {
+            out.push(
+                chunk
+                    .iter()
+                    .map(|c| c.clone().sliced(from - start, to - from))
+                    .collect(),
+            );
+        }
+        start = end;
+    }
+    out
+}
+
+/// Rows of one account-region after another, across the frame's chunks.
+fn groups(chunks: &[Vec<Utf8ViewArray>]) -> Vec<Range<usize>> {
+    let keys: Vec<(Option<&str>, Option<&str>)> = chunks
+        .iter()
+        .flat_map(|c| c[1].iter().zip(c[2].iter()))
+        .collect();
+    runs(keys.len(), |row| keys[row] == keys[row - 1])
 }
 
 fn part_error(path: &Path, why: impl std::fmt::Display) -> Error {
@@ -224,7 +245,7 @@ impl Scopes for PartScopes {
     fn advance(&mut self) -> Result<bool> {
         if let Some(g) = self.at {
             if g + 1 < self.groups.len() {
-                self.at = Some(g + 1);
+                self.enter(g + 1)?;
                 return Ok(true);
             }
         }
@@ -238,11 +259,7 @@ impl Scopes for PartScopes {
     }
 
     fn key(&self) -> (&str, &str) {
-        let row = self.group().start;
-        (
-            self.cell(1, row).unwrap_or(""),
-            self.cell(2, row).unwrap_or(""),
-        )
+        (self.cell(1, 0).unwrap_or(""), self.cell(2, 0).unwrap_or(""))
     }
 
     fn len(&self) -> usize {
@@ -250,8 +267,7 @@ impl Scopes for PartScopes {
     }
 
     fn get(&self, i: usize) -> FindingRef<'_> {
-        let row = self.group().start + i;
-        let text = |c: usize| self.cell(c, row).unwrap_or("");
+        let text = |c: usize| self.cell(c, i).unwrap_or("");
         FindingRef {
             rule_id: text(0),
             account_id: text(1),
@@ -262,16 +278,12 @@ impl Scopes for PartScopes {
             severity: text(6),
             status: text(7),
             reason: text(8),
-            failing_since: self.cell(9, row),
+            failing_since: self.cell(9, i),
         }
     }
 
     fn key_at(&self, i: usize) -> (&str, &str) {
-        let row = self.group().start + i;
-        (
-            self.cell(0, row).unwrap_or(""),
-            self.cell(3, row).unwrap_or(""),
-        )
+        (self.cell(0, i).unwrap_or(""), self.cell(3, i).unwrap_or(""))
     }
 
     fn position(&self, i: usize) -> usize {

@@ -20,57 +20,79 @@ fn slot_of(address: usize) -> usize {
 /// addresses only make the dictionary one entry longer; readers see the same values.
 pub(super) struct Dictionary<'a> {
     keys: Vec<u32>,
-    /// `None` when no cell is null.
+    /// `None` while no cell is null.
     validity: Option<MutableBitmap>,
     values: Vec<&'a str>,
+    index: PlHashMap<(usize, usize), u32>,
+    /// The cells seen lately, by address: most cells were seen a few rows above (the same
+    /// account-region's statuses, types and resources, rule after rule), so this answers
+    /// before the map is asked.
+    recent: Box<[((usize, usize), u32); RECENT]>,
+    /// The last cell and its key: a rule's, an account-region's, a status's cells repeat
+    /// row after row.
+    last: ((usize, usize), u32),
 }
 
 impl<'a> Dictionary<'a> {
-    pub fn of(cells: impl ExactSizeIterator<Item = Option<&'a str>>) -> Self {
-        let mut keys = Vec::with_capacity(cells.len());
-        let mut validity: Option<MutableBitmap> = None;
-        let mut values = Vec::new();
-        let mut index: PlHashMap<(usize, usize), u32> = PlHashMap::default();
-        // Most cells were seen a few rows above (the same account-region's statuses, types,
-        // and resources, rule after rule): a small cache answers before the map is asked.
-        let mut recent = [((0usize, 0usize), u32::MAX); RECENT];
-        for (row, cell) in cells.enumerate() {
-            let Some(s) = cell else {
-                validity
-                    .get_or_insert_with(|| {
-                        let mut v = MutableBitmap::with_capacity(keys.capacity());
-                        v.extend_constant(row, true);
-                        v
-                    })
-                    .push(false);
-                keys.push(0);
-                continue;
-            };
-            let at = (s.as_ptr() as usize, s.len());
-            let slot = &mut recent[slot_of(at.0)];
-            let key = if slot.0 == at && slot.1 != u32::MAX {
-                slot.1
-            } else {
-                let key = *index.entry(at).or_insert_with(|| {
-                    values.push(s);
-                    (values.len() - 1) as u32
-                });
-                *slot = (at, key);
-                key
-            };
-            keys.push(key);
-            if let Some(v) = &mut validity {
-                v.push(true);
-            }
-        }
-        if values.is_empty() {
-            values.push(""); // every key points somewhere, even a column of nulls
-        }
+    pub fn with_capacity(rows: usize) -> Self {
         Dictionary {
-            keys,
-            validity,
-            values,
+            keys: Vec::with_capacity(rows),
+            validity: None,
+            values: Vec::new(),
+            index: PlHashMap::default(),
+            recent: Box::new([((0, 0), u32::MAX); RECENT]),
+            last: ((0, 0), u32::MAX),
         }
+    }
+
+    pub fn of(cells: impl ExactSizeIterator<Item = Option<&'a str>>) -> Self {
+        let mut d = Dictionary::with_capacity(cells.len());
+        cells.for_each(|c| d.push(c));
+        d
+    }
+
+    /// Appends a row's cell.
+    #[inline]
+    pub fn push(&mut self, cell: Option<&'a str>) {
+        let Some(s) = cell else {
+            let row = self.keys.len();
+            let capacity = self.keys.capacity();
+            self.validity
+                .get_or_insert_with(|| {
+                    let mut v = MutableBitmap::with_capacity(capacity);
+                    v.extend_constant(row, true);
+                    v
+                })
+                .push(false);
+            self.keys.push(0);
+            return;
+        };
+        let at = (s.as_ptr() as usize, s.len());
+        let key = if self.last.0 == at && self.last.1 != u32::MAX {
+            self.last.1
+        } else {
+            self.key_of(at, s)
+        };
+        self.last = (at, key);
+        self.keys.push(key);
+        if let Some(v) = &mut self.validity {
+            v.push(true);
+        }
+    }
+
+    /// The key of the cell at `at`: remembered lately, or in the map, or new.
+    fn key_of(&mut self, at: (usize, usize), s: &'a str) -> u32 {
+        let slot = &mut self.recent[slot_of(at.0)];
+        if slot.0 == at && slot.1 != u32::MAX {
+            return slot.1;
+        }
+        let values = &mut self.values;
+        let key = *self.index.entry(at).or_insert_with(|| {
+            values.push(s);
+            (values.len() - 1) as u32
+        });
+        *slot = (at, key);
+        key
     }
 
     /// `rows` rows of one value (the scan's own columns).
@@ -79,6 +101,7 @@ impl<'a> Dictionary<'a> {
             keys: vec![0; rows],
             validity: None,
             values: vec![value],
+            ..Dictionary::with_capacity(0)
         }
     }
 
@@ -90,10 +113,14 @@ impl<'a> Dictionary<'a> {
             keys: vec![0; rows],
             validity: Some(validity),
             values: vec![""],
+            ..Dictionary::with_capacity(0)
         }
     }
 
-    pub fn into_array(self) -> PolarsResult<Box<dyn Array>> {
+    pub fn into_array(mut self) -> PolarsResult<Box<dyn Array>> {
+        if self.values.is_empty() {
+            self.values.push(""); // every key points somewhere, even a column of nulls
+        }
         let values = Utf8ViewArray::from_slice_values(&self.values);
         let keys = PrimitiveArray::from_vec(self.keys).with_validity(self.validity.map(Into::into));
         let dtype = ArrowDataType::Dictionary(
