@@ -191,13 +191,32 @@ fn sample_verdicts() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// Variations of the sample, each scanned end to end (tests/cases/scenarios.yaml).
+/// Variations of the sample, each scanned end to end: every tests/cases/scenarios*.yaml (one
+/// file per subject, e.g. scenarios-jobs.yaml).
 #[test]
 fn scenario_verdicts() {
-    let doc = load("scenarios.yaml");
+    let mut files: Vec<String> = std::fs::read_dir(root().join("tests/cases"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("scenarios") && n.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    let docs: Vec<(String, Value)> = files
+        .into_iter()
+        .map(|f| {
+            let doc = load(&f);
+            (f, doc)
+        })
+        .collect();
     let mut failures = Vec::new();
-    for sc in doc["scenarios"].as_sequence().unwrap() {
-        let name = sc["name"].as_str().unwrap();
+    for (file, sc) in docs.iter().flat_map(|(f, d)| {
+        d["scenarios"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(move |sc| (f, sc))
+    }) {
+        let name = format!("{file}: {}", sc["name"].as_str().unwrap());
         let (dir, snap) = sample_copy();
         let out = dir.path().join("out");
         for edit in sc["edits"].as_sequence().unwrap() {
