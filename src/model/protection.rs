@@ -7,7 +7,7 @@
 
 use super::intern::Interner;
 use super::plan::{Gap, Plan, PlanRule};
-use super::resource::{Resource, ResourceKind};
+use super::resource::{Blocker, Resource, ResourceKind};
 use super::selection::{decide, decide_quietly, opt_in_for};
 use super::{Inventory, Scope, Tri};
 use crate::snapshot::DataFile;
@@ -224,7 +224,8 @@ fn direct_rules(
         for (ri, rule) in plan.rules.iter().enumerate() {
             // A resource AWS Backup cannot back up is protected by no rule.
             let state = match (&blocked, &unknown) {
-                (Some(why), _) => RuleState::Ineffective(why.clone()),
+                (Some(Blocker::Cannot(why)), _) => RuleState::Ineffective(why.clone()),
+                (Some(Blocker::Unknown(why)), _) => RuleState::Unknown(why.clone()),
                 (None, Some(reason)) => RuleState::Unknown(reason.clone()),
                 (None, None) => states[o.plan as usize][ri].clone(),
             };

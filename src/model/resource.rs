@@ -238,6 +238,15 @@ pub struct Resource {
     pub versioning: Option<String>,
 }
 
+/// What stands between a resource and its backups, whatever the plans say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocker {
+    /// AWS Backup cannot back it up: every job fails.
+    Cannot(String),
+    /// Whether it can is not in the snapshot.
+    Unknown(String),
+}
+
 impl Resource {
     pub fn from_config(item: ConfigItem) -> Option<Resource> {
         let c = item.configuration;
@@ -290,40 +299,47 @@ impl Resource {
             .map(|i| self.tags[i].1.as_str())
     }
 
-    /// Why AWS Backup cannot back this resource up whatever the plans say, if it cannot. An EC2
-    /// backup is an AMI, and EC2 `CreateImage` "creates an Amazon EBS-backed AMI from an Amazon
-    /// EBS-backed instance that is either running or stopped".
+    /// Why AWS Backup cannot back this resource up whatever the plans say, if it cannot, or
+    /// why whether it can is unknown. An EC2 backup is an AMI, and EC2 `CreateImage` "creates
+    /// an Amazon EBS-backed AMI from an Amazon EBS-backed instance that is either running or
+    /// stopped".
     ///
     /// An S3 bucket is backed up only with versioning enabled: "AWS Backup requires S3
     /// Versioning to be enabled on the bucket" (S3 backup prerequisites,
     /// https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html); a bucket whose
-    /// versioning Config recorded as `Off` or `Suspended` makes every backup job fail.
-    pub fn backup_blocker(&self) -> Option<String> {
+    /// versioning Config recorded as `Off` or `Suspended` makes every backup job fail, and a
+    /// bucket whose item does not say cannot be called protected.
+    pub fn backup_blocker(&self) -> Option<Blocker> {
         if self.kind == ResourceKind::S3Bucket {
-            return self
-                .versioning
-                .as_deref()
-                .filter(|v| *v != "Enabled")
-                .map(|v| {
-                    format!(
-                        "S3 bucket versioning is {v}: AWS Backup cannot back it up (it needs \
-                         versioning enabled)"
-                    )
-                });
+            return match self.versioning.as_deref() {
+                Some("Enabled") => None,
+                Some(v) => Some(Blocker::Cannot(format!(
+                    "S3 bucket versioning is {v}: AWS Backup cannot back it up (it needs \
+                     versioning enabled)"
+                ))),
+                None => Some(Blocker::Unknown(
+                    "S3 bucket versioning is not in the snapshot (AWS Config's \
+                     supplementaryConfiguration.BucketVersioningConfiguration): AWS Backup \
+                     backs up only buckets with versioning enabled"
+                        .to_owned(),
+                )),
+            };
         }
         if self.kind != ResourceKind::Ec2Instance {
             return None;
         }
         if let Some(s @ ("terminated" | "shutting-down")) = self.state.as_deref() {
-            return Some(format!(
+            return Some(Blocker::Cannot(format!(
                 "EC2 instance is {s}: AWS Backup cannot back it up (CreateImage needs an \
                  instance that is running or stopped)"
-            ));
+            )));
         }
         self.instance_store_root.then(|| {
-            "the EC2 instance's root device is instance store: AWS Backup cannot back it up \
-             (CreateImage needs an EBS-backed instance)"
-                .to_owned()
+            Blocker::Cannot(
+                "the EC2 instance's root device is instance store: AWS Backup cannot back it \
+                 up (CreateImage needs an EBS-backed instance)"
+                    .to_owned(),
+            )
         })
     }
 

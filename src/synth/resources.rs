@@ -28,6 +28,9 @@ pub(super) struct ConfigItem<'a> {
     aws_region: &'a str,
     tags: Vec<Tag>,
     configuration: Value,
+    /// S3 only: versioning, which AWS Backup requires (every synthetic bucket has it on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplementary_configuration: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -154,6 +157,9 @@ impl<'a> Resources<'a> {
             aws_region: self.region,
             tags: tag_list,
             configuration: config,
+            supplementary_configuration: (ty == BUCKET.0).then(|| {
+                json!({"BucketVersioningConfiguration": {"status": "Enabled", "isMfaDeleteEnabled": null}})
+            }),
         });
         let Some(btype) = btype else { return };
         let protect = self.protection(btype, name, &arn, env, backup);
