@@ -246,7 +246,7 @@ fn scenario_verdicts() {
 }
 
 /// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array,
-/// `delete` of a whole file, `unreadable`, `failed`, or `absent` (a scope not collected at all).
+/// `write` of a whole file (one object), `delete` of a whole file, `unreadable`, `failed`, or `absent` (a scope not collected at all).
 fn apply_edit(snap: &std::path::Path, edit: &Value) {
     if let Some(f) = edit.get("absent") {
         // The snapshot never looked at the scope: not in the manifest, no directory.
@@ -294,6 +294,12 @@ fn apply_edit(snap: &std::path::Path, edit: &Value) {
         return;
     }
     let path = snap.join(edit["file"].as_str().unwrap());
+    if let Some(content) = edit.get("write") {
+        // A file that is one object (region-settings.json): written whole.
+        let text = serde_json::to_vec_pretty(&serde_json::to_value(content).unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
     let mut items: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(&path).unwrap_or_default()).unwrap_or_default();
     let json = |v: &Value| serde_json::to_value(v).unwrap();

@@ -28,6 +28,13 @@ pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
             | ResourceKind::DocumentDbCluster
             | ResourceKind::NeptuneCluster
     );
+    if ctx.res.kind.advanced_backup(ctx.scope.management.as_ref()) == Some(false) {
+        return Some(format!(
+            "DynamoDB backups are copied only with advanced DynamoDB backup, which is off in {} \
+             (ResourceTypeManagementPreference)",
+            ctx.scope.label()
+        ));
+    }
     if cross_region && cross_account && one_hop_only {
         return Some(format!(
             "{} backups cannot be copied both cross-account and cross-Region in one copy \
@@ -65,11 +72,30 @@ pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     })
 }
 
-/// Why whether a copy delivers is unknown: its destination vault is not in the snapshot, and
-/// its account-region is, but that scope failed or its `backup-vaults.json` could not be read.
+/// Why whether a copy delivers is unknown: the source region's settings that say whether a
+/// DynamoDB table's backups can be copied could not be read; or its destination vault is not in
+/// the snapshot, and its account-region is, but that scope failed or its `backup-vaults.json`
+/// could not be read.
 /// (A destination account-region absent from the snapshot altogether is not "could not look":
 /// the copy counts, and its reason says the lock could not be checked.)
 pub(super) fn copy_unknown(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+    if ctx
+        .res
+        .kind
+        .advanced_backup(ctx.scope.management.as_ref())
+        .is_none()
+    {
+        let why = ctx
+            .scope
+            .unavailable(DataFile::RegionSettings)
+            .unwrap_or("not in the snapshot");
+        return Some(format!(
+            "whether advanced DynamoDB backup (needed to copy DynamoDB backups) is on in {} is \
+             unknown: {} {why}",
+            ctx.scope.label(),
+            DataFile::RegionSettings.file_name()
+        ));
+    }
     if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_some() {
         return None;
     }

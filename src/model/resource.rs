@@ -141,6 +141,22 @@ impl ResourceKind {
         )
     }
 
+    /// Whether AWS Backup fully manages this type's backups in a region whose
+    /// `ResourceTypeManagementPreference` is `management` (`None` when region settings could
+    /// not be read): for DynamoDB, "advanced DynamoDB backup", without which its backups have
+    /// neither cold storage nor cross-Region and cross-account copies
+    /// (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html).
+    /// Other types have no such switch: `Some(true)`. `None` when it is unknown.
+    pub fn advanced_backup(
+        self,
+        management: Option<&std::collections::BTreeMap<String, bool>>,
+    ) -> Option<bool> {
+        match self {
+            ResourceKind::DynamoDbTable => management?.get(self.backup_type()).copied(),
+            _ => Some(true),
+        }
+    }
+
     /// Whether AWS Backup moves this type's recovery points to cold storage when a rule's
     /// lifecycle says so; it "ignores this expression for other resource types" (reference
     /// §4.3). `management` is the region's `ResourceTypeManagementPreference`, `None` when
@@ -152,13 +168,11 @@ impl ResourceKind {
         match self {
             ResourceKind::EfsFileSystem => ColdStorage::Supported,
             // Only with advanced DynamoDB backup, i.e. full AWS Backup management (§3.1).
-            ResourceKind::DynamoDbTable => {
-                match management.and_then(|m| m.get(self.backup_type())) {
-                    Some(true) => ColdStorage::Supported,
-                    Some(false) => ColdStorage::NeedsAdvancedBackup,
-                    None => ColdStorage::AdvancedBackupUnknown,
-                }
-            }
+            ResourceKind::DynamoDbTable => match self.advanced_backup(management) {
+                Some(true) => ColdStorage::Supported,
+                Some(false) => ColdStorage::NeedsAdvancedBackup,
+                None => ColdStorage::AdvancedBackupUnknown,
+            },
             // Named by issue #17 but not in the reference's documented list.
             ResourceKind::EbsVolume => ColdStorage::Undocumented,
             ResourceKind::Ec2Instance
