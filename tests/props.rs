@@ -52,9 +52,17 @@ fn policy() -> PolicyArgs {
 /// Every data file of the sample, relative to the snapshot root.
 fn sample_files() -> Vec<PathBuf> {
     let base = root().join("samples/org");
-    let mut files = vec![PathBuf::from("manifest.json")];
+    let mut files = vec![
+        PathBuf::from("manifest.json"),
+        PathBuf::from("organization/organization.json"),
+    ];
     for account in std::fs::read_dir(&base).unwrap().flatten() {
-        if !account.file_type().unwrap().is_dir() {
+        let is_account = account
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit());
+        if !account.file_type().unwrap().is_dir() || !is_account {
             continue;
         }
         for region in std::fs::read_dir(account.path()).unwrap().flatten() {

@@ -67,6 +67,7 @@ pub const OPERATIONS: &[&str] = &[
     "config:SelectAggregateResourceConfig",
     "config:SelectResourceConfig",
     "fsx:DescribeFileSystems",
+    "organizations:DescribeOrganization",
     "organizations:ListAccounts",
     "storagegateway:ListGateways",
     "storagegateway:ListTagsForResource",
@@ -103,6 +104,7 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let accounts = accounts::resolve(opts, &base, &home, &stats, &caller.account).await?;
     setup::check_role(opts, &accounts, &caller.account)?;
     let aggregated = setup::aggregated(opts, &base, &home, &stats).await;
+    let organization = setup::organization(&base, &home, &stats, &progress).await;
     let ctx = Arc::new(Ctx {
         opts: opts.clone(),
         base,
@@ -120,7 +122,7 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let records = every_account(&ctx, &writer, accounts).await?;
     let writer = Arc::into_inner(writer).expect("every collection task has finished");
     let summary = summarise(&records, &stats, started);
-    writer.finish(&collected_at, &records)?;
+    writer.finish(&collected_at, &records, organization.as_ref())?;
     Ok(summary)
 }
 

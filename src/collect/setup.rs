@@ -127,6 +127,43 @@ pub fn check_role(opts: &CollectOptions, accounts: &[Account], caller: &str) -> 
     Ok(())
 }
 
+/// The organisation the caller's account belongs to (Organizations `DescribeOrganization`,
+/// which any member may call), as the AWS CLI prints it: its id decides vault policies'
+/// `aws:PrincipalOrgID` conditions. No organisation, or no permission: no file, so what needs
+/// the id is unknown, never assumed.
+pub async fn organization(
+    base: &SdkConfig,
+    home: &Caller,
+    stats: &Arc<Stats>,
+    progress: &Progress,
+) -> Option<serde_json::Value> {
+    let org = client!(aws_sdk_organizations, base, stats);
+    let o = match home.call(|| org.describe_organization().send()).await {
+        Ok(out) => out.organization?,
+        Err(e) => {
+            if e.code.as_deref() != Some("AWSOrganizationsNotInUseException") {
+                progress.note(&format!(
+                    "the organisation could not be read (organizations:DescribeOrganization): {e}"
+                ));
+            }
+            return None;
+        }
+    };
+    let mut fields = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            fields.insert(k.into(), v.into());
+        }
+    };
+    put("Id", o.id);
+    put("Arn", o.arn);
+    put("FeatureSet", o.feature_set.map(|f| f.as_str().to_owned()));
+    put("MasterAccountArn", o.master_account_arn);
+    put("MasterAccountId", o.master_account_id);
+    put("MasterAccountEmail", o.master_account_email);
+    Some(serde_json::json!({ "Organization": fields }))
+}
+
 /// The organisation's inventory, read once through the Config aggregator when one is named
 /// (each scope then takes its slice instead of querying Config itself).
 pub async fn aggregated(

@@ -5,6 +5,7 @@
 use crate::dest::mark::{self, Mark};
 use crate::dest::{signals, Run};
 use crate::error::{Error, Result};
+use crate::snapshot::organization::ORGANIZATION_FILE;
 use crate::snapshot::{DataFile, FileError, ScopeStatus, FORMAT, MANIFEST};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -66,7 +67,20 @@ impl SnapshotWriter {
     }
 
     /// Writes the manifest and the mark, and moves the snapshot into place.
-    pub fn finish(self, collected_at: &str, scopes: &[ScopeRecord]) -> Result<()> {
+    /// `organization`: the `DescribeOrganization` answer, if there was one.
+    pub fn finish(
+        self,
+        collected_at: &str,
+        scopes: &[ScopeRecord],
+        organization: Option<&Value>,
+    ) -> Result<()> {
+        if let Some(org) = organization {
+            let path = self.staging.join(ORGANIZATION_FILE);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+            }
+            write_json(&path, org)?;
+        }
         let manifest_scopes: Vec<Value> = scopes.iter().map(manifest_scope).collect();
         let manifest = json!({
             "format": FORMAT,

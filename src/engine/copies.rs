@@ -7,6 +7,8 @@ use crate::engine::finding::Status;
 use crate::model::plan::CopyRule;
 use crate::model::protection::AppliedRule;
 use crate::model::resource::ResourceKind;
+use crate::model::vault::Vault;
+use crate::model::vault_policy::{self, CopyAccess};
 use crate::snapshot::DataFile;
 
 /// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
@@ -42,7 +44,7 @@ pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
             ctx.res.kind.backup_type()
         ));
     }
-    let Some((_, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
+    let Some((dest, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
         let scope = ctx
             .inv
             .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
@@ -56,6 +58,12 @@ pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     };
     if let Some(why) = v.lock_violation(c.retention) {
         return Some(why);
+    }
+    // Policies that could not be read: see [`copy_unknown`].
+    if cross_account && dest.unavailable(DataFile::BackupVaultPolicies).is_none() {
+        if let CopyAccess::Refused(why) = copy_access(ctx, v) {
+            return Some(why);
+        }
     }
     let air_gapped = v.is_air_gapped();
     let refused = matches!(
@@ -96,8 +104,21 @@ pub(super) fn copy_unknown(ctx: &Ctx, c: &CopyRule) -> Option<String> {
             DataFile::RegionSettings.file_name()
         ));
     }
-    if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_some() {
-        return None;
+    if let Some((scope, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) {
+        let cross_account = scope.account_id != ctx.scope.account_id;
+        if let (true, Some(why)) = (
+            cross_account,
+            scope.unavailable(DataFile::BackupVaultPolicies),
+        ) {
+            return Some(format!(
+                "the access policies of {}'s vaults could not be read: {why}",
+                scope.label()
+            ));
+        }
+        return match (cross_account, copy_access(ctx, v)) {
+            (true, CopyAccess::Unknown(why)) => Some(why),
+            _ => None,
+        };
     }
     let scope = ctx
         .inv
@@ -107,6 +128,12 @@ pub(super) fn copy_unknown(ctx: &Ctx, c: &CopyRule) -> Option<String> {
         "the destination vault is not in the snapshot and the vaults of {} could not be read: {why}",
         scope.label()
     ))
+}
+
+/// Whether the destination vault's access policy lets this resource's account copy into it.
+fn copy_access(ctx: &Ctx, v: &Vault) -> CopyAccess {
+    let org = ctx.inv.organization.as_ref().map(|o| o.id.as_str());
+    vault_policy::copy_access(v.policy_doc.as_ref(), &ctx.scope.account_id, org)
 }
 
 pub(super) fn copies(

@@ -3,6 +3,7 @@
 use super::Verdict;
 use crate::engine::finding::Status;
 use crate::model::vault::{LockMode, Vault};
+use crate::model::vault_policy::{is_wildcard, statements, strings};
 use crate::model::Inventory;
 use crate::rules::{Check, Rule};
 use serde_json::Value;
@@ -132,29 +133,5 @@ fn deletion_protection(v: &Vault) -> Verdict {
                 missing.join(", ")
             ),
         )
-    }
-}
-
-fn statements(doc: &Value) -> Vec<&Value> {
-    match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(v @ Value::Object(_)) => vec![v],
-        _ => Vec::new(),
-    }
-}
-
-fn strings(v: Option<&Value>) -> Vec<&str> {
-    match v {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// `"*"`, `["*"]` or `{"AWS": "*"}`.
-fn is_wildcard(v: Option<&Value>) -> bool {
-    match v {
-        Some(Value::Object(o)) => o.get("AWS").is_some_and(|a| strings(Some(a)) == ["*"]),
-        other => strings(other) == ["*"],
     }
 }

@@ -10,6 +10,7 @@ pub mod resource;
 pub mod schedule;
 pub mod selection;
 pub mod vault;
+pub mod vault_policy;
 
 pub use arn::Arn;
 
@@ -95,6 +96,8 @@ pub struct Inventory {
     pub recovery_points_by_resource: HashMap<String, Vec<RpRef>>,
     /// (account, region) → scope index (copy destinations).
     pub scope_index: HashMap<(String, String), u32>,
+    /// The organisation, if the snapshot says (its id decides `aws:PrincipalOrgID`).
+    pub organization: Option<crate::snapshot::organization::Organization>,
 }
 
 impl Inventory {
@@ -147,6 +150,7 @@ impl Inventory {
             vault_index,
             recovery_points_by_resource,
             scope_index,
+            organization: snapshot.organization,
         })
     }
 
@@ -222,7 +226,7 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     let mut vaults: Vec<Vault> = d.vaults.into_iter().map(Vault::from_aws).collect();
     for pol in d.vault_policies {
         if let Some(v) = vaults.iter_mut().find(|v| v.name == pol.backup_vault_name) {
-            v.policy = Some(pol.policy);
+            v.set_policy(pol.policy);
         }
     }
     let mut resources: Vec<Resource> = d

@@ -18,6 +18,9 @@ pub struct Vault {
     pub lock_date: Option<Timestamp>,
     /// The access policy document (JSON text), if the vault has one.
     pub policy: Option<String>,
+    /// `policy` parsed once (copies into the vault ask it for every resource).
+    #[serde(skip)]
+    pub policy_doc: Option<Result<serde_json::Value, String>>,
 }
 
 /// `VaultType` of a logically air-gapped vault.
@@ -51,7 +54,14 @@ impl Vault {
             max_retention_days: v.max_retention_days,
             lock_date: v.lock_date,
             policy: None,
+            policy_doc: None,
         }
+    }
+
+    /// Gives the vault its access policy (JSON text).
+    pub fn set_policy(&mut self, text: String) {
+        self.policy_doc = Some(serde_json::from_str(&text).map_err(|e| e.to_string()));
+        self.policy = Some(text);
     }
 
     /// A logically air-gapped vault (reference §5.4).
@@ -121,6 +131,7 @@ mod tests {
             max_retention_days: max,
             lock_date: None,
             policy: None,
+            policy_doc: None,
         }
     }
 

@@ -13,6 +13,7 @@ mod items;
 pub mod json_string;
 mod manifest;
 pub mod names;
+pub mod organization;
 mod parse;
 mod scope;
 pub mod time;
@@ -99,6 +100,8 @@ pub struct Snapshot {
     pub scopes: Vec<ScopeSnapshot>,
     /// Data the manifest does not mention, and so is not judged: said, never silently dropped.
     pub warnings: Vec<String>,
+    /// `organization/organization.json`, if the snapshot has it.
+    pub organization: Option<organization::Organization>,
 }
 
 impl Snapshot {
@@ -109,6 +112,10 @@ impl Snapshot {
         let (manifest, bytes) = manifest::read(&manifest_path)?;
         let mut diags = manifest::check(&manifest, &manifest_path, &bytes);
         let (scopes, deleted) = scope::load_all(root, &manifest.scopes, &mut diags);
+        let organization = organization::read(root).unwrap_or_else(|d| {
+            diags.push(d);
+            None
+        });
         if !diags.is_empty() {
             return Err(Error::Invalid(diags));
         }
@@ -122,6 +129,7 @@ impl Snapshot {
             collected_at: manifest.collected_at,
             scopes,
             warnings,
+            organization,
         })
     }
 }

@@ -347,6 +347,14 @@ pub fn organizations(state: &State, r: &Request, account: &str) -> Reply {
                 .collect();
             paged(state, r, accounts, "Accounts", "NextToken")
         }
+        "DescribeOrganization" => match &state.served.organization {
+            Some(org) => Reply::json(org.clone()),
+            None => r.error(
+                400,
+                "AWSOrganizationsNotInUseException",
+                "Your account is not a member of an organization.",
+            ),
+        },
         other => r.error(
             400,
             "InvalidAction",

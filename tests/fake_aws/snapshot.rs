@@ -23,6 +23,8 @@ pub struct Scope {
 pub struct Served {
     pub accounts: Vec<Account>,
     pub scopes: BTreeMap<(String, String), Scope>,
+    /// `organization/organization.json`, answered to `DescribeOrganization` when there is one.
+    pub organization: Option<Value>,
 }
 
 /// `Code: message` as the manifest records errors.
@@ -75,7 +77,14 @@ impl Served {
             }
             scopes.insert((id, region), scope);
         }
-        Served { accounts, scopes }
+        let organization = std::fs::read(root.join("organization/organization.json"))
+            .ok()
+            .map(|b| serde_json::from_slice(&b).unwrap());
+        Served {
+            accounts,
+            scopes,
+            organization,
+        }
     }
 
     /// Items of a file that holds a JSON array (empty when absent).
