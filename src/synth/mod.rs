@@ -180,7 +180,11 @@ fn account(seed: u64, i: usize) -> Account {
     }
 }
 
-/// Writes every scope (in parallel: each draws from its own stream) and then the manifest.
+/// The synthetic organisation's id: its central vaults allow copies from it.
+const ORGANIZATION_ID: &str = "o-a1b2c3d4e5";
+
+/// Writes every scope (in parallel: each draws from its own stream), the organisation, and
+/// then the manifest.
 fn write_org(opts: &SynthOptions, dir: &Path) -> io::Result<SynthStats> {
     let accounts: Vec<Account> = (0..opts.accounts).map(|i| account(opts.seed, i)).collect();
     let nr = opts.regions.len();
@@ -201,7 +205,15 @@ fn write_org(opts: &SynthOptions, dir: &Path) -> io::Result<SynthStats> {
         scopes: scopes.len(),
         ..SynthStats::default()
     };
-    stats.bytes_written = write_pretty(dir, "manifest.json", &manifest)?;
+    let org_dir = dir.join("organization");
+    std::fs::create_dir_all(&org_dir)?;
+    let management = &accounts[0].id;
+    let organization = json!({"Organization": {
+        "Id": ORGANIZATION_ID, "FeatureSet": "ALL", "MasterAccountId": management,
+        "Arn": format!("arn:aws:organizations::{management}:organization/{ORGANIZATION_ID}"),
+    }});
+    stats.bytes_written = write_pretty(&org_dir, "organization.json", &organization)?;
+    stats.bytes_written += write_pretty(dir, "manifest.json", &manifest)?;
     for s in per_scope {
         stats.resources += s.resources;
         stats.recovery_points += s.recovery_points;

@@ -60,7 +60,10 @@ fn small_org_is_consistent() {
         1,
         "temporary directory left"
     );
-    assert_eq!(all.len(), 1 + 6 * 7);
+    // The manifest, the organisation, and seven files in each of six scopes.
+    assert_eq!(all.len(), 2 + 6 * 7);
+    let org = read(&out.join("organization/organization.json"));
+    assert_eq!(org["Organization"]["Id"], super::ORGANIZATION_ID);
 
     let manifest = read(&out.join("manifest.json"));
     assert_eq!(manifest["format"], "backup-auditor-snapshot/v1");

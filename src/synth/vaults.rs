@@ -153,7 +153,7 @@ pub(super) fn policies(rng: &mut Rng, vaults: &[Vault]) -> Vec<Value> {
                 "Action": "backup:DeleteRecoveryPoint", "Resource": "*"}),
             7 => json!({"Sid": "AllowOrgCopy", "Effect": "Allow", "Principal": {"AWS": "*"},
                 "Action": "backup:CopyIntoBackupVault", "Resource": "*",
-                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}),
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": super::ORGANIZATION_ID}}}),
             _ => continue,
         };
         let policy = json!({"Version": "2012-10-17", "Statement": [statement]}).to_string();
