@@ -221,12 +221,20 @@ fn direct_rules(
                 DataFile::RegionSettings.file_name()
             )
         });
+        // A role AWS Backup cannot assume fails every job of the selection (trap 26).
+        let role =
+            super::role::rule_state(&plan.selections[o.selection as usize], &scope.account_id);
         for (ri, rule) in plan.rules.iter().enumerate() {
             // A resource AWS Backup cannot back up is protected by no rule.
-            let state = match (&blocked, &unknown) {
-                (Some(why), _) => RuleState::Ineffective(why.clone()),
-                (None, Some(reason)) => RuleState::Unknown(reason.clone()),
-                (None, None) => states[o.plan as usize][ri].clone(),
+            let state = match (&blocked, &role, &unknown) {
+                (Some(why), _, _) => RuleState::Ineffective(why.clone()),
+                (None, Some(s @ RuleState::Ineffective(_)), _) => s.clone(),
+                (None, _, Some(reason)) => RuleState::Unknown(reason.clone()),
+                // An unknown role leaves unknown only what would otherwise produce backups.
+                (None, Some(s), None) if states[o.plan as usize][ri] == RuleState::Effective => {
+                    s.clone()
+                }
+                (None, _, None) => states[o.plan as usize][ri].clone(),
             };
             rules.push(AppliedRule {
                 plan: o.plan,

@@ -8,6 +8,7 @@
 //! empty selection means every supported, opted-in resource. Matching is case-sensitive.
 
 use super::resource::{Resource, ResourceKind};
+use super::role::RoleState;
 use super::{Arn, Tri};
 use crate::snapshot::aws;
 use serde::Serialize;
@@ -176,6 +177,8 @@ pub struct Selection {
     /// `ListOfTags`: bare tag key = value, OR'ed (only StringEquals exists).
     pub list_of_tags: Vec<(String, String)>,
     pub conditions: Vec<TagCondition>,
+    /// Whether AWS Backup can assume `iam_role_arn` (set from the scope's iam-roles.json).
+    pub role: RoleState,
 }
 
 impl Selection {
@@ -212,6 +215,7 @@ impl Selection {
                 })
                 .collect(),
             conditions,
+            role: RoleState::NotChecked,
         }
     }
 
