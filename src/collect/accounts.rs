@@ -92,10 +92,12 @@ pub async fn scopes(
     };
     ctx.progress.add_scopes(regions.len() as u64);
     let role = &role;
+    // IAM is global: the account's regions share what GetRole answered.
+    let roles = &super::iam_roles::RoleCache::default();
     join_all(
         regions
             .iter()
-            .map(|r| region::collect(ctx, writer, account, r, conf(r), role)),
+            .map(|r| region::collect(ctx, writer, account, r, conf(r), role, roles)),
     )
     .await
     .into_iter()

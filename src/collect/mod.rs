@@ -21,6 +21,7 @@ mod accounts;
 mod call;
 mod credentials;
 mod http;
+mod iam_roles;
 mod inventory;
 mod options;
 mod progress;
@@ -67,6 +68,7 @@ pub const OPERATIONS: &[&str] = &[
     "config:SelectAggregateResourceConfig",
     "config:SelectResourceConfig",
     "fsx:DescribeFileSystems",
+    "iam:GetRole",
     "organizations:ListAccounts",
     "storagegateway:ListGateways",
     "storagegateway:ListTagsForResource",

@@ -3,6 +3,7 @@
 //! once, and say it is done on the progress line.
 
 use super::call::{ApiError, AssumedRole, Caller};
+use super::iam_roles::RoleCache;
 use super::inventory;
 use super::options::Account;
 use super::progress::Stats;
@@ -23,6 +24,7 @@ pub async fn collect(
     region: &str,
     conf: SdkConfig,
     role: &Option<Arc<AssumedRole>>,
+    roles: &RoleCache,
 ) -> Result<ScopeRecord> {
     // This account-region's own counters, for its progress line.
     let stats = Arc::new(Stats::within(ctx.stats.clone()));
@@ -31,6 +33,7 @@ pub async fn collect(
         config: client!(aws_sdk_config, &conf, stats),
         storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
         fsx: client!(aws_sdk_fsx, &conf, stats),
+        iam: client!(aws_sdk_iam, &conf, stats),
     };
     let inventory = match &ctx.aggregated {
         None => scope::Inventory::Config,
@@ -43,6 +46,7 @@ pub async fn collect(
         (&account.id, region),
         inventory,
         &ctx.bounds,
+        roles,
     )
     .await;
     let mut record = to_record(account, region, got);
