@@ -17,20 +17,33 @@ use tokio::sync::OnceCell;
 /// What GetRole answered for a role name: the role, `None` for `NoSuchEntity`, or the error.
 type Answer = Result<Option<Value>, ApiError>;
 
-/// Each role of one account asked for once, whichever of its regions asks first.
-#[derive(Default)]
-pub struct RoleCache(Mutex<HashMap<String, Arc<OnceCell<Answer>>>>);
+/// One account's roles, each asked for once whichever of its regions asks first. The calls
+/// are the account's work, like entering it: they count in the run's totals, not on a
+/// region's progress line (which counts only that region's own calls).
+pub struct AccountRoles {
+    caller: Caller,
+    iam: Iam,
+    asked: Mutex<HashMap<String, Arc<OnceCell<Answer>>>>,
+}
 
-impl RoleCache {
-    async fn get(&self, caller: &Caller, iam: &Iam, name: &str) -> Answer {
+impl AccountRoles {
+    pub fn new(caller: Caller, iam: Iam) -> AccountRoles {
+        AccountRoles {
+            caller,
+            iam,
+            asked: Mutex::default(),
+        }
+    }
+
+    async fn get(&self, name: &str) -> Answer {
         let cell = self
-            .0
+            .asked
             .lock()
             .expect("the role cache's lock is never held across a panic")
             .entry(name.to_owned())
             .or_default()
             .clone();
-        cell.get_or_init(|| get_role(caller, iam, name))
+        cell.get_or_init(|| get_role(&self.caller, &self.iam, name))
             .await
             .clone()
     }
@@ -48,14 +61,12 @@ async fn get_role(caller: &Caller, iam: &Iam, name: &str) -> Answer {
 /// The roles `selections` (a `backup-selections.json` array) name in `account` that exist, as
 /// `GetRole`'s `Role` members, sorted by name. One failed call fails the file.
 pub async fn roles(
-    caller: &Caller,
-    iam: &Iam,
-    cache: &RoleCache,
+    roles: &AccountRoles,
     account: &str,
     selections: &Value,
 ) -> Result<Value, ApiError> {
     let names = role_names(account, selections);
-    let got = futures_util::future::join_all(names.iter().map(|n| cache.get(caller, iam, n))).await;
+    let got = futures_util::future::join_all(names.iter().map(|n| roles.get(n))).await;
     let mut out = Vec::new();
     for r in got {
         out.extend(r?);
@@ -80,7 +91,8 @@ fn role_names(account: &str, selections: &Value) -> BTreeSet<String> {
 }
 
 /// A role as `aws iam get-role` prints it: the trust policy URL-decoded into an object.
-fn role_json(r: &aws_sdk_iam::types::Role) -> Value {
+/// (Public for the interoperability test against moto, which has no backup selections.)
+pub fn role_json(r: &aws_sdk_iam::types::Role) -> Value {
     Obj::new()
         .put("Path", &r.path)
         .put("RoleName", &r.role_name)

@@ -32,6 +32,7 @@ mod shapes;
 mod write;
 
 pub use call::{ApiError, SESSION_NAME};
+pub use iam_roles::role_json;
 pub use inventory::{select_expression, CONFIG_TYPES};
 pub use options::{Accounts, CollectOptions, CollectSummary, Regions, Role};
 pub use write::Target;

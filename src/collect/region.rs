@@ -3,7 +3,7 @@
 //! once, and say it is done on the progress line.
 
 use super::call::{ApiError, AssumedRole, Caller};
-use super::iam_roles::RoleCache;
+use super::iam_roles::AccountRoles;
 use super::inventory;
 use super::options::Account;
 use super::progress::Stats;
@@ -24,7 +24,7 @@ pub async fn collect(
     region: &str,
     conf: SdkConfig,
     role: &Option<Arc<AssumedRole>>,
-    roles: &RoleCache,
+    roles: &AccountRoles,
 ) -> Result<ScopeRecord> {
     // This account-region's own counters, for its progress line.
     let stats = Arc::new(Stats::within(ctx.stats.clone()));
@@ -33,7 +33,6 @@ pub async fn collect(
         config: client!(aws_sdk_config, &conf, stats),
         storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
         fsx: client!(aws_sdk_fsx, &conf, stats),
-        iam: client!(aws_sdk_iam, &conf, stats),
     };
     let inventory = match &ctx.aggregated {
         None => scope::Inventory::Config,

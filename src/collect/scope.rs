@@ -2,7 +2,7 @@
 //! fails (access denied, throttled past retries) costs only its own file.
 
 use super::call::{ApiError, Caller};
-use super::iam_roles::{self, RoleCache};
+use super::iam_roles::{self, AccountRoles};
 use super::inventory;
 use super::shapes::ToJson;
 use crate::snapshot::DataFile;
@@ -18,7 +18,6 @@ pub struct Clients {
     pub config: aws_sdk_config::Client,
     pub storage_gateway: aws_sdk_storagegateway::Client,
     pub fsx: aws_sdk_fsx::Client,
-    pub iam: aws_sdk_iam::Client,
 }
 
 /// Where the resource inventory comes from.
@@ -72,15 +71,13 @@ pub async fn collect(
     (account, region): (&str, &str),
     inventory: Inventory,
     bounds: &Bounds,
-    roles: &RoleCache,
+    roles: &AccountRoles,
 ) -> ScopeFiles {
     // The roles to read are those the selections name: asked for once the selections are in.
     let plans_and_roles = async {
         let plans = plans_and_selections(caller, &clients.backup).await;
         let roles = match &plans {
-            Ok((_, Ok(selections))) => {
-                iam_roles::roles(caller, &clients.iam, roles, account, selections).await
-            }
+            Ok((_, Ok(selections))) => iam_roles::roles(roles, account, selections).await,
             // Which roles the selections name is unknown, so whether they exist is too.
             Ok((_, Err(e))) | Err(e) => Err(e.clone()),
         };

@@ -7,7 +7,6 @@ pub mod plan;
 pub mod points;
 pub mod protection;
 pub mod resource;
-pub mod role;
 pub mod schedule;
 pub mod selection;
 pub mod vault;
@@ -198,14 +197,14 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     let roles_unread = s.unavailable_reason(DataFile::IamRoles).map(str::to_owned);
     let d = s.data;
     let roles = match (&d.iam_roles, roles_unread.as_deref()) {
-        (_, Some(e)) => role::Roles::Unreadable(e),
-        (Some(list), None) => role::Roles::Read(list),
-        (None, None) => role::Roles::NotCollected,
+        (_, Some(e)) => selection::role::Roles::Unreadable(e),
+        (Some(list), None) => selection::role::Roles::Read(list),
+        (None, None) => selection::role::Roles::NotCollected,
     };
     let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
     for sel in d.selections {
         let mut converted = Selection::from_aws(sel.backup_selection, sel.selection_id);
-        converted.role = role::state_of(
+        converted.role = selection::role::state_of(
             converted.iam_role_arn.as_deref(),
             &s.account_id,
             &s.region,

@@ -7,8 +7,9 @@
 //! `Resources` and `ListOfTags` entries are OR'ed; `Conditions` entries are AND'ed; an
 //! empty selection means every supported, opted-in resource. Matching is case-sensitive.
 
+pub mod role;
+
 use super::resource::{Resource, ResourceKind};
-use super::role::RoleState;
 use super::{Arn, Tri};
 use crate::snapshot::aws;
 use serde::Serialize;
@@ -178,7 +179,7 @@ pub struct Selection {
     pub list_of_tags: Vec<(String, String)>,
     pub conditions: Vec<TagCondition>,
     /// Whether AWS Backup can assume `iam_role_arn` (set from the scope's iam-roles.json).
-    pub role: RoleState,
+    pub role: role::RoleState,
 }
 
 impl Selection {
@@ -215,7 +216,7 @@ impl Selection {
                 })
                 .collect(),
             conditions,
-            role: RoleState::NotChecked,
+            role: role::RoleState::NotChecked,
         }
     }
 

@@ -60,7 +60,7 @@ fn small_org_is_consistent() {
         1,
         "temporary directory left"
     );
-    assert_eq!(all.len(), 1 + 6 * 7);
+    assert_eq!(all.len(), 1 + 6 * 8);
 
     let manifest = read(&out.join("manifest.json"));
     assert_eq!(manifest["format"], "backup-auditor-snapshot/v1");
@@ -84,6 +84,19 @@ fn small_org_is_consistent() {
         org.check_references(scope, &opts);
     }
     org.check_links();
+    // Every role a selection names exists in its scope's iam-roles.json.
+    for s in scopes {
+        let dir = out.join(text(&s["account_id"])).join(text(&s["region"]));
+        let (roles, selections) = (
+            read(&dir.join("iam-roles.json")),
+            read(&dir.join("backup-selections.json")),
+        );
+        let roles: HashSet<&str> = list(&roles).iter().map(|r| text(&r["Arn"])).collect();
+        for sel in list(&selections) {
+            let arn = text(&sel["BackupSelection"]["IamRoleArn"]);
+            assert!(roles.contains(arn), "{arn} not in {}", dir.display());
+        }
+    }
 }
 
 /// One scope's files that refer to the rest of the organisation.

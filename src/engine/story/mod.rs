@@ -94,7 +94,7 @@ pub struct RoleStory<'a> {
 
 impl<'a> RoleStory<'a> {
     fn of(sel: &'a crate::model::selection::Selection) -> RoleStory<'a> {
-        use crate::model::role::RoleState;
+        use crate::model::selection::role::RoleState;
         let (state, reason) = match &sel.role {
             RoleState::Trusted => ("trusted", None),
             RoleState::Missing => ("missing", None),

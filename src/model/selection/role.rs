@@ -5,9 +5,8 @@
 //! Only the trust policy is read. Whether the role's permission policies allow the backup
 //! itself is not judged here (the jobs' results show it).
 
-use super::arn::Arn;
-use super::protection::RuleState;
-use super::selection::{glob_match, like_match, Selection};
+use super::{glob_match, like_match};
+use crate::model::Arn;
 use crate::snapshot::aws::IamRole;
 use serde::Serialize;
 use serde_json::Value;
@@ -69,29 +68,6 @@ pub fn state_of(role_arn: Option<&str>, account: &str, region: &str, roles: Role
     match list.iter().find(|r| r.role_name == name) {
         None => RoleState::Missing,
         Some(r) => trust_of(r, account, region),
-    }
-}
-
-/// What the selection's role does to the rules it applies, when it changes anything: a role
-/// AWS Backup cannot assume makes every job of the selection fail.
-pub fn rule_state(sel: &Selection, account: &str) -> Option<RuleState> {
-    let role = sel.iam_role_arn.as_deref().unwrap_or("(none)");
-    match &sel.role {
-        RoleState::Trusted | RoleState::NotChecked => None,
-        RoleState::Missing => Some(RuleState::Ineffective(format!(
-            "selection {:?} uses role {role}, which does not exist in account {account}: AWS \
-             Backup cannot assume it, so its jobs fail",
-            sel.name
-        ))),
-        RoleState::Untrusted(why) => Some(RuleState::Ineffective(format!(
-            "selection {:?} uses role {role}, which is not trusted by {BACKUP_SERVICE} ({why}): \
-             AWS Backup cannot assume it, so its jobs fail",
-            sel.name
-        ))),
-        RoleState::Unknown(why) => Some(RuleState::Unknown(format!(
-            "selection {:?} uses role {role}; whether AWS Backup can assume it is unknown: {why}",
-            sel.name
-        ))),
     }
 }
 
