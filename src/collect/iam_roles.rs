@@ -8,6 +8,7 @@
 
 use super::call::{ApiError, Caller};
 use super::shapes::Obj;
+use crate::model::selection::role::role_of;
 use aws_sdk_iam::Client as Iam;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -81,13 +82,10 @@ fn role_names(account: &str, selections: &Value) -> BTreeSet<String> {
         .into_iter()
         .flatten()
         .filter_map(|s| s["BackupSelection"]["IamRoleArn"].as_str());
-    arns.filter_map(|arn| {
-        let a = crate::model::Arn::parse(arn)?;
-        let path = a.resource().strip_prefix("role/")?;
-        let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
-        (a.service() == "iam" && a.account() == account).then(|| name.to_owned())
-    })
-    .collect()
+    arns.filter_map(role_of)
+        .filter(|(in_account, _)| *in_account == account)
+        .map(|(_, name)| name.to_owned())
+        .collect()
 }
 
 /// A role as `aws iam get-role` prints it: the trust policy URL-decoded into an object.

@@ -71,8 +71,9 @@ pub fn state_of(role_arn: Option<&str>, account: &str, region: &str, roles: Role
     }
 }
 
-/// `(account, role name)` of an IAM role ARN (`arn:aws:iam::A:role/path/name`).
-fn role_of(arn: &str) -> Option<(&str, &str)> {
+/// `(account, role name)` of an IAM role ARN (`arn:aws:iam::A:role/path/name`): GetRole
+/// takes the name, which is unique in its account whatever the path.
+pub fn role_of(arn: &str) -> Option<(&str, &str)> {
     let a = Arn::parse(arn)?;
     let path = a.resource().strip_prefix("role/")?;
     let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
