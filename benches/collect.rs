@@ -145,6 +145,8 @@ fn minimum_calls(org: &Path, page: usize) -> u64 {
     accounts.dedup();
     // GetCallerIdentity, ListAccounts pages; per account AssumeRole + ListRegions.
     let mut n = 1 + pages(accounts.len(), page) + 2 * accounts.len() as u64;
+    // IAM is global: GetRole once per (account, role of that account its selections name).
+    let mut roles = std::collections::BTreeSet::new();
     for s in scopes {
         let dir = org
             .join(s["account_id"].as_str().unwrap())
@@ -170,6 +172,15 @@ fn minimum_calls(org: &Path, page: usize) -> u64 {
         n += 1 + gateways.len() as u64 + volumes.len() as u64 + 1;
         let plans = items(&dir, "backup-plans.json");
         let selections = items(&dir, "backup-selections.json");
+        let account = s["account_id"].as_str().unwrap();
+        for arn in selections
+            .iter()
+            .filter_map(|s| s["BackupSelection"]["IamRoleArn"].as_str())
+            .filter(|a| a.split(':').nth(4) == Some(account))
+        {
+            let name = arn.rsplit('/').next().unwrap_or_default();
+            roles.insert((account.to_owned(), name.to_owned()));
+        }
         n += pages(plans.len(), page) + plans.len() as u64;
         for p in &plans {
             let of_plan = selections
@@ -192,5 +203,5 @@ fn minimum_calls(org: &Path, page: usize) -> u64 {
         n += 1; // DescribeRegionSettings
         n += pages(items(&dir, "backup-jobs.json").len(), page);
     }
-    n
+    n + roles.len() as u64
 }

@@ -97,6 +97,7 @@ fn identity(file: &str) -> &'static str {
         "backup-vaults.json" | "backup-vault-policies.json" => "BackupVaultName",
         "recovery-points.json" => "RecoveryPointArn",
         "protected-resources.json" => "ResourceArn",
+        "iam-roles.json" => "Arn",
         _ => "BackupJobId",
     }
 }
@@ -946,4 +947,94 @@ fn each_progress_line_counts_its_own_account_region() {
     // Each scope's errors are its own: the failing listings happen in both regions.
     assert_eq!(big.2, 2);
     assert_eq!(small.2, 2);
+}
+
+/// IAM is global: each role an account's selections name is asked for once, whichever region
+/// names it; a role GetRole does not find (`NoSuchEntity`) is left out of iam-roles.json, not
+/// an error, and the selections that use it protect nothing.
+#[test]
+fn selection_roles_are_read_once_per_account_and_a_missing_one_fails_its_selections() {
+    let (_dir, served) = crate::util::sample_copy();
+    for region in ["us-east-1", "eu-west-1"] {
+        let path = served
+            .join("111111111111")
+            .join(region)
+            .join("iam-roles.json");
+        let mut roles = read_json(&path);
+        roles
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r["RoleName"] != "AWSBackupDefaultServiceRole");
+        std::fs::write(&path, roles.to_string()).unwrap();
+    }
+    let fake = FakeAws::start(&served, Faults::default());
+    let out = tempfile::tempdir().unwrap();
+    let snap = out.path().join("snap");
+    let o = collect(&fake, &snap, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 111111111111 names two roles, 222222222222 and 333333333333 one each, in two regions.
+    assert_eq!(fake.calls().get("iam:GetRole"), Some(&4));
+    let s = &scopes(&snap)[&("111111111111".to_string(), "us-east-1".to_string())];
+    assert_eq!(s["status"], "complete", "{s}");
+    let got = read_json(&snap.join("111111111111/us-east-1/iam-roles.json"));
+    let names: Vec<&str> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["RoleName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["AWSServiceRoleForBackup"]);
+    // Written as the CLI prints it: the trust policy decoded into an object.
+    assert_eq!(
+        got[0]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "backup.amazonaws.com"
+    );
+    let found = verdicts(&snap);
+    let orders_worker = "arn:aws:ec2:us-east-1:111111111111:instance/i-01a20000000000001";
+    let protected = found
+        .iter()
+        .find(|[_, rule, arn, _, _]| rule == "backup-protected" && arn == orders_worker)
+        .expect("orders-worker-1 is judged");
+    assert_eq!(protected[3], "FAIL", "{protected:?}");
+    assert!(
+        protected[4].contains("does not exist in account 111111111111"),
+        "{protected:?}"
+    );
+}
+
+/// A denied iam:GetRole makes iam-roles.json unknown: the scope is partial and what its
+/// selections protect is not assessed, never PASS.
+#[test]
+fn a_denied_get_role_leaves_the_selections_roles_unknown() {
+    let faults = Faults {
+        denied: ["iam:GetRole".to_string()].into(),
+        ..Faults::default()
+    };
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(
+        &fake,
+        &snap,
+        &["--accounts", "111111111111", "--regions", "us-east-1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = &scopes(&snap)[&("111111111111".to_string(), "us-east-1".to_string())];
+    assert_eq!(s["status"], "partial", "{s}");
+    assert_eq!(s["errors"][0]["file"], "iam-roles.json", "{s}");
+    assert!(!snap.join("111111111111/us-east-1/iam-roles.json").exists());
+    let found = verdicts(&snap);
+    let of = |arn: &str| {
+        found
+            .iter()
+            .find(|[_, rule, a, _, _]| rule == "backup-protected" && a == arn)
+            .cloned()
+            .expect("judged")
+    };
+    let orders_worker = of("arn:aws:ec2:us-east-1:111111111111:instance/i-01a20000000000001");
+    assert_eq!(orders_worker[3], "NOT_ASSESSED", "{orders_worker:?}");
+    assert!(
+        orders_worker[4].contains("iam-roles.json could not be read"),
+        "{orders_worker:?}"
+    );
 }

@@ -183,12 +183,26 @@ fn what_moto_holds_arrives_intact() {
         "backup-selections.json",
         "recovery-points.json",
         "region-settings.json",
+        // Which roles the selections name is unknown, so whether they exist is too.
+        "iam-roles.json",
     ] {
         assert!(
             unreadable.contains(&f),
             "{f} should be unreadable: {unreadable:?}"
         );
     }
+    let error_of = |f: &str| {
+        mgmt["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["file"] == f)
+            .map(|e| e["error"].clone())
+    };
+    assert_eq!(
+        error_of("iam-roles.json"),
+        error_of("backup-selections.json")
+    );
     assert!(!unreadable.contains(&"backup-plans.json"));
     assert!(!unreadable.contains(&"backup-vaults.json"));
 
@@ -212,4 +226,67 @@ fn what_moto_holds_arrives_intact() {
     assert_eq!(vault["Locked"], true);
     assert_eq!(vault["MinRetentionDays"], 7);
     assert_eq!(vault["MaxRetentionDays"], 400);
+}
+
+/// moto has no backup selections, so the collector never reaches GetRole there; this reads
+/// roles from moto's IAM with the SDK and checks that the collector's shape of them
+/// (`role_json`) and the trust evaluation agree with an independent IAM: a role trusting
+/// backup.amazonaws.com is trusted, one trusting EC2 is not, and an unknown name is
+/// `NoSuchEntity`, the code the collector reads as "the role does not exist".
+#[test]
+fn roles_read_from_moto_are_judged_by_their_trust_policy() {
+    use aws_sdk_iam::error::ProvideErrorMetadata;
+    use backup_auditor::model::selection::role::{trust_of, RoleState};
+    let Some((_moto, url)) = moto_or_skip() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let iam = aws_sdk_iam::Client::new(&test_config(&url).await);
+        let trust = |service: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+            .to_string()
+        };
+        for (name, service) in [
+            ("AWSBackupDefaultServiceRole", "backup.amazonaws.com"),
+            ("ec2-instance-role", "ec2.amazonaws.com"),
+        ] {
+            iam.create_role()
+                .role_name(name)
+                .path("/service-role/")
+                .assume_role_policy_document(trust(service))
+                .send()
+                .await
+                .expect("create role");
+        }
+        let judged = |name: &'static str| {
+            let iam = iam.clone();
+            async move {
+                let out = iam
+                    .get_role()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .expect("get role");
+                let v = backup_auditor::collect::role_json(out.role().expect("a role"));
+                assert_eq!(v["RoleName"], name, "{v}");
+                assert!(v["AssumeRolePolicyDocument"].is_object(), "{v}");
+                let role: backup_auditor::snapshot::aws::IamRole =
+                    serde_json::from_value(v).unwrap();
+                trust_of(&role, "123456789012", "us-east-1")
+            }
+        };
+        assert_eq!(
+            judged("AWSBackupDefaultServiceRole").await,
+            RoleState::Trusted
+        );
+        assert!(matches!(
+            judged("ec2-instance-role").await,
+            RoleState::Untrusted(_)
+        ));
+        let missing = iam.get_role().role_name("no-such-role").send().await;
+        let e = missing.expect_err("an unknown role");
+        assert_eq!(e.code(), Some("NoSuchEntity"), "{e:?}");
+    });
 }

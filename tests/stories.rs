@@ -134,3 +134,51 @@ fn explain_html_and_json_tell_the_same_story_of_every_sample_resource() {
         in_html.len()
     );
 }
+
+/// `explain` of a selected resource names the selection's role and what the snapshot says of
+/// it: a role that does not exist, or one a snapshot without iam-roles.json did not check.
+#[test]
+fn explain_tells_whether_the_selections_role_was_checked() {
+    let (_dir, snap) = crate::util::sample_copy();
+    let roles = snap.join("111111111111/us-east-1/iam-roles.json");
+    let orders_worker = "arn:aws:ec2:us-east-1:111111111111:instance/i-01a20000000000001";
+    let explain_text = || {
+        let o = run(
+            &[
+                "explain",
+                snap.to_str().unwrap(),
+                "--rules",
+                "rules",
+                orders_worker,
+            ],
+            &root(),
+        );
+        assert_eq!(o.status.code(), Some(0));
+        stdout(&o)
+    };
+    let role = "role arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole";
+    let mut list: Vec<Value> = serde_json::from_slice(&std::fs::read(&roles).unwrap()).unwrap();
+    list.retain(|r| r["RoleName"] != "AWSBackupDefaultServiceRole");
+    std::fs::write(&roles, serde_json::to_vec(&list).unwrap()).unwrap();
+    let text = explain_text();
+    assert!(
+        text.contains(&format!(
+            "{role}: DOES NOT EXIST in account 111111111111: AWS Backup cannot assume it"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("[INEFFECTIVE] orders-prod"), "{text}");
+    assert!(
+        text.contains("which does not exist in account 111111111111"),
+        "{text}"
+    );
+    std::fs::remove_file(&roles).unwrap();
+    let text = explain_text();
+    assert!(
+        text.contains(&format!(
+            "{role}: not checked (the snapshot has no iam-roles.json)"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("INEFFECTIVE"), "{text}");
+}

@@ -262,6 +262,20 @@
     var kids = Array.prototype.slice.call(arguments, 1);
     return h('section', { class: 'ev-section' }, h('h3', null, title), kids);
   }
+  // The IAM role AWS Backup assumes for a selection's jobs, as explain.txt.j2 tells it.
+  function roleLine(r) {
+    var state = {
+      trusted: 'exists, and its trust policy lets backup.amazonaws.com assume it',
+      missing: 'DOES NOT EXIST in this account: AWS Backup cannot assume it',
+      untrusted: 'NOT TRUSTED: ' + r.reason,
+      unknown: 'unknown: ' + r.reason,
+      'not-checked': 'not checked (the snapshot has no iam-roles.json)'
+    }[r.state];
+    return 'role ' + (r.arn || '(none)') + ': ' + state +
+      '; its permissions are not checked (job results show whether jobs succeed)' +
+      (r.name_without_awsbackup ? '. Its name lacks "AWSBackup"; AWS documents that such roles may lack the permissions backup jobs need' : '');
+  }
+
   function tri(v, yes, no, unknown) {
     var label = v === 'yes' ? yes : v === 'no' ? no : unknown;
     return h('span', { class: 'badge ' + (v === 'yes' ? 'yes' : v === 'no' ? 'no' : 'unknown') }, label);
@@ -295,7 +309,8 @@
         return h('div', { class: 'story-item' },
           h('div', { class: 'head' }, tri(s.selected, 'selected', 'not selected', 'unknown'),
             h('b', null, s.plan), h('span', { class: 'muted' }, '/ selection ' + s.selection)),
-          h('div', { class: 'why' }, s.reason));
+          h('div', { class: 'why' }, s.reason),
+          s.role ? h('div', { class: 'why' }, roleLine(s.role)) : null);
       }) : h('p', { class: 'muted' }, 'No backup plans in this account and region.')));
     out.push(section('Backup rules that apply',
       st.rules.length ? st.rules.map(function (b) {

@@ -3,6 +3,7 @@
 //! account that cannot be entered, or whose regions cannot be listed, fails all its scopes.
 
 use super::call::{ApiError, AssumedRole, Caller};
+use super::iam_roles::AccountRoles;
 use super::options::{Account, Accounts, CollectOptions, Regions, Role};
 use super::progress::Stats;
 use super::region;
@@ -92,14 +93,27 @@ pub async fn scopes(
     };
     ctx.progress.add_scopes(regions.len() as u64);
     let role = &role;
+    let roles = &account_roles(ctx, role, &conf);
     join_all(
         regions
             .iter()
-            .map(|r| region::collect(ctx, writer, account, r, conf(r), role)),
+            .map(|r| region::collect(ctx, writer, account, r, conf(r), role, roles)),
     )
     .await
     .into_iter()
     .collect()
+}
+
+/// IAM is global: the account's regions share one reader of the roles their selections name,
+/// whose client is in the home region (any region of the partition reaches IAM).
+fn account_roles(
+    ctx: &Ctx,
+    role: &Option<Arc<AssumedRole>>,
+    conf: &impl Fn(&str) -> SdkConfig,
+) -> AccountRoles {
+    let caller = Caller::new(ctx.limits.clone(), role.clone(), ctx.stats.clone());
+    let conf = conf(ctx.base.region().map(|r| r.as_ref()).unwrap_or("us-east-1"));
+    AccountRoles::new(caller, client!(aws_sdk_iam, &conf, ctx.stats))
 }
 
 /// The role to assume to enter the account; none for the caller's own.

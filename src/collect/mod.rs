@@ -21,6 +21,7 @@ mod accounts;
 mod call;
 mod credentials;
 mod http;
+mod iam_roles;
 mod inventory;
 mod options;
 mod progress;
@@ -31,6 +32,7 @@ mod shapes;
 mod write;
 
 pub use call::{ApiError, SESSION_NAME};
+pub use iam_roles::role_json;
 pub use inventory::{select_expression, CONFIG_TYPES};
 pub use options::{Accounts, CollectOptions, CollectSummary, Regions, Role};
 pub use write::Target;
@@ -67,6 +69,7 @@ pub const OPERATIONS: &[&str] = &[
     "config:SelectAggregateResourceConfig",
     "config:SelectResourceConfig",
     "fsx:DescribeFileSystems",
+    "iam:GetRole",
     "organizations:DescribeOrganization",
     "organizations:ListAccounts",
     "storagegateway:ListGateways",

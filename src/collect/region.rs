@@ -3,6 +3,7 @@
 //! once, and say it is done on the progress line.
 
 use super::call::{ApiError, AssumedRole, Caller};
+use super::iam_roles::AccountRoles;
 use super::inventory;
 use super::options::Account;
 use super::progress::Stats;
@@ -23,6 +24,7 @@ pub async fn collect(
     region: &str,
     conf: SdkConfig,
     role: &Option<Arc<AssumedRole>>,
+    roles: &AccountRoles,
 ) -> Result<ScopeRecord> {
     // This account-region's own counters, for its progress line.
     let stats = Arc::new(Stats::within(ctx.stats.clone()));
@@ -43,6 +45,7 @@ pub async fn collect(
         (&account.id, region),
         inventory,
         &ctx.bounds,
+        roles,
     )
     .await;
     let mut record = to_record(account, region, got);

@@ -2,6 +2,7 @@
 //! fails (access denied, throttled past retries) costs only its own file.
 
 use super::call::{ApiError, Caller};
+use super::iam_roles::{self, AccountRoles};
 use super::inventory;
 use super::shapes::ToJson;
 use crate::snapshot::DataFile;
@@ -70,10 +71,21 @@ pub async fn collect(
     (account, region): (&str, &str),
     inventory: Inventory,
     bounds: &Bounds,
+    roles: &AccountRoles,
 ) -> ScopeFiles {
-    let (resources, plans, vaults, protected, settings, jobs) = tokio::join!(
+    // The roles to read are those the selections name: asked for once the selections are in.
+    let plans_and_roles = async {
+        let plans = plans_and_selections(caller, &clients.backup).await;
+        let roles = match &plans {
+            Ok((_, Ok(selections))) => iam_roles::roles(roles, account, selections).await,
+            // Which roles the selections name is unknown, so whether they exist is too.
+            Ok((_, Err(e))) | Err(e) => Err(e.clone()),
+        };
+        (plans, roles)
+    };
+    let ((plans, roles), resources, vaults, protected, settings, jobs) = tokio::join!(
+        plans_and_roles,
         resources(caller, clients, (account, region), inventory),
-        plans_and_selections(caller, &clients.backup),
         vaults(caller, &clients.backup, bounds),
         protected_resources(caller, &clients.backup),
         region_settings(caller, &clients.backup),
@@ -114,6 +126,7 @@ pub async fn collect(
     out.put(DataFile::ProtectedResources, protected);
     out.put(DataFile::RegionSettings, settings);
     out.put(DataFile::BackupJobs, jobs);
+    out.put(DataFile::IamRoles, roles);
     out
 }
 

@@ -23,6 +23,12 @@ impl ToJson for String {
     }
 }
 
+impl ToJson for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
+
 impl ToJson for bool {
     fn to_json(&self) -> Value {
         Value::Bool(*self)

@@ -198,13 +198,26 @@ impl Inventory {
 
 /// One account-region of the snapshot, normalised.
 fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -> Scope {
+    let roles_unread = s.unavailable_reason(DataFile::IamRoles).map(str::to_owned);
     let d = s.data;
+    let roles = match (&d.iam_roles, roles_unread.as_deref()) {
+        (_, Some(e)) => selection::role::Roles::Unreadable(e),
+        (Some(list), None) => selection::role::Roles::Read(list),
+        (None, None) => selection::role::Roles::NotCollected,
+    };
     let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
     for sel in d.selections {
+        let mut converted = Selection::from_aws(sel.backup_selection, sel.selection_id);
+        converted.role = selection::role::state_of(
+            converted.iam_role_arn.as_deref(),
+            &s.account_id,
+            &s.region,
+            roles,
+        );
         selections
             .entry(sel.backup_plan_id.clone())
             .or_default()
-            .push(Selection::from_aws(sel.backup_selection, sel.selection_id));
+            .push(converted);
     }
     let mut plans = Vec::with_capacity(d.plans.len());
     for p in d.plans {

@@ -8,7 +8,8 @@
 use super::intern::Interner;
 use super::plan::{Gap, Plan, PlanRule};
 use super::resource::{Blocker, Resource, ResourceKind};
-use super::selection::{decide, decide_quietly, opt_in_for};
+use super::selection::role::{self, RoleState};
+use super::selection::{decide, decide_quietly, opt_in_for, Selection};
 use super::{Inventory, Scope, Tri};
 use crate::snapshot::DataFile;
 use serde::Serialize;
@@ -221,13 +222,20 @@ fn direct_rules(
                 DataFile::RegionSettings.file_name()
             )
         });
+        // A role AWS Backup cannot assume fails every job of the selection (trap 26).
+        let role = role_rule_state(&plan.selections[o.selection as usize], &scope.account_id);
         for (ri, rule) in plan.rules.iter().enumerate() {
             // A resource AWS Backup cannot back up is protected by no rule.
-            let state = match (&blocked, &unknown) {
-                (Some(Blocker::Cannot(why)), _) => RuleState::Ineffective(why.clone()),
-                (Some(Blocker::Unknown(why)), _) => RuleState::Unknown(why.clone()),
-                (None, Some(reason)) => RuleState::Unknown(reason.clone()),
-                (None, None) => states[o.plan as usize][ri].clone(),
+            let state = match (&blocked, &role, &unknown) {
+                (Some(Blocker::Cannot(why)), _, _) => RuleState::Ineffective(why.clone()),
+                (_, Some(s @ RuleState::Ineffective(_)), _) => s.clone(),
+                (Some(Blocker::Unknown(why)), _, _) => RuleState::Unknown(why.clone()),
+                (None, _, Some(reason)) => RuleState::Unknown(reason.clone()),
+                // An unknown role leaves unknown only what would otherwise produce backups.
+                (None, Some(s), None) if states[o.plan as usize][ri] == RuleState::Effective => {
+                    s.clone()
+                }
+                (None, _, None) => states[o.plan as usize][ri].clone(),
             };
             rules.push(AppliedRule {
                 plan: o.plan,
@@ -240,6 +248,30 @@ fn direct_rules(
         }
     }
     rules
+}
+
+/// What the selection's role does to the rules it applies, when it changes anything: a role
+/// AWS Backup cannot assume makes every job of the selection fail.
+fn role_rule_state(sel: &Selection, account: &str) -> Option<RuleState> {
+    let role = sel.iam_role_arn.as_deref().unwrap_or("(none)");
+    match &sel.role {
+        RoleState::Trusted | RoleState::NotChecked => None,
+        RoleState::Missing => Some(RuleState::Ineffective(format!(
+            "selection {:?} uses role {role}, which does not exist in account {account}: AWS \
+             Backup cannot assume it, so its jobs fail",
+            sel.name
+        ))),
+        RoleState::Untrusted(why) => Some(RuleState::Ineffective(format!(
+            "selection {:?} uses role {role}, which is not trusted by {} ({why}): AWS Backup \
+             cannot assume it, so its jobs fail",
+            sel.name,
+            role::BACKUP_SERVICE
+        ))),
+        RoleState::Unknown(why) => Some(RuleState::Unknown(format!(
+            "selection {:?} uses role {role}; whether AWS Backup can assume it is unknown: {why}",
+            sel.name
+        ))),
+    }
 }
 
 /// Whether a rule that selects a resource can actually produce recovery points.

@@ -7,6 +7,8 @@
 //! `Resources` and `ListOfTags` entries are OR'ed; `Conditions` entries are AND'ed; an
 //! empty selection means every supported, opted-in resource. Matching is case-sensitive.
 
+pub mod role;
+
 use super::resource::{Resource, ResourceKind};
 use super::{Arn, Tri};
 use crate::snapshot::aws;
@@ -176,6 +178,8 @@ pub struct Selection {
     /// `ListOfTags`: bare tag key = value, OR'ed (only StringEquals exists).
     pub list_of_tags: Vec<(String, String)>,
     pub conditions: Vec<TagCondition>,
+    /// Whether AWS Backup can assume `iam_role_arn` (set from the scope's iam-roles.json).
+    pub role: role::RoleState,
 }
 
 impl Selection {
@@ -212,6 +216,7 @@ impl Selection {
                 })
                 .collect(),
             conditions,
+            role: role::RoleState::NotChecked,
         }
     }
 

@@ -408,3 +408,21 @@ pub struct BackupJob {
     #[serde(default, with = "time::option")]
     pub creation_date: Option<Timestamp>,
 }
+
+// ---- IAM ------------------------------------------------------------------------------------
+
+/// One item of `iam-roles.json`: the `Role` member of an `aws iam get-role` output, for each
+/// role the scope's backup selections name in the scope's own account that exists. A role
+/// named but not listed did not exist when the snapshot was taken (`NoSuchEntity`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IamRole {
+    pub role_name: String,
+    pub arn: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The trust policy: an object as the AWS CLI prints it, or the URL-encoded JSON string
+    /// the API returns (see `model::role`).
+    #[serde(default)]
+    pub assume_role_policy_document: Option<serde_json::Value>,
+}

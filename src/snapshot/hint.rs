@@ -33,11 +33,15 @@ fn holds(file: DataFile) -> &'static str {
         DataFile::BackupJobs => {
             "a JSON array of the elements of ListBackupJobs's BackupJobs (jq '.BackupJobs')"
         }
+        DataFile::IamRoles => {
+            "a JSON array of GetRole outputs' Role (jq '.Role'), one per role the scope's \
+             selections name in its own account"
+        }
     }
 }
 
 /// Members that identify an operation's output, most specific first.
-const OUTPUTS: [(&str, &str); 14] = [
+const OUTPUTS: [(&str, &str); 15] = [
     ("QueryInfo", "SelectResourceConfig"),
     ("baseConfigurationItems", "BatchGetResourceConfig"),
     ("configurationItems", "GetResourceConfigHistory"),
@@ -52,6 +56,7 @@ const OUTPUTS: [(&str, &str); 14] = [
     ("BackupSelection", "GetBackupSelection"),
     ("Policy", "GetBackupVaultAccessPolicy"),
     ("BackupVaultArn", "DescribeBackupVault"),
+    ("Role", "GetRole"),
 ];
 
 /// The operation whose output `v` (an object, or an array of them) looks like.

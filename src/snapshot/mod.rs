@@ -60,6 +60,8 @@ pub struct ScopeData {
     pub protected_resources: Vec<aws::ProtectedResource>,
     pub region_settings: Option<aws::RegionSettings>,
     pub backup_jobs: Vec<aws::BackupJob>,
+    /// `iam-roles.json`: `None` when the snapshot did not collect it (or its call failed).
+    pub iam_roles: Option<Vec<aws::IamRole>>,
 }
 
 #[derive(Debug, Clone)]

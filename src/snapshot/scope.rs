@@ -147,6 +147,7 @@ fn read_files(
     read_into!(DataFile::ProtectedResources, d.protected_resources, |v| v);
     read_into!(DataFile::RegionSettings, d.region_settings, Some);
     read_into!(DataFile::BackupJobs, d.backup_jobs, |v| v);
+    read_into!(DataFile::IamRoles, d.iam_roles, Some);
     (absent_unknown, diags)
 }
 
@@ -193,5 +194,8 @@ impl ScopeData {
             .sort_by(|a, b| a.resource_arn.cmp(&b.resource_arn));
         self.backup_jobs
             .sort_by(|a, b| a.backup_job_id.cmp(&b.backup_job_id));
+        if let Some(roles) = &mut self.iam_roles {
+            roles.sort_by(|a, b| (&a.arn, &a.role_name).cmp(&(&b.arn, &b.role_name)));
+        }
     }
 }

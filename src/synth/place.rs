@@ -33,4 +33,18 @@ impl Place<'_> {
             self.acc
         )
     }
+
+    /// `role()` as `iam-roles.json` holds it: trusted by AWS Backup, as AWS creates it.
+    pub(super) fn role_doc(&self) -> serde_json::Value {
+        serde_json::json!({
+            "Path": "/service-role/",
+            "RoleName": "AWSBackupDefaultServiceRole",
+            "RoleId": format!("AROA{}DEFAULT", self.acc),
+            "Arn": self.role(),
+            "CreateDate": "2024-01-01T00:00:00+00:00",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "MaxSessionDuration": 3600,
+        })
+    }
 }

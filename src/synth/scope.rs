@@ -61,6 +61,8 @@ pub(super) fn write_scope(
     bytes += write_array(&at.dir, "backup-selections.json", &selections)?;
     let (recovery_points, size) =
         points::write(&mut rng, &at, &resources.targets, &vaults.list, &plans)?;
+    // Drawn from nothing, so every other file is what it was before roles were collected.
+    bytes += write_array(&at.dir, "iam-roles.json", &[at.role_doc()])?;
     Ok(SynthStats {
         scopes: 1,
         resources: opts.resources_per_scope,

@@ -60,8 +60,8 @@ fn small_org_is_consistent() {
         1,
         "temporary directory left"
     );
-    // The manifest, the organisation, and seven files in each of six scopes.
-    assert_eq!(all.len(), 2 + 6 * 7);
+    // The manifest, the organisation, and eight files in each of six scopes.
+    assert_eq!(all.len(), 2 + 6 * 8);
     let org = read(&out.join("organization/organization.json"));
     assert_eq!(org["Organization"]["Id"], super::ORGANIZATION_ID);
 
@@ -87,6 +87,19 @@ fn small_org_is_consistent() {
         org.check_references(scope, &opts);
     }
     org.check_links();
+    // Every role a selection names exists in its scope's iam-roles.json.
+    for s in scopes {
+        let dir = out.join(text(&s["account_id"])).join(text(&s["region"]));
+        let (roles, selections) = (
+            read(&dir.join("iam-roles.json")),
+            read(&dir.join("backup-selections.json")),
+        );
+        let roles: HashSet<&str> = list(&roles).iter().map(|r| text(&r["Arn"])).collect();
+        for sel in list(&selections) {
+            let arn = text(&sel["BackupSelection"]["IamRoleArn"]);
+            assert!(roles.contains(arn), "{arn} not in {}", dir.display());
+        }
+    }
 }
 
 /// One scope's files that refer to the rest of the organisation.

@@ -299,6 +299,19 @@ if (opts.perfOnly) {
     assert(verdicts >= 3, `lists the resource's other findings (${verdicts})`);
     await page.screenshot({ path: path.join(opts.artifacts, 'evidence.png') });
     await page.click('#ev-close');
+
+    // A resource selected directly: the story names the selection's IAM role and its state.
+    await page.fill('#q', 'i-01a20000000000001');
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('#rows tr[data-i]');
+      return rows.length > 0 && Array.from(rows).every((tr) => tr.textContent.includes('i-01a20000000000001'));
+    });
+    await page.click('#rows tr[data-i] >> nth=0');
+    await page.waitForSelector('#evidence:not([hidden])');
+    const selected = await page.$eval('#ev-body', (e) => e.textContent);
+    const role = 'role arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole: exists, and its trust policy lets backup.amazonaws.com assume it';
+    assert(selected.includes(role), 'the story names the selection role');
+    await page.click('#ev-close');
     await page.fill('#q', '');
     await resetFilters();
   });

@@ -9,6 +9,7 @@
 //! with the recorded error code on every attempt.
 
 mod http;
+mod iam;
 pub mod protocols;
 mod snapshot;
 
@@ -221,6 +222,7 @@ fn handle(state: &State, r: &Request) -> Reply {
         "config" => protocols::config(state, r, &account),
         "storagegateway" => protocols::storage_gateway(state, r, &account),
         "fsx" => protocols::fsx(state, r, &account),
+        "iam" => iam::iam(state, r, &account),
         other => r.error(
             400,
             "UnknownService",

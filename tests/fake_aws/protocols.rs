@@ -36,7 +36,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn form(s: &str) -> BTreeMap<String, String> {
+pub fn form(s: &str) -> BTreeMap<String, String> {
     s.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -71,7 +71,7 @@ impl Request {
         let operation = if let Some(target) = header("x-amz-target") {
             input = serde_json::from_slice(&body).unwrap_or(Value::Null);
             target.split('.').nth(1)?.to_string()
-        } else if service == "sts" {
+        } else if service == "sts" || service == "iam" {
             form(&String::from_utf8_lossy(&body)).get("Action")?.clone()
         } else if service == "account" {
             input = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -96,7 +96,7 @@ impl Request {
 
     fn protocol(&self) -> Protocol {
         match self.service.as_str() {
-            "sts" => Protocol::Query,
+            "sts" | "iam" => Protocol::Query,
             "backup" | "account" => Protocol::RestJson,
             _ => Protocol::AwsJson,
         }
@@ -185,7 +185,7 @@ impl Reply {
         }
     }
 
-    fn xml(status: u16, body: String) -> Reply {
+    pub fn xml(status: u16, body: String) -> Reply {
         Reply {
             status,
             content_type: "text/xml",

@@ -76,6 +76,44 @@ pub struct SelectionStory<'a> {
     pub selection: &'a str,
     pub selected: Tri,
     pub reason: &'a str,
+    /// The role AWS Backup assumes for the selection's jobs; told for selections that select
+    /// the resource or may (`null` for the others).
+    pub role: Option<RoleStory<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoleStory<'a> {
+    pub arn: Option<&'a str>,
+    /// `trusted`, `missing`, `untrusted`, `unknown` or `not-checked`.
+    pub state: &'static str,
+    pub reason: Option<&'a str>,
+    /// Neither AWS Backup's default nor service-linked role, and its name lacks `AWSBackup`:
+    /// AWS's documentation says such roles may lack permissions for jobs (a note only).
+    pub name_without_awsbackup: bool,
+}
+
+impl<'a> RoleStory<'a> {
+    fn of(sel: &'a crate::model::selection::Selection) -> RoleStory<'a> {
+        use crate::model::selection::role::RoleState;
+        let (state, reason) = match &sel.role {
+            RoleState::Trusted => ("trusted", None),
+            RoleState::Missing => ("missing", None),
+            RoleState::Untrusted(w) => ("untrusted", Some(w.as_str())),
+            RoleState::Unknown(w) => ("unknown", Some(w.as_str())),
+            RoleState::NotChecked => ("not-checked", None),
+        };
+        let arn = sel.iam_role_arn.as_deref();
+        let name = arn.and_then(|a| a.rsplit('/').next()).unwrap_or_default();
+        RoleStory {
+            arn,
+            state,
+            reason,
+            name_without_awsbackup: arn.is_some()
+                && !name.contains("AWSBackup")
+                && !name.contains("AwsBackup")
+                && name != "AWSServiceRoleForBackup",
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -254,6 +292,7 @@ fn selections<'a>(scope: &'a Scope, prot: &'a Protection) -> (Vec<SelectionStory
                 selection: &sel.name,
                 selected,
                 reason,
+                role: (selected != Tri::No).then(|| RoleStory::of(sel)),
             });
         }
     }
