@@ -290,6 +290,19 @@ fn assert_same_error(got: &Value, want: &Value, context: &str) {
     );
 }
 
+/// The manifest records how far back backup jobs were listed: `days` before the collection,
+/// give or take the moment the bounds were computed.
+fn assert_jobs_window(snapshot: &Path, days: i64) {
+    let m = read_json(&snapshot.join("manifest.json"));
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let back = at(&m["collected_at"]) - at(&m["windows"]["backup_jobs_since"]);
+    let want = chrono::Duration::days(days);
+    assert!(
+        back <= want && back > want - chrono::Duration::minutes(5),
+        "{m:#}"
+    );
+}
+
 #[test]
 fn collecting_the_served_sample_reproduces_it() {
     let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
@@ -301,6 +314,7 @@ fn collecting_the_served_sample_reproduces_it() {
     assert_manifest_matches(&served, &snap);
     assert_same_content(&served, &snap);
     assert_same_verdicts(&served, &snap);
+    assert_jobs_window(&snap, 7);
 
     // Read-only by construction: everything called is in the declared set, which holds only
     // List/Get/Describe/Select operations and the two STS calls that enter accounts.

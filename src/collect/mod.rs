@@ -120,7 +120,7 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let records = every_account(&ctx, &writer, accounts).await?;
     let writer = Arc::into_inner(writer).expect("every collection task has finished");
     let summary = summarise(&records, &stats, started);
-    writer.finish(&collected_at, &records)?;
+    writer.finish(&collected_at, ctx.bounds.windows(), &records)?;
     Ok(summary)
 }
 

@@ -64,6 +64,26 @@ pub struct Bounds {
     pub backup_jobs_since: aws_smithy_types::DateTime,
 }
 
+impl Bounds {
+    /// The manifest's `windows`: what was listed from when, so that a reader can tell "no
+    /// job" from "not looked that far back".
+    pub fn windows(&self) -> Value {
+        let at = |t: aws_smithy_types::DateTime| {
+            chrono::DateTime::from_timestamp(t.secs(), 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        };
+        let mut w = serde_json::Map::new();
+        w.insert(
+            "backup_jobs_since".into(),
+            at(self.backup_jobs_since).into(),
+        );
+        if let Some(t) = self.recovery_points_since.and_then(at) {
+            w.insert("recovery_points_since".into(), t.into());
+        }
+        Value::Object(w)
+    }
+}
+
 pub async fn collect(
     caller: &Caller,
     clients: &Clients,

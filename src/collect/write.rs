@@ -66,11 +66,13 @@ impl SnapshotWriter {
     }
 
     /// Writes the manifest and the mark, and moves the snapshot into place.
-    pub fn finish(self, collected_at: &str, scopes: &[ScopeRecord]) -> Result<()> {
+    /// `windows` says how far back jobs and points were listed (see `snapshot::Windows`).
+    pub fn finish(self, collected_at: &str, windows: Value, scopes: &[ScopeRecord]) -> Result<()> {
         let manifest_scopes: Vec<Value> = scopes.iter().map(manifest_scope).collect();
         let manifest = json!({
             "format": FORMAT,
             "collected_at": collected_at,
+            "windows": windows,
             "collector": format!("backup-auditor {}", env!("CARGO_PKG_VERSION")),
             "scopes": manifest_scopes,
         });

@@ -3,6 +3,7 @@
 
 mod arn;
 pub mod intern;
+mod jobs;
 pub mod plan;
 pub mod points;
 pub mod protection;
@@ -55,6 +56,7 @@ pub struct Scope {
     /// `ResourceTypeManagementPreference` (full AWS Backup management, e.g. advanced DynamoDB
     /// backup); `None` when region settings could not be read.
     pub management: Option<BTreeMap<String, bool>>,
+    /// Sorted by resource ARN, newest first: see [`Scope::jobs_of`].
     pub backup_jobs: Vec<aws::BackupJob>,
 }
 
@@ -88,6 +90,9 @@ pub struct Inventory {
     pub collected_at: Timestamp,
     /// "Now" for every time-dependent judgement: `collected_at` unless `--as-of` says otherwise.
     pub as_of: Timestamp,
+    /// How far back the collector listed backup jobs; `None` when the snapshot does not say,
+    /// so a job absent from it proves nothing.
+    pub jobs_since: Option<Timestamp>,
     pub scopes: Vec<Scope>,
     /// Vault ARN → (scope, vault index), across the organisation (copy destinations).
     pub vault_index: HashMap<String, (u32, u32)>,
@@ -143,6 +148,7 @@ impl Inventory {
             root: snapshot.root,
             collected_at: snapshot.collected_at,
             as_of,
+            jobs_since: snapshot.windows.backup_jobs_since,
             scopes,
             vault_index,
             recovery_points_by_resource,
@@ -235,6 +241,8 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     resource::link_members(&mut resources);
     // Parsing grew these vectors by doubling; they live until the end of the run.
     resources.shrink_to_fit();
+    let mut backup_jobs = d.backup_jobs;
+    jobs::sort(&mut backup_jobs);
     let mut recovery_points = d.recovery_points;
     recovery_points.shrink_to_fit();
     // The snapshot records an unread or absent region-settings.json as unavailable: `None`
@@ -260,7 +268,7 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         recovery_points,
         opt_in,
         management,
-        backup_jobs: d.backup_jobs,
+        backup_jobs,
     }
 }
 

@@ -49,6 +49,11 @@ pub enum Check {
     },
     VaultEncryption,
     VaultDeletionProtection,
+    /// The resource's backup jobs of the last `days` days did not fail, abort, expire or end
+    /// PARTIAL.
+    BackupJobsSucceeded {
+        days: i64,
+    },
 }
 
 /// What a check judges: the subject column of a finding.
@@ -60,7 +65,7 @@ pub enum SubjectKind {
     Vault,
 }
 
-pub const KINDS: [&str; 11] = [
+pub const KINDS: [&str; 12] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -72,6 +77,7 @@ pub const KINDS: [&str; 11] = [
     "vault-lock",
     "vault-encryption",
     "vault-deletion-protection",
+    "backup-jobs-succeeded",
 ];
 
 impl Check {
@@ -88,6 +94,7 @@ impl Check {
             Check::VaultLock { .. } => KINDS[8],
             Check::VaultEncryption => KINDS[9],
             Check::VaultDeletionProtection => KINDS[10],
+            Check::BackupJobsSucceeded { .. } => KINDS[11],
         }
     }
 
@@ -196,6 +203,11 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
                 min_retention_days: d,
             }),
         "vault-lock" => parse_vault_lock(ctx, &mut f),
+        // `ListBackupJobs` returns at most the last 30 days.
+        "backup-jobs-succeeded" => f
+            .required(ctx, "days", &what)
+            .and_then(|n| ctx.integer(n, "`days`", 1, 30))
+            .map(|days| Check::BackupJobsSucceeded { days }),
         _ => None,
     };
     f.finish(ctx, &what);

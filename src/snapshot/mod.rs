@@ -19,7 +19,7 @@ pub mod time;
 mod warnings;
 
 pub use data_file::{DataFile, WhenAbsent};
-pub use manifest::FileError;
+pub use manifest::{FileError, Windows};
 pub use parse::parse_json;
 
 use crate::error::{Error, Result};
@@ -96,6 +96,8 @@ impl ScopeSnapshot {
 pub struct Snapshot {
     pub root: PathBuf,
     pub collected_at: Timestamp,
+    /// How far back jobs and points were listed, when the manifest records it.
+    pub windows: Windows,
     pub scopes: Vec<ScopeSnapshot>,
     /// Data the manifest does not mention, and so is not judged: said, never silently dropped.
     pub warnings: Vec<String>,
@@ -120,6 +122,7 @@ impl Snapshot {
         Ok(Snapshot {
             root: root.to_path_buf(),
             collected_at: manifest.collected_at,
+            windows: manifest.windows,
             scopes,
             warnings,
         })

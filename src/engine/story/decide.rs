@@ -25,6 +25,10 @@ pub struct Decided {
     pub points_total: u32,
     /// The point that decides recency: the newest COMPLETED or AVAILABLE one.
     pub newest_good: Option<RpRef>,
+    /// The newest [`MAX_POINTS`] backup jobs of the same resources (indices into the
+    /// scope's `backup_jobs`), newest first.
+    pub jobs: Box<[u32]>,
+    pub jobs_total: u32,
 }
 
 /// Whether a copy action can deliver, and if not (or if unknown) why.
@@ -50,11 +54,14 @@ pub fn decide_scope(inv: &Inventory, scope: &Scope, prot: &[Protection]) -> Vec<
                 res,
             };
             let (points, points_total, newest_good) = points(&ctx);
+            let (jobs, jobs_total) = jobs(&ctx);
             Decided {
                 copies: copy_outcomes(&ctx, &mut reasons),
                 points,
                 points_total,
                 newest_good,
+                jobs,
+                jobs_total,
             }
         })
         .collect()
@@ -98,4 +105,19 @@ fn points(ctx: &Ctx) -> (Box<[RpRef]>, u32, Option<RpRef>) {
     all.truncate(MAX_POINTS);
     let newest_good = ctx.inv.newest_good_point(&carriers, |_| {}).newest;
     (all.into_boxed_slice(), total, newest_good.map(|n| n.point))
+}
+
+/// The backup jobs of the resource and of the instances it is backed up through.
+fn jobs(ctx: &Ctx) -> (Box<[u32]>, u32) {
+    let carriers = ctx.protection().point_owners(ctx.scope, ctx.res);
+    let mut all: Vec<u32> = carriers
+        .iter()
+        .flat_map(|a| ctx.scope.job_range(a))
+        .map(|i| i as u32)
+        .collect();
+    let total = all.len() as u32;
+    // Newest first; undated last; equals keep snapshot order.
+    all.sort_by_key(|&i| std::cmp::Reverse(ctx.scope.backup_jobs[i as usize].creation_date));
+    all.truncate(MAX_POINTS);
+    (all.into_boxed_slice(), total)
 }
