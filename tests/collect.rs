@@ -315,6 +315,15 @@ fn collecting_the_served_sample_reproduces_it() {
     assert_same_content(&served, &snap);
     assert_same_verdicts(&served, &snap);
     assert_jobs_window(&snap, 7);
+    // Each job keeps the rule that started it: what its runs are matched by.
+    let jobs = read_json(&snap.join("111111111111/us-east-1/backup-jobs.json"));
+    let rules: Vec<&str> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|j| j["CreatedBy"]["BackupRuleId"].as_str())
+        .collect();
+    assert_eq!(rules.len(), jobs.as_array().unwrap().len(), "{jobs:#}");
 
     // Read-only by construction: everything called is in the declared set, which holds only
     // List/Get/Describe/Select operations and the two STS calls that enter accounts.

@@ -372,7 +372,21 @@ impl ToJson for bk::BackupJob {
             .opt("StatusMessage", &self.status_message)
             .opt("BackupSizeInBytes", &self.backup_size_in_bytes)
             .opt("IamRoleArn", &self.iam_role_arn)
+            .opt("CreatedBy", &self.created_by)
             .opt("MessageCategory", &self.message_category)
+            .build()
+    }
+}
+
+/// `CreatedBy` of a job: which plan and rule started it (absent for an on-demand job), what
+/// `backup-jobs-succeeded` matches a job to its rule's runs by.
+impl ToJson for bk::RecoveryPointCreator {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .opt("BackupPlanId", &self.backup_plan_id)
+            .opt("BackupPlanArn", &self.backup_plan_arn)
+            .opt("BackupPlanVersion", &self.backup_plan_version)
+            .opt("BackupRuleId", &self.backup_rule_id)
             .build()
     }
 }
