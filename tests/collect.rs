@@ -97,6 +97,7 @@ fn identity(file: &str) -> &'static str {
         "backup-vaults.json" | "backup-vault-policies.json" => "BackupVaultName",
         "recovery-points.json" => "RecoveryPointArn",
         "protected-resources.json" => "ResourceArn",
+        "copy-jobs.json" => "CopyJobId",
         _ => "BackupJobId",
     }
 }

@@ -56,6 +56,7 @@ pub const OPERATIONS: &[&str] = &[
     "backup:GetBackupSelection",
     "backup:GetBackupVaultAccessPolicy",
     "backup:ListBackupJobs",
+    "backup:ListCopyJobs",
     "backup:ListBackupPlans",
     "backup:ListBackupSelections",
     "backup:ListBackupVaults",

@@ -73,10 +73,10 @@ impl Bounds {
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         };
         let mut w = serde_json::Map::new();
-        w.insert(
-            "backup_jobs_since".into(),
-            at(self.backup_jobs_since).into(),
-        );
+        // Copy jobs are listed over the same days as backup jobs.
+        for key in ["backup_jobs_since", "copy_jobs_since"] {
+            w.insert(key.into(), at(self.backup_jobs_since).into());
+        }
         if let Some(t) = self.recovery_points_since.and_then(at) {
             w.insert("recovery_points_since".into(), t.into());
         }
@@ -91,13 +91,14 @@ pub async fn collect(
     inventory: Inventory,
     bounds: &Bounds,
 ) -> ScopeFiles {
-    let (resources, plans, vaults, protected, settings, jobs) = tokio::join!(
+    let (resources, plans, vaults, protected, settings, jobs, copies) = tokio::join!(
         resources(caller, clients, (account, region), inventory),
         plans_and_selections(caller, &clients.backup),
         vaults(caller, &clients.backup, bounds),
         protected_resources(caller, &clients.backup),
         region_settings(caller, &clients.backup),
         backup_jobs(caller, &clients.backup, bounds),
+        copy_jobs(caller, &clients.backup, bounds),
     );
     let mut out = ScopeFiles::default();
     let (resources, unlisted) = resources;
@@ -134,6 +135,7 @@ pub async fn collect(
     out.put(DataFile::ProtectedResources, protected);
     out.put(DataFile::RegionSettings, settings);
     out.put(DataFile::BackupJobs, jobs);
+    out.put(DataFile::CopyJobs, copies);
     out
 }
 
@@ -339,6 +341,24 @@ async fn backup_jobs(caller: &Caller, backup: &Backup, bounds: &Bounds) -> Resul
                     .send()
             },
             |o| (o.backup_jobs.unwrap_or_default(), o.next_token),
+        )
+        .await?;
+    Ok(items.to_json())
+}
+
+/// The copy jobs made from this account-region's backups, over the same days as its backup
+/// jobs (`ListCopyJobs` lists them in the source account, whatever the destination).
+async fn copy_jobs(caller: &Caller, backup: &Backup, bounds: &Bounds) -> Result<Value, ApiError> {
+    let items = caller
+        .all_pages(
+            |t| {
+                backup
+                    .list_copy_jobs()
+                    .by_created_after(bounds.backup_jobs_since)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.copy_jobs.unwrap_or_default(), o.next_token),
         )
         .await?;
     Ok(items.to_json())

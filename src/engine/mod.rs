@@ -118,6 +118,7 @@ fn required_files(check: &Check) -> &'static [DataFile] {
         Check::VaultLock { .. } | Check::VaultEncryption => &[BackupVaults],
         Check::VaultDeletionProtection => &[BackupVaults, BackupVaultPolicies],
         Check::BackupJobsSucceeded { .. } => &[Resources, BackupJobs],
+        Check::CopyJobsSucceeded { .. } => &[Resources, BackupJobs, CopyJobs],
         _ => &[Resources],
     }
 }

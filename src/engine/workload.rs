@@ -31,7 +31,10 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
     // Evidence of what happened (points, jobs) is judged whatever the plans say.
     let evidence = matches!(
         rule.check,
-        Check::Protected | Check::RecoveryPointRecent { .. } | Check::BackupJobsSucceeded { .. }
+        Check::Protected
+            | Check::RecoveryPointRecent { .. }
+            | Check::BackupJobsSucceeded { .. }
+            | Check::CopyJobsSucceeded { .. }
     );
     if !evidence {
         match ctx.protection().verdict() {
@@ -69,6 +72,7 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
         ),
         Check::RecoveryPointRecent { max_age_hours } => recent(ctx, *max_age_hours),
         Check::BackupJobsSucceeded { days } => jobs::backup_jobs(ctx, *days),
+        Check::CopyJobsSucceeded { days } => jobs::copy_jobs(ctx, *days),
         _ => Verdict::new(Status::NotApplicable, "not a workload check"),
     }
 }

@@ -3,7 +3,7 @@
 //! found by binary search (no index to build or hold for a million resources).
 
 use super::Scope;
-use crate::snapshot::aws::BackupJob;
+use crate::snapshot::aws::{BackupJob, CopyJob};
 use std::cmp::Reverse;
 use std::ops::Range;
 
@@ -16,7 +16,23 @@ pub(super) fn sort(jobs: &mut [BackupJob]) {
     });
 }
 
+/// Sorts `jobs` for [`Scope::copy_jobs_of`], as [`sort`] does backup jobs.
+pub(super) fn sort_copies(jobs: &mut [CopyJob]) {
+    jobs.sort_by(|a, b| {
+        (a.resource_arn.as_deref(), Reverse(a.creation_date))
+            .cmp(&(b.resource_arn.as_deref(), Reverse(b.creation_date)))
+    });
+}
+
 impl Scope {
+    /// The copy jobs of the resource `arn` listed in this scope, newest first.
+    pub fn copy_jobs_of(&self, arn: &str) -> &[CopyJob] {
+        let jobs = &self.copy_jobs;
+        let start = jobs.partition_point(|j| j.resource_arn.as_deref() < Some(arn));
+        let len = jobs[start..].partition_point(|j| j.resource_arn.as_deref() == Some(arn));
+        &jobs[start..start + len]
+    }
+
     /// The backup jobs of the resource `arn` in this scope, newest first.
     pub fn jobs_of(&self, arn: &str) -> &[BackupJob] {
         &self.backup_jobs[self.job_range(arn)]

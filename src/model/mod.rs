@@ -58,6 +58,10 @@ pub struct Scope {
     pub management: Option<BTreeMap<String, bool>>,
     /// Sorted by resource ARN, newest first: see [`Scope::jobs_of`].
     pub backup_jobs: Vec<aws::BackupJob>,
+    /// Sorted by resource ARN, newest first: see [`Scope::copy_jobs_of`].
+    pub copy_jobs: Vec<aws::CopyJob>,
+    /// Files the snapshot's collector did not write (an older collector): unknown.
+    pub not_collected: Vec<DataFile>,
 }
 
 impl Scope {
@@ -69,6 +73,9 @@ impl Scope {
     pub fn unavailable(&self, file: DataFile) -> Option<&str> {
         if self.status == ScopeStatus::Failed {
             return Some(self.error.as_deref().unwrap_or("scope could not be read"));
+        }
+        if self.not_collected.contains(&file) {
+            return Some("not in the snapshot: its collector did not collect this file yet");
         }
         self.unavailable
             .iter()
@@ -93,6 +100,8 @@ pub struct Inventory {
     /// How far back the collector listed backup jobs; `None` when the snapshot does not say,
     /// so a job absent from it proves nothing.
     pub jobs_since: Option<Timestamp>,
+    /// How far back the collector listed copy jobs, likewise.
+    pub copy_jobs_since: Option<Timestamp>,
     pub scopes: Vec<Scope>,
     /// Vault ARN → (scope, vault index), across the organisation (copy destinations).
     pub vault_index: HashMap<String, (u32, u32)>,
@@ -149,6 +158,7 @@ impl Inventory {
             collected_at: snapshot.collected_at,
             as_of,
             jobs_since: snapshot.windows.backup_jobs_since,
+            copy_jobs_since: snapshot.windows.copy_jobs_since,
             scopes,
             vault_index,
             recovery_points_by_resource,
@@ -243,6 +253,8 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     resources.shrink_to_fit();
     let mut backup_jobs = d.backup_jobs;
     jobs::sort(&mut backup_jobs);
+    let mut copy_jobs = d.copy_jobs;
+    jobs::sort_copies(&mut copy_jobs);
     let mut recovery_points = d.recovery_points;
     recovery_points.shrink_to_fit();
     // The snapshot records an unread or absent region-settings.json as unavailable: `None`
@@ -269,6 +281,8 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         opt_in,
         management,
         backup_jobs,
+        copy_jobs,
+        not_collected: s.not_collected,
     }
 }
 

@@ -54,6 +54,11 @@ pub enum Check {
     BackupJobsSucceeded {
         days: i64,
     },
+    /// Each completed backup of a rule with copy actions, in the last `days` days, was
+    /// followed by a copy job per destination, and none failed.
+    CopyJobsSucceeded {
+        days: i64,
+    },
 }
 
 /// What a check judges: the subject column of a finding.
@@ -65,7 +70,7 @@ pub enum SubjectKind {
     Vault,
 }
 
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -78,6 +83,7 @@ pub const KINDS: [&str; 12] = [
     "vault-encryption",
     "vault-deletion-protection",
     "backup-jobs-succeeded",
+    "copy-jobs-succeeded",
 ];
 
 impl Check {
@@ -95,6 +101,7 @@ impl Check {
             Check::VaultEncryption => KINDS[9],
             Check::VaultDeletionProtection => KINDS[10],
             Check::BackupJobsSucceeded { .. } => KINDS[11],
+            Check::CopyJobsSucceeded { .. } => KINDS[12],
         }
     }
 
@@ -208,6 +215,10 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             .required(ctx, "days", &what)
             .and_then(|n| ctx.integer(n, "`days`", 1, 30))
             .map(|days| Check::BackupJobsSucceeded { days }),
+        "copy-jobs-succeeded" => f
+            .required(ctx, "days", &what)
+            .and_then(|n| ctx.integer(n, "`days`", 1, 30))
+            .map(|days| Check::CopyJobsSucceeded { days }),
         _ => None,
     };
     f.finish(ctx, &what);

@@ -439,6 +439,36 @@ impl BackupJob {
     }
 }
 
+/// One `ListCopyJobs` item: a copy of a recovery point to another vault, listed in the
+/// account that made the source backup.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CopyJob {
+    #[serde(default)]
+    pub copy_job_id: Option<String>,
+    #[serde(default)]
+    pub resource_arn: Option<String>,
+    #[serde(default)]
+    pub destination_backup_vault_arn: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    #[serde(default, with = "time::option")]
+    pub creation_date: Option<Timestamp>,
+    /// The backup job whose recovery point it copies.
+    #[serde(default)]
+    pub created_by_backup_job_id: Option<String>,
+}
+
+impl CopyJob {
+    /// `FAILED` or `PARTIAL` (the states `ListCopyJobs` names beside CREATED, RUNNING and
+    /// COMPLETED).
+    pub fn is_unsuccessful(&self) -> bool {
+        matches!(self.state.as_deref(), Some("FAILED" | "PARTIAL"))
+    }
+}
+
 /// `CreatedBy` of a backup job (a `RecoveryPointCreator`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -15,10 +15,11 @@ pub enum DataFile {
     ProtectedResources,
     RegionSettings,
     BackupJobs,
+    CopyJobs,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 9] = [
+    pub const ALL: [DataFile; 10] = [
         DataFile::Resources,
         DataFile::BackupPlans,
         DataFile::BackupSelections,
@@ -28,6 +29,7 @@ impl DataFile {
         DataFile::ProtectedResources,
         DataFile::RegionSettings,
         DataFile::BackupJobs,
+        DataFile::CopyJobs,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -41,6 +43,7 @@ impl DataFile {
             DataFile::ProtectedResources => "protected-resources.json",
             DataFile::RegionSettings => "region-settings.json",
             DataFile::BackupJobs => "backup-jobs.json",
+            DataFile::CopyJobs => "copy-jobs.json",
         }
     }
 
@@ -61,6 +64,7 @@ impl DataFile {
             | DataFile::ProtectedResources
             | DataFile::BackupJobs => WhenAbsent::Empty,
             DataFile::RegionSettings => WhenAbsent::Unknown,
+            DataFile::CopyJobs => WhenAbsent::NotCollected,
         }
     }
 }
@@ -73,4 +77,8 @@ pub enum WhenAbsent {
     /// A single-object answer the API always gives (`DescribeRegionSettings` always returns
     /// its maps): absent means it was not read, so what it holds is unknown, never "off".
     Unknown,
+    /// A file older snapshots do not have: absent means not collected, so what it would
+    /// say is unknown; the checks that need it are NOT_ASSESSED, and what it only refines is
+    /// judged as before (explain says it was not checked).
+    NotCollected,
 }

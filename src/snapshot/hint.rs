@@ -33,11 +33,14 @@ fn holds(file: DataFile) -> &'static str {
         DataFile::BackupJobs => {
             "a JSON array of the elements of ListBackupJobs's BackupJobs (jq '.BackupJobs')"
         }
+        DataFile::CopyJobs => {
+            "a JSON array of the elements of ListCopyJobs's CopyJobs (jq '.CopyJobs')"
+        }
     }
 }
 
 /// Members that identify an operation's output, most specific first.
-const OUTPUTS: [(&str, &str); 14] = [
+const OUTPUTS: [(&str, &str); 15] = [
     ("QueryInfo", "SelectResourceConfig"),
     ("baseConfigurationItems", "BatchGetResourceConfig"),
     ("configurationItems", "GetResourceConfigHistory"),
@@ -46,6 +49,7 @@ const OUTPUTS: [(&str, &str); 14] = [
     ("BackupVaultList", "ListBackupVaults"),
     ("RecoveryPoints", "ListRecoveryPointsByBackupVault"),
     ("BackupJobs", "ListBackupJobs"),
+    ("CopyJobs", "ListCopyJobs"),
     ("Results", "ListProtectedResources"),
     ("ResourceTypeOptInPreference", "DescribeRegionSettings"),
     ("BackupPlan", "GetBackupPlan"),

@@ -29,6 +29,9 @@ pub struct Windows {
     /// `ListBackupJobs` was called with `ByCreatedAfter` this time.
     #[serde(default, with = "super::time::option")]
     pub backup_jobs_since: Option<super::time::Timestamp>,
+    /// `ListCopyJobs` was called with `ByCreatedAfter` this time.
+    #[serde(default, with = "super::time::option")]
+    pub copy_jobs_since: Option<super::time::Timestamp>,
     /// `ListRecoveryPointsByBackupVault` was called with `ByCreatedAfter` this time (absent
     /// when every point was listed, or when the snapshot does not say).
     #[serde(default, with = "super::time::option")]

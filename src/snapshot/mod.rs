@@ -59,6 +59,7 @@ pub struct ScopeData {
     pub protected_resources: Vec<aws::ProtectedResource>,
     pub region_settings: Option<aws::RegionSettings>,
     pub backup_jobs: Vec<aws::BackupJob>,
+    pub copy_jobs: Vec<aws::CopyJob>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +74,10 @@ pub struct ScopeSnapshot {
     pub unavailable: Vec<(DataFile, String)>,
     /// Resource types missing from a `resources.json` that was otherwise read.
     pub unlisted: Vec<UnlistedTypes>,
+    /// Files this snapshot does not have because its collector did not write them
+    /// ([`WhenAbsent::NotCollected`]): unknown to the checks that need them, and not a
+    /// failure of the scope.
+    pub not_collected: Vec<DataFile>,
     pub data: ScopeData,
 }
 

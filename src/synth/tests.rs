@@ -60,7 +60,8 @@ fn small_org_is_consistent() {
         1,
         "temporary directory left"
     );
-    assert_eq!(all.len(), 1 + 6 * 7);
+    // The manifest, and per scope 7 data files and an empty copy-jobs.json.
+    assert_eq!(all.len(), 1 + 6 * 8);
 
     let manifest = read(&out.join("manifest.json"));
     assert_eq!(manifest["format"], "backup-auditor-snapshot/v1");

@@ -3,7 +3,10 @@
 //! still fail (KMS key access denied, the role missing, a vault lock that rejects the rule's
 //! retention): only the jobs show it.
 
+mod copies;
 mod due;
+
+pub(crate) use copies::copy_jobs;
 
 use super::ctx::Ctx;
 use super::{workload, Verdict};
