@@ -971,3 +971,29 @@ fn each_progress_line_counts_its_own_account_region() {
     assert_eq!(big.2, 2);
     assert_eq!(small.2, 2);
 }
+
+/// `--backup-jobs-days` bounds both job listings, and the manifest records it, so a scan can
+/// tell "no job" from "not listed that far back".
+#[test]
+fn the_job_window_follows_backup_jobs_days() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let args = [
+        "--backup-jobs-days",
+        "3",
+        "--accounts",
+        "111111111111",
+        "--regions",
+        "us-east-1",
+    ];
+    let o = collect(&fake, &snap, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_jobs_window(&snap, 3);
+    let m = read_json(&snap.join("manifest.json"));
+    assert_eq!(
+        m["windows"]["copy_jobs_since"],
+        m["windows"]["backup_jobs_since"]
+    );
+    assert!(m["windows"].get("recovery_points_since").is_none(), "{m:#}");
+}

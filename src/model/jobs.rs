@@ -27,10 +27,15 @@ pub(super) fn sort_copies(jobs: &mut [CopyJob]) {
 impl Scope {
     /// The copy jobs of the resource `arn` listed in this scope, newest first.
     pub fn copy_jobs_of(&self, arn: &str) -> &[CopyJob] {
+        &self.copy_jobs[self.copy_job_range(arn)]
+    }
+
+    /// Where [`Scope::copy_jobs_of`] lies in `copy_jobs`.
+    pub fn copy_job_range(&self, arn: &str) -> Range<usize> {
         let jobs = &self.copy_jobs;
         let start = jobs.partition_point(|j| j.resource_arn.as_deref() < Some(arn));
         let len = jobs[start..].partition_point(|j| j.resource_arn.as_deref() == Some(arn));
-        &jobs[start..start + len]
+        start..start + len
     }
 
     /// The backup jobs of the resource `arn` in this scope, newest first.

@@ -29,6 +29,9 @@ pub struct Decided {
     /// scope's `backup_jobs`), newest first.
     pub jobs: Box<[u32]>,
     pub jobs_total: u32,
+    /// The same for copy jobs (indices into the scope's `copy_jobs`).
+    pub copy_jobs: Box<[u32]>,
+    pub copy_jobs_total: u32,
 }
 
 /// Whether a copy action can deliver, and if not (or if unknown) why.
@@ -54,7 +57,17 @@ pub fn decide_scope(inv: &Inventory, scope: &Scope, prot: &[Protection]) -> Vec<
                 res,
             };
             let (points, points_total, newest_good) = points(&ctx);
-            let (jobs, jobs_total) = jobs(&ctx);
+            let carriers = ctx.protection().point_owners(ctx.scope, ctx.res);
+            let (jobs, jobs_total) = newest(
+                &carriers,
+                |a| ctx.scope.job_range(a),
+                |i| ctx.scope.backup_jobs[i].creation_date,
+            );
+            let (copy_jobs, copy_jobs_total) = newest(
+                &carriers,
+                |a| ctx.scope.copy_job_range(a),
+                |i| ctx.scope.copy_jobs[i].creation_date,
+            );
             Decided {
                 copies: copy_outcomes(&ctx, &mut reasons),
                 points,
@@ -62,6 +75,8 @@ pub fn decide_scope(inv: &Inventory, scope: &Scope, prot: &[Protection]) -> Vec<
                 newest_good,
                 jobs,
                 jobs_total,
+                copy_jobs,
+                copy_jobs_total,
             }
         })
         .collect()
@@ -107,17 +122,17 @@ fn points(ctx: &Ctx) -> (Box<[RpRef]>, u32, Option<RpRef>) {
     (all.into_boxed_slice(), total, newest_good.map(|n| n.point))
 }
 
-/// The backup jobs of the resource and of the instances it is backed up through.
-fn jobs(ctx: &Ctx) -> (Box<[u32]>, u32) {
-    let carriers = ctx.protection().point_owners(ctx.scope, ctx.res);
-    let mut all: Vec<u32> = carriers
-        .iter()
-        .flat_map(|a| ctx.scope.job_range(a))
-        .map(|i| i as u32)
-        .collect();
+/// The newest [`MAX_POINTS`] jobs of the resource and of the instances it is backed up
+/// through (`range` finds a resource's jobs, `created` dates one), and how many there are.
+fn newest(
+    carriers: &[&str],
+    range: impl Fn(&str) -> std::ops::Range<usize>,
+    created: impl Fn(usize) -> Option<crate::snapshot::time::Timestamp>,
+) -> (Box<[u32]>, u32) {
+    let mut all: Vec<usize> = carriers.iter().flat_map(|a| range(a)).collect();
     let total = all.len() as u32;
     // Newest first; undated last; equals keep snapshot order.
-    all.sort_by_key(|&i| std::cmp::Reverse(ctx.scope.backup_jobs[i as usize].creation_date));
+    all.sort_by_key(|&i| std::cmp::Reverse(created(i)));
     all.truncate(MAX_POINTS);
-    (all.into_boxed_slice(), total)
+    (all.into_iter().map(|i| i as u32).collect(), total)
 }

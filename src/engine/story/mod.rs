@@ -48,6 +48,11 @@ pub struct Story<'a> {
     pub backup_jobs_total: usize,
     /// Why `backup-jobs.json` could not be read: the list above is then unknown, not "none".
     pub backup_jobs_unreadable: Option<&'a str>,
+    /// The newest [`MAX_POINTS`] copy jobs made from its backups, newest first.
+    pub copy_jobs: Vec<CopyJobStory<'a>>,
+    pub copy_jobs_total: usize,
+    /// Why `copy-jobs.json` is unknown (unreadable, or not collected by an older collector).
+    pub copy_jobs_unreadable: Option<&'a str>,
     /// The resource's account-region: its status and every file that could not be read.
     pub scope_status: ScopeStatus,
     pub unreadable: Vec<Unreadable<'a>>,
@@ -147,6 +152,18 @@ pub struct JobStory<'a> {
 }
 
 #[derive(Debug, Serialize)]
+pub struct CopyJobStory<'a> {
+    pub id: &'a str,
+    pub resource_arn: &'a str,
+    pub state: &'a str,
+    pub created: Option<String>,
+    pub destination: &'a str,
+    pub message: Option<&'a str>,
+    /// The backup job whose recovery point it copies.
+    pub backup_job: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
 pub struct PointStory<'a> {
     pub arn: &'a str,
     pub vault: &'a str,
@@ -193,6 +210,13 @@ pub fn tell<'a>(inv: &'a Inventory, eval: &'a Evaluation, si: usize, ri: usize) 
             .collect(),
         backup_jobs_total: decided.jobs_total as usize,
         backup_jobs_unreadable: scope.unavailable(DataFile::BackupJobs),
+        copy_jobs: decided
+            .copy_jobs
+            .iter()
+            .map(|&i| copy_job(&scope.copy_jobs[i as usize]))
+            .collect(),
+        copy_jobs_total: decided.copy_jobs_total as usize,
+        copy_jobs_unreadable: scope.unavailable(DataFile::CopyJobs),
         scope_status: scope.status,
         unreadable: scope
             .unavailable
@@ -400,6 +424,21 @@ fn job<'a>(scope: &'a Scope, j: &'a crate::snapshot::aws::BackupJob) -> JobStory
         message_category: j.message_category.as_deref(),
         plan: plan.map(|p| p.name.as_str()).or(plan_id),
         rule: rule.or(rule_id),
+    }
+}
+
+fn copy_job(j: &crate::snapshot::aws::CopyJob) -> CopyJobStory<'_> {
+    CopyJobStory {
+        id: j.copy_job_id.as_deref().unwrap_or_default(),
+        resource_arn: j.resource_arn.as_deref().unwrap_or_default(),
+        state: j.state.as_deref().unwrap_or_default(),
+        created: j.creation_date.map(rfc3339),
+        destination: j
+            .destination_backup_vault_arn
+            .as_deref()
+            .unwrap_or_default(),
+        message: j.status_message.as_deref().filter(|m| !m.is_empty()),
+        backup_job: j.created_by_backup_job_id.as_deref(),
     }
 }
 
