@@ -348,6 +348,7 @@ fn measure(r: &aws::BackupRule, as_of: Timestamp) -> ScheduleInfo {
         defaulted,
         gap: Gap::Once,
         ends: None,
+        parsed: None,
     };
     let sched = match schedule::Schedule::parse(expr, tz) {
         Ok(s) => s,
@@ -381,6 +382,7 @@ fn measure(r: &aws::BackupRule, as_of: Timestamp) -> ScheduleInfo {
             }
         }
     }
+    info.parsed = Some(sched);
     info
 }
 

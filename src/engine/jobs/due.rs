@@ -10,7 +10,6 @@ use crate::engine::overlap;
 use crate::model::plan::PlanRule;
 use crate::model::protection::AppliedRule;
 use crate::model::resource::ResourceKind;
-use crate::model::schedule::Schedule;
 use crate::snapshot::aws::BackupJob;
 use crate::snapshot::time::Timestamp;
 use chrono::Duration;
@@ -67,15 +66,17 @@ pub(super) fn runs(ctx: &Ctx, from: Timestamp) -> Runs {
     let mut missed: Option<(Timestamp, &AppliedRule)> = None;
     for &a in &rules {
         let r = ctx.plan_rule(a);
-        let sched = match Schedule::parse(&r.schedule.expression, r.schedule.timezone.as_deref()) {
-            Ok(s) => s,
-            Err(e) => {
-                unknown.get_or_insert(format!(
-                    "the schedule of {} cannot be read: {e}",
-                    ctx.describe(a)
-                ));
-                continue;
-            }
+        // Parsed once per distinct schedule when the inventory was built.
+        let Some(sched) = &r.schedule.parsed else {
+            let why = match &r.schedule.gap {
+                crate::model::plan::Gap::Unknown { error } => error.as_str(),
+                _ => "it cannot be parsed",
+            };
+            unknown.get_or_insert(format!(
+                "the schedule of {} cannot be read: {why}",
+                ctx.describe(a)
+            ));
+            continue;
         };
         let window = Duration::minutes(
             r.start_window_minutes
