@@ -246,7 +246,8 @@ fn scenario_verdicts() {
 }
 
 /// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array,
-/// `write` of a whole file (one object), `delete` of a whole file, `unreadable`, `failed`, or `absent` (a scope not collected at all).
+/// `write` of a whole file (one object), `delete` of a whole file, `unreadable`, `failed`,
+/// `absent` (a scope not collected at all), or `manifest` (top-level manifest fields).
 fn apply_edit(snap: &std::path::Path, edit: &Value) {
     if let Some(f) = edit.get("absent") {
         // The snapshot never looked at the scope: not in the manifest, no directory.
@@ -285,6 +286,20 @@ fn apply_edit(snap: &std::path::Path, edit: &Value) {
             match scope["errors"].as_array_mut() {
                 Some(list) => list.push(error),
                 None => scope["errors"] = serde_json::json!([error]),
+            }
+        });
+        return;
+    }
+    if let Some(fields) = edit.get("manifest") {
+        // Top-level manifest fields set (or, when null, removed), e.g. `windows`.
+        edit_manifest(snap, |m| {
+            for (k, v) in serde_json::to_value(fields).unwrap().as_object().unwrap() {
+                let m = m.as_object_mut().unwrap();
+                if v.is_null() {
+                    m.remove(k);
+                } else {
+                    m.insert(k.clone(), v.clone());
+                }
             }
         });
         return;
@@ -371,6 +386,11 @@ fn unmet(rows: &[BTreeMap<String, String>], expect: &Value) -> Vec<String> {
             .filter(|r| {
                 r["rule_id"] == rule
                     && (r["resource_arn"] == subject || r["resource_name"] == subject)
+                    // `scope: ACCOUNT/REGION` tells apart subjects of one name (a whole
+                    // scope's subject is "").
+                    && case.get("scope").and_then(Value::as_str).is_none_or(|s| {
+                        s == format!("{}/{}", r["account_id"], r["region"])
+                    })
             })
             .collect();
         match hits.as_slice() {

@@ -98,6 +98,7 @@ fn identity(file: &str) -> &'static str {
         "recovery-points.json" => "RecoveryPointArn",
         "protected-resources.json" => "ResourceArn",
         "iam-roles.json" => "Arn",
+        "copy-jobs.json" => "CopyJobId",
         _ => "BackupJobId",
     }
 }
@@ -291,6 +292,19 @@ fn assert_same_error(got: &Value, want: &Value, context: &str) {
     );
 }
 
+/// The manifest records how far back backup jobs were listed: `days` before the collection,
+/// give or take the moment the bounds were computed.
+fn assert_jobs_window(snapshot: &Path, days: i64) {
+    let m = read_json(&snapshot.join("manifest.json"));
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let back = at(&m["collected_at"]) - at(&m["windows"]["backup_jobs_since"]);
+    let want = chrono::Duration::days(days);
+    assert!(
+        back <= want && back > want - chrono::Duration::minutes(5),
+        "{m:#}"
+    );
+}
+
 #[test]
 fn collecting_the_served_sample_reproduces_it() {
     let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
@@ -302,6 +316,16 @@ fn collecting_the_served_sample_reproduces_it() {
     assert_manifest_matches(&served, &snap);
     assert_same_content(&served, &snap);
     assert_same_verdicts(&served, &snap);
+    assert_jobs_window(&snap, 7);
+    // Each job keeps the rule that started it: what its runs are matched by.
+    let jobs = read_json(&snap.join("111111111111/us-east-1/backup-jobs.json"));
+    let rules: Vec<&str> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|j| j["CreatedBy"]["BackupRuleId"].as_str())
+        .collect();
+    assert_eq!(rules.len(), jobs.as_array().unwrap().len(), "{jobs:#}");
 
     // Read-only by construction: everything called is in the declared set, which holds only
     // List/Get/Describe/Select operations and the two STS calls that enter accounts.
@@ -1037,4 +1061,30 @@ fn a_denied_get_role_leaves_the_selections_roles_unknown() {
         orders_worker[4].contains("iam-roles.json could not be read"),
         "{orders_worker:?}"
     );
+}
+
+/// `--backup-jobs-days` bounds both job listings, and the manifest records it, so a scan can
+/// tell "no job" from "not listed that far back".
+#[test]
+fn the_job_window_follows_backup_jobs_days() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let args = [
+        "--backup-jobs-days",
+        "3",
+        "--accounts",
+        "111111111111",
+        "--regions",
+        "us-east-1",
+    ];
+    let o = collect(&fake, &snap, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_jobs_window(&snap, 3);
+    let m = read_json(&snap.join("manifest.json"));
+    assert_eq!(
+        m["windows"]["copy_jobs_since"],
+        m["windows"]["backup_jobs_since"]
+    );
+    assert!(m["windows"].get("recovery_points_since").is_none(), "{m:#}");
 }

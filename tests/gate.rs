@@ -194,7 +194,7 @@ fn fail_on_with_no_rules_exits_3() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
-/// A manifest listing `n` complete scopes with no data at all.
+/// A manifest listing `n` complete scopes with no data.
 fn empty_snapshot(n: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let scopes: Vec<serde_json::Value> = (0..n)
@@ -216,6 +216,16 @@ fn empty_snapshot(n: usize) -> tempfile::TempDir {
         serde_json::to_string_pretty(&manifest).unwrap(),
     )
     .unwrap();
+    // What a collector writes for an account-region with nothing in it: list files may be
+    // absent, but copy-jobs.json's absence would mean a collector that never listed copies.
+    for s in &scopes {
+        let at = dir
+            .path()
+            .join(s["account_id"].as_str().unwrap())
+            .join("us-east-1");
+        std::fs::create_dir_all(&at).unwrap();
+        std::fs::write(at.join("copy-jobs.json"), "[]").unwrap();
+    }
     dir
 }
 

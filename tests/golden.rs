@@ -149,3 +149,27 @@ fn explain_tells_the_story_of_every_sample_resource() {
         );
     }
 }
+
+/// Its backup job completed and its copy to the central account failed: explain lists both,
+/// each with the job it belongs to.
+#[test]
+fn explain_backup_and_copy_jobs() {
+    let text = explain(
+        "arn:aws:dynamodb:us-east-1:111111111111:table/orders",
+        "text",
+    );
+    assert!(
+        text.contains(
+            "FAILED 2026-11-26T05:36:41Z to arn:aws:backup:us-east-1:333333333333:backup-vault:\
+             central-us-east-1, copying backup job 20261126-0532-41A0-9008-111111111111"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "COMPLETED 2026-11-26T05:32:42Z in orders by plan orders-prod rule daily-35d"
+        ),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}

@@ -439,6 +439,9 @@ proptest! {
             write_json(&scope.join("resources.json"), &serde_json::json!([
                 config_item(&added_arn, "AWS::DynamoDB::Table", "unrelated", account, region),
             ]));
+            // As a collector writes it: without copy-jobs.json the scope would read as one
+            // whose copy jobs were never listed, a finding of its own.
+            write_json(&scope.join("copy-jobs.json"), &serde_json::json!([]));
             let manifest = snap.join("manifest.json");
             let mut m = read_json(&manifest);
             m["scopes"].as_array_mut().unwrap().push(serde_json::json!(

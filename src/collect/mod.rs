@@ -58,6 +58,7 @@ pub const OPERATIONS: &[&str] = &[
     "backup:GetBackupSelection",
     "backup:GetBackupVaultAccessPolicy",
     "backup:ListBackupJobs",
+    "backup:ListCopyJobs",
     "backup:ListBackupPlans",
     "backup:ListBackupSelections",
     "backup:ListBackupVaults",
@@ -125,7 +126,12 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let records = every_account(&ctx, &writer, accounts).await?;
     let writer = Arc::into_inner(writer).expect("every collection task has finished");
     let summary = summarise(&records, &stats, started);
-    writer.finish(&collected_at, &records, organization.as_ref())?;
+    writer.finish(
+        &collected_at,
+        ctx.bounds.windows(),
+        &records,
+        organization.as_ref(),
+    )?;
     Ok(summary)
 }
 

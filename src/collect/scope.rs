@@ -65,6 +65,26 @@ pub struct Bounds {
     pub backup_jobs_since: aws_smithy_types::DateTime,
 }
 
+impl Bounds {
+    /// The manifest's `windows`: what was listed from when, so that a reader can tell "no
+    /// job" from "not looked that far back".
+    pub fn windows(&self) -> Value {
+        let at = |t: aws_smithy_types::DateTime| {
+            chrono::DateTime::from_timestamp(t.secs(), 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        };
+        let mut w = serde_json::Map::new();
+        // Copy jobs are listed over the same days as backup jobs.
+        for key in ["backup_jobs_since", "copy_jobs_since"] {
+            w.insert(key.into(), at(self.backup_jobs_since).into());
+        }
+        if let Some(t) = self.recovery_points_since.and_then(at) {
+            w.insert("recovery_points_since".into(), t.into());
+        }
+        Value::Object(w)
+    }
+}
+
 pub async fn collect(
     caller: &Caller,
     clients: &Clients,
@@ -83,13 +103,14 @@ pub async fn collect(
         };
         (plans, roles)
     };
-    let ((plans, roles), resources, vaults, protected, settings, jobs) = tokio::join!(
+    let ((plans, roles), resources, vaults, protected, settings, jobs, copies) = tokio::join!(
         plans_and_roles,
         resources(caller, clients, (account, region), inventory),
         vaults(caller, &clients.backup, bounds),
         protected_resources(caller, &clients.backup),
         region_settings(caller, &clients.backup),
         backup_jobs(caller, &clients.backup, bounds),
+        copy_jobs(caller, &clients.backup, bounds),
     );
     let mut out = ScopeFiles::default();
     let (resources, unlisted) = resources;
@@ -127,6 +148,7 @@ pub async fn collect(
     out.put(DataFile::RegionSettings, settings);
     out.put(DataFile::BackupJobs, jobs);
     out.put(DataFile::IamRoles, roles);
+    out.put(DataFile::CopyJobs, copies);
     out
 }
 
@@ -332,6 +354,24 @@ async fn backup_jobs(caller: &Caller, backup: &Backup, bounds: &Bounds) -> Resul
                     .send()
             },
             |o| (o.backup_jobs.unwrap_or_default(), o.next_token),
+        )
+        .await?;
+    Ok(items.to_json())
+}
+
+/// The copy jobs made from this account-region's backups, over the same days as its backup
+/// jobs (`ListCopyJobs` lists them in the source account, whatever the destination).
+async fn copy_jobs(caller: &Caller, backup: &Backup, bounds: &Bounds) -> Result<Value, ApiError> {
+    let items = caller
+        .all_pages(
+            |t| {
+                backup
+                    .list_copy_jobs()
+                    .by_created_after(bounds.backup_jobs_since)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.copy_jobs.unwrap_or_default(), o.next_token),
         )
         .await?;
     Ok(items.to_json())

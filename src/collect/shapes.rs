@@ -378,7 +378,50 @@ impl ToJson for bk::BackupJob {
             .opt("StatusMessage", &self.status_message)
             .opt("BackupSizeInBytes", &self.backup_size_in_bytes)
             .opt("IamRoleArn", &self.iam_role_arn)
+            .opt("CreatedBy", &self.created_by)
             .opt("MessageCategory", &self.message_category)
+            .build()
+    }
+}
+
+impl ToJson for bk::CopyJob {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .opt("AccountId", &self.account_id)
+            .opt("CopyJobId", &self.copy_job_id)
+            .opt("SourceBackupVaultArn", &self.source_backup_vault_arn)
+            .opt("SourceRecoveryPointArn", &self.source_recovery_point_arn)
+            .opt(
+                "DestinationBackupVaultArn",
+                &self.destination_backup_vault_arn,
+            )
+            .opt(
+                "DestinationRecoveryPointArn",
+                &self.destination_recovery_point_arn,
+            )
+            .opt("ResourceArn", &self.resource_arn)
+            .opt("ResourceType", &self.resource_type)
+            .opt("CreationDate", &self.creation_date)
+            .opt("CompletionDate", &self.completion_date)
+            .name("State", self.state.as_ref())
+            .opt("StatusMessage", &self.status_message)
+            .opt("IamRoleArn", &self.iam_role_arn)
+            .opt("CreatedBy", &self.created_by)
+            .opt("CreatedByBackupJobId", &self.created_by_backup_job_id)
+            .opt("MessageCategory", &self.message_category)
+            .build()
+    }
+}
+
+/// `CreatedBy` of a job: which plan and rule started it (absent for an on-demand job), what
+/// `backup-jobs-succeeded` matches a job to its rule's runs by.
+impl ToJson for bk::RecoveryPointCreator {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .opt("BackupPlanId", &self.backup_plan_id)
+            .opt("BackupPlanArn", &self.backup_plan_arn)
+            .opt("BackupPlanVersion", &self.backup_plan_version)
+            .opt("BackupRuleId", &self.backup_rule_id)
             .build()
     }
 }

@@ -67,10 +67,12 @@ impl SnapshotWriter {
     }
 
     /// Writes the manifest and the mark, and moves the snapshot into place.
+    /// `windows` says how far back jobs and points were listed (see `snapshot::Windows`);
     /// `organization`: the `DescribeOrganization` answer, if there was one.
     pub fn finish(
         self,
         collected_at: &str,
+        windows: Value,
         scopes: &[ScopeRecord],
         organization: Option<&Value>,
     ) -> Result<()> {
@@ -85,6 +87,7 @@ impl SnapshotWriter {
         let manifest = json!({
             "format": FORMAT,
             "collected_at": collected_at,
+            "windows": windows,
             "collector": format!("backup-auditor {}", env!("CARGO_PKG_VERSION")),
             "scopes": manifest_scopes,
         });

@@ -4,6 +4,7 @@
 mod copies;
 mod ctx;
 pub mod finding;
+mod jobs;
 mod overlap;
 mod points;
 pub mod story;
@@ -116,6 +117,8 @@ fn required_files(check: &Check) -> &'static [DataFile] {
         Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => &[RecoveryPoints],
         Check::VaultLock { .. } | Check::VaultEncryption => &[BackupVaults],
         Check::VaultDeletionProtection => &[BackupVaults, BackupVaultPolicies],
+        Check::BackupJobsSucceeded { .. } => &[Resources, BackupJobs],
+        Check::CopyJobsSucceeded { .. } => &[Resources, BackupJobs, CopyJobs],
         _ => &[Resources],
     }
 }

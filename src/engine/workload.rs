@@ -2,7 +2,7 @@
 //! cross-region/cross-account copy and recovery-point-recent.
 
 use super::ctx::Ctx;
-use super::{copies, overlap, Verdict};
+use super::{copies, jobs, overlap, Verdict};
 use crate::engine::finding::{Evidence, Status};
 use crate::model::plan::PlanRule;
 use crate::model::protection::{AppliedRule, RuleState};
@@ -28,7 +28,15 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             )
         };
     }
-    if rule.check != Check::Protected && !matches!(rule.check, Check::RecoveryPointRecent { .. }) {
+    // Evidence of what happened (points, jobs) is judged whatever the plans say.
+    let evidence = matches!(
+        rule.check,
+        Check::Protected
+            | Check::RecoveryPointRecent { .. }
+            | Check::BackupJobsSucceeded { .. }
+            | Check::CopyJobsSucceeded { .. }
+    );
+    if !evidence {
         match ctx.protection().verdict() {
             Tri::Yes => {}
             Tri::Unknown => return not_assessed(ctx),
@@ -63,11 +71,13 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             &ctx.scope.account_id,
         ),
         Check::RecoveryPointRecent { max_age_hours } => recent(ctx, *max_age_hours),
+        Check::BackupJobsSucceeded { days } => jobs::backup_jobs(ctx, *days),
+        Check::CopyJobsSucceeded { days } => jobs::copy_jobs(ctx, *days),
         _ => Verdict::new(Status::NotApplicable, "not a workload check"),
     }
 }
 
-fn not_assessed(ctx: &Ctx) -> Verdict {
+pub(crate) fn not_assessed(ctx: &Ctx) -> Verdict {
     let p = ctx.protection();
     let why = p.undecidable.clone().or_else(|| {
         p.rules.iter().find_map(|r| match &r.state {
@@ -122,7 +132,7 @@ fn protected(ctx: &Ctx) -> Verdict {
 }
 
 /// The most useful explanation of why nothing protects the resource.
-fn why_unprotected(ctx: &Ctx) -> String {
+pub(crate) fn why_unprotected(ctx: &Ctx) -> String {
     let p = ctx.protection();
     if let Some(a) = p.rules.first() {
         if let RuleState::Ineffective(why) = &a.state {

@@ -3,6 +3,7 @@
 
 mod arn;
 pub mod intern;
+mod jobs;
 pub mod plan;
 pub mod points;
 pub mod protection;
@@ -56,7 +57,12 @@ pub struct Scope {
     /// `ResourceTypeManagementPreference` (full AWS Backup management, e.g. advanced DynamoDB
     /// backup); `None` when region settings could not be read.
     pub management: Option<BTreeMap<String, bool>>,
+    /// Sorted by resource ARN, newest first: see [`Scope::jobs_of`].
     pub backup_jobs: Vec<aws::BackupJob>,
+    /// Sorted by resource ARN, newest first: see [`Scope::copy_jobs_of`].
+    pub copy_jobs: Vec<aws::CopyJob>,
+    /// Files the snapshot's collector did not write (an older collector): unknown.
+    pub not_collected: Vec<DataFile>,
 }
 
 impl Scope {
@@ -68,6 +74,9 @@ impl Scope {
     pub fn unavailable(&self, file: DataFile) -> Option<&str> {
         if self.status == ScopeStatus::Failed {
             return Some(self.error.as_deref().unwrap_or("scope could not be read"));
+        }
+        if self.not_collected.contains(&file) {
+            return Some("not in the snapshot: its collector did not collect this file yet");
         }
         self.unavailable
             .iter()
@@ -89,6 +98,11 @@ pub struct Inventory {
     pub collected_at: Timestamp,
     /// "Now" for every time-dependent judgement: `collected_at` unless `--as-of` says otherwise.
     pub as_of: Timestamp,
+    /// How far back the collector listed backup jobs; `None` when the snapshot does not say,
+    /// so a job absent from it proves nothing.
+    pub jobs_since: Option<Timestamp>,
+    /// How far back the collector listed copy jobs, likewise.
+    pub copy_jobs_since: Option<Timestamp>,
     pub scopes: Vec<Scope>,
     /// Vault ARN → (scope, vault index), across the organisation (copy destinations).
     pub vault_index: HashMap<String, (u32, u32)>,
@@ -146,6 +160,8 @@ impl Inventory {
             root: snapshot.root,
             collected_at: snapshot.collected_at,
             as_of,
+            jobs_since: snapshot.windows.backup_jobs_since,
+            copy_jobs_since: snapshot.windows.copy_jobs_since,
             scopes,
             vault_index,
             recovery_points_by_resource,
@@ -252,6 +268,10 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     resource::link_members(&mut resources);
     // Parsing grew these vectors by doubling; they live until the end of the run.
     resources.shrink_to_fit();
+    let mut backup_jobs = d.backup_jobs;
+    jobs::sort(&mut backup_jobs);
+    let mut copy_jobs = d.copy_jobs;
+    jobs::sort_copies(&mut copy_jobs);
     let mut recovery_points = d.recovery_points;
     recovery_points.shrink_to_fit();
     // The snapshot records an unread or absent region-settings.json as unavailable: `None`
@@ -277,7 +297,9 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         recovery_points,
         opt_in,
         management,
-        backup_jobs: d.backup_jobs,
+        backup_jobs,
+        copy_jobs,
+        not_collected: s.not_collected,
     }
 }
 
@@ -343,6 +365,7 @@ fn measure(r: &aws::BackupRule, as_of: Timestamp) -> ScheduleInfo {
         defaulted,
         gap: Gap::Once,
         ends: None,
+        parsed: None,
     };
     let sched = match schedule::Schedule::parse(expr, tz) {
         Ok(s) => s,
@@ -376,6 +399,7 @@ fn measure(r: &aws::BackupRule, as_of: Timestamp) -> ScheduleInfo {
             }
         }
     }
+    info.parsed = Some(sched);
     info
 }
 

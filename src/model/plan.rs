@@ -67,6 +67,10 @@ pub struct ScheduleInfo {
     /// while some are still to come: the rule protects until then, with a warning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ends: Option<Timestamp>,
+    /// The parsed schedule, once per distinct schedule, for what walks its runs (the job
+    /// check); `None` when it cannot be parsed (`gap` then says why).
+    #[serde(skip)]
+    pub parsed: Option<super::schedule::Schedule>,
 }
 
 impl ScheduleInfo {
@@ -273,6 +277,7 @@ mod tests {
             defaulted: false,
             gap: Gap::Every { minutes },
             ends: None,
+            parsed: None,
         };
         assert!(info(25 * 60, Some("Europe/Dublin")).meets_interval(24 * 60));
         assert!(!info(25 * 60, None).meets_interval(24 * 60));

@@ -49,6 +49,16 @@ pub enum Check {
     },
     VaultEncryption,
     VaultDeletionProtection,
+    /// The resource's backup jobs of the last `days` days did not fail, abort, expire or end
+    /// PARTIAL.
+    BackupJobsSucceeded {
+        days: i64,
+    },
+    /// Each completed backup of a rule with copy actions, in the last `days` days, was
+    /// followed by a copy job per destination, and none failed.
+    CopyJobsSucceeded {
+        days: i64,
+    },
 }
 
 /// What a check judges: the subject column of a finding.
@@ -60,7 +70,7 @@ pub enum SubjectKind {
     Vault,
 }
 
-pub const KINDS: [&str; 11] = [
+pub const KINDS: [&str; 13] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -72,6 +82,8 @@ pub const KINDS: [&str; 11] = [
     "vault-lock",
     "vault-encryption",
     "vault-deletion-protection",
+    "backup-jobs-succeeded",
+    "copy-jobs-succeeded",
 ];
 
 impl Check {
@@ -88,6 +100,8 @@ impl Check {
             Check::VaultLock { .. } => KINDS[8],
             Check::VaultEncryption => KINDS[9],
             Check::VaultDeletionProtection => KINDS[10],
+            Check::BackupJobsSucceeded { .. } => KINDS[11],
+            Check::CopyJobsSucceeded { .. } => KINDS[12],
         }
     }
 
@@ -196,6 +210,15 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
                 min_retention_days: d,
             }),
         "vault-lock" => parse_vault_lock(ctx, &mut f),
+        // `ListBackupJobs` returns at most the last 30 days.
+        "backup-jobs-succeeded" => f
+            .required(ctx, "days", &what)
+            .and_then(|n| ctx.integer(n, "`days`", 1, 30))
+            .map(|days| Check::BackupJobsSucceeded { days }),
+        "copy-jobs-succeeded" => f
+            .required(ctx, "days", &what)
+            .and_then(|n| ctx.integer(n, "`days`", 1, 30))
+            .map(|days| Check::CopyJobsSucceeded { days }),
         _ => None,
     };
     f.finish(ctx, &what);

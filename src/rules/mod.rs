@@ -109,6 +109,10 @@ pub struct RuleSet {
 /// The shipped default policy, embedded so the binary works from any directory.
 pub const DEFAULT_RULE_FILES: &[(&str, &str)] = &[
     (
+        "rules/default/jobs.yaml",
+        include_str!("../../rules/default/jobs.yaml"),
+    ),
+    (
         "rules/default/protection.yaml",
         include_str!("../../rules/default/protection.yaml"),
     ),

@@ -407,6 +407,76 @@ pub struct BackupJob {
     pub status_message: Option<String>,
     #[serde(default, with = "time::option")]
     pub creation_date: Option<Timestamp>,
+    #[serde(default, with = "time::option")]
+    pub completion_date: Option<Timestamp>,
+    /// The plan and rule that started the job; absent for an on-demand job.
+    #[serde(default)]
+    pub created_by: Option<JobCreator>,
+    /// `SUCCESS`, or what a COMPLETED job "completed with issues" says (`ABORTED`, `FAILED`
+    /// or a message category AWS adds).
+    #[serde(default)]
+    pub message_category: Option<String>,
+}
+
+impl BackupJob {
+    /// A job that ended without a usable backup, or with only part of one: `FAILED`,
+    /// `ABORTED`, `EXPIRED` (it never started within its start window) or `PARTIAL`.
+    pub fn is_unsuccessful(&self) -> bool {
+        matches!(
+            self.state.as_deref(),
+            Some("FAILED" | "ABORTED" | "EXPIRED" | "PARTIAL")
+        )
+    }
+
+    /// `COMPLETED` with a `MessageCategory` other than `SUCCESS`: what the console calls
+    /// "completed with issues" (the API has no such state).
+    pub fn completed_with_issues(&self) -> bool {
+        self.state.as_deref() == Some("COMPLETED")
+            && self
+                .message_category
+                .as_deref()
+                .is_some_and(|c| !c.eq_ignore_ascii_case("SUCCESS"))
+    }
+}
+
+/// One `ListCopyJobs` item: a copy of a recovery point to another vault, listed in the
+/// account that made the source backup.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CopyJob {
+    #[serde(default)]
+    pub copy_job_id: Option<String>,
+    #[serde(default)]
+    pub resource_arn: Option<String>,
+    #[serde(default)]
+    pub destination_backup_vault_arn: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    #[serde(default, with = "time::option")]
+    pub creation_date: Option<Timestamp>,
+    /// The backup job whose recovery point it copies.
+    #[serde(default)]
+    pub created_by_backup_job_id: Option<String>,
+}
+
+impl CopyJob {
+    /// `FAILED` or `PARTIAL` (the states `ListCopyJobs` names beside CREATED, RUNNING and
+    /// COMPLETED).
+    pub fn is_unsuccessful(&self) -> bool {
+        matches!(self.state.as_deref(), Some("FAILED" | "PARTIAL"))
+    }
+}
+
+/// `CreatedBy` of a backup job (a `RecoveryPointCreator`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JobCreator {
+    #[serde(default)]
+    pub backup_plan_id: Option<String>,
+    #[serde(default)]
+    pub backup_rule_id: Option<String>,
 }
 
 // ---- IAM ------------------------------------------------------------------------------------

@@ -16,10 +16,11 @@ pub enum DataFile {
     RegionSettings,
     BackupJobs,
     IamRoles,
+    CopyJobs,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 10] = [
+    pub const ALL: [DataFile; 11] = [
         DataFile::Resources,
         DataFile::BackupPlans,
         DataFile::BackupSelections,
@@ -30,6 +31,7 @@ impl DataFile {
         DataFile::RegionSettings,
         DataFile::BackupJobs,
         DataFile::IamRoles,
+        DataFile::CopyJobs,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -44,6 +46,7 @@ impl DataFile {
             DataFile::RegionSettings => "region-settings.json",
             DataFile::BackupJobs => "backup-jobs.json",
             DataFile::IamRoles => "iam-roles.json",
+            DataFile::CopyJobs => "copy-jobs.json",
         }
     }
 
@@ -66,6 +69,7 @@ impl DataFile {
             DataFile::RegionSettings => WhenAbsent::Unknown,
             // Snapshots before the selection's role was checked have no iam-roles.json.
             DataFile::IamRoles => WhenAbsent::NotCollected,
+            DataFile::CopyJobs => WhenAbsent::NotCollected,
         }
     }
 }

@@ -37,11 +37,14 @@ fn holds(file: DataFile) -> &'static str {
             "a JSON array of GetRole outputs' Role (jq '.Role'), one per role the scope's \
              selections name in its own account"
         }
+        DataFile::CopyJobs => {
+            "a JSON array of the elements of ListCopyJobs's CopyJobs (jq '.CopyJobs')"
+        }
     }
 }
 
 /// Members that identify an operation's output, most specific first.
-const OUTPUTS: [(&str, &str); 15] = [
+const OUTPUTS: [(&str, &str); 16] = [
     ("QueryInfo", "SelectResourceConfig"),
     ("baseConfigurationItems", "BatchGetResourceConfig"),
     ("configurationItems", "GetResourceConfigHistory"),
@@ -50,6 +53,7 @@ const OUTPUTS: [(&str, &str); 15] = [
     ("BackupVaultList", "ListBackupVaults"),
     ("RecoveryPoints", "ListRecoveryPointsByBackupVault"),
     ("BackupJobs", "ListBackupJobs"),
+    ("CopyJobs", "ListCopyJobs"),
     ("Results", "ListProtectedResources"),
     ("ResourceTypeOptInPreference", "DescribeRegionSettings"),
     ("BackupPlan", "GetBackupPlan"),

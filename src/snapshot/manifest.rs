@@ -17,6 +17,25 @@ pub struct Manifest {
     pub collected_at: super::time::Timestamp,
     #[serde(default)]
     pub scopes: Vec<ManifestScope>,
+    #[serde(default)]
+    pub windows: Windows,
+}
+
+/// How far back the collector listed what it lists by date. A snapshot without them (an older
+/// collector, or one assembled by hand) does not say: an item absent from its files may then
+/// simply be older than what was listed, so absence is no evidence.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct Windows {
+    /// `ListBackupJobs` was called with `ByCreatedAfter` this time.
+    #[serde(default, with = "super::time::option")]
+    pub backup_jobs_since: Option<super::time::Timestamp>,
+    /// `ListCopyJobs` was called with `ByCreatedAfter` this time.
+    #[serde(default, with = "super::time::option")]
+    pub copy_jobs_since: Option<super::time::Timestamp>,
+    /// `ListRecoveryPointsByBackupVault` was called with `ByCreatedAfter` this time (absent
+    /// when every point was listed, or when the snapshot does not say).
+    #[serde(default, with = "super::time::option")]
+    pub recovery_points_since: Option<super::time::Timestamp>,
 }
 
 /// Accepts only the format this build understands, so a newer snapshot fails loudly.

@@ -20,7 +20,7 @@ pub mod time;
 mod warnings;
 
 pub use data_file::{DataFile, WhenAbsent};
-pub use manifest::FileError;
+pub use manifest::{FileError, Windows};
 pub use parse::parse_json;
 
 use crate::error::{Error, Result};
@@ -62,6 +62,7 @@ pub struct ScopeData {
     pub backup_jobs: Vec<aws::BackupJob>,
     /// `iam-roles.json`: `None` when the snapshot did not collect it (or its call failed).
     pub iam_roles: Option<Vec<aws::IamRole>>,
+    pub copy_jobs: Vec<aws::CopyJob>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +77,10 @@ pub struct ScopeSnapshot {
     pub unavailable: Vec<(DataFile, String)>,
     /// Resource types missing from a `resources.json` that was otherwise read.
     pub unlisted: Vec<UnlistedTypes>,
+    /// Files this snapshot does not have because its collector did not write them
+    /// ([`WhenAbsent::NotCollected`]): unknown to the checks that need them, and not a
+    /// failure of the scope.
+    pub not_collected: Vec<DataFile>,
     pub data: ScopeData,
 }
 
@@ -99,6 +104,8 @@ impl ScopeSnapshot {
 pub struct Snapshot {
     pub root: PathBuf,
     pub collected_at: Timestamp,
+    /// How far back jobs and points were listed, when the manifest records it.
+    pub windows: Windows,
     pub scopes: Vec<ScopeSnapshot>,
     /// Data the manifest does not mention, and so is not judged: said, never silently dropped.
     pub warnings: Vec<String>,
@@ -129,6 +136,7 @@ impl Snapshot {
         Ok(Snapshot {
             root: root.to_path_buf(),
             collected_at: manifest.collected_at,
+            windows: manifest.windows,
             scopes,
             warnings,
             organization,

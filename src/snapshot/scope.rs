@@ -51,7 +51,11 @@ fn load(
     }
     let dir = root.join(&m.account_id).join(&m.region);
     let skip: Vec<DataFile> = scope.unavailable.iter().map(|(f, _)| *f).collect();
-    let (absent_unknown, diags) = read_files(&dir, m, &skip, &mut scope.data);
+    let (absent, diags) = read_files(&dir, m, &skip, &mut scope.data);
+    let (absent_unknown, not_collected): (Vec<DataFile>, Vec<DataFile>) = absent
+        .into_iter()
+        .partition(|f| f.when_absent() == WhenAbsent::Unknown);
+    scope.not_collected = not_collected;
     let deleted = drop_deleted(&dir, &mut scope.data);
     scope.data.canonical_order();
     // Unknown data makes the scope partial, as a failed call does: everything that needs it
@@ -88,13 +92,14 @@ fn recorded(m: &ManifestScope) -> ScopeSnapshot {
                 error: e.error.clone(),
             })
             .collect(),
+        not_collected: Vec::new(),
         data: ScopeData::default(),
     }
 }
 
 /// Reads into `d` every data file of the scope in `dir` but those in `skip` (whose call
-/// failed). Returns the files absent although AWS always answers them (so unknown), and every
-/// problem found.
+/// failed). Returns the files whose absence means "unknown" (AWS always answers them, or
+/// the collector did not write them then), and every problem found.
 fn read_files(
     dir: &Path,
     m: &ManifestScope,
@@ -109,7 +114,7 @@ fn read_files(
         }
         let path = dir.join(file.file_name());
         let bytes = crate::input::read_data(&path)?;
-        if bytes.is_none() && file.when_absent() == WhenAbsent::Unknown {
+        if bytes.is_none() && file.when_absent() != WhenAbsent::Empty {
             absent_unknown.push(file);
         }
         Ok(bytes.map(|b| (path, b)))
@@ -148,6 +153,7 @@ fn read_files(
     read_into!(DataFile::RegionSettings, d.region_settings, Some);
     read_into!(DataFile::BackupJobs, d.backup_jobs, |v| v);
     read_into!(DataFile::IamRoles, d.iam_roles, Some);
+    read_into!(DataFile::CopyJobs, d.copy_jobs, |v| v);
     (absent_unknown, diags)
 }
 
@@ -197,5 +203,7 @@ impl ScopeData {
         if let Some(roles) = &mut self.iam_roles {
             roles.sort_by(|a, b| (&a.arn, &a.role_name).cmp(&(&b.arn, &b.role_name)));
         }
+        self.copy_jobs
+            .sort_by(|a, b| a.copy_job_id.cmp(&b.copy_job_id));
     }
 }

@@ -59,6 +59,9 @@ pub(super) fn write_scope(
     bytes += write_array(&at.dir, "backup-plans.json", &plan_docs)?;
     let selections = plans.selections(&mut rng, &at, resources.legacy);
     bytes += write_array(&at.dir, "backup-selections.json", &selections)?;
+    // No jobs are drawn; a collector that listed none writes an empty copy-jobs.json (its
+    // absence would mean an older collector that never looked).
+    bytes += write_array(&at.dir, "copy-jobs.json", &[] as &[Value])?;
     let (recovery_points, size) =
         points::write(&mut rng, &at, &resources.targets, &vaults.list, &plans)?;
     // Drawn from nothing, so every other file is what it was before roles were collected.

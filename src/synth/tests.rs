@@ -60,8 +60,8 @@ fn small_org_is_consistent() {
         1,
         "temporary directory left"
     );
-    // The manifest, the organisation, and eight files in each of six scopes.
-    assert_eq!(all.len(), 2 + 6 * 8);
+    // The manifest, the organisation, and per scope 8 data files and an empty copy-jobs.json.
+    assert_eq!(all.len(), 2 + 6 * 9);
     let org = read(&out.join("organization/organization.json"));
     assert_eq!(org["Organization"]["Id"], super::ORGANIZATION_ID);
 

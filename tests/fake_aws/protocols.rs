@@ -158,6 +158,7 @@ fn backup_operation(method: &str, segments: &[String]) -> Option<&'static str> {
         ["resources"] => "ListProtectedResources",
         ["account-settings"] => "DescribeRegionSettings",
         ["backup-jobs"] => "ListBackupJobs",
+        ["copy-jobs"] => "ListCopyJobs",
         _ => return None,
     })
 }
@@ -385,6 +386,7 @@ fn backup_file(op: &str) -> &'static str {
         "ListRecoveryPointsByBackupVault" => "recovery-points.json",
         "ListProtectedResources" => "protected-resources.json",
         "DescribeRegionSettings" => "region-settings.json",
+        "ListCopyJobs" => "copy-jobs.json",
         _ => "backup-jobs.json",
     }
 }
@@ -470,6 +472,7 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
                 .unwrap_or(json!({})),
         ),
         "ListBackupJobs" => paged(state, r, all(items(file)), "BackupJobs", "NextToken"),
+        "ListCopyJobs" => paged(state, r, all(items(file)), "CopyJobs", "NextToken"),
         other => r.error(400, "InvalidAction", &format!("fake Backup lacks {other}")),
     }
 }

@@ -25,6 +25,13 @@ pub struct Decided {
     pub points_total: u32,
     /// The point that decides recency: the newest COMPLETED or AVAILABLE one.
     pub newest_good: Option<RpRef>,
+    /// The newest [`MAX_POINTS`] backup jobs of the same resources (indices into the
+    /// scope's `backup_jobs`), newest first.
+    pub jobs: Box<[u32]>,
+    pub jobs_total: u32,
+    /// The same for copy jobs (indices into the scope's `copy_jobs`).
+    pub copy_jobs: Box<[u32]>,
+    pub copy_jobs_total: u32,
 }
 
 /// Whether a copy action can deliver, and if not (or if unknown) why.
@@ -50,11 +57,26 @@ pub fn decide_scope(inv: &Inventory, scope: &Scope, prot: &[Protection]) -> Vec<
                 res,
             };
             let (points, points_total, newest_good) = points(&ctx);
+            let carriers = ctx.protection().point_owners(ctx.scope, ctx.res);
+            let (jobs, jobs_total) = newest(
+                &carriers,
+                |a| ctx.scope.job_range(a),
+                |i| ctx.scope.backup_jobs[i].creation_date,
+            );
+            let (copy_jobs, copy_jobs_total) = newest(
+                &carriers,
+                |a| ctx.scope.copy_job_range(a),
+                |i| ctx.scope.copy_jobs[i].creation_date,
+            );
             Decided {
                 copies: copy_outcomes(&ctx, &mut reasons),
                 points,
                 points_total,
                 newest_good,
+                jobs,
+                jobs_total,
+                copy_jobs,
+                copy_jobs_total,
             }
         })
         .collect()
@@ -98,4 +120,19 @@ fn points(ctx: &Ctx) -> (Box<[RpRef]>, u32, Option<RpRef>) {
     all.truncate(MAX_POINTS);
     let newest_good = ctx.inv.newest_good_point(&carriers, |_| {}).newest;
     (all.into_boxed_slice(), total, newest_good.map(|n| n.point))
+}
+
+/// The newest [`MAX_POINTS`] jobs of the resource and of the instances it is backed up
+/// through (`range` finds a resource's jobs, `created` dates one), and how many there are.
+fn newest(
+    carriers: &[&str],
+    range: impl Fn(&str) -> std::ops::Range<usize>,
+    created: impl Fn(usize) -> Option<crate::snapshot::time::Timestamp>,
+) -> (Box<[u32]>, u32) {
+    let mut all: Vec<usize> = carriers.iter().flat_map(|a| range(a)).collect();
+    let total = all.len() as u32;
+    // Newest first; undated last; equals keep snapshot order.
+    all.sort_by_key(|&i| std::cmp::Reverse(created(i)));
+    all.truncate(MAX_POINTS);
+    (all.into_iter().map(|i| i as u32).collect(), total)
 }

@@ -42,6 +42,17 @@ pub struct Story<'a> {
     /// Why the resource's own `recovery-points.json` could not be read: the list above is then
     /// incomplete, not "none".
     pub recovery_points_unreadable: Option<&'a str>,
+    /// The newest [`MAX_POINTS`] backup jobs, newest first (those of the instance it is
+    /// backed up through included).
+    pub backup_jobs: Vec<JobStory<'a>>,
+    pub backup_jobs_total: usize,
+    /// Why `backup-jobs.json` could not be read: the list above is then unknown, not "none".
+    pub backup_jobs_unreadable: Option<&'a str>,
+    /// The newest [`MAX_POINTS`] copy jobs made from its backups, newest first.
+    pub copy_jobs: Vec<CopyJobStory<'a>>,
+    pub copy_jobs_total: usize,
+    /// Why `copy-jobs.json` is unknown (unreadable, or not collected by an older collector).
+    pub copy_jobs_unreadable: Option<&'a str>,
     /// The resource's account-region: its status and every file that could not be read.
     pub scope_status: ScopeStatus,
     pub unreadable: Vec<Unreadable<'a>>,
@@ -163,6 +174,34 @@ pub struct CopyStory<'a> {
 }
 
 #[derive(Debug, Serialize)]
+pub struct JobStory<'a> {
+    pub id: &'a str,
+    pub resource_arn: &'a str,
+    pub state: &'a str,
+    pub created: Option<String>,
+    pub completed: Option<String>,
+    pub vault: &'a str,
+    pub message: Option<&'a str>,
+    pub message_category: Option<&'a str>,
+    /// The plan and rule that started it, by name when they are in the snapshot, else by ID;
+    /// `null` for an on-demand job.
+    pub plan: Option<&'a str>,
+    pub rule: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CopyJobStory<'a> {
+    pub id: &'a str,
+    pub resource_arn: &'a str,
+    pub state: &'a str,
+    pub created: Option<String>,
+    pub destination: &'a str,
+    pub message: Option<&'a str>,
+    /// The backup job whose recovery point it copies.
+    pub backup_job: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
 pub struct PointStory<'a> {
     pub arn: &'a str,
     pub vault: &'a str,
@@ -202,6 +241,20 @@ pub fn tell<'a>(inv: &'a Inventory, eval: &'a Evaluation, si: usize, ri: usize) 
             .collect(),
         recovery_points_total: decided.points_total as usize,
         recovery_points_unreadable: scope.unavailable(DataFile::RecoveryPoints),
+        backup_jobs: decided
+            .jobs
+            .iter()
+            .map(|&i| job(scope, &scope.backup_jobs[i as usize]))
+            .collect(),
+        backup_jobs_total: decided.jobs_total as usize,
+        backup_jobs_unreadable: scope.unavailable(DataFile::BackupJobs),
+        copy_jobs: decided
+            .copy_jobs
+            .iter()
+            .map(|&i| copy_job(&scope.copy_jobs[i as usize]))
+            .collect(),
+        copy_jobs_total: decided.copy_jobs_total as usize,
+        copy_jobs_unreadable: scope.unavailable(DataFile::CopyJobs),
         scope_status: scope.status,
         unreadable: scope
             .unavailable
@@ -385,6 +438,46 @@ fn rule<'a>(
         copies,
         effective,
         state_reason,
+    }
+}
+
+fn job<'a>(scope: &'a Scope, j: &'a crate::snapshot::aws::BackupJob) -> JobStory<'a> {
+    let by = j.created_by.as_ref();
+    let plan_id = by.and_then(|c| c.backup_plan_id.as_deref());
+    let rule_id = by.and_then(|c| c.backup_rule_id.as_deref());
+    let plan = plan_id.and_then(|id| scope.plans.iter().find(|p| p.id == id));
+    let rule = plan.zip(rule_id).and_then(|(p, id)| {
+        p.rules
+            .iter()
+            .find(|r| r.id.as_deref() == Some(id))
+            .map(|r| r.name.as_str())
+    });
+    JobStory {
+        id: j.backup_job_id.as_deref().unwrap_or_default(),
+        resource_arn: j.resource_arn.as_deref().unwrap_or_default(),
+        state: j.state.as_deref().unwrap_or_default(),
+        created: j.creation_date.map(rfc3339),
+        completed: j.completion_date.map(rfc3339),
+        vault: j.backup_vault_name.as_deref().unwrap_or_default(),
+        message: j.status_message.as_deref().filter(|m| !m.is_empty()),
+        message_category: j.message_category.as_deref(),
+        plan: plan.map(|p| p.name.as_str()).or(plan_id),
+        rule: rule.or(rule_id),
+    }
+}
+
+fn copy_job(j: &crate::snapshot::aws::CopyJob) -> CopyJobStory<'_> {
+    CopyJobStory {
+        id: j.copy_job_id.as_deref().unwrap_or_default(),
+        resource_arn: j.resource_arn.as_deref().unwrap_or_default(),
+        state: j.state.as_deref().unwrap_or_default(),
+        created: j.creation_date.map(rfc3339),
+        destination: j
+            .destination_backup_vault_arn
+            .as_deref()
+            .unwrap_or_default(),
+        message: j.status_message.as_deref().filter(|m| !m.is_empty()),
+        backup_job: j.created_by_backup_job_id.as_deref(),
     }
 }
 
