@@ -11,6 +11,19 @@ use crate::model::{describe_minutes, Tri};
 use crate::rules::{Check, Rule, Tier};
 use crate::snapshot::DataFile;
 
+/// The verdict of every check about how well a resource is protected when it is not, or when
+/// whether it is is unknown: `None` when it is protected and the check may go on.
+pub(super) fn unless_protected(ctx: &Ctx) -> Option<Verdict> {
+    match ctx.protection().verdict() {
+        Tri::Yes => None,
+        Tri::Unknown => Some(not_assessed(ctx)),
+        Tri::No => Some(Verdict::new(
+            Status::Fail,
+            format!("not protected: {}", why_unprotected(ctx)),
+        )),
+    }
+}
+
 pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
     let res = ctx.res;
     if let Some(cluster) = &res.cluster_id {
@@ -37,15 +50,8 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             | Check::CopyJobsSucceeded { .. }
     );
     if !evidence {
-        match ctx.protection().verdict() {
-            Tri::Yes => {}
-            Tri::Unknown => return not_assessed(ctx),
-            Tri::No => {
-                return Verdict::new(
-                    Status::Fail,
-                    format!("not protected: {}", why_unprotected(ctx)),
-                )
-            }
+        if let Some(v) = unless_protected(ctx) {
+            return v;
         }
     }
     match &rule.check {

@@ -7,7 +7,6 @@ use crate::engine::ctx::Ctx;
 use crate::engine::finding::{Evidence, Status};
 use crate::engine::{overlap, workload, Verdict};
 use crate::model::protection::AppliedRule;
-use crate::model::Tri;
 use crate::snapshot::aws::{BackupJob, CopyJob};
 use crate::snapshot::time::Timestamp;
 use chrono::Duration;
@@ -29,15 +28,8 @@ pub(crate) fn copy_jobs(ctx: &Ctx, days: i64) -> Verdict {
     if let Some(bad) = copies.iter().find(|j| j.is_unsuccessful()) {
         return failed(bad);
     }
-    match ctx.protection().verdict() {
-        Tri::Yes => {}
-        Tri::Unknown => return workload::not_assessed(ctx),
-        Tri::No => {
-            return Verdict::new(
-                Status::Fail,
-                format!("not protected: {}", workload::why_unprotected(ctx)),
-            )
-        }
+    if let Some(v) = workload::unless_protected(ctx) {
+        return v;
     }
     let effective: Vec<&AppliedRule> = ctx.protection().effective().collect();
     let copying: Vec<&AppliedRule> = overlap::running(ctx.scope, &effective)

@@ -11,7 +11,6 @@ pub(crate) use copies::copy_jobs;
 use super::ctx::Ctx;
 use super::{workload, Verdict};
 use crate::engine::finding::{Evidence, Status};
-use crate::model::Tri;
 use crate::snapshot::aws::BackupJob;
 use crate::snapshot::time::Timestamp;
 use std::collections::BTreeMap;
@@ -62,15 +61,8 @@ pub(crate) fn backup_jobs(ctx: &Ctx, days: i64) -> Verdict {
         }
         return Verdict::new(Status::Fail, reason).with(evidence(ctx, bad));
     }
-    match ctx.protection().verdict() {
-        Tri::Yes => {}
-        Tri::Unknown => return workload::not_assessed(ctx),
-        Tri::No => {
-            return Verdict::new(
-                Status::Fail,
-                format!("not protected: {}", workload::why_unprotected(ctx)),
-            )
-        }
+    if let Some(v) = workload::unless_protected(ctx) {
+        return v;
     }
     // The collector lists `--backup-jobs-days` back from a moment just after `collected_at`:
     // a window that falls short of `days` by less than an hour still covers it.
