@@ -32,10 +32,7 @@ impl Scope {
 
     /// Where [`Scope::copy_jobs_of`] lies in `copy_jobs`.
     pub fn copy_job_range(&self, arn: &str) -> Range<usize> {
-        let jobs = &self.copy_jobs;
-        let start = jobs.partition_point(|j| j.resource_arn.as_deref() < Some(arn));
-        let len = jobs[start..].partition_point(|j| j.resource_arn.as_deref() == Some(arn));
-        start..start + len
+        range_of(&self.copy_jobs, arn, |j| j.resource_arn.as_deref())
     }
 
     /// The backup jobs of the resource `arn` in this scope, newest first.
@@ -45,11 +42,15 @@ impl Scope {
 
     /// Where [`Scope::jobs_of`] lies in `backup_jobs`.
     pub fn job_range(&self, arn: &str) -> Range<usize> {
-        let jobs = &self.backup_jobs;
-        let start = jobs.partition_point(|j| j.resource_arn.as_deref() < Some(arn));
-        let len = jobs[start..].partition_point(|j| j.resource_arn.as_deref() == Some(arn));
-        start..start + len
+        range_of(&self.backup_jobs, arn, |j| j.resource_arn.as_deref())
     }
+}
+
+/// Where the jobs of resource `arn` lie in `jobs`, sorted by their resource's ARN.
+fn range_of<T>(jobs: &[T], arn: &str, resource: impl Fn(&T) -> Option<&str>) -> Range<usize> {
+    let start = jobs.partition_point(|j| resource(j) < Some(arn));
+    let len = jobs[start..].partition_point(|j| resource(j) == Some(arn));
+    start..start + len
 }
 
 #[cfg(test)]
