@@ -5,6 +5,7 @@
 use super::call::{ApiError, Caller, Limits};
 use super::options::{Account, CollectOptions, Regions};
 use super::progress::{Progress, Stats};
+use super::shapes::Obj;
 use super::{credentials, http, inventory, scope};
 use crate::error::{Error, Result};
 use crate::model::Arn;
@@ -149,19 +150,15 @@ pub async fn organization(
             return None;
         }
     };
-    let mut fields = serde_json::Map::new();
-    let mut put = |k: &str, v: Option<String>| {
-        if let Some(v) = v {
-            fields.insert(k.into(), v.into());
-        }
-    };
-    put("Id", o.id);
-    put("Arn", o.arn);
-    put("FeatureSet", o.feature_set.map(|f| f.as_str().to_owned()));
-    put("MasterAccountArn", o.master_account_arn);
-    put("MasterAccountId", o.master_account_id);
-    put("MasterAccountEmail", o.master_account_email);
-    Some(serde_json::json!({ "Organization": fields }))
+    let organization = Obj::new()
+        .opt("Id", &o.id)
+        .opt("Arn", &o.arn)
+        .name("FeatureSet", o.feature_set.as_ref())
+        .opt("MasterAccountArn", &o.master_account_arn)
+        .opt("MasterAccountId", &o.master_account_id)
+        .opt("MasterAccountEmail", &o.master_account_email)
+        .build();
+    Some(serde_json::json!({ "Organization": organization }))
 }
 
 /// The organisation's inventory, read once through the Config aggregator when one is named

@@ -122,13 +122,17 @@ fn principal_applies(p: Option<&Value>, account: &str) -> Applies {
         Some(Value::Object(o)) => o.get("AWS").map(|a| strings(Some(a))).unwrap_or_default(),
         other => strings(other),
     };
-    let root = format!("arn:aws:iam::{account}:root");
     let mut out = Applies::No;
     for n in names {
-        if n == "*" || n == account || n == root {
+        // `arn:aws:iam::ACCOUNT:root` is the whole account; any other principal of it is one.
+        let of_account = n
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|rest| rest.strip_prefix(account))
+            .and_then(|rest| rest.strip_prefix(':'));
+        if n == "*" || n == account || of_account == Some("root") {
             return Applies::Yes;
         }
-        if n.starts_with(&format!("arn:aws:iam::{account}:")) {
+        if of_account.is_some() {
             out = Applies::Unknown;
         }
     }

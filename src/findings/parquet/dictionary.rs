@@ -27,7 +27,8 @@ pub(super) struct Dictionary<'a> {
     /// The cells seen lately, by address: most cells were seen a few rows above (the same
     /// account-region's statuses, types and resources, rule after rule), so this answers
     /// before the map is asked.
-    recent: Box<[((usize, usize), u32); RECENT]>,
+    /// Allocated at the first cell that is not the last one (a column of one value needs none).
+    recent: Vec<((usize, usize), u32)>,
     /// The last cell and its key: a rule's, an account-region's, a status's cells repeat
     /// row after row.
     last: ((usize, usize), u32),
@@ -40,7 +41,7 @@ impl<'a> Dictionary<'a> {
             validity: None,
             values: Vec::new(),
             index: PlHashMap::default(),
-            recent: Box::new([((0, 0), u32::MAX); RECENT]),
+            recent: Vec::new(),
             last: ((0, 0), u32::MAX),
         }
     }
@@ -82,6 +83,9 @@ impl<'a> Dictionary<'a> {
 
     /// The key of the cell at `at`: remembered lately, or in the map, or new.
     fn key_of(&mut self, at: (usize, usize), s: &'a str) -> u32 {
+        if self.recent.is_empty() {
+            self.recent = vec![((0, 0), u32::MAX); RECENT];
+        }
         let slot = &mut self.recent[slot_of(at.0)];
         if slot.0 == at && slot.1 != u32::MAX {
             return slot.1;
