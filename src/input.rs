@@ -138,12 +138,16 @@ fn size(bytes: u64) -> String {
 
 /// UTF-16 and UTF-32 text is told apart from UTF-8 by its byte-order mark or, without one,
 /// by the zero bytes ASCII text gets in them (every input starts with ASCII: `{`, `[`, a key).
+/// Two characters must show the pattern: one stray NUL in UTF-8 text is a syntax error, not
+/// an encoding.
 fn check_encoding(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     let wide = match bytes {
         [0, 0, 0xFE, 0xFF, ..] | [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32"),
         [0xFE, 0xFF, ..] | [0xFF, 0xFE, ..] => Some("UTF-16"),
-        [0, 0, 0, a, ..] | [a, 0, 0, 0, ..] if *a != 0 => Some("UTF-32"),
-        [0, a, ..] | [a, 0, ..] if *a != 0 => Some("UTF-16"),
+        [0, 0, 0, a, 0, 0, 0, b, ..] | [a, 0, 0, 0, b, 0, 0, 0, ..] if *a != 0 && *b != 0 => {
+            Some("UTF-32")
+        }
+        [0, a, 0, b, ..] | [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some("UTF-16"),
         _ => None,
     };
     match wide {
@@ -194,6 +198,14 @@ mod tests {
             let d = read_data(f.path()).unwrap_err();
             assert_eq!(d.message, "this file is UTF-16; save it as UTF-8");
             assert_eq!(d.line, None);
+        }
+    }
+
+    #[test]
+    fn one_stray_nul_is_not_an_encoding() {
+        for bytes in [&b"\0[\n  {}]"[..], b"[\0\n]", b"{\0}"] {
+            let f = file_with(bytes);
+            assert!(read_data(f.path()).is_ok(), "{bytes:?}");
         }
     }
 
