@@ -200,7 +200,7 @@ fn minimum_calls(org: &Path, page: usize) -> u64 {
             n += 1 + pages(of_vault, page);
         }
         n += pages(items(&dir, "protected-resources.json").len(), page);
-        n += 1; // DescribeRegionSettings
+        n += 2; // DescribeRegionSettings, DescribeGlobalSettings
         n += pages(items(&dir, "backup-jobs.json").len(), page);
     }
     n + roles.len() as u64

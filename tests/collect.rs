@@ -136,7 +136,7 @@ fn assert_same_content(served: &Path, collected: &Path) {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();
             let original = normalise(&read_json(&dir(served).join(&name)));
             let got = normalise(&read_json(&dir(collected).join(&name)));
-            if name == "region-settings.json" {
+            if name == "region-settings.json" || name == "global-settings.json" {
                 assert_eq!(got, original, "{acct}/{region}/{name}");
                 continue;
             }

@@ -53,6 +53,7 @@ use write::{ScopeRecord, SnapshotWriter};
 /// `sts:GetCallerIdentity` (who am I). The shipped IAM policies grant exactly these.
 pub const OPERATIONS: &[&str] = &[
     "account:ListRegions",
+    "backup:DescribeGlobalSettings",
     "backup:DescribeRegionSettings",
     "backup:GetBackupPlan",
     "backup:GetBackupSelection",

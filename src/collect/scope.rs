@@ -103,7 +103,7 @@ pub async fn collect(
         };
         (plans, roles)
     };
-    let ((plans, roles), resources, vaults, protected, settings, jobs, copies) = tokio::join!(
+    let ((plans, roles), resources, vaults, protected, settings, jobs, copies, global) = tokio::join!(
         plans_and_roles,
         resources(caller, clients, (account, region), inventory),
         vaults(caller, &clients.backup, bounds),
@@ -111,6 +111,7 @@ pub async fn collect(
         region_settings(caller, &clients.backup),
         backup_jobs(caller, &clients.backup, bounds),
         copy_jobs(caller, &clients.backup, bounds),
+        global_settings(caller, &clients.backup),
     );
     let mut out = ScopeFiles::default();
     let (resources, unlisted) = resources;
@@ -149,6 +150,7 @@ pub async fn collect(
     out.put(DataFile::BackupJobs, jobs);
     out.put(DataFile::IamRoles, roles);
     out.put(DataFile::CopyJobs, copies);
+    out.put(DataFile::GlobalSettings, global);
     out
 }
 
@@ -339,6 +341,16 @@ async fn protected_resources(caller: &Caller, backup: &Backup) -> Result<Value, 
 async fn region_settings(caller: &Caller, backup: &Backup) -> Result<Value, ApiError> {
     let out = caller
         .call(|| backup.describe_region_settings().send())
+        .await?;
+    Ok(out.to_json())
+}
+
+/// Whether the organisation allows cross-account backup, as this account-region answers. AWS
+/// answers with an error for an account outside an organisation: recorded as unreadable, so
+/// its cross-account copies are unknown, never counted.
+async fn global_settings(caller: &Caller, backup: &Backup) -> Result<Value, ApiError> {
+    let out = caller
+        .call(|| backup.describe_global_settings().send())
         .await?;
     Ok(out.to_json())
 }

@@ -361,6 +361,15 @@ impl ToJson for aws_sdk_backup::operation::describe_region_settings::DescribeReg
     }
 }
 
+impl ToJson for aws_sdk_backup::operation::describe_global_settings::DescribeGlobalSettingsOutput {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .opt("GlobalSettings", &self.global_settings)
+            .opt("LastUpdateTime", &self.last_update_time)
+            .build()
+    }
+}
+
 impl ToJson for bk::BackupJob {
     fn to_json(&self) -> Value {
         Obj::new()

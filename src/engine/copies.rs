@@ -9,17 +9,47 @@ use crate::model::protection::AppliedRule;
 use crate::model::resource::ResourceKind;
 use crate::model::vault::Vault;
 use crate::model::vault_policy::{self, CopyAccess};
+use crate::model::{Scope, Tri};
 use crate::snapshot::DataFile;
 
-/// Why a copy action cannot deliver, as far as the snapshot shows: a copy action is not a copy
-/// (reference trap 17). A destination whose scope is missing or unreadable is not judged here:
-/// see [`copy_unknown`].
-pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
+/// Whether a copy action delivers, as far as the snapshot shows: a copy action is not a copy
+/// (reference trap 17).
+pub(super) enum Delivery {
+    Yes,
+    /// It cannot: why.
+    No(String),
+    /// What it depends on could not be read: why.
+    Unknown(String),
+}
+
+impl Delivery {
+    pub(super) fn tri(self) -> (Tri, Option<String>) {
+        match self {
+            Delivery::Yes => (Tri::Yes, None),
+            Delivery::No(why) => (Tri::No, Some(why)),
+            Delivery::Unknown(why) => (Tri::Unknown, Some(why)),
+        }
+    }
+}
+
+/// Whether copy action `c` of a rule that protects this resource delivers. What makes it fail
+/// is told before what is unknown: a copy that cannot happen whatever the unread data says is
+/// a failure. A destination account-region absent from the snapshot altogether is not "could
+/// not look": the copy counts, and [`copies`] says what could not be checked.
+pub(super) fn delivery(ctx: &Ctx, c: &CopyRule) -> Delivery {
     let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
     let cross_account = c
         .account
         .as_deref()
         .is_some_and(|a| a != ctx.scope.account_id);
+    let advanced = ctx.res.kind.advanced_backup(ctx.scope.management.as_ref());
+    if advanced == Some(false) {
+        return Delivery::No(format!(
+            "DynamoDB backups are copied only with advanced DynamoDB backup, which is off in {} \
+             (ResourceTypeManagementPreference)",
+            ctx.scope.label()
+        ));
+    }
     // AWS Backup feature availability, footnote 3: "RDS, Aurora, DocumentDB, and Neptune do not
     // support a single copy action that performs both cross-Region AND cross-account backup";
     // such a copy never happens, so it counts for neither check.
@@ -30,21 +60,86 @@ pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
             | ResourceKind::DocumentDbCluster
             | ResourceKind::NeptuneCluster
     );
-    if ctx.res.kind.advanced_backup(ctx.scope.management.as_ref()) == Some(false) {
-        return Some(format!(
-            "DynamoDB backups are copied only with advanced DynamoDB backup, which is off in {} \
-             (ResourceTypeManagementPreference)",
-            ctx.scope.label()
-        ));
-    }
     if cross_region && cross_account && one_hop_only {
-        return Some(format!(
+        return Delivery::No(format!(
             "{} backups cannot be copied both cross-account and cross-Region in one copy \
              action (AWS Backup supports one or the other)",
             ctx.res.kind.backup_type()
         ));
     }
-    let Some((dest, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) else {
+    if cross_account && ctx.scope.cross_account_backup == Some(false) {
+        return Delivery::No(format!(
+            "cross-account backup is off for the organisation as {} sees it \
+             (DescribeGlobalSettings: isCrossAccountBackupEnabled is false)",
+            ctx.scope.label()
+        ));
+    }
+    let dest = ctx.inv.vault_by_arn(&c.destination_vault_arn);
+    let access = match dest {
+        Some((scope, v)) if cross_account => {
+            match scope.unavailable(DataFile::BackupVaultPolicies) {
+                None => copy_access(ctx, v),
+                Some(why) => CopyAccess::Unknown(format!(
+                    "the access policies of {}'s vaults could not be read: {why}",
+                    scope.label()
+                )),
+            }
+        }
+        _ => CopyAccess::Allowed,
+    };
+    if let Some(why) = failure_at(ctx, c, dest, &access, cross_region) {
+        return Delivery::No(why);
+    }
+    if advanced.is_none() {
+        let why = ctx
+            .scope
+            .unavailable(DataFile::RegionSettings)
+            .unwrap_or("not in the snapshot");
+        return Delivery::Unknown(format!(
+            "whether advanced DynamoDB backup (needed to copy DynamoDB backups) is on in {} is \
+             unknown: {} {why}",
+            ctx.scope.label(),
+            DataFile::RegionSettings.file_name()
+        ));
+    }
+    if cross_account {
+        if let Some(why) = cross_account_setting_unknown(ctx.scope) {
+            return Delivery::Unknown(why);
+        }
+    }
+    if let CopyAccess::Unknown(why) = access {
+        return Delivery::Unknown(why);
+    }
+    if dest.is_none() {
+        let unread = (|| {
+            let scope = ctx
+                .inv
+                .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
+            let why = scope.unavailable(DataFile::BackupVaults)?;
+            Some(format!(
+                "the destination vault is not in the snapshot and the vaults of {} could not \
+                 be read: {why}",
+                scope.label()
+            ))
+        })();
+        if let Some(why) = unread {
+            return Delivery::Unknown(why);
+        }
+    }
+    Delivery::Yes
+}
+
+/// Why the destination makes the copy fail: the vault does not exist in an account-region
+/// that was read, its lock refuses the retention, its policy refuses the source account, or an
+/// air-gapped vault refuses the type from another Region.
+fn failure_at(
+    ctx: &Ctx,
+    c: &CopyRule,
+    dest: Option<(&Scope, &Vault)>,
+    access: &CopyAccess,
+    cross_region: bool,
+) -> Option<String> {
+    let Some((_, v)) = dest else {
         let scope = ctx
             .inv
             .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
@@ -59,20 +154,16 @@ pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     if let Some(why) = v.lock_violation(c.retention) {
         return Some(why);
     }
-    // Policies that could not be read: see [`copy_unknown`].
-    if cross_account && dest.unavailable(DataFile::BackupVaultPolicies).is_none() {
-        if let CopyAccess::Refused(why) = copy_access(ctx, v) {
-            return Some(why);
-        }
+    if let CopyAccess::Refused(why) = access {
+        return Some(why.clone());
     }
-    let air_gapped = v.is_air_gapped();
     let refused = matches!(
         ctx.res.kind,
         ResourceKind::AuroraCluster
             | ResourceKind::DocumentDbCluster
             | ResourceKind::NeptuneCluster
     );
-    (cross_region && air_gapped && refused).then(|| {
+    (cross_region && v.is_air_gapped() && refused).then(|| {
         format!(
             "logically air-gapped vaults do not accept cross-Region copies of {}",
             ctx.res.kind.backup_type()
@@ -80,53 +171,22 @@ pub(super) fn copy_failure(ctx: &Ctx, c: &CopyRule) -> Option<String> {
     })
 }
 
-/// Why whether a copy delivers is unknown: the source region's settings that say whether a
-/// DynamoDB table's backups can be copied could not be read; or its destination vault is not in
-/// the snapshot, and its account-region is, but that scope failed or its `backup-vaults.json`
-/// could not be read.
-/// (A destination account-region absent from the snapshot altogether is not "could not look":
-/// the copy counts, and its reason says the lock could not be checked.)
-pub(super) fn copy_unknown(ctx: &Ctx, c: &CopyRule) -> Option<String> {
-    if ctx
-        .res
-        .kind
-        .advanced_backup(ctx.scope.management.as_ref())
-        .is_none()
+/// Why whether the organisation allows cross-account backup is unknown for `scope`: its
+/// `global-settings.json` could not be read, or does not say. A snapshot older than the file
+/// is not "could not look": the copy counts and its reason says the setting was not checked.
+fn cross_account_setting_unknown(scope: &Scope) -> Option<String> {
+    if scope.cross_account_backup.is_some()
+        || scope.not_collected.contains(&DataFile::GlobalSettings)
     {
-        let why = ctx
-            .scope
-            .unavailable(DataFile::RegionSettings)
-            .unwrap_or("not in the snapshot");
-        return Some(format!(
-            "whether advanced DynamoDB backup (needed to copy DynamoDB backups) is on in {} is \
-             unknown: {} {why}",
-            ctx.scope.label(),
-            DataFile::RegionSettings.file_name()
-        ));
+        return None;
     }
-    if let Some((scope, v)) = ctx.inv.vault_by_arn(&c.destination_vault_arn) {
-        let cross_account = scope.account_id != ctx.scope.account_id;
-        if let (true, Some(why)) = (
-            cross_account,
-            scope.unavailable(DataFile::BackupVaultPolicies),
-        ) {
-            return Some(format!(
-                "the access policies of {}'s vaults could not be read: {why}",
-                scope.label()
-            ));
-        }
-        return match (cross_account, copy_access(ctx, v)) {
-            (true, CopyAccess::Unknown(why)) => Some(why),
-            _ => None,
-        };
-    }
-    let scope = ctx
-        .inv
-        .scope_at(c.account.as_deref()?, c.region.as_deref()?)?;
-    let why = scope.unavailable(DataFile::BackupVaults)?;
+    let why = scope
+        .unavailable(DataFile::GlobalSettings)
+        .unwrap_or("it does not say isCrossAccountBackupEnabled");
     Some(format!(
-        "the destination vault is not in the snapshot and the vaults of {} could not be read: {why}",
-        scope.label()
+        "whether the organisation allows cross-account backup is unknown in {}: {} {why}",
+        scope.label(),
+        DataFile::GlobalSettings.file_name()
     ))
 }
 
@@ -170,17 +230,20 @@ pub(super) fn copies(
                 ));
                 continue;
             }
-            if let Some(why) = copy_failure(ctx, c) {
-                problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
-                continue;
-            }
-            if let Some(why) = copy_unknown(ctx, c) {
-                unknown.push(format!(
-                    "whether {}'s copy to {} delivers is unknown: {why}",
-                    ctx.describe(a),
-                    c.destination_vault_arn
-                ));
-                continue;
+            match delivery(ctx, c) {
+                Delivery::Yes => {}
+                Delivery::No(why) => {
+                    problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
+                    continue;
+                }
+                Delivery::Unknown(why) => {
+                    unknown.push(format!(
+                        "whether {}'s copy to {} delivers is unknown: {why}",
+                        ctx.describe(a),
+                        c.destination_vault_arn
+                    ));
+                    continue;
+                }
             }
             let mut reason = format!(
                 "{} copies to {} (another {what}), kept {}{}",
@@ -196,6 +259,16 @@ pub(super) fn copies(
             if ctx.inv.vault_by_arn(&c.destination_vault_arn).is_none() {
                 reason.push_str(
                     "; destination vault not in the snapshot, so its lock could not be checked",
+                );
+            }
+            let cross_account = c
+                .account
+                .as_deref()
+                .is_some_and(|x| x != ctx.scope.account_id);
+            if cross_account && ctx.scope.not_collected.contains(&DataFile::GlobalSettings) {
+                reason.push_str(
+                    "; whether the organisation allows cross-account backup was not collected \
+                     (global-settings.json)",
                 );
             }
             let mut ev = ctx.evidence(a);

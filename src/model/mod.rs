@@ -63,6 +63,9 @@ pub struct Scope {
     pub copy_jobs: Vec<aws::CopyJob>,
     /// Files the snapshot's collector did not write (an older collector): unknown.
     pub not_collected: Vec<DataFile>,
+    /// Whether the organisation allows cross-account backup (`DescribeGlobalSettings`);
+    /// `None` when `global-settings.json` is absent, unread or does not say.
+    pub cross_account_backup: Option<bool>,
 }
 
 impl Scope {
@@ -300,6 +303,10 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         backup_jobs,
         copy_jobs,
         not_collected: s.not_collected,
+        cross_account_backup: d
+            .global_settings
+            .as_ref()
+            .and_then(aws::GlobalSettings::cross_account_backup),
     }
 }
 

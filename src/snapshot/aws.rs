@@ -392,6 +392,30 @@ pub struct RegionSettings {
     pub resource_type_management_preference: BTreeMap<String, bool>,
 }
 
+/// `DescribeGlobalSettings`: the organisation's cross-account management flags, as strings
+/// (`"isCrossAccountBackupEnabled": "true"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GlobalSettings {
+    #[serde(default)]
+    pub global_settings: BTreeMap<String, String>,
+}
+
+impl GlobalSettings {
+    /// `isCrossAccountBackupEnabled`: `None` when it is missing or neither "true" nor "false".
+    pub fn cross_account_backup(&self) -> Option<bool> {
+        match self
+            .global_settings
+            .get("isCrossAccountBackupEnabled")?
+            .as_str()
+        {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BackupJob {

@@ -17,10 +17,11 @@ pub enum DataFile {
     BackupJobs,
     IamRoles,
     CopyJobs,
+    GlobalSettings,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 11] = [
+    pub const ALL: [DataFile; 12] = [
         DataFile::Resources,
         DataFile::BackupPlans,
         DataFile::BackupSelections,
@@ -32,6 +33,7 @@ impl DataFile {
         DataFile::BackupJobs,
         DataFile::IamRoles,
         DataFile::CopyJobs,
+        DataFile::GlobalSettings,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -47,6 +49,7 @@ impl DataFile {
             DataFile::BackupJobs => "backup-jobs.json",
             DataFile::IamRoles => "iam-roles.json",
             DataFile::CopyJobs => "copy-jobs.json",
+            DataFile::GlobalSettings => "global-settings.json",
         }
     }
 
@@ -70,6 +73,8 @@ impl DataFile {
             // Snapshots before the selection's role was checked have no iam-roles.json.
             DataFile::IamRoles => WhenAbsent::NotCollected,
             DataFile::CopyJobs => WhenAbsent::NotCollected,
+            // Snapshots before cross-account backup was checked have no global-settings.json.
+            DataFile::GlobalSettings => WhenAbsent::NotCollected,
         }
     }
 }

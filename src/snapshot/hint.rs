@@ -40,6 +40,7 @@ fn holds(file: DataFile) -> &'static str {
         DataFile::CopyJobs => {
             "a JSON array of the elements of ListCopyJobs's CopyJobs (jq '.CopyJobs')"
         }
+        DataFile::GlobalSettings => "one DescribeGlobalSettings output (an object)",
     }
 }
 

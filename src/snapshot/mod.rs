@@ -63,6 +63,8 @@ pub struct ScopeData {
     /// `iam-roles.json`: `None` when the snapshot did not collect it (or its call failed).
     pub iam_roles: Option<Vec<aws::IamRole>>,
     pub copy_jobs: Vec<aws::CopyJob>,
+    /// `global-settings.json`: `None` when absent or its call failed.
+    pub global_settings: Option<aws::GlobalSettings>,
 }
 
 #[derive(Debug, Clone)]

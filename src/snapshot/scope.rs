@@ -154,6 +154,7 @@ fn read_files(
     read_into!(DataFile::BackupJobs, d.backup_jobs, |v| v);
     read_into!(DataFile::IamRoles, d.iam_roles, Some);
     read_into!(DataFile::CopyJobs, d.copy_jobs, |v| v);
+    read_into!(DataFile::GlobalSettings, d.global_settings, Some);
     (absent_unknown, diags)
 }
 

@@ -66,6 +66,12 @@ pub(super) fn write_scope(
         points::write(&mut rng, &at, &resources.targets, &vaults.list, &plans)?;
     // Drawn from nothing, so every other file is what it was before roles were collected.
     bytes += write_array(&at.dir, "iam-roles.json", &[at.role_doc()])?;
+    // Drawn from nothing too: the organisation allows cross-account backup.
+    let global = serde_json::json!({
+        "GlobalSettings": {"isCrossAccountBackupEnabled": "true"},
+        "LastUpdateTime": "2026-01-05T10:00:00+00:00",
+    });
+    bytes += write_pretty(&at.dir, "global-settings.json", &global)?;
     Ok(SynthStats {
         scopes: 1,
         resources: opts.resources_per_scope,

@@ -60,8 +60,9 @@ fn small_org_is_consistent() {
         1,
         "temporary directory left"
     );
-    // The manifest, the organisation, and per scope 8 data files and an empty copy-jobs.json.
-    assert_eq!(all.len(), 2 + 6 * 9);
+    // The manifest, the organisation, and per scope 8 data files, an empty copy-jobs.json and
+    // global-settings.json.
+    assert_eq!(all.len(), 2 + 6 * 10);
     let org = read(&out.join("organization/organization.json"));
     assert_eq!(org["Organization"]["Id"], super::ORGANIZATION_ID);
 

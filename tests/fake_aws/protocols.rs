@@ -157,6 +157,7 @@ fn backup_operation(method: &str, segments: &[String]) -> Option<&'static str> {
         ["backup-vaults", _, "recovery-points"] => "ListRecoveryPointsByBackupVault",
         ["resources"] => "ListProtectedResources",
         ["account-settings"] => "DescribeRegionSettings",
+        ["global-settings"] => "DescribeGlobalSettings",
         ["backup-jobs"] => "ListBackupJobs",
         ["copy-jobs"] => "ListCopyJobs",
         _ => return None,
@@ -386,6 +387,7 @@ fn backup_file(op: &str) -> &'static str {
         "ListRecoveryPointsByBackupVault" => "recovery-points.json",
         "ListProtectedResources" => "protected-resources.json",
         "DescribeRegionSettings" => "region-settings.json",
+        "DescribeGlobalSettings" => "global-settings.json",
         "ListCopyJobs" => "copy-jobs.json",
         _ => "backup-jobs.json",
     }
@@ -465,7 +467,7 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
             paged(state, r, list, "RecoveryPoints", "NextToken")
         }
         "ListProtectedResources" => paged(state, r, all(items(file)), "Results", "NextToken"),
-        "DescribeRegionSettings" => Reply::json(
+        "DescribeRegionSettings" | "DescribeGlobalSettings" => Reply::json(
             state
                 .served
                 .object(account, region, file)

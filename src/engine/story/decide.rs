@@ -86,13 +86,7 @@ fn copy_outcomes(ctx: &Ctx, reasons: &mut Interner) -> Box<[CopyOutcome]> {
     let mut out = Vec::new();
     for a in &ctx.protection().rules {
         for c in &ctx.plan_rule(a).copies {
-            let (delivers, reason) = match copies::copy_failure(ctx, c) {
-                Some(why) => (Tri::No, Some(why)),
-                None => match copies::copy_unknown(ctx, c) {
-                    Some(why) => (Tri::Unknown, Some(why)),
-                    None => (Tri::Yes, None),
-                },
-            };
+            let (delivers, reason) = copies::delivery(ctx, c).tri();
             out.push(CopyOutcome {
                 delivers,
                 reason: reason.map(|r| reasons.intern(r)),
