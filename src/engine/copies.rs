@@ -130,7 +130,7 @@ pub(super) fn delivery(ctx: &Ctx, c: &CopyRule) -> Delivery {
 }
 
 /// Why the destination makes the copy fail: the vault does not exist in an account-region
-/// that was read, its lock refuses the retention, its policy refuses the source account, or an
+/// that was read, it is a restore-access vault, its lock refuses the retention, its policy refuses the source account, or an
 /// air-gapped vault refuses the type from another Region.
 fn failure_at(
     ctx: &Ctx,
@@ -151,7 +151,10 @@ fn failure_at(
             )),
         };
     };
-    if let Some(why) = v.lock_violation(c.retention) {
+    if let Some(why) = v
+        .not_a_backup_target()
+        .or_else(|| v.lock_violation(c.retention))
+    {
         return Some(why);
     }
     if let CopyAccess::Refused(why) = access {

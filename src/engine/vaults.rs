@@ -17,6 +17,10 @@ pub const PROTECTED_ACTIONS: [&str; 3] = [
 ];
 
 pub(crate) fn judge(inv: &Inventory, rule: &Rule, v: &Vault) -> Verdict {
+    // A restore-access vault holds no backups: its lock, key and policy protect nothing.
+    if let Some(why) = v.not_a_backup_target() {
+        return Verdict::new(Status::NotApplicable, why);
+    }
     match &rule.check {
         Check::VaultLock {
             min_retention_days,

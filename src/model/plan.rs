@@ -163,6 +163,9 @@ pub struct PlanRule {
     pub cold_after_days: Option<i64>,
     pub continuous: bool,
     pub copies: Vec<CopyRule>,
+    /// `TargetLogicallyAirGappedBackupVaultArn`: the rule's primary air-gapped vault, beside
+    /// `vault` (see `protection::air_gapped`).
+    pub air_gapped_vault: Option<String>,
 }
 
 impl PlanRule {
@@ -172,6 +175,7 @@ impl PlanRule {
             name: r.rule_name.clone(),
             id: r.rule_id.clone(),
             vault: r.target_backup_vault_name.clone(),
+            air_gapped_vault: r.target_logically_air_gapped_backup_vault_arn.clone(),
             schedule,
             start_window_minutes: r.start_window_minutes,
             completion_window_minutes: r.completion_window_minutes,

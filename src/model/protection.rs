@@ -5,6 +5,8 @@
 //! recovery points: its target vault exists and its Vault Lock accepts the rule's retention,
 //! and its schedule still runs.
 
+mod air_gapped;
+
 use super::intern::Interner;
 use super::plan::{Gap, Plan, PlanRule};
 use super::resource::{Blocker, Resource, ResourceKind};
@@ -237,6 +239,10 @@ fn direct_rules(
                 }
                 (None, _, None) => states[o.plan as usize][ri].clone(),
             };
+            let state = match (state, &rule.air_gapped_vault) {
+                (RuleState::Effective, Some(arn)) => air_gapped::state(scope, rule, arn, res.kind),
+                (state, _) => state,
+            };
             rules.push(AppliedRule {
                 plan: o.plan,
                 rule: ri as u32,
@@ -302,7 +308,10 @@ pub fn rule_state(inv: &Inventory, scope: &Scope, plan: &Plan, rule: &PlanRule) 
         Gap::Every { .. } | Gap::Once => {}
     }
     match scope.vault(&rule.vault) {
-        Some(v) => match v.lock_violation(rule.retention) {
+        Some(v) => match v
+            .not_a_backup_target()
+            .or_else(|| v.lock_violation(rule.retention))
+        {
             Some(why) => RuleState::Ineffective(why),
             None => RuleState::Effective,
         },

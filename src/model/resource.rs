@@ -157,6 +157,20 @@ impl ResourceKind {
         }
     }
 
+    /// Whether AWS Backup fully manages this type's backups (they are made in the target vault
+    /// itself and encrypted with its key): S3, EFS, and DynamoDB with advanced backup
+    /// (reference §5.1, "fully managed"). `None` when that depends on unread region settings.
+    pub fn fully_managed(
+        self,
+        management: Option<&std::collections::BTreeMap<String, bool>>,
+    ) -> Option<bool> {
+        match self {
+            ResourceKind::S3Bucket | ResourceKind::EfsFileSystem => Some(true),
+            ResourceKind::DynamoDbTable => self.advanced_backup(management),
+            _ => Some(false),
+        }
+    }
+
     /// Whether AWS Backup moves this type's recovery points to cold storage when a rule's
     /// lifecycle says so; it "ignores this expression for other resource types" (reference
     /// §4.3). `management` is the region's `ResourceTypeManagementPreference`, `None` when

@@ -26,6 +26,10 @@ pub struct Vault {
 /// `VaultType` of a logically air-gapped vault.
 const AIR_GAPPED: &str = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT";
 
+/// `VaultType` of a restore-access vault: temporary access to an air-gapped vault's recovery
+/// points, never where backups are made or copied to (reference 2024-2026 §1.1).
+const RESTORE_ACCESS: &str = "RESTORE_ACCESS_BACKUP_VAULT";
+
 /// Vault Lock has no mode field: it is inferred from `Locked` and `LockDate` (reference §5.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "mode")]
@@ -67,6 +71,18 @@ impl Vault {
     /// A logically air-gapped vault (reference §5.4).
     pub fn is_air_gapped(&self) -> bool {
         self.vault_type.as_deref() == Some(AIR_GAPPED)
+    }
+
+    /// Why no backup can be made or copied into this vault: a restore-access vault only lends
+    /// an air-gapped vault's recovery points.
+    pub fn not_a_backup_target(&self) -> Option<String> {
+        (self.vault_type.as_deref() == Some(RESTORE_ACCESS)).then(|| {
+            format!(
+                "vault {} is a restore-access vault: it lends an air-gapped vault's recovery \
+                 points for restores and holds no backups of its own",
+                self.name
+            )
+        })
     }
 
     pub fn lock_mode(&self, now: Timestamp) -> LockMode {

@@ -201,6 +201,8 @@ pub struct BackupRule {
     pub copy_actions: Vec<CopyAction>,
     #[serde(default)]
     pub rule_id: Option<String>,
+    #[serde(default)]
+    pub target_logically_air_gapped_backup_vault_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
