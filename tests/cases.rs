@@ -69,7 +69,9 @@ fn selection_cases() {
             names(case, "unknown"),
         );
         for (id, res) in &resources {
-            let opt_in = (!unknown_settings).then(|| opt_in_for(&settings, res.kind));
+            let opt_in = (!unknown_settings)
+                .then(|| opt_in_for(&settings, res.kind))
+                .flatten();
             let d = decide(&sel, res, opt_in);
             let want = if want_yes.contains(id) {
                 Tri::Yes
