@@ -4,6 +4,7 @@
 mod arn;
 pub mod intern;
 mod jobs;
+pub mod not_judged;
 pub mod plan;
 pub mod points;
 pub mod protection;
@@ -63,6 +64,8 @@ pub struct Scope {
     pub copy_jobs: Vec<aws::CopyJob>,
     /// Files the snapshot's collector did not write (an older collector): unknown.
     pub not_collected: Vec<DataFile>,
+    /// What the snapshot holds here that the tool does not judge, by type.
+    pub not_judged: not_judged::NotJudged,
 }
 
 impl Scope {
@@ -130,11 +133,11 @@ impl Inventory {
             }
         }
         let schedules = &schedules;
-        let scopes: Vec<Scope> = snapshot
+        let (mut scopes, unmatched): (Vec<Scope>, Vec<Converted>) = snapshot
             .scopes
             .into_par_iter()
             .map(|s| convert_scope(s, schedules))
-            .collect();
+            .unzip();
         let mut vault_index = HashMap::new();
         let mut scope_index = HashMap::with_capacity(scopes.len());
         // At most one entry per recovery point: reserving avoids rehashing a million keys.
@@ -156,6 +159,13 @@ impl Inventory {
                 }
             }
         }
+        let mut pending = Vec::with_capacity(unmatched.len());
+        let mut unjudged = std::collections::HashSet::new();
+        for c in unmatched {
+            pending.push(c.protected);
+            unjudged.extend(c.unjudged);
+        }
+        not_judged::count_backed_up(&mut scopes, pending, &unjudged, &scope_index);
         Ok(Inventory {
             root: snapshot.root,
             collected_at: snapshot.collected_at,
@@ -212,8 +222,20 @@ impl Inventory {
     }
 }
 
-/// One account-region of the snapshot, normalised.
-fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -> Scope {
+/// What converting one scope leaves for the pass over all scopes: its
+/// `protected-resources.json` entries no item of its own describes, and the ARNs of its items
+/// of types the tool does not judge.
+struct Converted {
+    protected: Vec<not_judged::Unmatched>,
+    unjudged: Vec<String>,
+}
+
+/// One account-region of the snapshot, normalised. Items of types the tool does not judge
+/// are counted, not dropped in silence.
+fn convert_scope(
+    s: crate::snapshot::ScopeSnapshot,
+    schedules: &ScheduleCache,
+) -> (Scope, Converted) {
     let roles_unread = s.unavailable_reason(DataFile::IamRoles).map(str::to_owned);
     let d = s.data;
     let roles = match (&d.iam_roles, roles_unread.as_deref()) {
@@ -258,11 +280,18 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
             v.set_policy(pol.policy);
         }
     }
-    let mut resources: Vec<Resource> = d
-        .resources
-        .into_iter()
-        .filter_map(Resource::from_config)
-        .collect();
+    let mut item_types = BTreeMap::new();
+    let mut unjudged = Vec::new();
+    let mut resources: Vec<Resource> = Vec::with_capacity(d.resources.len());
+    for item in d.resources {
+        let engine = item.configuration.engine.as_deref();
+        if resource::ResourceKind::from_config(&item.resource_type, engine).is_none() {
+            *item_types.entry(item.resource_type).or_insert(0) += 1;
+            unjudged.push(item.arn);
+            continue;
+        }
+        resources.extend(Resource::from_config(item));
+    }
     resources.sort_by(|a, b| a.arn.cmp(&b.arn));
     resources.dedup_by(|a, b| a.arn == b.arn);
     resource::link_members(&mut resources);
@@ -276,6 +305,10 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     recovery_points.shrink_to_fit();
     // The snapshot records an unread or absent region-settings.json as unavailable: `None`
     // here is "unknown", never "no type opted in".
+    let protected = {
+        let own: std::collections::HashSet<String> = unjudged.iter().cloned().collect();
+        not_judged::unmatched(d.protected_resources, &resources, &own)
+    };
     let (opt_in, management) = match d.region_settings {
         Some(r) => (
             Some(r.resource_type_opt_in_preference),
@@ -283,7 +316,7 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         ),
         None => (None, None),
     };
-    Scope {
+    let scope = Scope {
         account_id: s.account_id,
         account_name: s.account_name,
         region: s.region,
@@ -300,7 +333,18 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         backup_jobs,
         copy_jobs,
         not_collected: s.not_collected,
-    }
+        not_judged: not_judged::NotJudged {
+            item_types,
+            backed_up_types: BTreeMap::new(),
+        },
+    };
+    (
+        scope,
+        Converted {
+            protected,
+            unjudged,
+        },
+    )
 }
 
 /// `(ScheduleExpression, ScheduleExpressionTimezone)` as the rule wrote them.
