@@ -187,3 +187,43 @@ fn unjudged_items_and_backed_up_resources_are_counted_everywhere_and_change_no_v
     ));
     assert!(html.contains("<strong>2</strong> resources of type <code>DSQL</code> that AWS Backup lists as backed up were not judged"));
 }
+
+/// A backed-up resource whose type could not be listed in its account-region is already
+/// NOT_ASSESSED there: it is not "not judged" as well. One whose type was listed and is not
+/// there is.
+#[test]
+fn backed_up_resources_of_a_type_whose_listing_failed_are_not_counted() {
+    let (dir, snap) = sample_copy();
+    let manifest = snap.join("manifest.json");
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    for s in m["scopes"].as_array_mut().unwrap() {
+        if s["account_id"] == "222222222222" && s["region"] == "us-east-1" {
+            s["status"] = json!("partial");
+            s["errors"] = json!([{"file": "resources.json", "types": ["AWS::EC2::Volume"],
+                                  "error": "AccessDenied: ec2:DescribeVolumes"}]);
+        }
+    }
+    std::fs::write(&manifest, m.to_string()).unwrap();
+    append(
+        &snap,
+        "222222222222/us-east-1/protected-resources.json",
+        json!([
+            protected("arn:aws:ec2:us-east-1:222222222222:volume/vol-02a90000000000001", "EBS"),
+            protected("arn:aws:ec2:us-east-1:222222222222:instance/i-02a90000000000001", "EC2"),
+        ]),
+    );
+    let out = dir.path().join("out");
+    scan(&snap, &out);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("findings.json")).unwrap()).unwrap();
+    let scopes = report["summary"]["not_judged"]["scopes"].as_array().unwrap();
+    let staging: Vec<&Value> = scopes
+        .iter()
+        .filter(|s| s["account_id"] == "222222222222")
+        .collect();
+    assert_eq!(
+        staging,
+        [&json!({"account_id": "222222222222", "region": "us-east-1",
+                 "item_types": {}, "backed_up_types": {"EC2": 1}})]
+    );
+}
