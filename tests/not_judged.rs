@@ -208,15 +208,23 @@ fn backed_up_resources_of_a_type_whose_listing_failed_are_not_counted() {
         &snap,
         "222222222222/us-east-1/protected-resources.json",
         json!([
-            protected("arn:aws:ec2:us-east-1:222222222222:volume/vol-02a90000000000001", "EBS"),
-            protected("arn:aws:ec2:us-east-1:222222222222:instance/i-02a90000000000001", "EC2"),
+            protected(
+                "arn:aws:ec2:us-east-1:222222222222:volume/vol-02a90000000000001",
+                "EBS"
+            ),
+            protected(
+                "arn:aws:ec2:us-east-1:222222222222:instance/i-02a90000000000001",
+                "EC2"
+            ),
         ]),
     );
     let out = dir.path().join("out");
     scan(&snap, &out);
     let report: Value =
         serde_json::from_slice(&std::fs::read(out.join("findings.json")).unwrap()).unwrap();
-    let scopes = report["summary"]["not_judged"]["scopes"].as_array().unwrap();
+    let scopes = report["summary"]["not_judged"]["scopes"]
+        .as_array()
+        .unwrap();
     let staging: Vec<&Value> = scopes
         .iter()
         .filter(|s| s["account_id"] == "222222222222")
