@@ -214,6 +214,7 @@ mod tests {
                 percent: 0.0,
             },
             not_assessed_scopes: vec![],
+            not_judged: Default::default(),
             rules: 1,
             resource_rules: 1,
             judged: Judged {

@@ -69,7 +69,9 @@ fn selection_cases() {
             names(case, "unknown"),
         );
         for (id, res) in &resources {
-            let opt_in = (!unknown_settings).then(|| opt_in_for(&settings, res.kind));
+            let opt_in = (!unknown_settings)
+                .then(|| opt_in_for(&settings, res.kind))
+                .flatten();
             let d = decide(&sel, res, opt_in);
             let want = if want_yes.contains(id) {
                 Tri::Yes
@@ -246,7 +248,8 @@ fn scenario_verdicts() {
 }
 
 /// One `edits` entry of scenarios.yaml: `remove`, `set` or `append` on a data file's array,
-/// `write` of a whole file (one object), `delete` of a whole file, `unreadable`, `failed`,
+/// `write` of a whole file (one object), `delete` of a whole file, `unreadable` (with `types`:
+/// only those resource types of resources.json), `failed`,
 /// `absent` (a scope not collected at all), or `manifest` (top-level manifest fields).
 fn apply_edit(snap: &std::path::Path, edit: &Value) {
     if let Some(f) = edit.get("absent") {
@@ -281,8 +284,12 @@ fn apply_edit(snap: &std::path::Path, edit: &Value) {
         edit_manifest(snap, |m| {
             let scope = manifest_scope(m, f);
             scope["status"] = "partial".into();
-            let error =
+            let mut error =
                 serde_json::json!({"file": f["file"].as_str(), "error": f["error"].as_str()});
+            // `types`: only those resource types could not be listed (resources.json).
+            if let Some(types) = f.get("types") {
+                error["types"] = serde_json::to_value(types).unwrap();
+            }
             match scope["errors"].as_array_mut() {
                 Some(list) => list.push(error),
                 None => scope["errors"] = serde_json::json!([error]),

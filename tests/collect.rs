@@ -148,7 +148,10 @@ fn assert_same_content(served: &Path, collected: &Path) {
                     .map(|i| (i[key].as_str().unwrap().to_string(), i.clone()))
                     .collect()
             };
-            let (want, have) = (index(&original), index(&got));
+            let (mut want, have) = (index(&original), index(&got));
+            if name == "resources.json" {
+                want.retain(|_, i| !not_listed(i));
+            }
             assert_eq!(
                 want.keys().collect::<Vec<_>>(),
                 have.keys().collect::<Vec<_>>(),
@@ -183,6 +186,24 @@ fn assert_same_content(served: &Path, collected: &Path) {
             }
         }
     }
+}
+
+/// An item of a type the tool judges but this collector does not list yet (the sample's EKS
+/// cluster): the served sample has it, a collection cannot.
+fn not_listed(item: &Value) -> bool {
+    let t = item["resourceType"].as_str().unwrap_or_default();
+    backup_auditor::snapshot::config_types::NOT_LISTED.contains(&t)
+}
+
+/// The ARNs of the served sample's items of [`not_listed`] types.
+fn not_listed_arns(served: &Path) -> BTreeSet<String> {
+    scopes(served)
+        .into_keys()
+        .filter_map(|(a, r)| std::fs::read(served.join(a).join(r).join("resources.json")).ok())
+        .flat_map(|b| serde_json::from_slice::<Vec<Value>>(&b).unwrap())
+        .filter(not_listed)
+        .map(|i| i["arn"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// `(account, rule, subject, status, reason)` of every finding of a scan of `snapshot`, judged
@@ -235,8 +256,15 @@ pub(crate) fn assert_same_verdicts(served: &Path, collected: &Path) {
     let split = |v: BTreeSet<[String; 5]>| -> (BTreeSet<[String; 5]>, BTreeSet<[String; 5]>) {
         v.into_iter().partition(|r| r[0] != SAMPLE_FAILED_ACCOUNT)
     };
-    let (want, _) = split(verdicts(served));
-    let (have, failed) = split(verdicts(collected));
+    // What a collection cannot list is left out on both sides (a snapshot built otherwise
+    // may have it).
+    let unlisted = not_listed_arns(served);
+    let listed = |mut v: BTreeSet<[String; 5]>| {
+        v.retain(|r| !unlisted.contains(&r[2]));
+        v
+    };
+    let (want, _) = split(listed(verdicts(served)));
+    let (have, failed) = split(listed(verdicts(collected)));
     let missing: Vec<_> = want.difference(&have).take(5).collect();
     let extra: Vec<_> = have.difference(&want).take(5).collect();
     assert!(

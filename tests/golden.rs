@@ -125,7 +125,7 @@ fn explain_tells_the_story_of_every_sample_resource() {
                 .map(move |(ri, r)| (si, ri, r.arn.as_str()))
         })
         .collect();
-    assert_eq!(homes.len(), 97);
+    assert_eq!(homes.len(), 98);
     for (si, ri, arn) in homes {
         let story = explain(&e.inventory, &e.rules, &e.evaluation, si, ri);
         assert!(!story.verdicts.is_empty(), "{arn}: no verdicts");

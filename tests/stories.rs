@@ -24,7 +24,7 @@ fn html_stories(html: &str) -> BTreeMap<String, Value> {
 }
 
 /// `explain ARN` on the command line, for a few resources: the library call below is the
-/// same code, run once for all 97.
+/// same code, run once for all 98.
 fn explain_cli(arn: &str) -> Value {
     let o = run(
         &[
@@ -87,7 +87,7 @@ fn explain_html_and_json_tell_the_same_story_of_every_sample_resource() {
             .entry(s["resource"]["arn"].as_str().unwrap())
             .or_insert(s);
     }
-    assert_eq!(first.len(), 97, "one story per resource of the sample");
+    assert_eq!(first.len(), 98, "one story per resource of the sample");
     let policy = PolicyArgs {
         rules: vec![root().join("rules")],
         waivers: Some(root().join("samples/waivers.yaml")),

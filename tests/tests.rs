@@ -17,6 +17,7 @@ mod html;
 mod image;
 mod inputs;
 mod moto;
+mod not_judged;
 mod props;
 mod safety;
 mod shapes;

@@ -62,24 +62,50 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             vault_name,
             vaults,
         } => vault_membership(ctx, vault_from_tag.as_deref(), vault_name, vaults),
-        Check::CrossRegionCopy { regions } => copies::copies(
+        Check::CrossRegionCopy { regions } => undocumented_copy(
             ctx,
-            "region",
-            regions,
-            |c| c.region.as_deref(),
-            &ctx.scope.region,
+            copies::copies(
+                ctx,
+                "region",
+                regions,
+                |c| c.region.as_deref(),
+                &ctx.scope.region,
+            ),
         ),
-        Check::CrossAccountCopy { accounts } => copies::copies(
+        Check::CrossAccountCopy { accounts } => undocumented_copy(
             ctx,
-            "account",
-            accounts,
-            |c| c.account.as_deref(),
-            &ctx.scope.account_id,
+            copies::copies(
+                ctx,
+                "account",
+                accounts,
+                |c| c.account.as_deref(),
+                &ctx.scope.account_id,
+            ),
         ),
         Check::RecoveryPointRecent { max_age_hours } => recent(ctx, *max_age_hours),
         Check::BackupJobsSucceeded { days } => jobs::backup_jobs(ctx, *days),
         Check::CopyJobsSucceeded { days } => jobs::copy_jobs(ctx, *days),
         _ => Verdict::new(Status::NotApplicable, "not a workload check"),
+    }
+}
+
+/// A copy of a type whose copies the reference does not document is not taken for a copy: a
+/// PASS becomes NOT_ASSESSED, saying so; a FAIL (no copy action, or one that cannot deliver)
+/// stands.
+fn undocumented_copy(ctx: &Ctx, v: Verdict) -> Verdict {
+    if v.status != Status::Pass || ctx.res.kind.copies_documented() {
+        return v;
+    }
+    let reason = format!(
+        "whether AWS Backup copies {} backups is not documented in the reference material, so \
+         this copy action is not counted as a copy ({})",
+        ctx.res.kind.backup_type(),
+        v.reason
+    );
+    Verdict {
+        status: Status::NotAssessed,
+        reason,
+        evidence: v.evidence,
     }
 }
 

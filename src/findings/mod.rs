@@ -2,6 +2,7 @@
 //! Plain data; renderers only read it and the exit code is computed from it in `exit`.
 
 pub mod json;
+pub mod not_judged;
 pub mod parquet;
 pub mod record;
 pub mod summary;

@@ -115,6 +115,9 @@ pub struct Summary {
     pub failures_by_severity: BTreeMap<Severity, usize>,
     pub coverage: Coverage,
     pub not_assessed_scopes: Vec<NotAssessedScope>,
+    /// What the snapshot holds that the tool did not judge (types it does not judge,
+    /// backed-up resources with no inventory item): never dropped in silence.
+    pub not_judged: super::not_judged::NotJudgedSummary,
     /// Rules evaluated, and how many of them judge workload resources.
     pub rules: usize,
     pub resource_rules: usize,
@@ -231,6 +234,7 @@ impl Summary {
             failures_by_severity,
             coverage: coverage(inv, eval),
             not_assessed_scopes: not_assessed_scopes(inv),
+            not_judged: super::not_judged::NotJudgedSummary::build(inv),
             rules: rules.rules.len(),
             resource_rules: rules
                 .rules

@@ -4,6 +4,7 @@
 mod arn;
 pub mod intern;
 mod jobs;
+pub mod not_judged;
 pub mod plan;
 pub mod points;
 pub mod protection;
@@ -66,6 +67,8 @@ pub struct Scope {
     /// Whether the organisation allows cross-account backup (`DescribeGlobalSettings`);
     /// `None` when `global-settings.json` is absent, unread or does not say.
     pub cross_account_backup: Option<bool>,
+    /// What the snapshot holds here that the tool does not judge, by type.
+    pub not_judged: not_judged::NotJudged,
 }
 
 impl Scope {
@@ -133,11 +136,11 @@ impl Inventory {
             }
         }
         let schedules = &schedules;
-        let scopes: Vec<Scope> = snapshot
+        let (mut scopes, unmatched): (Vec<Scope>, Vec<Converted>) = snapshot
             .scopes
             .into_par_iter()
             .map(|s| convert_scope(s, schedules))
-            .collect();
+            .unzip();
         let mut vault_index = HashMap::new();
         let mut scope_index = HashMap::with_capacity(scopes.len());
         // At most one entry per recovery point: reserving avoids rehashing a million keys.
@@ -159,6 +162,13 @@ impl Inventory {
                 }
             }
         }
+        let mut pending = Vec::with_capacity(unmatched.len());
+        let mut unjudged = std::collections::HashSet::new();
+        for c in unmatched {
+            pending.push(c.protected);
+            unjudged.extend(c.unjudged);
+        }
+        not_judged::count_backed_up(&mut scopes, pending, &unjudged, &scope_index);
         Ok(Inventory {
             root: snapshot.root,
             collected_at: snapshot.collected_at,
@@ -215,8 +225,20 @@ impl Inventory {
     }
 }
 
-/// One account-region of the snapshot, normalised.
-fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -> Scope {
+/// What converting one scope leaves for the pass over all scopes: its
+/// `protected-resources.json` entries no item of its own describes, and the ARNs of its items
+/// of types the tool does not judge.
+struct Converted {
+    protected: Vec<not_judged::Unmatched>,
+    unjudged: Vec<String>,
+}
+
+/// One account-region of the snapshot, normalised. Items of types the tool does not judge
+/// are counted, not dropped in silence.
+fn convert_scope(
+    s: crate::snapshot::ScopeSnapshot,
+    schedules: &ScheduleCache,
+) -> (Scope, Converted) {
     let roles_unread = s.unavailable_reason(DataFile::IamRoles).map(str::to_owned);
     let d = s.data;
     let roles = match (&d.iam_roles, roles_unread.as_deref()) {
@@ -261,11 +283,18 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
             v.set_policy(pol.policy);
         }
     }
-    let mut resources: Vec<Resource> = d
-        .resources
-        .into_iter()
-        .filter_map(Resource::from_config)
-        .collect();
+    let mut item_types = BTreeMap::new();
+    let mut unjudged = Vec::new();
+    let mut resources: Vec<Resource> = Vec::with_capacity(d.resources.len());
+    for item in d.resources {
+        let engine = item.configuration.engine.as_deref();
+        if resource::ResourceKind::from_config(&item.resource_type, engine).is_none() {
+            *item_types.entry(item.resource_type).or_insert(0) += 1;
+            unjudged.push(item.arn);
+            continue;
+        }
+        resources.extend(Resource::from_config(item));
+    }
     resources.sort_by(|a, b| a.arn.cmp(&b.arn));
     resources.dedup_by(|a, b| a.arn == b.arn);
     resource::link_members(&mut resources);
@@ -277,6 +306,10 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     jobs::sort_copies(&mut copy_jobs);
     let mut recovery_points = d.recovery_points;
     recovery_points.shrink_to_fit();
+    let protected = {
+        let own: std::collections::HashSet<String> = unjudged.iter().cloned().collect();
+        not_judged::unmatched(d.protected_resources, &resources, &own)
+    };
     // The snapshot records an unread or absent region-settings.json as unavailable: `None`
     // here is "unknown", never "no type opted in".
     let (opt_in, management) = match d.region_settings {
@@ -286,7 +319,11 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         ),
         None => (None, None),
     };
-    Scope {
+    let cross_account_backup = d
+        .global_settings
+        .as_ref()
+        .and_then(aws::GlobalSettings::cross_account_backup);
+    let scope = Scope {
         account_id: s.account_id,
         account_name: s.account_name,
         region: s.region,
@@ -303,11 +340,19 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
         backup_jobs,
         copy_jobs,
         not_collected: s.not_collected,
-        cross_account_backup: d
-            .global_settings
-            .as_ref()
-            .and_then(aws::GlobalSettings::cross_account_backup),
-    }
+        cross_account_backup,
+        not_judged: not_judged::NotJudged {
+            item_types,
+            backed_up_types: BTreeMap::new(),
+        },
+    };
+    (
+        scope,
+        Converted {
+            protected,
+            unjudged,
+        },
+    )
 }
 
 /// `(ScheduleExpression, ScheduleExpressionTimezone)` as the rule wrote them.

@@ -181,7 +181,7 @@ fn selection_outcomes(
     res: &Resource,
     reasons: &mut Interner,
 ) -> Vec<SelectionOutcome> {
-    let opt_in = scope.opt_in.as_ref().map(|m| opt_in_for(m, res.kind));
+    let opt_in = scope.opt_in.as_ref().and_then(|m| opt_in_for(m, res.kind));
     let mut out = Vec::new();
     for (pi, plan) in scope.plans.iter().enumerate() {
         for (si, sel) in plan.selections.iter().enumerate() {
@@ -215,14 +215,17 @@ fn direct_rules(
     let blocked = res.backup_blocker();
     for o in selections.iter().filter(|o| o.selected != Tri::No) {
         let plan = &scope.plans[o.plan as usize];
-        // Only region opt-in makes a selection unknown: say why it is unknown.
+        // Only region opt-in makes a selection unknown: say why it is unknown (settings that
+        // were read but lack a key the reference is unsure of say so in the reason).
         let unknown = (o.selected == Tri::Unknown).then(|| {
-            let why = scope.unavailable(DataFile::RegionSettings).unwrap_or("");
-            format!(
-                "{} ({}: {why})",
-                o.reason,
-                DataFile::RegionSettings.file_name()
-            )
+            match scope.unavailable(DataFile::RegionSettings) {
+                Some(why) => format!(
+                    "{} ({}: {why})",
+                    o.reason,
+                    DataFile::RegionSettings.file_name()
+                ),
+                None => o.reason.to_string(),
+            }
         });
         // A role AWS Backup cannot assume fails every job of the selection (trap 26).
         let role = role_rule_state(&plan.selections[o.selection as usize], &scope.account_id);

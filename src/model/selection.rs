@@ -454,6 +454,15 @@ impl Outcome<'_> {
                 res.kind.backup_type(),
                 why_opt_in()
             ),
+            Outcome::OptInUnknown(m) if res.kind.opt_in_key_uncertain() => format!(
+                "{} matched; {}, but whether {} is opted in is unknown: the region's opt-in \
+                 settings are unknown or have no {:?} key, and AWS's documentation disagrees on \
+                 whether that key exists (so a missing key is not read as \"not opted in\")",
+                m.describe(),
+                why_opt_in(),
+                res.kind.backup_type(),
+                res.kind.backup_type()
+            ),
             Outcome::OptInUnknown(m) => format!(
                 "{} matched; {}, but the region's opt-in settings are unknown",
                 m.describe(),
@@ -464,20 +473,26 @@ impl Outcome<'_> {
 }
 
 /// Looks a type up in `ResourceTypeOptInPreference`. A type missing from the map is treated
-/// as not opted in (new services must be enabled explicitly, reference §3.2). The spelling
-/// varies between partitions (`FSx`/`FSX`), so fall back to a case-insensitive key.
-pub fn opt_in_for(settings: &std::collections::BTreeMap<String, bool>, kind: ResourceKind) -> bool {
+/// as not opted in (new services must be enabled explicitly, reference §3.2), unless the
+/// reference is unsure of the type's key ([`ResourceKind::opt_in_key_uncertain`]): then
+/// whether it is opted in is unknown (`None`). The spelling varies between partitions
+/// (`FSx`/`FSX`), so fall back to a case-insensitive key.
+pub fn opt_in_for(
+    settings: &std::collections::BTreeMap<String, bool>,
+    kind: ResourceKind,
+) -> Option<bool> {
     let t = kind.backup_type();
-    settings
-        .get(t)
-        .or_else(|| {
-            settings
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(t))
-                .map(|(_, v)| v)
-        })
-        .copied()
-        .unwrap_or(false)
+    let found = settings.get(t).or_else(|| {
+        settings
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
+    });
+    match found {
+        Some(v) => Some(*v),
+        None if kind.opt_in_key_uncertain() => None,
+        None => Some(false),
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,21 @@ pub const RECORDED: [&str; 10] = [
 /// Types Config does not record, written Config-style by the collector from their own APIs.
 pub const UNRECORDED: [&str; 2] = ["AWS::FSx::FileSystem", "AWS::StorageGateway::Volume"];
 
-/// Every resource type a snapshot may carry.
+/// Types the tool judges but this collector does not list yet, which a snapshot may still
+/// carry as Config-style items written by another tool or a later collector. EKS clusters
+/// (AWS Backup type `EKS` since 2025-11) are recordable by AWS Config (aws-backup-semantics
+/// §2.2, §8.3), but selecting them changes the collector's documented query, which is left to
+/// the inventory work. The others have no Config type (§2.2, §8.3) and are named by their
+/// CloudFormation type; listing them needs their own APIs: Timestream tables, VMware virtual
+/// machines behind a Backup gateway, Redshift Serverless namespaces.
+pub const NOT_LISTED: [&str; 4] = [
+    "AWS::EKS::Cluster",
+    "AWS::Timestream::Table",
+    "AWS::BackupGateway::VirtualMachine",
+    "AWS::RedshiftServerless::Namespace",
+];
+
+/// Every resource type a snapshot may carry (and `errors[].types` may name).
 pub fn all() -> impl Iterator<Item = &'static str> {
-    RECORDED.into_iter().chain(UNRECORDED)
+    RECORDED.into_iter().chain(UNRECORDED).chain(NOT_LISTED)
 }

@@ -30,8 +30,13 @@ pub const MAX_UNMATCHED_SELECTIONS: usize = 50;
 pub struct Story<'a> {
     pub resource: ResourceFacts<'a>,
     pub as_of: String,
-    /// `true`/`false`, or `null` when region settings could not be read.
+    /// `true`/`false`, or `null` when region settings could not be read (or lack a key the
+    /// reference is unsure of: see `opt_in_key_missing`).
     pub opt_in: Option<bool>,
+    /// The region settings were read but have no key for this type, whose key the reference
+    /// is unsure of ([`crate::model::resource::ResourceKind::opt_in_key_uncertain`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub opt_in_key_missing: bool,
     pub selections: Vec<SelectionStory<'a>>,
     /// Selections that match nothing, beyond [`MAX_UNMATCHED_SELECTIONS`], not listed.
     pub selections_omitted: usize,
@@ -230,7 +235,11 @@ pub fn tell<'a>(inv: &'a Inventory, eval: &'a Evaluation, si: usize, ri: usize) 
         opt_in: scope
             .opt_in
             .as_ref()
-            .map(|m| crate::model::selection::opt_in_for(m, res.kind)),
+            .and_then(|m| crate::model::selection::opt_in_for(m, res.kind)),
+        opt_in_key_missing: scope
+            .opt_in
+            .as_ref()
+            .is_some_and(|m| crate::model::selection::opt_in_for(m, res.kind).is_none()),
         selections,
         selections_omitted,
         rules: rules(inv, scope, res, prot, decided),

@@ -55,9 +55,28 @@ fn missing_opt_in_entry_counts_as_not_opted_in() {
     let mut m = std::collections::BTreeMap::new();
     m.insert("FSX".to_owned(), true);
     m.insert("EBS".to_owned(), false);
-    assert!(opt_in_for(&m, ResourceKind::FsxFileSystem));
-    assert!(!opt_in_for(&m, ResourceKind::EbsVolume));
-    assert!(!opt_in_for(&m, ResourceKind::S3Bucket));
+    assert_eq!(opt_in_for(&m, ResourceKind::FsxFileSystem), Some(true));
+    assert_eq!(opt_in_for(&m, ResourceKind::EbsVolume), Some(false));
+    assert_eq!(opt_in_for(&m, ResourceKind::S3Bucket), Some(false));
+    assert_eq!(opt_in_for(&m, ResourceKind::TimestreamTable), Some(false));
+}
+
+/// The reference cannot say whether `EKS` is a region opt-in key: a region without it is
+/// unknown for EKS, while one that names it decides.
+#[test]
+fn missing_eks_opt_in_entry_is_unknown() {
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("EBS".to_owned(), true);
+    assert_eq!(opt_in_for(&m, ResourceKind::EksCluster), None);
+    m.insert("EKS".to_owned(), false);
+    assert_eq!(opt_in_for(&m, ResourceKind::EksCluster), Some(false));
+    m.insert("EKS".to_owned(), true);
+    assert_eq!(opt_in_for(&m, ResourceKind::EksCluster), Some(true));
+    let spaced = std::collections::BTreeMap::from([("Redshift Serverless".to_owned(), true)]);
+    assert_eq!(
+        opt_in_for(&spaced, ResourceKind::RedshiftServerlessNamespace),
+        Some(true)
+    );
 }
 
 /// Brute-force oracle: try every split of the text for each `*`.

@@ -201,6 +201,7 @@ pub fn render_html_since(
             waivers_active: &summary.waivers_active,
             waivers_expired: &summary.waivers_expired,
             waivers_unused: &summary.waivers_unused,
+            not_judged: &summary.not_judged,
         },
         scanned: scanned(inv),
         kpi: kpi(summary),
@@ -314,6 +315,7 @@ struct SummaryView<'a> {
     waivers_active: &'a [crate::findings::summary::WaiverNote],
     waivers_expired: &'a [crate::findings::summary::WaiverNote],
     waivers_unused: &'a [crate::findings::summary::WaiverNote],
+    not_judged: &'a crate::findings::not_judged::NotJudgedSummary,
 }
 
 #[derive(Serialize)]

@@ -169,7 +169,7 @@ mod tests {
             .iter()
             .find(|b| b.id == "app-vault-membership")
             .unwrap();
-        assert_eq!((membership.severity, membership.failures), ("medium", 35));
+        assert_eq!((membership.severity, membership.failures), ("medium", 36));
     }
 
     /// Rules that all pass: no bar, no severity, and a scale of one rather than zero.
