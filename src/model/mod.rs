@@ -7,6 +7,7 @@ mod jobs;
 pub mod plan;
 pub mod points;
 pub mod protection;
+pub mod provenance;
 pub mod resource;
 pub mod schedule;
 pub mod selection;
@@ -237,14 +238,21 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
     }
     let mut plans = Vec::with_capacity(d.plans.len());
     for p in d.plans {
-        let rules = p
+        let rules: Vec<PlanRule> = p
             .backup_plan
             .rules
             .iter()
             .map(|r| PlanRule::from_aws(r, schedules.cached(r)))
             .collect();
+        let selections = selections.remove(&p.backup_plan_id).unwrap_or_default();
         plans.push(Plan {
-            selections: selections.remove(&p.backup_plan_id).unwrap_or_default(),
+            source: provenance::PlanSource::of(
+                &p.backup_plan_id,
+                p.backup_plan_arn.as_deref(),
+                &rules,
+                &selections,
+            ),
+            selections,
             id: p.backup_plan_id,
             arn: p.backup_plan_arn,
             name: p.backup_plan.backup_plan_name,
