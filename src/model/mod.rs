@@ -113,6 +113,10 @@ pub struct Inventory {
     pub scope_index: HashMap<(String, String), u32>,
     /// The organisation, if the snapshot says (its id decides `aws:PrincipalOrgID`).
     pub organization: Option<crate::snapshot::organization::Organization>,
+    /// Why the organisation could not be read, when the snapshot says it could not.
+    pub organization_unreadable: Option<String>,
+    /// Which accounts' effective backup policies are not fully enforced.
+    pub backup_policies: crate::snapshot::organization::BackupPolicies,
 }
 
 impl Inventory {
@@ -168,6 +172,8 @@ impl Inventory {
             recovery_points_by_resource,
             scope_index,
             organization: snapshot.organization,
+            organization_unreadable: snapshot.organization_unreadable,
+            backup_policies: snapshot.backup_policies,
         })
     }
 
@@ -249,7 +255,7 @@ fn convert_scope(s: crate::snapshot::ScopeSnapshot, schedules: &ScheduleCache) -
             source: provenance::PlanSource::of(
                 &p.backup_plan_id,
                 p.backup_plan_arn.as_deref(),
-                &rules,
+                rules.iter().map(|r| r.vault.as_str()),
                 &selections,
             ),
             selections,

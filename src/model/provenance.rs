@@ -9,7 +9,6 @@
 //! Control Tower enables AWS Backup through such policies, with its own tags and vaults
 //! (CT-BACKUP). EFS automatic backups come from the AWS-managed plan `aws/efs/…`.
 
-use super::plan::PlanRule;
 use super::resource::ResourceKind;
 use super::selection::{opt_in_for, OptIn, OptInWords, Selection};
 use super::{Inventory, Scope};
@@ -38,7 +37,14 @@ const CT_TAG: &str = "aws-control-tower-backup";
 const CT_VAULT: &str = "aws-controltower-";
 
 impl PlanSource {
-    pub fn of(id: &str, arn: Option<&str>, rules: &[PlanRule], sels: &[Selection]) -> PlanSource {
+    /// The source of plan `id` (ARN `arn`) whose rules target `vaults` and whose selections
+    /// are `sels`.
+    pub fn of<'v>(
+        id: &str,
+        arn: Option<&str>,
+        mut vaults: impl Iterator<Item = &'v str>,
+        sels: &[Selection],
+    ) -> PlanSource {
         let in_arn = arn
             .and_then(|a| a.split_once(":backup-plan:"))
             .map(|(_, r)| r);
@@ -53,7 +59,7 @@ impl PlanSource {
                 s.list_of_tags.iter().any(|(k, _)| ct_tag(k))
                     || s.conditions.iter().any(|c| ct_tag(&c.key))
             });
-            if by_tag || rules.iter().any(|r| r.vault.starts_with(CT_VAULT)) {
+            if by_tag || vaults.any(|v| v.starts_with(CT_VAULT)) {
                 PlanSource::ControlTower
             } else {
                 PlanSource::OrgPolicy

@@ -245,7 +245,7 @@ pub fn decide(sel: &Selection, res: &Resource, opt_in: OptIn) -> SelectionDecisi
 }
 
 /// Whose opt-in a decision uses, in the words of its reason, when not simply the region's
-/// (an org-policy plan uses the management account's: see `super::provenance`).
+/// (an org-policy plan uses the management account's: see the `provenance` module).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OptInWords<'a> {
     /// `the management account A in R (org policy plan)`; `None`: this region's own.

@@ -2,17 +2,23 @@ use super::*;
 use crate::model::plan::Plan;
 use crate::snapshot::organization::Organization;
 
+/// The sample organisation, as the model reads it.
 fn sample() -> Inventory {
-    crate::app::evaluate_sample().inventory
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/org");
+    let snapshot = crate::snapshot::Snapshot::load(&root).expect("the sample loads");
+    Inventory::build(snapshot, None).expect("the sample builds")
 }
 
 /// A plan of the sample (222222222222/us-east-1's `staging-weekdays`), to vary.
 fn staging_plan(inv: &Inventory) -> Plan {
-    inv.scope_at("222222222222", "us-east-1").unwrap().plans[0].clone()
+    let scope = inv.scope_at("222222222222", "us-east-1").unwrap();
+    let plan = scope.plans.iter().find(|p| p.name == "staging-weekdays");
+    plan.unwrap().clone()
 }
 
 fn source(p: &Plan) -> PlanSource {
-    PlanSource::of(&p.id, p.arn.as_deref(), &p.rules, &p.selections)
+    let vaults = p.rules.iter().map(|r| r.vault.as_str());
+    PlanSource::of(&p.id, p.arn.as_deref(), vaults, &p.selections)
 }
 
 #[test]
@@ -57,7 +63,13 @@ fn with_management(inv: &mut Inventory, mgmt: Option<&str>) {
     });
 }
 
-/// Adds a copy of 222222222222/us-east-1 as the management account's scope, with `opt_in`.
+/// Takes the management account's us-east-1 out of the sample, as if it were not collected.
+fn drop_management_scope(inv: &mut Inventory) {
+    inv.scope_index
+        .remove(&("999999999999".to_string(), "us-east-1".to_string()));
+}
+
+/// Puts a copy of 222222222222/us-east-1 in as the management account's scope, with `opt_in`.
 fn add_management_scope(inv: &mut Inventory, opt_in: Option<&[(&str, bool)]>) {
     let mut m = inv.scope_at("222222222222", "us-east-1").unwrap().clone();
     m.account_id = "999999999999".into();
@@ -78,6 +90,7 @@ fn add_management_scope(inv: &mut Inventory, opt_in: Option<&[(&str, bool)]>) {
 fn an_org_policy_plan_uses_the_management_accounts_opt_in() {
     let mut inv = sample();
     with_management(&mut inv, Some("999999999999"));
+    drop_management_scope(&mut inv);
     add_management_scope(&mut inv, Some(&[("EBS", true), ("DynamoDB", false)]));
     let member = inv.scope_at("222222222222", "us-east-1").unwrap();
     // The member has EBS off and EC2 on: the management account's settings decide.
@@ -110,6 +123,7 @@ fn without_the_management_accounts_settings_an_org_plans_opt_in_is_unknown() {
     assert!(why.contains("organization/organization.json"), "{why}");
     // The management account's scope is not in the snapshot.
     with_management(&mut inv, Some("999999999999"));
+    drop_management_scope(&mut inv);
     let view = OptInView::of(&inv, &m, PlanSource::ControlTower);
     assert_eq!(view.value(ResourceKind::Ec2Instance), None);
     let why = view.words(ResourceKind::Ec2Instance).unknown.unwrap();
