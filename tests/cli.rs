@@ -110,7 +110,7 @@ fn fail_on_exits_3_when_nothing_fails_but_scopes_were_not_assessed() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(
         stdout(&o).trim_end().ends_with(
-            "--fail-on critical: no unwaived failures at critical or above, but 84 findings \
+            "--fail-on critical: no unwaived failures at critical or above, but 86 findings \
              could not be assessed → exit 3"
         ),
         "{}",
@@ -580,7 +580,7 @@ fn templates_dir_overrides_a_builtin_template() {
     let out = tempfile::tempdir().unwrap();
     let o = scan(&["--templates", "tests/fixtures/templates"], out.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "61.8% of 97 resources protected\n");
+    assert_eq!(stdout(&o), "62.9% of 97 resources protected\n");
 }
 
 #[test]

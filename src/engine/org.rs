@@ -28,40 +28,43 @@ pub(super) fn judge(inv: &Inventory, scope: &Scope) -> Verdict {
         }
         BackupPolicies::NotCollected => return not_collected(inv, account),
     };
-    let listed = invalid.iter().any(|a| a.id == *account);
-    if !listed && scope.status == ScopeStatus::Failed {
-        // An account-region that could not be entered passes nothing, whatever the
-        // organisation says of it; a listed account still fails on the organisation's word.
-        return Verdict::new(
-            Status::NotAssessed,
+    let verdict = if invalid.iter().any(|a| a.id == *account) {
+        let why = match details {
+            Ok(list) => match list.iter().find(|d| d.account_id == *account) {
+                Some(d) if !d.effective_policy_validation_errors.is_empty() => describe(d),
+                _ => "Organizations gives no validation error for it".to_owned(),
+            },
+            Err(e) => format!("its validation errors are unknown: {e}"),
+        };
+        Verdict::new(
+            Status::Fail,
             format!(
-                "{} could not be read: {}; the organisation lists no invalid backup policy for \
-                 account {account}",
-                scope.label(),
-                scope.error.as_deref().unwrap_or("scope could not be read")
+                "the effective backup policy of account {account} is not fully enforced: {why}"
             ),
-        );
-    }
-    if !listed {
-        return Verdict::new(
+        )
+    } else {
+        Verdict::new(
             Status::Pass,
             format!(
                 "account {account} is not among the accounts whose effective backup policy is \
                  invalid (organizations:ListAccountsWithInvalidEffectivePolicy)"
             ),
+        )
+    };
+    if scope.status == ScopeStatus::Failed {
+        // An account-region that could not be entered is NOT_ASSESSED throughout, as every
+        // check has it; what the organisation says is told, and its other regions tell it too.
+        return Verdict::new(
+            Status::NotAssessed,
+            format!(
+                "{} could not be read: {}; the organisation says: {}",
+                scope.label(),
+                scope.error.as_deref().unwrap_or("scope could not be read"),
+                verdict.reason
+            ),
         );
     }
-    let why = match details {
-        Ok(list) => match list.iter().find(|d| d.account_id == *account) {
-            Some(d) if !d.effective_policy_validation_errors.is_empty() => describe(d),
-            _ => "Organizations gives no validation error for it".to_owned(),
-        },
-        Err(e) => format!("its validation errors are unknown: {e}"),
-    };
-    Verdict::new(
-        Status::Fail,
-        format!("the effective backup policy of account {account} is not fully enforced: {why}"),
-    )
+    verdict
 }
 
 /// Neither listed nor recorded as failed: no organisation, or a collector that did not look.

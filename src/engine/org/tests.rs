@@ -99,14 +99,22 @@ fn unread_or_uncollected_policies_are_not_assessed_and_no_organisation_is_not_ap
 }
 
 #[test]
-fn an_unentered_account_region_passes_nothing_but_a_listed_one_still_fails() {
+fn an_account_region_that_could_not_be_entered_is_not_assessed_saying_what_the_organisation_says() {
     let mut inv = sample();
     inv.backup_policies = listed(Err("not read".into()));
     let failed = inv.scope_at("444444444444", "us-east-1").unwrap();
     let v = judge(&inv, failed);
     assert_eq!(v.status, Status::NotAssessed, "{}", v.reason);
-    assert!(v.reason.contains("AccessDenied"), "{}", v.reason);
+    assert!(
+        v.reason.contains("AccessDenied")
+            && v.reason
+                .contains("the organisation says: account 444444444444 is not among"),
+        "{}",
+        v.reason
+    );
     let mut staging = inv.scope_at("222222222222", "us-east-1").unwrap().clone();
     staging.status = ScopeStatus::Failed;
-    assert_eq!(judge(&inv, &staging).status, Status::Fail);
+    let v = judge(&inv, &staging);
+    assert_eq!(v.status, Status::NotAssessed);
+    assert!(v.reason.contains("the organisation says: the effective backup policy of account 222222222222 is not fully enforced"), "{}", v.reason);
 }
