@@ -187,3 +187,25 @@ fn refused_details_still_fail_the_listed_account() {
         }
     }
 }
+
+/// Without DescribeOrganization the organisation is unknown: recorded, and judged NOT_ASSESSED
+/// (not NOT_APPLICABLE, which says there is no organisation).
+#[test]
+fn a_refused_describe_organization_is_recorded_and_judged_not_assessed() {
+    let faults = Faults {
+        denied: ["organizations:DescribeOrganization".to_string()].into(),
+        ..Faults::default()
+    };
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(&fake, &snap, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!snap.join("organization").exists());
+    let errors = &read_json(&snap.join("manifest.json"))["organization"]["errors"];
+    assert_eq!(errors[0]["file"], "organization.json", "{errors}");
+    for (account, status, reason) in org_verdicts(&snap) {
+        assert_eq!(status, "NOT_ASSESSED", "{account}: {reason}");
+        assert!(reason.contains("DescribeOrganization"), "{reason}");
+    }
+}
