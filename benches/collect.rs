@@ -145,6 +145,9 @@ fn minimum_calls(org: &Path, page: usize) -> u64 {
     accounts.dedup();
     // GetCallerIdentity, ListAccounts pages; per account AssumeRole + ListRegions.
     let mut n = 1 + pages(accounts.len(), page) + 2 * accounts.len() as u64;
+    // DescribeOrganization and one page of ListAccountsWithInvalidEffectivePolicy: the
+    // synthetic organisation lists no invalid account, so no ListEffectivePolicyValidationErrors.
+    n += 2;
     // IAM is global: GetRole once per (account, role of that account its selections name).
     let mut roles = std::collections::BTreeSet::new();
     for s in scopes {

@@ -193,10 +193,12 @@ fn the_diff_names_exactly_the_findings_that_changed() {
     let staging = |r: &BTreeMap<String, String>| {
         r["account_id"] == "222222222222" && r["region"] == "us-east-1"
     };
-    assert!(after
-        .iter()
-        .filter(|r| staging(r))
-        .all(|r| r["change"] == "unknown"));
+    // Its resources are unknown; the organisation's policy check, judged on the account-region
+    // itself in both scans, could be assessed before and cannot be now.
+    assert!(after.iter().filter(|r| staging(r)).all(|r| {
+        r["change"] == "unknown"
+            || (r["rule_id"] == "org-backup-policy-valid" && r["change"] == "unassessed-now")
+    }));
     assert!(
         !unknown.is_empty()
             && unknown
@@ -281,7 +283,7 @@ fn fail_on_new_fails_only_on_gaps_the_change_introduced() {
     // The same snapshot again: nothing is new, but the sample could not be read everywhere.
     let (_first, _again, o) = week("samples/org", &["--fail-on-new", "high"]);
     assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
-    assert!(stdout(&o).contains("--fail-on-new high: no unwaived new failures at high or above, but 85 findings could not be assessed"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("--fail-on-new high: no unwaived new failures at high or above, but 87 findings could not be assessed"), "{}", stdout(&o));
 }
 
 /// Everything readable, scanned twice: nothing is new, the gate passes.

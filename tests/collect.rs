@@ -24,7 +24,7 @@ fn run_with(fake: &FakeAws, args: &[&str]) -> Output {
 }
 
 /// `collect` of the whole served organisation into `out`.
-fn collect(fake: &FakeAws, out: &Path, extra: &[&str]) -> Output {
+pub(crate) fn collect(fake: &FakeAws, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "collect",
         "--out",
@@ -47,7 +47,7 @@ fn collect(fake: &FakeAws, out: &Path, extra: &[&str]) -> Output {
     run_with(fake, &args)
 }
 
-fn read_json(p: &Path) -> Value {
+pub(crate) fn read_json(p: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
         .unwrap()
 }

@@ -159,7 +159,7 @@ fn max_waiver_matches_refuses_a_waiver_over_the_limit_and_writes_nothing() {
     assert!(
         err.starts_with(&format!(
             "error: samples/waivers.yaml:{line}:5: this waiver of rule \
-             \"backup-frequency-retention\" for \"arn:aws:*:*:222222222222:*\" waived 14 \
+             \"backup-frequency-retention\" for \"arn:aws:*:*:222222222222:*\" waived 13 \
              findings, more than --max-waiver-matches 1"
         )),
         "{err}"

@@ -78,7 +78,7 @@ fn two_scans_into_one_history_are_listed_with_their_coverage() {
             summary["coverage"]["protected"]
         );
         assert_eq!(scan["findings_rows"], summary["findings"]);
-        assert_eq!(scan["scopes"].as_array().unwrap().len(), 7);
+        assert_eq!(scan["scopes"].as_array().unwrap().len(), 8);
         let failures = summary["failures_by_severity"].as_object().unwrap();
         assert_eq!(scan["failures_by_severity"].as_object().unwrap(), failures);
         let part = history.join(scan["findings_path"].as_str().unwrap());

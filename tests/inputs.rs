@@ -390,3 +390,33 @@ fn types_in_a_manifest_error_are_for_resources_json_only() {
         "{err}"
     );
 }
+
+/// `organization.errors` names the organisation's files; another name would mark nothing
+/// unknown, so what it meant would be judged as if read: refused, naming the known files.
+#[test]
+fn an_unknown_file_in_the_manifests_organization_errors_is_refused() {
+    let (dir, snap) = sample_copy();
+    let path = snap.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["organization"] = serde_json::json!({"errors": [
+        {"file": "invalid-policies.json", "error": "AccessDeniedException: denied"}
+    ]});
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let out = dir.path().join("out");
+    let err = refused(&["scan", s(&snap), "--out", s(&out)]);
+    assert!(
+        err.contains("organization.errors names unknown file \"invalid-policies.json\"")
+            && err.contains("known files: organization.json, invalid-effective-policies.json"),
+        "{err}"
+    );
+    // A damaged organisation file is an input error at its position.
+    m["organization"] = serde_json::json!({});
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let invalid = snap.join("organization/invalid-effective-policies.json");
+    std::fs::write(&invalid, "{\"Accounts\": [{\"Name\": \"no id\"}]}").unwrap();
+    let err = refused(&["scan", s(&snap), "--out", s(&out)]);
+    assert!(
+        err.contains("invalid-effective-policies.json:1:") && err.contains("missing field `Id`"),
+        "{err}"
+    );
+}

@@ -262,6 +262,15 @@
     var kids = Array.prototype.slice.call(arguments, 1);
     return h('section', { class: 'ev-section' }, h('h3', null, title), kids);
   }
+  // Where a plan came from, as explain.txt.j2 tells it; nothing for the account's own plans.
+  function planSource(src) {
+    var text = {
+      'org-policy': 'made by an org backup policy: the management account\'s opt-in applies',
+      'control-tower': 'made by Control Tower\'s org backup policy: the management account\'s opt-in applies',
+      'efs-automatic': 'AWS-managed: EFS automatic backups'
+    }[src];
+    return text ? h('span', { class: 'muted' }, '(' + text + ')') : null;
+  }
   // The IAM role AWS Backup assumes for a selection's jobs, as explain.txt.j2 tells it.
   function roleLine(r) {
     var state = {
@@ -308,7 +317,7 @@
       st.selections.length ? st.selections.map(function (s) {
         return h('div', { class: 'story-item' },
           h('div', { class: 'head' }, tri(s.selected, 'selected', 'not selected', 'unknown'),
-            h('b', null, s.plan), h('span', { class: 'muted' }, '/ selection ' + s.selection)),
+            h('b', null, s.plan), planSource(s.plan_source), h('span', { class: 'muted' }, '/ selection ' + s.selection)),
           h('div', { class: 'why' }, s.reason),
           s.role ? h('div', { class: 'why' }, roleLine(s.role)) : null);
       }) : h('p', { class: 'muted' }, 'No backup plans in this account and region.')));
@@ -320,7 +329,7 @@
           (b.cold_storage && !b.cold_after_days ? '; its cold-storage transition is ignored for this type' : '');
         return h('div', { class: 'story-item' },
           h('div', { class: 'head' }, tri(b.effective, 'effective', 'INEFFECTIVE', 'unknown'),
-            h('b', null, b.plan + ' / ' + b.rule), h('span', { class: 'muted' }, 'selection ' + b.selection)),
+            h('b', null, b.plan + ' / ' + b.rule), planSource(b.plan_source), h('span', { class: 'muted' }, 'selection ' + b.selection)),
           b.state_reason ? h('div', { class: 'why' }, b.state_reason) : null,
           kv([
             ['Through', b.through],

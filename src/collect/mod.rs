@@ -24,6 +24,7 @@ mod http;
 mod iam_roles;
 mod inventory;
 mod options;
+mod organization;
 mod progress;
 mod region;
 mod scope;
@@ -74,6 +75,8 @@ pub const OPERATIONS: &[&str] = &[
     "iam:GetRole",
     "organizations:DescribeOrganization",
     "organizations:ListAccounts",
+    "organizations:ListAccountsWithInvalidEffectivePolicy",
+    "organizations:ListEffectivePolicyValidationErrors",
     "storagegateway:ListGateways",
     "storagegateway:ListTagsForResource",
     "storagegateway:ListVolumes",
@@ -109,7 +112,7 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let accounts = accounts::resolve(opts, &base, &home, &stats, &caller.account).await?;
     setup::check_role(opts, &accounts, &caller.account)?;
     let aggregated = setup::aggregated(opts, &base, &home, &stats).await;
-    let organization = setup::organization(&base, &home, &stats, &progress).await;
+    let organization = organization::organization(&base, &home, &stats, &progress).await;
     let ctx = Arc::new(Ctx {
         opts: opts.clone(),
         base,
@@ -127,12 +130,7 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let records = every_account(&ctx, &writer, accounts).await?;
     let writer = Arc::into_inner(writer).expect("every collection task has finished");
     let summary = summarise(&records, &stats, started);
-    writer.finish(
-        &collected_at,
-        ctx.bounds.windows(),
-        &records,
-        organization.as_ref(),
-    )?;
+    writer.finish(&collected_at, ctx.bounds.windows(), &records, &organization)?;
     Ok(summary)
 }
 

@@ -5,7 +5,6 @@
 use super::call::{ApiError, Caller, Limits};
 use super::options::{Account, CollectOptions, Regions};
 use super::progress::{Progress, Stats};
-use super::shapes::Obj;
 use super::{credentials, http, inventory, scope};
 use crate::error::{Error, Result};
 use crate::model::Arn;
@@ -126,39 +125,6 @@ pub fn check_role(opts: &CollectOptions, accounts: &[Account], caller: &str) -> 
         ));
     }
     Ok(())
-}
-
-/// The organisation the caller's account belongs to (Organizations `DescribeOrganization`,
-/// which any member may call), as the AWS CLI prints it: its id decides vault policies'
-/// `aws:PrincipalOrgID` conditions. No organisation, or no permission: no file, so what needs
-/// the id is unknown, never assumed.
-pub async fn organization(
-    base: &SdkConfig,
-    home: &Caller,
-    stats: &Arc<Stats>,
-    progress: &Progress,
-) -> Option<serde_json::Value> {
-    let org = client!(aws_sdk_organizations, base, stats);
-    let o = match home.call(|| org.describe_organization().send()).await {
-        Ok(out) => out.organization?,
-        Err(e) => {
-            if e.code.as_deref() != Some("AWSOrganizationsNotInUseException") {
-                progress.note(&format!(
-                    "the organisation could not be read (organizations:DescribeOrganization): {e}"
-                ));
-            }
-            return None;
-        }
-    };
-    let organization = Obj::new()
-        .opt("Id", &o.id)
-        .opt("Arn", &o.arn)
-        .name("FeatureSet", o.feature_set.as_ref())
-        .opt("MasterAccountArn", &o.master_account_arn)
-        .opt("MasterAccountId", &o.master_account_id)
-        .opt("MasterAccountEmail", &o.master_account_email)
-        .build();
-    Some(serde_json::json!({ "Organization": organization }))
 }
 
 /// The organisation's inventory, read once through the Config aggregator when one is named

@@ -2,10 +2,11 @@
 //! destination, `manifest.json` and the snapshot mark last, and only a complete snapshot is
 //! renamed into place. A crash leaves the run directory, which the next run removes.
 
+use super::organization::OrganizationRecord;
 use crate::dest::mark::{self, Mark};
 use crate::dest::{signals, Run};
 use crate::error::{Error, Result};
-use crate::snapshot::organization::ORGANIZATION_FILE;
+use crate::snapshot::organization::FOLDER;
 use crate::snapshot::{DataFile, FileError, ScopeStatus, FORMAT, MANIFEST};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -68,29 +69,32 @@ impl SnapshotWriter {
 
     /// Writes the manifest and the mark, and moves the snapshot into place.
     /// `windows` says how far back jobs and points were listed (see `snapshot::Windows`);
-    /// `organization`: the `DescribeOrganization` answer, if there was one.
+    /// `organization`: what was read of the organisation itself, and what failed.
     pub fn finish(
         self,
         collected_at: &str,
         windows: Value,
         scopes: &[ScopeRecord],
-        organization: Option<&Value>,
+        organization: &OrganizationRecord,
     ) -> Result<()> {
-        if let Some(org) = organization {
-            let path = self.staging.join(ORGANIZATION_FILE);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+        if !organization.files.is_empty() {
+            let dir = self.staging.join(FOLDER);
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+            for (name, value) in &organization.files {
+                write_json(&dir.join(name), value)?;
             }
-            write_json(&path, org)?;
         }
         let manifest_scopes: Vec<Value> = scopes.iter().map(manifest_scope).collect();
-        let manifest = json!({
+        let mut manifest = json!({
             "format": FORMAT,
             "collected_at": collected_at,
             "windows": windows,
             "collector": format!("backup-auditor {}", env!("CARGO_PKG_VERSION")),
             "scopes": manifest_scopes,
         });
+        if !organization.errors.is_empty() {
+            manifest["organization"] = json!({ "errors": organization.errors });
+        }
         write_json(&self.staging.join(MANIFEST), &manifest)?;
         let files = mark::files_under(&self.staging)?;
         Mark::snapshot(&self.run, files).write(&self.staging, mark::SNAPSHOT, &self.work)?;

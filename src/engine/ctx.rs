@@ -71,8 +71,15 @@ impl Ctx<'_> {
             .ends_warning()
             .map(|w| format!(", {w}"))
             .unwrap_or_default();
+        // Where the plan came from, when not the account itself: an org policy's plan is
+        // judged with the management account's opt-in.
+        let source = plan
+            .source
+            .label()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
         let mut s = format!(
-            "plan {:?} rule {:?} (selection {:?}{ends})",
+            "plan {:?}{source} rule {:?} (selection {:?}{ends})",
             plan.name, rule.name, plan.selections[a.selection as usize].name
         );
         if let Some(t) = a.through {

@@ -5,6 +5,7 @@ mod copies;
 mod ctx;
 pub mod finding;
 mod jobs;
+mod org;
 mod overlap;
 mod points;
 pub mod story;
@@ -119,6 +120,8 @@ fn required_files(check: &Check) -> &'static [DataFile] {
         Check::VaultDeletionProtection => &[BackupVaults, BackupVaultPolicies],
         Check::BackupJobsSucceeded { .. } => &[Resources, BackupJobs],
         Check::CopyJobsSucceeded { .. } => &[Resources, BackupJobs, CopyJobs],
+        // The organisation's answer, read outside any account-region.
+        Check::OrgBackupPolicyValid => &[],
         _ => &[Resources],
     }
 }
@@ -193,6 +196,9 @@ fn evaluate_rule(
                     v,
                 );
             }
+        }
+        Check::OrgBackupPolicyValid => {
+            push(out, Subject::Scope { scope: si }, org::judge(inv, scope));
         }
         _ => {
             for (types, err) in unlisted_types(rule, scope) {

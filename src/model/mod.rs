@@ -8,6 +8,7 @@ pub mod not_judged;
 pub mod plan;
 pub mod points;
 pub mod protection;
+pub mod provenance;
 pub mod resource;
 pub mod schedule;
 pub mod selection;
@@ -118,6 +119,10 @@ pub struct Inventory {
     pub scope_index: HashMap<(String, String), u32>,
     /// The organisation, if the snapshot says (its id decides `aws:PrincipalOrgID`).
     pub organization: Option<crate::snapshot::organization::Organization>,
+    /// Why the organisation could not be read, when the snapshot says it could not.
+    pub organization_unreadable: Option<String>,
+    /// Which accounts' effective backup policies are not fully enforced.
+    pub backup_policies: crate::snapshot::organization::BackupPolicies,
 }
 
 impl Inventory {
@@ -180,6 +185,8 @@ impl Inventory {
             recovery_points_by_resource,
             scope_index,
             organization: snapshot.organization,
+            organization_unreadable: snapshot.organization_unreadable,
+            backup_policies: snapshot.backup_policies,
         })
     }
 
@@ -246,43 +253,14 @@ fn convert_scope(
         (Some(list), None) => selection::role::Roles::Read(list),
         (None, None) => selection::role::Roles::NotCollected,
     };
-    let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
-    for sel in d.selections {
-        let mut converted = Selection::from_aws(sel.backup_selection, sel.selection_id);
-        converted.role = selection::role::state_of(
-            converted.iam_role_arn.as_deref(),
-            &s.account_id,
-            &s.region,
-            roles,
-        );
-        selections
-            .entry(sel.backup_plan_id.clone())
-            .or_default()
-            .push(converted);
-    }
-    let mut plans = Vec::with_capacity(d.plans.len());
-    for p in d.plans {
-        let rules = p
-            .backup_plan
-            .rules
-            .iter()
-            .map(|r| PlanRule::from_aws(r, schedules.cached(r)))
-            .collect();
-        plans.push(Plan {
-            selections: selections.remove(&p.backup_plan_id).unwrap_or_default(),
-            id: p.backup_plan_id,
-            arn: p.backup_plan_arn,
-            name: p.backup_plan.backup_plan_name,
-            version: p.version_id,
-            rules,
-        });
-    }
-    let mut vaults: Vec<Vault> = d.vaults.into_iter().map(Vault::from_aws).collect();
-    for pol in d.vault_policies {
-        if let Some(v) = vaults.iter_mut().find(|v| v.name == pol.backup_vault_name) {
-            v.set_policy(pol.policy);
-        }
-    }
+    let plans = plans_of(
+        d.plans,
+        d.selections,
+        (&s.account_id, &s.region),
+        roles,
+        schedules,
+    );
+    let vaults = vaults_of(d.vaults, d.vault_policies);
     let mut item_types = BTreeMap::new();
     let mut unjudged = Vec::new();
     let mut resources: Vec<Resource> = Vec::with_capacity(d.resources.len());
@@ -353,6 +331,65 @@ fn convert_scope(
             unjudged,
         },
     )
+}
+
+/// A scope's plans, each with its selections (their roles judged from `iam-roles.json`).
+fn plans_of(
+    raw_plans: Vec<aws::GetBackupPlanOutput>,
+    raw_selections: Vec<aws::GetBackupSelectionOutput>,
+    (account, region): (&str, &str),
+    roles: selection::role::Roles<'_>,
+    schedules: &ScheduleCache,
+) -> Vec<Plan> {
+    let mut selections: HashMap<String, Vec<Selection>> = HashMap::new();
+    for sel in raw_selections {
+        let mut converted = Selection::from_aws(sel.backup_selection, sel.selection_id);
+        converted.role =
+            selection::role::state_of(converted.iam_role_arn.as_deref(), account, region, roles);
+        selections
+            .entry(sel.backup_plan_id.clone())
+            .or_default()
+            .push(converted);
+    }
+    let mut plans = Vec::with_capacity(raw_plans.len());
+    for p in raw_plans {
+        let rules: Vec<PlanRule> = p
+            .backup_plan
+            .rules
+            .iter()
+            .map(|r| PlanRule::from_aws(r, schedules.cached(r)))
+            .collect();
+        let selections = selections.remove(&p.backup_plan_id).unwrap_or_default();
+        plans.push(Plan {
+            source: provenance::PlanSource::of(
+                &p.backup_plan_id,
+                p.backup_plan_arn.as_deref(),
+                rules.iter().map(|r| r.vault.as_str()),
+                &selections,
+            ),
+            selections,
+            id: p.backup_plan_id,
+            arn: p.backup_plan_arn,
+            name: p.backup_plan.backup_plan_name,
+            version: p.version_id,
+            rules,
+        });
+    }
+    plans
+}
+
+/// A scope's vaults, each with its access policy parsed once.
+fn vaults_of(
+    raw_vaults: Vec<aws::DescribeBackupVaultOutput>,
+    policies: Vec<aws::VaultAccessPolicy>,
+) -> Vec<Vault> {
+    let mut vaults: Vec<Vault> = raw_vaults.into_iter().map(Vault::from_aws).collect();
+    for pol in policies {
+        if let Some(v) = vaults.iter_mut().find(|v| v.name == pol.backup_vault_name) {
+            v.set_policy(pol.policy);
+        }
+    }
+    vaults
 }
 
 /// `(ScheduleExpression, ScheduleExpressionTimezone)` as the rule wrote them.

@@ -203,15 +203,13 @@ pub struct Plan {
     pub version: Option<String>,
     pub rules: Vec<PlanRule>,
     pub selections: Vec<Selection>,
+    /// Local, an org policy's, Control Tower's or EFS automatic backups': an org policy's
+    /// plan is judged with the management account's opt-in. AWS-managed plans (EFS automatic
+    /// backups) count like any other: they really back resources up (reference §2.5).
+    pub source: super::provenance::PlanSource,
 }
 
 impl Plan {
-    /// AWS-managed plans (EFS automatic backups, `aws/efs/automatic-backup-plan`) count like
-    /// any other: they really back resources up (reference §2.5).
-    pub fn is_aws_managed(&self) -> bool {
-        self.name.starts_with("aws/")
-    }
-
     pub fn display_id(&self) -> &str {
         self.arn.as_deref().unwrap_or(&self.id)
     }

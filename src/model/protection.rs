@@ -9,9 +9,10 @@ mod air_gapped;
 
 use super::intern::Interner;
 use super::plan::{Gap, Plan, PlanRule};
+use super::provenance::OptInView;
 use super::resource::{Blocker, Resource, ResourceKind};
 use super::selection::role::{self, RoleState};
-use super::selection::{decide, decide_quietly, opt_in_for, Selection};
+use super::selection::{decide_as, decide_quietly, Selection};
 use super::{Inventory, Scope, Tri};
 use crate::snapshot::DataFile;
 use serde::Serialize;
@@ -116,12 +117,18 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
                 .collect()
         })
         .collect();
+    // Whose opt-in each plan's selections use: the management account's for an org policy's.
+    let views: Vec<OptInView> = scope
+        .plans
+        .iter()
+        .map(|p| OptInView::of(inv, scope, p.source))
+        .collect();
     let mut reasons = Interner::default();
     let mut out: Vec<Protection> = scope
         .resources
         .iter()
         .map(|r| {
-            let selections = selection_outcomes(scope, r, &mut reasons);
+            let selections = selection_outcomes(scope, &views, r, &mut reasons);
             if let Some(u) = &undecidable {
                 return Protection {
                     selections,
@@ -130,7 +137,7 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
                 };
             }
             Protection {
-                rules: direct_rules(scope, &states, r, &selections),
+                rules: direct_rules(scope, &states, &views, r, &selections),
                 selections,
                 undecidable: None,
             }
@@ -178,12 +185,13 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
 /// members included, since `explain` tells why they are or are not selected.
 fn selection_outcomes(
     scope: &Scope,
+    views: &[OptInView],
     res: &Resource,
     reasons: &mut Interner,
 ) -> Vec<SelectionOutcome> {
-    let opt_in = scope.opt_in.as_ref().and_then(|m| opt_in_for(m, res.kind));
     let mut out = Vec::new();
     for (pi, plan) in scope.plans.iter().enumerate() {
+        let opt_in = views[pi].value(res.kind);
         for (si, sel) in plan.selections.iter().enumerate() {
             let q = decide_quietly(sel, res, opt_in);
             if q.matched_nothing {
@@ -194,7 +202,8 @@ fn selection_outcomes(
                 selection: si as u32,
                 selected: q.selected,
                 near_miss: q.near_miss,
-                reason: reasons.intern(decide(sel, res, opt_in).reason),
+                reason: reasons
+                    .intern(decide_as(sel, res, opt_in, views[pi].words(res.kind)).reason),
             });
         }
     }
@@ -205,6 +214,7 @@ fn selection_outcomes(
 fn direct_rules(
     scope: &Scope,
     states: &[Vec<RuleState>],
+    views: &[OptInView],
     res: &Resource,
     selections: &[SelectionOutcome],
 ) -> Vec<AppliedRule> {
@@ -218,6 +228,9 @@ fn direct_rules(
         // Only region opt-in makes a selection unknown: say why it is unknown (settings that
         // were read but lack a key the reference is unsure of say so in the reason).
         let unknown = (o.selected == Tri::Unknown).then(|| {
+            if views[o.plan as usize].explains_unknown(res.kind) {
+                return o.reason.to_string();
+            }
             match scope.unavailable(DataFile::RegionSettings) {
                 Some(why) => format!(
                     "{} ({}: {why})",

@@ -241,11 +241,31 @@ pub struct SelectionDecision {
 pub type OptIn = Option<bool>;
 
 pub fn decide(sel: &Selection, res: &Resource, opt_in: OptIn) -> SelectionDecision {
+    decide_as(sel, res, opt_in, OptInWords::default())
+}
+
+/// Whose opt-in a decision uses, in the words of its reason, when not simply the region's
+/// (an org-policy plan uses the management account's: see the `provenance` module).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptInWords<'a> {
+    /// `the management account A in R (org policy plan)`; `None`: this region's own.
+    pub owner: Option<&'a str>,
+    /// Why the opt-in is unknown, when that is more than "the region's settings are unknown".
+    pub unknown: Option<&'a str>,
+}
+
+/// [`decide`], naming whose opt-in was used.
+pub fn decide_as(
+    sel: &Selection,
+    res: &Resource,
+    opt_in: OptIn,
+    words: OptInWords,
+) -> SelectionDecision {
     let outcome = outcome(sel, res, opt_in);
     let (selected, blocked_by_opt_in) = outcome.verdict();
     SelectionDecision {
         selected,
-        reason: outcome.describe(res),
+        reason: outcome.describe(res, words),
         blocked_by_opt_in,
     }
 }
@@ -404,7 +424,7 @@ impl Outcome<'_> {
     }
 
     /// One line, e.g. `Resources "arn:aws:ec2:*:*:volume/*" matched; opt-in not needed`.
-    fn describe(&self, res: &Resource) -> String {
+    fn describe(&self, res: &Resource, words: OptInWords) -> String {
         let why_opt_in = || {
             if res.kind.always_needs_opt_in() {
                 format!("{} always needs opt-in", res.kind.backup_type())
@@ -443,15 +463,19 @@ impl Outcome<'_> {
                 "{} matched (resource-level ARN: region opt-in not needed)",
                 m.describe()
             ),
-            Outcome::OptedIn(m) => format!(
-                "{} matched; {} opted in",
-                m.describe(),
-                res.kind.backup_type()
-            ),
+            Outcome::OptedIn(m) => match words.owner {
+                None => format!("{} matched; {} opted in", m.describe(), res.kind.backup_type()),
+                Some(o) => format!(
+                    "{} matched; {} opted in for {o}",
+                    m.describe(),
+                    res.kind.backup_type()
+                ),
+            },
             Outcome::NotOptedIn(m) => format!(
-                "{} matched, but {} is not opted in for this region ({}): AWS Backup does not back it up",
+                "{} matched, but {} is not opted in for {} ({}): AWS Backup does not back it up",
                 m.describe(),
                 res.kind.backup_type(),
+                words.owner.unwrap_or("this region"),
                 why_opt_in()
             ),
             Outcome::OptInUnknown(m) if res.kind.opt_in_key_uncertain() => format!(
@@ -464,9 +488,12 @@ impl Outcome<'_> {
                 res.kind.backup_type()
             ),
             Outcome::OptInUnknown(m) => format!(
-                "{} matched; {}, but the region's opt-in settings are unknown",
+                "{} matched; {}, but {}",
                 m.describe(),
-                why_opt_in()
+                why_opt_in(),
+                words
+                    .unknown
+                    .unwrap_or("the region's opt-in settings are unknown")
             ),
         }
     }

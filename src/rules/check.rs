@@ -59,6 +59,10 @@ pub enum Check {
     CopyJobsSucceeded {
         days: i64,
     },
+    /// The account's effective Organizations backup policy is fully enforced: the account is
+    /// not listed by `ListAccountsWithInvalidEffectivePolicy(BACKUP_POLICY)`. One finding
+    /// per account-region.
+    OrgBackupPolicyValid,
 }
 
 /// What a check judges: the subject column of a finding.
@@ -68,9 +72,11 @@ pub enum SubjectKind {
     Resource,
     RecoveryPoint,
     Vault,
+    /// A whole account-region.
+    Scope,
 }
 
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 14] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -84,6 +90,7 @@ pub const KINDS: [&str; 13] = [
     "vault-deletion-protection",
     "backup-jobs-succeeded",
     "copy-jobs-succeeded",
+    "org-backup-policy-valid",
 ];
 
 impl Check {
@@ -102,6 +109,7 @@ impl Check {
             Check::VaultDeletionProtection => KINDS[10],
             Check::BackupJobsSucceeded { .. } => KINDS[11],
             Check::CopyJobsSucceeded { .. } => KINDS[12],
+            Check::OrgBackupPolicyValid => KINDS[13],
         }
     }
 
@@ -113,6 +121,7 @@ impl Check {
             Check::VaultLock { .. } | Check::VaultEncryption | Check::VaultDeletionProtection => {
                 SubjectKind::Vault
             }
+            Check::OrgBackupPolicyValid => SubjectKind::Scope,
             _ => SubjectKind::Resource,
         }
     }
@@ -129,6 +138,7 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             "recovery-point-encrypted" => Some(Check::RecoveryPointEncrypted),
             "vault-encryption" => Some(Check::VaultEncryption),
             "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
+            "org-backup-policy-valid" => Some(Check::OrgBackupPolicyValid),
             k if KINDS.contains(&k) => {
                 ctx.error(
                     s.span(),
@@ -158,6 +168,7 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
         "recovery-point-encrypted" => Some(Check::RecoveryPointEncrypted),
         "vault-encryption" => Some(Check::VaultEncryption),
         "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
+        "org-backup-policy-valid" => Some(Check::OrgBackupPolicyValid),
         "frequency-retention" => f
             .required(ctx, "tiers", &what)
             .and_then(|n| parse_tiers(ctx, n))

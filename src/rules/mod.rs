@@ -113,6 +113,10 @@ pub const DEFAULT_RULE_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/default/jobs.yaml"),
     ),
     (
+        "rules/default/organization.yaml",
+        include_str!("../../rules/default/organization.yaml"),
+    ),
+    (
         "rules/default/protection.yaml",
         include_str!("../../rules/default/protection.yaml"),
     ),

@@ -19,6 +19,9 @@ pub struct Manifest {
     pub scopes: Vec<ManifestScope>,
     #[serde(default)]
     pub windows: Windows,
+    /// Which of the root folder `organization/`'s files could not be read.
+    #[serde(default)]
+    pub organization: Option<super::organization::ManifestOrganization>,
 }
 
 /// How far back the collector listed what it lists by date. A snapshot without them (an older
@@ -213,6 +216,29 @@ pub fn check(manifest: &Manifest, path: &Path, bytes: &[u8]) -> Vec<Diagnostic> 
         }
     }
     diags
+}
+
+/// An `organization.errors` entry must name one of the organisation's files: another would
+/// mark nothing unknown, and its data would be judged as if read.
+pub fn check_organization(
+    org: &super::organization::ManifestOrganization,
+    path: &Path,
+) -> Vec<Diagnostic> {
+    use super::organization::FILES;
+    org.errors
+        .iter()
+        .filter(|e| !FILES.contains(&e.file.as_str()))
+        .map(|e| {
+            Diagnostic::file(
+                path,
+                format!(
+                    "organization.errors names unknown file {:?}; known files: {}",
+                    e.file,
+                    FILES.join(", ")
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Line and column of the `n`-th scope in the manifest's text: of its `n`-th `"account_id"`

@@ -113,6 +113,10 @@ pub struct Snapshot {
     pub warnings: Vec<String>,
     /// `organization/organization.json`, if the snapshot has it.
     pub organization: Option<organization::Organization>,
+    /// Why `DescribeOrganization` failed, when the manifest says it did.
+    pub organization_unreadable: Option<String>,
+    /// Which accounts' effective backup policies are not fully enforced, and why.
+    pub backup_policies: organization::BackupPolicies,
 }
 
 impl Snapshot {
@@ -123,9 +127,11 @@ impl Snapshot {
         let (manifest, bytes) = manifest::read(&manifest_path)?;
         let mut diags = manifest::check(&manifest, &manifest_path, &bytes);
         let (scopes, deleted) = scope::load_all(root, &manifest.scopes, &mut diags);
-        let organization = organization::read(root).unwrap_or_else(|d| {
+        let org = manifest.organization.clone().unwrap_or_default();
+        diags.extend(manifest::check_organization(&org, &manifest_path));
+        let org = organization::read(root, &org).unwrap_or_else(|d| {
             diags.push(d);
-            None
+            Default::default()
         });
         if !diags.is_empty() {
             return Err(Error::Invalid(diags));
@@ -141,7 +147,9 @@ impl Snapshot {
             windows: manifest.windows,
             scopes,
             warnings,
-            organization,
+            organization: org.organization,
+            organization_unreadable: org.unreadable,
+            backup_policies: org.backup_policies,
         })
     }
 }

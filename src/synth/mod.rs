@@ -213,6 +213,9 @@ fn write_org(opts: &SynthOptions, dir: &Path) -> io::Result<SynthStats> {
         "Arn": format!("arn:aws:organizations::{management}:organization/{ORGANIZATION_ID}"),
     }});
     stats.bytes_written = write_pretty(&org_dir, "organization.json", &organization)?;
+    // As the management account's collection writes it: no account's backup policy invalid.
+    let policies = json!({"Accounts": [], "PolicyType": "BACKUP_POLICY"});
+    stats.bytes_written += write_pretty(&org_dir, "invalid-effective-policies.json", &policies)?;
     stats.bytes_written += write_pretty(dir, "manifest.json", &manifest)?;
     for s in per_scope {
         stats.resources += s.resources;

@@ -60,11 +60,13 @@ fn small_org_is_consistent() {
         1,
         "temporary directory left"
     );
-    // The manifest, the organisation, and per scope 8 data files, an empty copy-jobs.json and
-    // global-settings.json.
-    assert_eq!(all.len(), 2 + 6 * 10);
+    // The manifest, the organisation and its (empty) list of invalid backup policies, and per
+    // scope 8 data files, an empty copy-jobs.json and global-settings.json.
+    assert_eq!(all.len(), 3 + 6 * 10);
     let org = read(&out.join("organization/organization.json"));
     assert_eq!(org["Organization"]["Id"], super::ORGANIZATION_ID);
+    let invalid = read(&out.join("organization/invalid-effective-policies.json"));
+    assert_eq!(invalid["Accounts"], serde_json::json!([]));
 
     let manifest = read(&out.join("manifest.json"));
     assert_eq!(manifest["format"], "backup-auditor-snapshot/v1");

@@ -10,6 +10,7 @@
 
 mod http;
 mod iam;
+mod orgs;
 pub mod protocols;
 mod snapshot;
 

@@ -196,7 +196,7 @@ impl Reply {
         }
     }
 
-    fn json(v: Value) -> Reply {
+    pub(super) fn json(v: Value) -> Reply {
         Reply::json_status(200, v, None)
     }
 
@@ -249,8 +249,20 @@ fn paged<T: std::borrow::Borrow<Value>>(
     list_key: &str,
     token_key: &str,
 ) -> Reply {
+    paged_in(state, r, items, list_key, token_key, json!({}))
+}
+
+/// A paged JSON reply whose every page also carries the members of `out` (an object).
+pub(super) fn paged_in<T: std::borrow::Borrow<Value>>(
+    state: &State,
+    r: &Request,
+    items: Vec<T>,
+    list_key: &str,
+    token_key: &str,
+    mut out: Value,
+) -> Reply {
     let (items, next) = page(items, r.token(), state.page_size);
-    let mut out = json!({ list_key: items });
+    out[list_key] = json!(items);
     if let Some(n) = next {
         out[token_key] = json!(n);
     }
@@ -348,6 +360,9 @@ pub fn organizations(state: &State, r: &Request, account: &str) -> Reply {
                 })
                 .collect();
             paged(state, r, accounts, "Accounts", "NextToken")
+        }
+        "ListAccountsWithInvalidEffectivePolicy" | "ListEffectivePolicyValidationErrors" => {
+            super::orgs::backup_policies(state, r)
         }
         "DescribeOrganization" => match &state.served.organization {
             Some(org) => Reply::json(org.clone()),

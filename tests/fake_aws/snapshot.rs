@@ -25,6 +25,10 @@ pub struct Served {
     pub scopes: BTreeMap<(String, String), Scope>,
     /// `organization/organization.json`, answered to `DescribeOrganization` when there is one.
     pub organization: Option<Value>,
+    /// The other files of `organization/` (name → JSON), and those the manifest's
+    /// `organization.errors` says failed: name → `(code, message)`.
+    pub org_files: BTreeMap<String, Value>,
+    pub org_failing: BTreeMap<String, (String, String)>,
 }
 
 /// `Code: message` as the manifest records errors.
@@ -80,10 +84,32 @@ impl Served {
         let organization = std::fs::read(root.join("organization/organization.json"))
             .ok()
             .map(|b| serde_json::from_slice(&b).unwrap());
+        let mut org_files = BTreeMap::new();
+        for entry in std::fs::read_dir(root.join("organization"))
+            .into_iter()
+            .flatten()
+        {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let mut v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            epoch_timestamps(&mut v);
+            org_files.insert(name, v);
+        }
+        let org_failing = manifest["organization"]["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let file = e["file"].as_str().unwrap().to_string();
+                (file, split_error(e["error"].as_str().unwrap()))
+            })
+            .collect();
         Served {
             accounts,
             scopes,
             organization,
+            org_files,
+            org_failing,
         }
     }
 
@@ -121,7 +147,11 @@ impl Served {
 
 /// AWS Backup members holding times (`CreationDate`, `LockDate`, `DeleteAt`, …).
 fn is_time_key(k: &str) -> bool {
-    k.ends_with("Date") || k.ends_with("Time") || k.ends_with("At") || k == "StartBy"
+    k.ends_with("Date")
+        || k.ends_with("Time")
+        || k.ends_with("At")
+        || k.ends_with("Timestamp")
+        || k == "StartBy"
 }
 
 /// The CLI prints times as ISO-8601; restJson1 and awsJson1_1 send epoch seconds.

@@ -14,6 +14,7 @@ pub use decide::{decide_scope, CopyOutcome, Decided, MAX_POINTS};
 use super::Evaluation;
 use crate::model::plan::{CopyRule, Retention};
 use crate::model::protection::{AppliedRule, Protection, RuleState};
+use crate::model::provenance::PlanSource;
 use crate::model::resource::{ColdStorage, Resource, ResourceKind};
 use crate::model::selection::NO_MATCH;
 use crate::model::vault::LockMode;
@@ -89,6 +90,8 @@ pub struct ResourceFacts<'a> {
 pub struct SelectionStory<'a> {
     pub plan: &'a str,
     pub plan_id: &'a str,
+    /// `local`, `org-policy`, `control-tower` or `efs-automatic`.
+    pub plan_source: PlanSource,
     pub selection: &'a str,
     pub selected: Tri,
     pub reason: &'a str,
@@ -135,6 +138,7 @@ impl<'a> RoleStory<'a> {
 #[derive(Debug, Serialize)]
 pub struct RuleStory<'a> {
     pub plan: &'a str,
+    pub plan_source: PlanSource,
     pub rule: &'a str,
     pub selection: &'a str,
     pub through: Option<&'a str>,
@@ -351,6 +355,7 @@ fn selections<'a>(scope: &'a Scope, prot: &'a Protection) -> (Vec<SelectionStory
             out.push(SelectionStory {
                 plan: &plan.name,
                 plan_id: plan.display_id(),
+                plan_source: plan.source,
                 selection: &sel.name,
                 selected,
                 reason,
@@ -421,6 +426,7 @@ fn rule<'a>(
     };
     RuleStory {
         plan: &plan.name,
+        plan_source: plan.source,
         rule: &r.name,
         selection: &plan.selections[a.selection as usize].name,
         through: a.through.map(|t| scope.resources[t as usize].arn.as_str()),

@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(all.unprotected, summary.coverage.unprotected);
         assert_eq!(all.unknown, summary.coverage.not_assessed);
         assert_eq!(all.decided, all.protected + all.unprotected);
-        assert_eq!(all.percent, Some(62), "{all:?}");
+        assert_eq!(all.percent, Some(63), "{all:?}");
         // Every account is drawn, in id order; the columns sum to each account's total.
         assert_eq!(chart.accounts, chart.rows.len());
         assert!(chart.rows.windows(2).all(|w| w[0].id < w[1].id));
