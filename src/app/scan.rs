@@ -54,6 +54,9 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
                 .ok()
                 .map(|b| changes::compare(&e, b, &record))
                 .transpose()?;
+            if let Ok(b) = baseline.as_mut() {
+                b.release_findings();
+            }
             if diff.is_some() {
                 out.stage("compared with the baseline");
             }
