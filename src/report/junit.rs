@@ -11,8 +11,11 @@
 use crate::findings::write::write_ordered;
 use crate::findings::{Finding, Status};
 use crate::model::Inventory;
+use crate::rules::Rule;
 use crate::rules::RuleSet;
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
+use quick_junit::{
+    NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite, XmlString,
+};
 use std::io::Write;
 
 const NAME: &str = "backup-auditor";
@@ -42,20 +45,24 @@ fn test_case(inv: &Inventory, rules: &RuleSet, f: &Finding) -> TestCase {
     case
 }
 
-/// A rule's testsuite, carrying the run's id as its `run_id` attribute.
-fn new_suite(name: &str, run_id: &str) -> TestSuite {
-    let mut s = TestSuite::new(name);
+/// A rule's testsuite, carrying the run's id as its `run_id` attribute and the rule's
+/// framework controls as properties (`framework:aws-fsbp` = `EC2.28, DynamoDB.4`), which CI
+/// views list with the suite.
+fn new_suite(rule: &Rule, run_id: &str) -> TestSuite {
+    let mut s = TestSuite::new(rule.id.as_str());
     s.extra.insert("run_id".into(), run_id.into());
+    for (framework, ids) in &rule.frameworks {
+        s.add_property(Property::new(
+            format!("framework:{framework}"),
+            ids.join(", "),
+        ));
+    }
     s
 }
 
 /// The whole report in memory: what [`write`] streams. For tests and small inputs.
 pub fn render(inv: &Inventory, rules: &RuleSet, findings: &[Finding], run_id: &str) -> Report {
-    let mut suites: Vec<TestSuite> = rules
-        .rules
-        .iter()
-        .map(|r| new_suite(&r.id, run_id))
-        .collect();
+    let mut suites: Vec<TestSuite> = rules.rules.iter().map(|r| new_suite(r, run_id)).collect();
     for f in findings {
         suites[f.rule as usize].add_test_case(test_case(inv, rules, f));
     }
@@ -152,7 +159,7 @@ fn write_sliced(
     write_ordered(w, pieces.len(), |t, buf| {
         let suite = |ri: usize| {
             let c = &counts[ri];
-            let mut s = new_suite(c.name.as_str(), run_id);
+            let mut s = new_suite(&rules.rules[ri], run_id);
             (s.tests, s.failures, s.errors, s.skipped) = (c.tests, c.failures, c.errors, c.skipped);
             s
         };
@@ -168,7 +175,14 @@ fn write_sliced(
                     s.test_cases.push(case(*ri, 0));
                 }
                 let l = serialise(s, buf)?;
-                buf.truncate(l.suite_head_end);
+                // A suite without testcases is whole here (self-closing, or its properties
+                // and end tag).
+                let keep = if members[*ri].is_empty() {
+                    l.suite_whole_end
+                } else {
+                    l.suite_head_end
+                };
+                buf.truncate(keep);
                 buf.drain(..l.suite_start);
             }
             Piece::Cases(ri, range) => {
@@ -269,10 +283,12 @@ fn attribute(buf: &mut Vec<u8>, s: &str) {
 struct Layout {
     /// Start of the line break before `<testsuite `.
     suite_start: usize,
-    /// Just after the suite's start tag (or its self-closing tag).
+    /// Just after the suite's start tag (or its self-closing tag) and its properties.
     suite_head_end: usize,
     /// Start of the line break before `</testsuite>`, or `suite_head_end` when self-closing.
     suite_end: usize,
+    /// Just after the suite's end tag (or its self-closing tag).
+    suite_whole_end: usize,
     /// Start of the line break before `</testsuites>`.
     suites_end: usize,
 }
@@ -294,18 +310,37 @@ impl Layout {
             .iter()
             .rposition(|&b| b == b'\n')
             .ok_or_else(bad)?;
-        let suite_head_end = find(b">", tag).ok_or_else(bad)? + 1;
-        let closed = buf[suite_head_end - 2] == b'/';
+        let tag_end = find(b">", tag).ok_or_else(bad)? + 1;
+        let closed = buf[tag_end - 2] == b'/';
+        // The suite's properties, if any, come first inside it and belong to its head.
+        let properties = buf[tag_end..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .filter(|&p| buf[tag_end + p..].starts_with(b"<properties>"));
+        let suite_head_end = match properties {
+            Some(_) if !closed => {
+                let end = b"</properties>";
+                find(end, tag_end).ok_or_else(bad)? + end.len()
+            }
+            _ => tag_end,
+        };
         let suites_end = rfind(b"\n</testsuites>").ok_or_else(bad)?;
+        let close = b"\n    </testsuite>";
         let suite_end = if closed {
             suite_head_end
         } else {
-            rfind(b"\n    </testsuite>").ok_or_else(bad)?
+            rfind(close).ok_or_else(bad)?
+        };
+        let suite_whole_end = if closed {
+            tag_end
+        } else {
+            suite_end + close.len()
         };
         Ok(Layout {
             suite_start,
             suite_head_end,
             suite_end,
+            suite_whole_end,
             suites_end,
         })
     }
