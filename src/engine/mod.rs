@@ -5,6 +5,7 @@ mod copies;
 mod ctx;
 pub mod finding;
 mod jobs;
+mod locked;
 mod org;
 mod overlap;
 mod points;
@@ -117,6 +118,7 @@ fn required_files(check: &Check) -> &'static [DataFile] {
     match check {
         Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => &[RecoveryPoints],
         Check::VaultLock { .. } | Check::VaultEncryption => &[BackupVaults],
+        Check::LockedVaultBackups { .. } => &[Resources, BackupVaults],
         Check::VaultDeletionProtection => &[BackupVaults, BackupVaultPolicies],
         Check::BackupJobsSucceeded { .. } => &[Resources, BackupJobs],
         Check::CopyJobsSucceeded { .. } => &[Resources, BackupJobs, CopyJobs],

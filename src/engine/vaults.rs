@@ -32,7 +32,12 @@ pub(crate) fn judge(inv: &Inventory, rule: &Rule, v: &Vault) -> Verdict {
     }
 }
 
-fn lock(inv: &Inventory, v: &Vault, want_min: Option<i64>, want_max: Option<i64>) -> Verdict {
+pub(super) fn lock(
+    inv: &Inventory,
+    v: &Vault,
+    want_min: Option<i64>,
+    want_max: Option<i64>,
+) -> Verdict {
     let bounds = format!(
         "min {} / max {}",
         v.min_retention_days

@@ -85,6 +85,10 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
         Check::RecoveryPointRecent { max_age_hours } => recent(ctx, *max_age_hours),
         Check::BackupJobsSucceeded { days } => jobs::backup_jobs(ctx, *days),
         Check::CopyJobsSucceeded { days } => jobs::copy_jobs(ctx, *days),
+        Check::LockedVaultBackups {
+            min_retention_days,
+            max_retention_days,
+        } => super::locked::locked_vault(ctx, *min_retention_days, *max_retention_days),
         _ => Verdict::new(Status::NotApplicable, "not a workload check"),
     }
 }

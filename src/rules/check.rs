@@ -63,6 +63,12 @@ pub enum Check {
     /// not listed by `ListAccountsWithInvalidEffectivePolicy(BACKUP_POLICY)`. One finding
     /// per account-region.
     OrgBackupPolicyValid,
+    /// An effective rule backs the resource up into a vault locked in compliance mode whose
+    /// bounds fit (AWS Backup Audit Manager's `BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK`).
+    LockedVaultBackups {
+        min_retention_days: Option<i64>,
+        max_retention_days: Option<i64>,
+    },
 }
 
 /// What a check judges: the subject column of a finding.
@@ -76,7 +82,7 @@ pub enum SubjectKind {
     Scope,
 }
 
-pub const KINDS: [&str; 14] = [
+pub const KINDS: [&str; 15] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -91,6 +97,7 @@ pub const KINDS: [&str; 14] = [
     "backup-jobs-succeeded",
     "copy-jobs-succeeded",
     "org-backup-policy-valid",
+    "locked-vault-backups",
 ];
 
 impl Check {
@@ -110,6 +117,7 @@ impl Check {
             Check::BackupJobsSucceeded { .. } => KINDS[11],
             Check::CopyJobsSucceeded { .. } => KINDS[12],
             Check::OrgBackupPolicyValid => KINDS[13],
+            Check::LockedVaultBackups { .. } => KINDS[14],
         }
     }
 
@@ -220,7 +228,16 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             .map(|d| Check::RecoveryPointRetention {
                 min_retention_days: d,
             }),
-        "vault-lock" => parse_vault_lock(ctx, &mut f),
+        "vault-lock" => parse_lock_bounds(ctx, &mut f).map(|(min, max)| Check::VaultLock {
+            min_retention_days: min,
+            max_retention_days: max,
+        }),
+        "locked-vault-backups" => {
+            parse_lock_bounds(ctx, &mut f).map(|(min, max)| Check::LockedVaultBackups {
+                min_retention_days: min,
+                max_retention_days: max,
+            })
+        }
         // `ListBackupJobs` returns at most the last 30 days.
         "backup-jobs-succeeded" => f
             .required(ctx, "days", &what)
@@ -236,7 +253,11 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
     check
 }
 
-fn parse_vault_lock(ctx: &mut Ctx, f: &mut super::yaml::Fields) -> Option<Check> {
+/// `min_retention_days` and `max_retention_days` a vault lock must have, both optional.
+fn parse_lock_bounds(
+    ctx: &mut Ctx,
+    f: &mut super::yaml::Fields,
+) -> Option<(Option<i64>, Option<i64>)> {
     let min_node = f.get("min_retention_days");
     let min = min_node.and_then(|n| ctx.integer(n, "`min_retention_days`", 1, DAYS_MAX));
     let max = f
@@ -255,10 +276,7 @@ fn parse_vault_lock(ctx: &mut Ctx, f: &mut super::yaml::Fields) -> Option<Check>
             return None;
         }
     }
-    Some(Check::VaultLock {
-        min_retention_days: min,
-        max_retention_days: max,
-    })
+    Some((min, max))
 }
 
 fn parse_tiers(ctx: &mut Ctx, node: &Node) -> Option<Vec<Tier>> {
