@@ -7,6 +7,7 @@ mod cases;
 mod changes;
 mod cli;
 mod collect;
+mod collect_direct;
 mod collect_org;
 mod deploy;
 mod fake_aws;

@@ -2,6 +2,7 @@
 
 use super::http::{HttpRequest, HttpResponse};
 use super::{State, MANAGEMENT};
+use backup_auditor::collect::CONFIG_TYPES;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -79,6 +80,9 @@ impl Request {
                 "/listRegions" => "ListRegions".into(),
                 _ => return None,
             }
+        } else if service == "s3" {
+            let raw_query = url.split_once('?').map_or("", |(_, q)| q);
+            super::s3::operation(&req.method, &segments, raw_query)?.to_string()
         } else {
             backup_operation(&req.method, &segments)?.to_string()
         };
@@ -98,6 +102,7 @@ impl Request {
         match self.service.as_str() {
             "sts" | "iam" => Protocol::Query,
             "backup" | "account" => Protocol::RestJson,
+            "s3" => Protocol::RestXml,
             _ => Protocol::AwsJson,
         }
     }
@@ -110,6 +115,14 @@ impl Request {
                 format!(
                     "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>\
                      <Message>{}</Message></Error><RequestId>fake</RequestId></ErrorResponse>",
+                    xml_escape(message)
+                ),
+            ),
+            Protocol::RestXml => Reply::xml(
+                status,
+                format!(
+                    "<Error><Code>{code}</Code><Message>{}</Message>\
+                     <RequestId>fake</RequestId></Error>",
                     xml_escape(message)
                 ),
             ),
@@ -137,6 +150,7 @@ impl Request {
 
 enum Protocol {
     Query,
+    RestXml,
     AwsJson,
     RestJson,
 }
@@ -227,7 +241,7 @@ impl Reply {
 
 /// One page of `items` after `token` (`p<offset>`), and the next token.
 /// Only the page is copied: the fake answers thousands of calls from the same files.
-fn page<T: std::borrow::Borrow<Value>>(
+pub(super) fn page<T: std::borrow::Borrow<Value>>(
     items: Vec<T>,
     token: Option<String>,
     size: usize,
@@ -563,6 +577,10 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
         return r.error(400, &code, &message);
     }
     let expr = r.input["Expression"].as_str().unwrap_or_default();
+    let skipped = state
+        .faults
+        .not_recorded
+        .get(&(account.to_string(), region.to_string()));
     match r.operation.as_str() {
         "DescribeConfigurationRecorderStatus" => {
             let recording = !state
@@ -573,12 +591,28 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
                 {"name": "default", "recording": recording, "lastStatus": if recording {"SUCCESS"} else {"PENDING"}}
             ]}))
         }
-        "DescribeConfigurationRecorders" => Reply::json(json!({"ConfigurationRecorders": [
-            {"name": "default", "roleARN": format!("arn:aws:iam::{account}:role/config"),
-             "recordingGroup": {"allSupported": true, "includeGlobalResourceTypes": true}}
-        ]})),
+        "DescribeConfigurationRecorders" => {
+            let group = match skipped {
+                None => json!({"allSupported": true, "includeGlobalResourceTypes": true}),
+                Some(skip) => json!({"allSupported": false, "resourceTypes": CONFIG_TYPES
+                    .iter()
+                    .filter(|t| !skip.iter().any(|s| s == *t))
+                    .collect::<Vec<_>>()}),
+            };
+            Reply::json(json!({"ConfigurationRecorders": [
+                {"name": "default", "roleARN": format!("arn:aws:iam::{account}:role/config"),
+                 "recordingGroup": group}
+            ]}))
+        }
         "SelectResourceConfig" => {
-            let rows = select_rows(expr, resources_of(state, account, region, None));
+            // What the recorder skips is not in Config's inventory.
+            let recorded = resources_of(state, account, region, None)
+                .into_iter()
+                .filter(|i| {
+                    skipped.is_none_or(|skip| !skip.iter().any(|s| i["resourceType"] == **s))
+                })
+                .collect();
+            let rows = select_rows(expr, recorded);
             paged(state, r, rows, "Results", "NextToken")
         }
         "SelectAggregateResourceConfig" => {
@@ -605,7 +639,7 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
     }
 }
 
-fn aws_tags(item: &Value) -> Vec<Value> {
+pub(super) fn aws_tags(item: &Value) -> Vec<Value> {
     match &item["tags"] {
         Value::Array(a) => a
             .iter()
