@@ -19,6 +19,7 @@ mod html;
 mod image;
 mod inputs;
 mod moto;
+mod moto_direct;
 mod not_judged;
 mod props;
 mod safety;
