@@ -115,10 +115,13 @@ fn buckets_config_does_not_record_are_listed_directly_and_judged_alike() {
         .filter(|(_, s)| s["status"] != "failed")
         .map(|((a, r), _)| {
             let f = served.join(a).join(r).join("resources.json");
-            let n = f
-                .exists()
-                .then(|| read_json(&f).as_array().unwrap().clone())
-                .unwrap_or_default()
+            if !f.exists() {
+                return 0;
+            }
+            let items = read_json(&f);
+            let n = items
+                .as_array()
+                .unwrap()
                 .iter()
                 .filter(|i| i["resourceType"] == BUCKET)
                 .count();
