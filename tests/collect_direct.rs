@@ -301,3 +301,25 @@ fn direct_mode_lists_buckets_directly_where_config_records_them() {
     let buckets = items.iter().filter(|i| i["resourceType"] == BUCKET).count();
     assert_eq!(buckets, 11, "each bucket once");
 }
+
+#[test]
+fn under_an_aggregator_the_members_recorder_decides_what_is_listed_directly() {
+    let faults = Faults {
+        not_recorded: [((ACCT.into(), "us-east-1".into()), vec![BUCKET.into()])].into(),
+        ..Faults::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, snap) = collect_111(faults, dir.path(), &["--config-aggregator", "org"]);
+    let calls = fake.calls();
+    assert_eq!(calls.get("config:SelectResourceConfig"), None, "{calls:?}");
+    let s = scope_of(&snap, "us-east-1");
+    assert_eq!(s["status"], "complete", "{s}");
+    assert_eq!(s["inventory"][BUCKET], "direct", "{s}");
+    assert_eq!(s["inventory"]["AWS::EC2::Volume"], "config", "{s}");
+    let items = items_of(&snap, "us-east-1");
+    assert_eq!(
+        bucket(&items, "acme-catalog-images")["awsRegion"],
+        "us-east-1"
+    );
+    assert_eq!(scope_of(&snap, "eu-west-1")["inventory"][BUCKET], "config");
+}

@@ -536,6 +536,18 @@ fn resources_of<'a>(
         .collect()
 }
 
+/// The items Config has of an account-region: what its recorder skips is not among them.
+fn recorded_of<'a>(state: &'a State, account: &str, region: &str) -> Vec<&'a Value> {
+    let skipped = state
+        .faults
+        .not_recorded
+        .get(&(account.to_string(), region.to_string()));
+    resources_of(state, account, region, None)
+        .into_iter()
+        .filter(|i| skipped.is_none_or(|skip| !skip.iter().any(|s| i["resourceType"] == **s)))
+        .collect()
+}
+
 /// Rows of a Select whose expression names the item's type, as JSON strings holding only the
 /// selected columns (as Config does: a column the query does not name is not returned).
 pub fn select_rows(expr: &str, items: Vec<&Value>) -> Vec<Value> {
@@ -605,14 +617,7 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
             ]}))
         }
         "SelectResourceConfig" => {
-            // What the recorder skips is not in Config's inventory.
-            let recorded = resources_of(state, account, region, None)
-                .into_iter()
-                .filter(|i| {
-                    skipped.is_none_or(|skip| !skip.iter().any(|s| i["resourceType"] == **s))
-                })
-                .collect();
-            let rows = select_rows(expr, recorded);
+            let rows = select_rows(expr, recorded_of(state, account, region));
             paged(state, r, rows, "Results", "NextToken")
         }
         "SelectAggregateResourceConfig" => {
@@ -620,7 +625,7 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
                 .served
                 .scopes
                 .keys()
-                .flat_map(|(a, reg)| select_rows(expr, resources_of(state, a, reg, None)))
+                .flat_map(|(a, reg)| select_rows(expr, recorded_of(state, a, reg)))
                 .collect();
             paged(state, r, rows, "Results", "NextToken")
         }

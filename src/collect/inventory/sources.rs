@@ -109,10 +109,10 @@ async fn list_direct(
     }
 }
 
-/// The account-region's inventory. `aggregated`: its slice of a Config aggregator's answer
-/// (which records what each source records: treated as every type), instead of asking the
-/// account-region's own Config. A failed Config call fails the whole inventory as before; a
-/// failed direct listing costs only its type.
+/// The account-region's inventory. `aggregated`: its slice of a Config aggregator's answer,
+/// instead of selecting from the account-region's own Config (whose recorder is still asked
+/// what it records). A failed Config call fails the whole inventory as before; a failed
+/// direct listing costs only its type.
 pub async fn resources(
     caller: &Caller,
     c: &DirectClients<'_>,
@@ -159,10 +159,21 @@ async fn planned(
     mode: InventoryMode,
     aggregated: Option<Result<Vec<Value>, ApiError>>,
 ) -> Result<Listing, ApiError> {
-    let recorded = match (&aggregated, needs_config(mode)) {
-        (_, false) => Recorded::Off("not asked: --inventory direct".into()),
-        (Some(_), true) => Recorded::All,
-        (None, true) => recorded_types(caller, c.config).await?,
+    if let Some(Err(e)) = aggregated {
+        return Err(e); // the aggregator could not read this account-region
+    }
+    let asked = if needs_config(mode) {
+        recorded_types(caller, c.config).await
+    } else {
+        Ok(Recorded::Off("not asked: --inventory direct".into()))
+    };
+    let recorded = match asked {
+        Ok(r) => r,
+        // The aggregator does not say what each source records, so its member's recorder is
+        // asked; if it cannot be, the aggregator's items stand for every type, as they did
+        // before the collector asked.
+        Err(_) if aggregated.is_some() => Recorded::All,
+        Err(e) => return Err(e),
     };
     let plan = plan(mode, &recorded);
     let from_config = async {
