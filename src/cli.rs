@@ -216,6 +216,12 @@ pub struct CollectArgs {
     /// account and region) instead of each account-region's own Config.
     #[arg(long, value_name = "NAME")]
     pub config_aggregator: Option<String>,
+    /// Where each resource type's inventory comes from in each account-region: `config`
+    /// (AWS Config only; a type its recorder does not record is NOT ASSESSED), `direct` (the
+    /// type's own API wherever the collector has one: S3 buckets today; Config for the rest)
+    /// or `auto` (Config for the types it records, the type's own API for the others).
+    #[arg(long, value_enum, value_name = "SOURCE", default_value_t = InventoryArg::Auto)]
+    pub inventory: InventoryArg,
     /// Only recovery points created after this: a number of days (`35` or `35d`) or an RFC
     /// 3339 time.
     #[arg(long, value_name = "DAYS|RFC3339", value_parser = parse_since)]
@@ -249,6 +255,14 @@ pub struct CollectArgs {
 pub enum BaselineArg {
     Dir(PathBuf),
     ScanId(String),
+}
+
+/// `--inventory`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryArg {
+    Config,
+    Direct,
+    Auto,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -394,7 +408,7 @@ pub struct SynthArgs {
 impl CollectArgs {
     /// The collector's options, checked.
     pub fn options(&self) -> Result<crate::collect::CollectOptions, String> {
-        use crate::collect::{Accounts, CollectOptions, Regions, Role};
+        use crate::collect::{Accounts, CollectOptions, InventoryMode, Regions, Role};
         let list = |s: &str| -> Vec<String> {
             s.split(',')
                 .map(str::trim)
@@ -451,6 +465,11 @@ impl CollectArgs {
             role,
             external_id: self.external_id.clone(),
             config_aggregator: self.config_aggregator.clone(),
+            inventory: match self.inventory {
+                InventoryArg::Config => InventoryMode::Config,
+                InventoryArg::Direct => InventoryMode::Direct,
+                InventoryArg::Auto => InventoryMode::Auto,
+            },
             recovery_points_since: self.recovery_points_since,
             backup_jobs_days: self.backup_jobs_days,
             concurrency: self.concurrency,

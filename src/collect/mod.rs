@@ -34,8 +34,8 @@ mod write;
 
 pub use call::{ApiError, SESSION_NAME};
 pub use iam_roles::role_json;
-pub use inventory::{select_expression, CONFIG_TYPES};
-pub use options::{Accounts, CollectOptions, CollectSummary, Regions, Role};
+pub use inventory::{direct_operations, select_expression, CONFIG_TYPES};
+pub use options::{Accounts, CollectOptions, CollectSummary, InventoryMode, Regions, Role};
 pub use write::Target;
 
 use crate::error::{Error, Result};
@@ -77,12 +77,24 @@ pub const OPERATIONS: &[&str] = &[
     "organizations:ListAccounts",
     "organizations:ListAccountsWithInvalidEffectivePolicy",
     "organizations:ListEffectivePolicyValidationErrors",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:ListBuckets",
     "storagegateway:ListGateways",
     "storagegateway:ListTagsForResource",
     "storagegateway:ListVolumes",
     "sts:AssumeRole",
     "sts:GetCallerIdentity",
 ];
+
+/// The IAM action that allows operation `op` of [`OPERATIONS`]: its own name but for
+/// S3's `ListBuckets`, which IAM calls `s3:ListAllMyBuckets`.
+pub fn iam_action(op: &str) -> &str {
+    match op {
+        "s3:ListBuckets" => "s3:ListAllMyBuckets",
+        other => other,
+    }
+}
 
 /// Collects into `target.out` (replaced atomically); blocks on its own tokio runtime.
 pub fn collect(opts: &CollectOptions, target: &Target, quiet: bool) -> Result<CollectSummary> {

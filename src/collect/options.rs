@@ -21,6 +21,18 @@ pub enum Regions {
     List(Vec<String>),
 }
 
+/// `--inventory`: where each resource type's inventory comes from in an account-region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InventoryMode {
+    /// AWS Config only: a type its recorder does not record is unknown (NOT_ASSESSED).
+    Config,
+    /// Each type's own API wherever the collector has one; Config for the others.
+    Direct,
+    /// Config for the types its recorder records, each type's own API for the rest.
+    #[default]
+    Auto,
+}
+
 #[derive(Debug, Clone)]
 pub enum Role {
     Name(String),
@@ -37,6 +49,7 @@ pub struct CollectOptions {
     pub role: Option<Role>,
     pub external_id: Option<String>,
     pub config_aggregator: Option<String>,
+    pub inventory: InventoryMode,
     pub recovery_points_since: Option<chrono::DateTime<chrono::Utc>>,
     pub backup_jobs_days: u32,
     pub concurrency: usize,

@@ -33,10 +33,15 @@ pub async fn collect(
         config: client!(aws_sdk_config, &conf, stats),
         storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
         fsx: client!(aws_sdk_fsx, &conf, stats),
+        s3: s3_client(&conf, &stats),
     };
-    let inventory = match &ctx.aggregated {
-        None => scope::Inventory::Config,
-        Some(agg) => scope::Inventory::Aggregated(aggregated_slice(agg, &account.id, region)),
+    let inventory = scope::Inventory {
+        mode: ctx.opts.inventory,
+        partition: ctx.partition.clone(),
+        aggregated: ctx
+            .aggregated
+            .as_ref()
+            .map(|agg| aggregated_slice(agg, &account.id, region)),
     };
     let caller = Caller::new(ctx.limits.clone(), role.clone(), stats.clone());
     let got = scope::collect(
@@ -52,6 +57,17 @@ pub async fn collect(
     let written = write_files(writer, &mut record).await;
     done(ctx, &stats, &account.id, &record);
     written.map(|()| record)
+}
+
+/// S3 addressed by path when an endpoint URL is set: a local S3 (moto, the fake) has no
+/// bucket host names (as `history::s3` does).
+fn s3_client(conf: &SdkConfig, stats: &Arc<Stats>) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(conf)
+            .force_path_style(conf.endpoint_url().is_some())
+            .interceptor(super::call::Observe(stats.clone()))
+            .build(),
+    )
 }
 
 /// The account-region's part of the aggregator's answer, or why it has none.
@@ -104,6 +120,11 @@ fn to_record(account: &Account, region: &str, got: scope::ScopeFiles) -> ScopeRe
         status,
         error,
         files: got.files,
+        inventory: got
+            .sources
+            .iter()
+            .map(|(t, s)| (t.to_string(), s.as_str().to_string()))
+            .collect(),
         errors: if status == ScopeStatus::Failed {
             Vec::new()
         } else {
@@ -121,6 +142,7 @@ pub fn failed(account: &Account, region: &str, why: &ApiError) -> ScopeRecord {
         status: ScopeStatus::Failed,
         error: Some(why.to_string()),
         files: BTreeMap::new(),
+        inventory: BTreeMap::new(),
         errors: Vec::new(),
     }
 }

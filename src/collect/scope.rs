@@ -18,20 +18,26 @@ pub struct Clients {
     pub config: aws_sdk_config::Client,
     pub storage_gateway: aws_sdk_storagegateway::Client,
     pub fsx: aws_sdk_fsx::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 /// Where the resource inventory comes from.
-pub enum Inventory {
-    /// `SelectResourceConfig` in the account-region itself.
-    Config,
-    /// Already fetched from an aggregator (or the reason the aggregator could not read it).
-    Aggregated(Result<Vec<Value>, ApiError>),
+pub struct Inventory {
+    /// `--inventory`: Config, direct APIs, or each where it can.
+    pub mode: crate::collect::options::InventoryMode,
+    /// The partition of the ARNs the collector builds (S3 buckets).
+    pub partition: String,
+    /// Config's items already fetched from an aggregator (or the reason the aggregator could
+    /// not read them); `None`: `SelectResourceConfig` in the account-region itself.
+    pub aggregated: Option<Result<Vec<Value>, ApiError>>,
 }
 
 #[derive(Debug, Default)]
 pub struct ScopeFiles {
     pub files: BTreeMap<DataFile, Value>,
     pub errors: Vec<Failure>,
+    /// Where each resource type listed came from (the manifest's `inventory`).
+    pub sources: BTreeMap<&'static str, inventory::Source>,
 }
 
 /// What could not be read: a whole file, or only some resource types of `resources.json`
@@ -114,10 +120,19 @@ pub async fn collect(
         global_settings(caller, &clients.backup),
     );
     let mut out = ScopeFiles::default();
-    let (resources, unlisted) = resources;
-    out.put(DataFile::Resources, resources);
+    out.put(DataFile::Resources, resources.items.map(Value::Array));
     if out.files.contains_key(&DataFile::Resources) {
-        out.errors.extend(unlisted);
+        out.sources = resources.sources;
+        out.errors.extend(
+            resources
+                .unlisted
+                .into_iter()
+                .map(|(types, error)| Failure {
+                    file: DataFile::Resources,
+                    types,
+                    error,
+                }),
+        );
     }
     match plans {
         Ok((p, s)) => {
@@ -154,45 +169,26 @@ pub async fn collect(
     out
 }
 
-/// The inventory, and the types whose own listing failed: those are left out and recorded,
-/// so one failing API (not offered in the region, denied by an SCP, a malformed answer)
-/// costs only its types, never the Config items read fine.
+/// The inventory (see `inventory::resources`): one failing listing (not offered in the
+/// region, denied by an SCP, a malformed answer) costs only its types.
 async fn resources(
     caller: &Caller,
     c: &Clients,
     (account, region): (&str, &str),
     inventory: Inventory,
-) -> (Result<Value, ApiError>, Vec<Failure>) {
-    let config = async {
-        match inventory {
-            Inventory::Config => inventory::config_items(caller, &c.config).await,
-            Inventory::Aggregated(r) => r,
-        }
+) -> inventory::Listing {
+    let clients = inventory::DirectClients {
+        config: &c.config,
+        s3: &c.s3,
+        storage_gateway: &c.storage_gateway,
+        fsx: &c.fsx,
     };
-    let (config, volumes, fsx) = tokio::join!(
-        config,
-        inventory::gateway_volumes(caller, &c.storage_gateway, account, region),
-        inventory::fsx_file_systems(caller, &c.fsx, account, region),
-    );
-    let mut items = match config {
-        Ok(items) => items,
-        Err(e) => return (Err(e), Vec::new()),
+    let at = inventory::Place {
+        account,
+        region,
+        partition: &inventory.partition,
     };
-    let mut unlisted = Vec::new();
-    for (listed, kind) in [
-        (volumes, inventory::GATEWAY_VOLUME),
-        (fsx, inventory::FSX_FILE_SYSTEM),
-    ] {
-        match listed {
-            Ok(mut more) => items.append(&mut more),
-            Err(error) => unlisted.push(Failure {
-                file: DataFile::Resources,
-                types: vec![kind],
-                error,
-            }),
-        }
-    }
-    (Ok(Value::Array(items)), unlisted)
+    inventory::resources(caller, &clients, at, inventory.mode, inventory.aggregated).await
 }
 
 /// `backup-plans.json` and, if the plans could be listed, `backup-selections.json`.

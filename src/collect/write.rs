@@ -22,6 +22,8 @@ pub struct ScopeRecord {
     pub status: ScopeStatus,
     pub error: Option<String>,
     pub files: BTreeMap<DataFile, Value>,
+    /// Resource type → `config` or `direct`: where its items came from.
+    pub inventory: BTreeMap<String, String>,
     /// Files (or resource types of a file) whose API failed, with `Code: message`.
     pub errors: Vec<FileError>,
 }
@@ -151,6 +153,9 @@ fn manifest_scope(s: &ScopeRecord) -> Value {
     }
     if !s.errors.is_empty() {
         m["errors"] = json!(s.errors);
+    }
+    if !s.inventory.is_empty() {
+        m["inventory"] = json!(s.inventory);
     }
     m
 }

@@ -70,6 +70,9 @@ pub struct Scope {
     pub cross_account_backup: Option<bool>,
     /// What the snapshot holds here that the tool does not judge, by type.
     pub not_judged: not_judged::NotJudged,
+    /// Where each resource type's items came from (the manifest's `inventory`; empty when the
+    /// snapshot does not say).
+    pub inventory: BTreeMap<String, crate::snapshot::InventorySource>,
 }
 
 impl Scope {
@@ -323,6 +326,7 @@ fn convert_scope(
             item_types,
             backed_up_types: BTreeMap::new(),
         },
+        inventory: s.inventory,
     };
     (
         scope,

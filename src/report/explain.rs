@@ -6,13 +6,26 @@ use crate::engine::Evaluation;
 use crate::findings::{Finding, Subject};
 use crate::model::Inventory;
 use crate::rules::RuleSet;
+use crate::snapshot::InventorySource;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct Explanation<'a> {
     #[serde(flatten)]
     pub story: Story<'a>,
+    /// Where the inventory listed the resource; absent when the snapshot does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listed_by: Option<ListedBy>,
     pub verdicts: Vec<VerdictStory<'a>>,
+}
+
+/// The source of a resource's inventory item, from the manifest's `inventory`.
+#[derive(Debug, Serialize)]
+pub struct ListedBy {
+    /// `config` or `direct`.
+    pub source: InventorySource,
+    /// What listed it: AWS Config, or the type's own API calls.
+    pub by: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,8 +62,22 @@ pub fn explain<'a>(
         scope: si as u32,
         index: ri as u32,
     };
+    let scope = &inv.scopes[si];
+    let listed_by = scope
+        .inventory
+        .get(&scope.resources[ri].config_type)
+        .map(|&source| ListedBy {
+            source,
+            by: match source {
+                InventorySource::Config => "AWS Config",
+                InventorySource::Direct => {
+                    crate::collect::direct_operations(&scope.resources[ri].config_type)
+                }
+            },
+        });
     Explanation {
         story: story::tell(inv, eval, si, ri),
+        listed_by,
         verdicts: eval
             .findings
             .iter()

@@ -71,6 +71,38 @@ pub struct ManifestScope {
     pub error: Option<String>,
     #[serde(default)]
     pub errors: Vec<FileError>,
+    /// Where each resource type's items came from: AWS Config or the type's own API. Absent
+    /// in snapshots from before `--inventory` (then Config, but for FSx and Storage Gateway).
+    #[serde(default, deserialize_with = "known_type_keys")]
+    pub inventory: std::collections::BTreeMap<String, InventorySource>,
+}
+
+/// A value of the manifest's `inventory`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InventorySource {
+    /// `SelectResourceConfig` (or the Config aggregator).
+    Config,
+    /// The type's own API (`ListBuckets`, `DescribeFileSystems`, …).
+    Direct,
+}
+
+/// Keys of `inventory` are resource types a snapshot may carry, as `errors[].types` are.
+fn known_type_keys<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<std::collections::BTreeMap<String, InventorySource>, D::Error> {
+    use super::config_types;
+    let map = std::collections::BTreeMap::<String, InventorySource>::deserialize(d)?;
+    match map
+        .keys()
+        .find(|t| !config_types::all().any(|k| k == t.as_str()))
+    {
+        Some(t) => Err(serde::de::Error::custom(format!(
+            "unknown resource type {t:?} in inventory; known types: {}",
+            config_types::all().collect::<Vec<_>>().join(", ")
+        ))),
+        None => Ok(map),
+    }
 }
 
 /// A scope's account ID and region name become directory names, so each must be what AWS

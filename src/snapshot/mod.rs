@@ -20,7 +20,7 @@ pub mod time;
 mod warnings;
 
 pub use data_file::{DataFile, WhenAbsent};
-pub use manifest::{FileError, Windows};
+pub use manifest::{FileError, InventorySource, Windows};
 pub use parse::parse_json;
 
 use crate::error::{Error, Result};
@@ -83,6 +83,9 @@ pub struct ScopeSnapshot {
     /// ([`WhenAbsent::NotCollected`]): unknown to the checks that need them, and not a
     /// failure of the scope.
     pub not_collected: Vec<DataFile>,
+    /// The manifest's `inventory`: where each resource type came from (empty when it does
+    /// not say).
+    pub inventory: std::collections::BTreeMap<String, manifest::InventorySource>,
     pub data: ScopeData,
 }
 

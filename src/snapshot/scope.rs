@@ -93,6 +93,7 @@ fn recorded(m: &ManifestScope) -> ScopeSnapshot {
             })
             .collect(),
         not_collected: Vec::new(),
+        inventory: m.inventory.clone(),
         data: ScopeData::default(),
     }
 }

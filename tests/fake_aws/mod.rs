@@ -1,8 +1,9 @@
 //! A local fake AWS that serves a snapshot directory through the wire protocols the SDK
 //! speaks: Backup and Account (restJson1), Config, Organizations, Storage Gateway and FSx
-//! (awsJson1_1), STS (awsQuery, XML). It routes by the signed request's access key (each
-//! `AssumeRole` hands out a key of its own per account) and by the region and service of the
-//! SigV4 credential scope, pages every list, and can inject faults.
+//! (awsJson1_1), STS and IAM (awsQuery, XML), S3 (restXml, path-style). It routes by the
+//! signed request's access key (each `AssumeRole` hands out a key of its own per account) and
+//! by the region and service of the SigV4 credential scope, pages every list, and can inject
+//! faults.
 //!
 //! What the snapshot's manifest says failed is served as failing: an account whose scope
 //! failed denies `AssumeRole` with the recorded message; a file listed as unreadable answers
@@ -12,6 +13,7 @@ mod http;
 mod iam;
 mod orgs;
 pub mod protocols;
+mod s3;
 mod snapshot;
 
 use protocols::{Reply, Request};
@@ -42,6 +44,9 @@ pub struct Faults {
     pub expire_once: Option<String>,
     /// Account-regions whose Config recorder is stopped.
     pub recorder_off: BTreeSet<(String, String)>,
+    /// Account-regions whose Config recorder records every type but these (a recording
+    /// group listing the others): Select returns none of their items.
+    pub not_recorded: BTreeMap<(String, String), Vec<String>>,
     /// `service:Operation`s denied everywhere, as by an SCP (AccessDeniedException).
     pub denied: BTreeSet<String>,
     /// `service:Operation`s answered with [`GARBAGE`] (not JSON) and this HTTP status.
@@ -224,6 +229,7 @@ fn handle(state: &State, r: &Request) -> Reply {
         "storagegateway" => protocols::storage_gateway(state, r, &account),
         "fsx" => protocols::fsx(state, r, &account),
         "iam" => iam::iam(state, r, &account),
+        "s3" => s3::s3(state, r, &account),
         other => r.error(
             400,
             "UnknownService",

@@ -2,6 +2,7 @@
 
 use super::http::{HttpRequest, HttpResponse};
 use super::{State, MANAGEMENT};
+use backup_auditor::collect::CONFIG_TYPES;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -79,6 +80,9 @@ impl Request {
                 "/listRegions" => "ListRegions".into(),
                 _ => return None,
             }
+        } else if service == "s3" {
+            let raw_query = url.split_once('?').map_or("", |(_, q)| q);
+            super::s3::operation(&req.method, &segments, raw_query)?.to_string()
         } else {
             backup_operation(&req.method, &segments)?.to_string()
         };
@@ -98,6 +102,7 @@ impl Request {
         match self.service.as_str() {
             "sts" | "iam" => Protocol::Query,
             "backup" | "account" => Protocol::RestJson,
+            "s3" => Protocol::RestXml,
             _ => Protocol::AwsJson,
         }
     }
@@ -110,6 +115,14 @@ impl Request {
                 format!(
                     "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>\
                      <Message>{}</Message></Error><RequestId>fake</RequestId></ErrorResponse>",
+                    xml_escape(message)
+                ),
+            ),
+            Protocol::RestXml => Reply::xml(
+                status,
+                format!(
+                    "<Error><Code>{code}</Code><Message>{}</Message>\
+                     <RequestId>fake</RequestId></Error>",
                     xml_escape(message)
                 ),
             ),
@@ -137,6 +150,7 @@ impl Request {
 
 enum Protocol {
     Query,
+    RestXml,
     AwsJson,
     RestJson,
 }
@@ -227,7 +241,7 @@ impl Reply {
 
 /// One page of `items` after `token` (`p<offset>`), and the next token.
 /// Only the page is copied: the fake answers thousands of calls from the same files.
-fn page<T: std::borrow::Borrow<Value>>(
+pub(super) fn page<T: std::borrow::Borrow<Value>>(
     items: Vec<T>,
     token: Option<String>,
     size: usize,
@@ -522,6 +536,18 @@ fn resources_of<'a>(
         .collect()
 }
 
+/// The items Config has of an account-region: what its recorder skips is not among them.
+fn recorded_of<'a>(state: &'a State, account: &str, region: &str) -> Vec<&'a Value> {
+    let skipped = state
+        .faults
+        .not_recorded
+        .get(&(account.to_string(), region.to_string()));
+    resources_of(state, account, region, None)
+        .into_iter()
+        .filter(|i| skipped.is_none_or(|skip| !skip.iter().any(|s| i["resourceType"] == **s)))
+        .collect()
+}
+
 /// Rows of a Select whose expression names the item's type, as JSON strings holding only the
 /// selected columns (as Config does: a column the query does not name is not returned).
 pub fn select_rows(expr: &str, items: Vec<&Value>) -> Vec<Value> {
@@ -563,6 +589,10 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
         return r.error(400, &code, &message);
     }
     let expr = r.input["Expression"].as_str().unwrap_or_default();
+    let skipped = state
+        .faults
+        .not_recorded
+        .get(&(account.to_string(), region.to_string()));
     match r.operation.as_str() {
         "DescribeConfigurationRecorderStatus" => {
             let recording = !state
@@ -573,12 +603,21 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
                 {"name": "default", "recording": recording, "lastStatus": if recording {"SUCCESS"} else {"PENDING"}}
             ]}))
         }
-        "DescribeConfigurationRecorders" => Reply::json(json!({"ConfigurationRecorders": [
-            {"name": "default", "roleARN": format!("arn:aws:iam::{account}:role/config"),
-             "recordingGroup": {"allSupported": true, "includeGlobalResourceTypes": true}}
-        ]})),
+        "DescribeConfigurationRecorders" => {
+            let group = match skipped {
+                None => json!({"allSupported": true, "includeGlobalResourceTypes": true}),
+                Some(skip) => json!({"allSupported": false, "resourceTypes": CONFIG_TYPES
+                    .iter()
+                    .filter(|t| !skip.iter().any(|s| s == *t))
+                    .collect::<Vec<_>>()}),
+            };
+            Reply::json(json!({"ConfigurationRecorders": [
+                {"name": "default", "roleARN": format!("arn:aws:iam::{account}:role/config"),
+                 "recordingGroup": group}
+            ]}))
+        }
         "SelectResourceConfig" => {
-            let rows = select_rows(expr, resources_of(state, account, region, None));
+            let rows = select_rows(expr, recorded_of(state, account, region));
             paged(state, r, rows, "Results", "NextToken")
         }
         "SelectAggregateResourceConfig" => {
@@ -586,7 +625,7 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
                 .served
                 .scopes
                 .keys()
-                .flat_map(|(a, reg)| select_rows(expr, resources_of(state, a, reg, None)))
+                .flat_map(|(a, reg)| select_rows(expr, recorded_of(state, a, reg)))
                 .collect();
             paged(state, r, rows, "Results", "NextToken")
         }
@@ -605,7 +644,7 @@ pub fn config(state: &State, r: &Request, account: &str) -> Reply {
     }
 }
 
-fn aws_tags(item: &Value) -> Vec<Value> {
+pub(super) fn aws_tags(item: &Value) -> Vec<Value> {
     match &item["tags"] {
         Value::Array(a) => a
             .iter()

@@ -4,7 +4,12 @@
 use super::call::{ApiError, Caller};
 use crate::model::resource::ResourceKind;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod s3;
+mod sources;
+pub use s3::Place;
+pub use sources::{direct_operations, resources, DirectClients, Listing, Source};
 
 /// The resource types AWS Config records that the model judges.
 pub const CONFIG_TYPES: [&str; 10] = ResourceKind::RECORDED_TYPES;
@@ -17,7 +22,13 @@ pub const FSX_FILE_SYSTEM: &str = "AWS::FSx::FileSystem";
 /// `supplementaryConfiguration` is where Config keeps what is not in `configuration` (an S3
 /// bucket's versioning: `supplementaryConfiguration.BucketVersioningConfiguration.status`).
 pub fn select_expression() -> String {
-    let types: Vec<String> = CONFIG_TYPES.iter().map(|t| format!("'{t}'")).collect();
+    select_expression_for(&CONFIG_TYPES)
+}
+
+/// The Select for only some types (those Config records here, when others are listed
+/// directly).
+pub fn select_expression_for(types: &[&str]) -> String {
+    let types: Vec<String> = types.iter().map(|t| format!("'{t}'")).collect();
     format!(
         "SELECT resourceId, resourceName, resourceType, arn, accountId, awsRegion, tags, \
          configuration, supplementaryConfiguration WHERE resourceType IN ({})",
@@ -38,13 +49,17 @@ fn parse_rows(rows: Vec<String>) -> Result<Vec<Value>, ApiError> {
         .collect()
 }
 
-/// Config items of one account-region, after checking that the recorder really records.
+/// Config items of the given types in one account-region (the caller has checked that the
+/// recorder records them: see [`recorded_types`]).
 pub async fn config_items(
     caller: &Caller,
     config: &aws_sdk_config::Client,
+    types: &[&str],
 ) -> Result<Vec<Value>, ApiError> {
-    recorder_check(caller, config).await?;
-    let expr = select_expression();
+    if types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let expr = select_expression_for(types);
     let rows = caller
         .all_pages(
             |t| {
@@ -61,26 +76,55 @@ pub async fn config_items(
     parse_rows(rows)
 }
 
-/// An off or partial recorder makes an empty answer meaningless: that must read as
-/// "unknown", never as "no resources".
-async fn recorder_check(caller: &Caller, config: &aws_sdk_config::Client) -> Result<(), ApiError> {
+/// What an account-region's AWS Config recorders record. An off or partial recorder makes
+/// an empty answer meaningless for the types it skips: those must read as "unknown" (or be
+/// listed another way), never as "no resources".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Every supported type (no recording group, or `allSupported`).
+    All,
+    /// Only the types some recorder names (`resourceTypes`), or all but those every
+    /// recorder excludes (`EXCLUSION_BY_RESOURCE_TYPES`).
+    Some {
+        only: BTreeSet<String>,
+        all_but: Option<BTreeSet<String>>,
+    },
+    /// Nothing is recorded, for this reason (no recorder, or none recording).
+    Off(String),
+}
+
+impl Recorded {
+    pub fn records(&self, resource_type: &str) -> bool {
+        match self {
+            Recorded::All => true,
+            Recorded::Some { only, all_but } => {
+                only.contains(resource_type)
+                    || all_but.as_ref().is_some_and(|x| !x.contains(resource_type))
+            }
+            Recorded::Off(_) => false,
+        }
+    }
+}
+
+/// Asks Config what it records here: `DescribeConfigurationRecorderStatus`, then (if one
+/// records) `DescribeConfigurationRecorders` for their recording groups.
+pub async fn recorded_types(
+    caller: &Caller,
+    config: &aws_sdk_config::Client,
+) -> Result<Recorded, ApiError> {
     let status = caller
         .call(|| config.describe_configuration_recorder_status().send())
         .await?;
     let statuses = status.configuration_recorders_status.unwrap_or_default();
-    let unusable = |m: String| ApiError {
-        code: Some("ConfigRecorderNotRecording".into()),
-        message: m,
-    };
     if statuses.is_empty() {
-        return Err(unusable(
+        return Ok(Recorded::Off(
             "AWS Config has no configuration recorder in this region, so its inventory is unknown"
                 .into(),
         ));
     }
     if !statuses.iter().any(|s| s.recording) {
         let names: Vec<&str> = statuses.iter().filter_map(|s| s.name.as_deref()).collect();
-        return Err(unusable(format!(
+        return Ok(Recorded::Off(format!(
             "AWS Config recorder {} is not recording, so its inventory is unknown",
             names.join(", ")
         )));
@@ -90,34 +134,40 @@ async fn recorder_check(caller: &Caller, config: &aws_sdk_config::Client) -> Res
         .await?
         .configuration_recorders
         .unwrap_or_default();
-    let mut recorded: Vec<String> = Vec::new();
+    let mut only = BTreeSet::new();
+    let mut all_but: Option<BTreeSet<String>> = None;
+    let names = |ts: &[aws_sdk_config::types::ResourceType]| -> BTreeSet<String> {
+        ts.iter().map(|t| t.as_str().to_string()).collect()
+    };
     for r in &recorders {
         let Some(g) = &r.recording_group else {
-            return Ok(()); // no group: the default, which records all supported types
+            return Ok(Recorded::All); // no group: the default, which records all supported types
         };
         if g.all_supported {
-            return Ok(());
+            return Ok(Recorded::All);
         }
-        recorded.extend(
-            g.resource_types
-                .iter()
-                .flatten()
-                .map(|t| t.as_str().to_string()),
-        );
+        let excluding = g
+            .recording_strategy
+            .as_ref()
+            .and_then(|s| s.use_only.as_ref())
+            == Some(&aws_sdk_config::types::RecordingStrategyType::ExclusionByResourceTypes);
+        if excluding {
+            let excluded = names(
+                g.exclusion_by_resource_types
+                    .as_ref()
+                    .map(|e| e.resource_types())
+                    .unwrap_or_default(),
+            );
+            // A type is recorded if any recorder records it: excluded only if all exclude it.
+            all_but = Some(match all_but {
+                Some(before) => before.intersection(&excluded).cloned().collect(),
+                None => excluded,
+            });
+        } else {
+            only.extend(names(g.resource_types.as_deref().unwrap_or_default()));
+        }
     }
-    let missing: Vec<&str> = CONFIG_TYPES
-        .iter()
-        .copied()
-        .filter(|t| !recorded.iter().any(|r| r == t))
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(unusable(format!(
-            "AWS Config does not record {}: resources of those types would be missing",
-            missing.join(", ")
-        )))
-    }
+    Ok(Recorded::Some { only, all_but })
 }
 
 /// Items per (account, region) from a Config aggregator, and the sources it could not read.
@@ -200,7 +250,7 @@ pub async fn aggregated_items(
     })
 }
 
-fn config_style(
+pub(super) fn config_style(
     resource_type: &str,
     id: &str,
     name: Option<&str>,
