@@ -63,6 +63,13 @@ pub enum Check {
     /// not listed by `ListAccountsWithInvalidEffectivePolicy(BACKUP_POLICY)`. One finding
     /// per account-region.
     OrgBackupPolicyValid,
+    /// A restore testing selection covers the resource, and a restore job of its plan in the
+    /// last `max_age_days` days COMPLETED with validation SUCCESSFUL (within
+    /// `max_restore_minutes` when set).
+    RestoreTested {
+        max_age_days: i64,
+        max_restore_minutes: Option<i64>,
+    },
 }
 
 /// What a check judges: the subject column of a finding.
@@ -76,7 +83,7 @@ pub enum SubjectKind {
     Scope,
 }
 
-pub const KINDS: [&str; 14] = [
+pub const KINDS: [&str; 15] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -91,6 +98,7 @@ pub const KINDS: [&str; 14] = [
     "backup-jobs-succeeded",
     "copy-jobs-succeeded",
     "org-backup-policy-valid",
+    "restore-tested",
 ];
 
 impl Check {
@@ -110,6 +118,7 @@ impl Check {
             Check::BackupJobsSucceeded { .. } => KINDS[11],
             Check::CopyJobsSucceeded { .. } => KINDS[12],
             Check::OrgBackupPolicyValid => KINDS[13],
+            Check::RestoreTested { .. } => KINDS[14],
         }
     }
 
@@ -230,6 +239,27 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             .required(ctx, "days", &what)
             .and_then(|n| ctx.integer(n, "`days`", 1, 30))
             .map(|days| Check::CopyJobsSucceeded { days }),
+        "restore-tested" => {
+            let max_age = f
+                .required(ctx, "max_age_days", &what)
+                .and_then(|n| ctx.integer(n, "`max_age_days`", 1, 365));
+            // A week: the longest a restore testing plan's start window lets a job wait.
+            let minutes = match f.get("max_restore_minutes") {
+                Some(n) => Some(ctx.integer(n, "`max_restore_minutes`", 1, 7 * 24 * 60)),
+                None => None,
+            };
+            match (max_age, minutes) {
+                (Some(d), None) => Some(Check::RestoreTested {
+                    max_age_days: d,
+                    max_restore_minutes: None,
+                }),
+                (Some(d), Some(Some(m))) => Some(Check::RestoreTested {
+                    max_age_days: d,
+                    max_restore_minutes: Some(m),
+                }),
+                _ => None,
+            }
+        }
         _ => None,
     };
     f.finish(ctx, &what);
