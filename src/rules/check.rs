@@ -239,31 +239,32 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             .required(ctx, "days", &what)
             .and_then(|n| ctx.integer(n, "`days`", 1, 30))
             .map(|days| Check::CopyJobsSucceeded { days }),
-        "restore-tested" => {
-            let max_age = f
-                .required(ctx, "max_age_days", &what)
-                .and_then(|n| ctx.integer(n, "`max_age_days`", 1, 365));
-            // A week: the longest a restore testing plan's start window lets a job wait.
-            let minutes = match f.get("max_restore_minutes") {
-                Some(n) => Some(ctx.integer(n, "`max_restore_minutes`", 1, 7 * 24 * 60)),
-                None => None,
-            };
-            match (max_age, minutes) {
-                (Some(d), None) => Some(Check::RestoreTested {
-                    max_age_days: d,
-                    max_restore_minutes: None,
-                }),
-                (Some(d), Some(Some(m))) => Some(Check::RestoreTested {
-                    max_age_days: d,
-                    max_restore_minutes: Some(m),
-                }),
-                _ => None,
-            }
-        }
+        "restore-tested" => parse_restore_tested(ctx, &mut f, &what),
         _ => None,
     };
     f.finish(ctx, &what);
     check
+}
+
+fn parse_restore_tested(ctx: &mut Ctx, f: &mut super::yaml::Fields, what: &str) -> Option<Check> {
+    let max_age = f
+        .required(ctx, "max_age_days", what)
+        .and_then(|n| ctx.integer(n, "`max_age_days`", 1, 365));
+    // At most a week: the longest a restore testing plan's start window is.
+    let minutes = f
+        .get("max_restore_minutes")
+        .map(|n| ctx.integer(n, "`max_restore_minutes`", 1, 7 * 24 * 60));
+    match (max_age, minutes) {
+        (Some(d), None) => Some(Check::RestoreTested {
+            max_age_days: d,
+            max_restore_minutes: None,
+        }),
+        (Some(d), Some(Some(m))) => Some(Check::RestoreTested {
+            max_age_days: d,
+            max_restore_minutes: Some(m),
+        }),
+        _ => None,
+    }
 }
 
 fn parse_vault_lock(ctx: &mut Ctx, f: &mut super::yaml::Fields) -> Option<Check> {
