@@ -12,6 +12,7 @@ mod http;
 mod iam;
 mod orgs;
 pub mod protocols;
+mod restore;
 mod snapshot;
 
 use protocols::{Reply, Request};
