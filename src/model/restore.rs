@@ -118,3 +118,95 @@ impl TestSelection {
         format!("{}/{}", self.plan, self.name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn testing(selection: serde_json::Value, jobs: serde_json::Value) -> RestoreTesting {
+        let plan = json!([{"RestoreTestingPlan": {"RestoreTestingPlanName": "p",
+            "RestoreTestingPlanArn": "arn:aws:backup:us-east-1:1:restore-testing-plan:p-1"}}]);
+        RestoreTesting::build(
+            serde_json::from_value(plan).unwrap(),
+            serde_json::from_value(json!([{ "RestoreTestingSelection": selection }])).unwrap(),
+            serde_json::from_value(jobs).unwrap(),
+        )
+    }
+
+    /// The sample's orders table (DynamoDB; app=orders, env=prod).
+    fn orders_table() -> Resource {
+        let inv = crate::app::evaluate_sample().inventory;
+        let arn = "arn:aws:dynamodb:us-east-1:111111111111:table/orders";
+        let (si, ri) = inv.find_resource(arn).unwrap();
+        inv.scopes[si].resources[ri].clone()
+    }
+
+    #[test]
+    fn a_selection_covers_by_type_arn_or_star_and_every_condition() {
+        let res = orders_table();
+        let sel = |arns: serde_json::Value, conditions: serde_json::Value| {
+            testing(
+                json!({"RestoreTestingPlanName": "p", "RestoreTestingSelectionName": "s",
+                       "ProtectedResourceType": "DynamoDB", "ProtectedResourceArns": arns,
+                       "ProtectedResourceConditions": conditions}),
+                json!([]),
+            )
+            .selections
+            .remove(0)
+        };
+        let s = sel(json!(["*"]), json!({}));
+        assert_eq!(s.covers(&res), Ok(()));
+        assert_eq!(
+            s.plan_arn.as_deref(),
+            Some("arn:aws:backup:us-east-1:1:restore-testing-plan:p-1")
+        );
+        assert_eq!(sel(json!([res.arn]), json!({})).covers(&res), Ok(()));
+        let other = sel(
+            json!(["arn:aws:dynamodb:us-east-1:111111111111:table/other"]),
+            json!({}),
+        );
+        assert!(other
+            .covers(&res)
+            .unwrap_err()
+            .contains("do not name the resource"));
+        let both = json!({"StringEquals": [{"Key": "app", "Value": "orders"}],
+                          "StringNotEquals": [{"Key": "env", "Value": "test"}]});
+        assert_eq!(sel(json!(["*"]), both).covers(&res), Ok(()));
+        let unmet = json!({"StringEquals": [{"Key": "app", "Value": "orders"}],
+                           "StringNotEquals": [{"Key": "env", "Value": "prod"}]});
+        assert_eq!(
+            sel(json!(["*"]), unmet).covers(&res),
+            Err("its condition StringNotEquals env=\"prod\" does not hold (the resource has env=\"prod\")".to_owned())
+        );
+        let missing_tag = json!({"StringEquals": [{"Key": "tier", "Value": "gold"}]});
+        assert!(sel(json!(["*"]), missing_tag)
+            .covers(&res)
+            .unwrap_err()
+            .contains("has no \"tier\" tag"));
+    }
+
+    #[test]
+    fn a_resources_restore_jobs_are_one_slice_newest_first() {
+        let job = |id: &str, arn: &str, at: &str| json!({"RestoreJobId": id, "SourceResourceArn": arn, "CreationDate": at});
+        let t = testing(
+            json!({"RestoreTestingPlanName": "p", "RestoreTestingSelectionName": "s",
+                   "ProtectedResourceType": "EBS", "ProtectedResourceArns": ["*"]}),
+            json!([
+                job("1", "arn:b", "2026-11-01T00:00:00Z"),
+                job("2", "arn:a", "2026-11-02T00:00:00Z"),
+                job("3", "arn:b", "2026-11-03T00:00:00Z"),
+                {"RestoreJobId": "4"},
+            ]),
+        );
+        let ids = |arn: &str| -> Vec<&str> {
+            t.jobs_of(arn)
+                .iter()
+                .map(|j| j.restore_job_id.as_deref().unwrap())
+                .collect()
+        };
+        assert_eq!(ids("arn:b"), ["3", "1"]);
+        assert_eq!(ids("arn:a"), ["2"]);
+        assert!(ids("arn:c").is_empty());
+    }
+}
