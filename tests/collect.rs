@@ -1173,4 +1173,17 @@ fn a_denied_list_restore_jobs_leaves_restore_testing_not_assessed() {
         ),
         "{reason}"
     );
+    // explain says the restore tests are unknown, not that there are none.
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(["explain", snap.to_str().unwrap()])
+        .arg("arn:aws:rds:us-east-1:111111111111:db:orders-prod")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("  UNKNOWN: restore-jobs.json: AccessDenied"),
+        "{text}"
+    );
+    assert!(!text.contains("(no restore job listed)"), "{text}");
 }
