@@ -180,3 +180,55 @@ fn judge_job(j: &RestoreJob, max_minutes: Option<i64>) -> Result<String, String>
 fn job_id(j: &RestoreJob) -> &str {
     j.restore_job_id.as_deref().unwrap_or("(no ID)")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(fields: serde_json::Value) -> RestoreJob {
+        let mut v = serde_json::json!({"RestoreJobId": "rj", "Status": "COMPLETED",
+            "CreationDate": "2026-11-25T05:00:00Z", "CompletionDate": "2026-11-25T06:15:00Z"});
+        v.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn only_a_completed_and_validated_restore_in_time_counts() {
+        let ok = job(serde_json::json!({"ValidationStatus": "SUCCESSFUL"}));
+        assert_eq!(
+            judge_job(&ok, None),
+            Ok(", took 75 min (inferred: CompletionDate − CreationDate)".to_owned())
+        );
+        assert!(judge_job(&ok, Some(75)).is_ok());
+        assert_eq!(
+            judge_job(&ok, Some(74)),
+            Err("took 75 min, more than 74 (inferred: CompletionDate − CreationDate)".to_owned())
+        );
+        for (validation, says) in [
+            ("TIMED_OUT", "COMPLETED with validation TIMED_OUT"),
+            ("VALIDATING", "COMPLETED with validation VALIDATING"),
+            (
+                "FAILED",
+                "COMPLETED with validation FAILED: checksum mismatch",
+            ),
+        ] {
+            let j = job(serde_json::json!({"ValidationStatus": validation,
+                "ValidationStatusMessage": "checksum mismatch."}));
+            assert!(
+                judge_job(&j, None).unwrap_err().starts_with(says),
+                "{validation}"
+            );
+        }
+        let aborted =
+            job(serde_json::json!({"Status": "ABORTED", "ValidationStatus": "SUCCESSFUL"}));
+        assert_eq!(judge_job(&aborted, None), Err("is ABORTED".to_owned()));
+        let undated =
+            job(serde_json::json!({"ValidationStatus": "SUCCESSFUL", "CompletionDate": null}));
+        assert_eq!(judge_job(&undated, None), Ok(String::new()));
+        assert!(judge_job(&undated, Some(60))
+            .unwrap_err()
+            .contains("how long it took is unknown"));
+    }
+}
