@@ -205,6 +205,20 @@ fn minimum_calls(org: &Path, page: usize) -> u64 {
         n += pages(items(&dir, "protected-resources.json").len(), page);
         n += 2; // DescribeRegionSettings, DescribeGlobalSettings
         n += pages(items(&dir, "backup-jobs.json").len(), page);
+        // Restore testing: the plans' pages and one Get each, per plan its selections' pages
+        // and one Get each; the restore jobs' pages.
+        let testing = items(&dir, "restore-testing-plans.json");
+        let tested = items(&dir, "restore-testing-selections.json");
+        n += pages(testing.len(), page) + testing.len() as u64;
+        for p in &testing {
+            let name = &p["RestoreTestingPlan"]["RestoreTestingPlanName"];
+            let of_plan = tested
+                .iter()
+                .filter(|s| &s["RestoreTestingSelection"]["RestoreTestingPlanName"] == name)
+                .count();
+            n += pages(of_plan, page) + of_plan as u64;
+        }
+        n += pages(items(&dir, "restore-jobs.json").len(), page);
     }
     n + roles.len() as u64
 }

@@ -517,7 +517,7 @@ fn shipped_rules_are_valid() {
     let o = run(&["rules", "check", "rules"], &root());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).starts_with("16 rules OK in 6 file(s)"),
+        stdout(&o).starts_with("17 rules OK in 7 file(s)"),
         "{}",
         stdout(&o)
     );

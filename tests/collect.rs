@@ -88,18 +88,21 @@ fn normalise(v: &Value) -> Value {
     }
 }
 
-/// The member that identifies an item of each file.
+/// Where an item of `file` holds what identifies it (a JSON pointer).
 fn identity(file: &str) -> &'static str {
     match file {
-        "resources.json" => "arn",
-        "backup-plans.json" => "BackupPlanId",
-        "backup-selections.json" => "SelectionId",
-        "backup-vaults.json" | "backup-vault-policies.json" => "BackupVaultName",
-        "recovery-points.json" => "RecoveryPointArn",
-        "protected-resources.json" => "ResourceArn",
-        "iam-roles.json" => "Arn",
-        "copy-jobs.json" => "CopyJobId",
-        _ => "BackupJobId",
+        "resources.json" => "/arn",
+        "backup-plans.json" => "/BackupPlanId",
+        "backup-selections.json" => "/SelectionId",
+        "backup-vaults.json" | "backup-vault-policies.json" => "/BackupVaultName",
+        "recovery-points.json" => "/RecoveryPointArn",
+        "protected-resources.json" => "/ResourceArn",
+        "iam-roles.json" => "/Arn",
+        "copy-jobs.json" => "/CopyJobId",
+        "restore-testing-plans.json" => "/RestoreTestingPlan/RestoreTestingPlanArn",
+        "restore-testing-selections.json" => "/RestoreTestingSelection/RestoreTestingSelectionName",
+        "restore-jobs.json" => "/RestoreJobId",
+        _ => "/BackupJobId",
     }
 }
 
@@ -149,7 +152,12 @@ pub(crate) fn assert_same_content(served: &Path, collected: &Path) {
                 v.as_array()
                     .unwrap()
                     .iter()
-                    .map(|i| (i[key].as_str().unwrap().to_string(), i.clone()))
+                    .map(|i| {
+                        (
+                            i.pointer(key).unwrap().as_str().unwrap().to_string(),
+                            i.clone(),
+                        )
+                    })
                     .collect()
             };
             let (mut want, have) = (index(&original), index(&got));
@@ -1133,9 +1141,72 @@ fn the_job_window_follows_backup_jobs_days() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_jobs_window(&snap, 3);
     let m = read_json(&snap.join("manifest.json"));
-    assert_eq!(
-        m["windows"]["copy_jobs_since"],
-        m["windows"]["backup_jobs_since"]
-    );
+    for listed in ["copy_jobs_since", "restore_jobs_since"] {
+        assert_eq!(
+            m["windows"][listed], m["windows"]["backup_jobs_since"],
+            "{listed}"
+        );
+    }
     assert!(m["windows"].get("recovery_points_since").is_none(), "{m:#}");
+}
+
+/// A denied backup:ListRestoreJobs costs only restore-jobs.json: the scope is partial, the
+/// restore testing plans and selections are still collected, and restore-tested is
+/// NOT_ASSESSED for the scope, never FAIL for want of jobs nor PASS.
+#[test]
+fn a_denied_list_restore_jobs_leaves_restore_testing_not_assessed() {
+    let faults = Faults {
+        denied: ["backup:ListRestoreJobs".to_string()].into(),
+        ..Faults::default()
+    };
+    let fake = FakeAws::start(&root().join("samples/org"), faults);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(
+        &fake,
+        &snap,
+        &["--accounts", "111111111111", "--regions", "us-east-1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = &scopes(&snap)[&("111111111111".to_string(), "us-east-1".to_string())];
+    assert_eq!(s["status"], "partial", "{s}");
+    assert_eq!(s["errors"][0]["file"], "restore-jobs.json", "{s}");
+    let scope = snap.join("111111111111/us-east-1");
+    assert!(!scope.join("restore-jobs.json").exists());
+    let selections = read_json(&scope.join("restore-testing-selections.json"));
+    assert_eq!(
+        selections[0]["RestoreTestingSelection"]["ProtectedResourceArns"][0],
+        "arn:aws:rds:us-east-1:111111111111:db:orders-prod"
+    );
+    let plans = read_json(&scope.join("restore-testing-plans.json"));
+    assert_eq!(
+        plans[0]["RestoreTestingPlan"]["RecoveryPointSelection"]["SelectionWindowDays"],
+        7
+    );
+    let tested: Vec<_> = verdicts(&snap)
+        .into_iter()
+        .filter(|[_, rule, ..]| rule == "restore-tested-critical")
+        .collect();
+    assert_eq!(tested.len(), 1, "{tested:?}");
+    let [_, _, arn, status, reason] = &tested[0];
+    assert_eq!((arn.as_str(), status.as_str()), ("", "NOT_ASSESSED"));
+    assert!(
+        reason.starts_with(
+            "restore-jobs.json could not be read in 111111111111/us-east-1: AccessDenied"
+        ),
+        "{reason}"
+    );
+    // explain says the restore tests are unknown, not that there are none.
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(["explain", snap.to_str().unwrap()])
+        .arg("arn:aws:rds:us-east-1:111111111111:db:orders-prod")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("  UNKNOWN: restore-jobs.json: AccessDenied"),
+        "{text}"
+    );
+    assert!(!text.contains("(no restore job listed)"), "{text}");
 }

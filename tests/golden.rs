@@ -150,6 +150,26 @@ fn explain_tells_the_story_of_every_sample_resource() {
     }
 }
 
+/// Its restore testing plan restored it and validated the restore: explain names the
+/// selection and the job, and says the duration is inferred.
+#[test]
+fn explain_restore_testing() {
+    let text = explain("arn:aws:rds:us-east-1:111111111111:db:orders-prod", "text");
+    assert!(
+        text.contains(
+            "Restore testing (restore jobs newest first):\n  selected by restore testing \
+             selection weekly_critical/orders_db\n  COMPLETED 2026-11-25T05:12:00Z, validation \
+             SUCCESSFUL, took 52 min (inferred)"
+        ),
+        "{text}"
+    );
+    let bucket = explain("arn:aws:s3:::acme-payments-statements", "text");
+    assert!(
+        bucket.contains("  no restore testing selection covers it\n  (no restore job listed)"),
+        "{bucket}"
+    );
+}
+
 /// Its backup job completed and its copy to the central account failed: explain lists both,
 /// each with the job it belongs to.
 #[test]

@@ -27,6 +27,7 @@ mod options;
 mod organization;
 mod progress;
 mod region;
+mod restore;
 mod scope;
 mod setup;
 mod shapes;
@@ -59,6 +60,8 @@ pub const OPERATIONS: &[&str] = &[
     "backup:GetBackupPlan",
     "backup:GetBackupSelection",
     "backup:GetBackupVaultAccessPolicy",
+    "backup:GetRestoreTestingPlan",
+    "backup:GetRestoreTestingSelection",
     "backup:ListBackupJobs",
     "backup:ListCopyJobs",
     "backup:ListBackupPlans",
@@ -66,6 +69,9 @@ pub const OPERATIONS: &[&str] = &[
     "backup:ListBackupVaults",
     "backup:ListProtectedResources",
     "backup:ListRecoveryPointsByBackupVault",
+    "backup:ListRestoreJobs",
+    "backup:ListRestoreTestingPlans",
+    "backup:ListRestoreTestingSelections",
     "config:DescribeConfigurationAggregatorSourcesStatus",
     "config:DescribeConfigurationRecorderStatus",
     "config:DescribeConfigurationRecorders",

@@ -4,6 +4,7 @@
 use super::call::{ApiError, Caller};
 use super::iam_roles::{self, AccountRoles};
 use super::inventory;
+use super::restore;
 use super::shapes::ToJson;
 use crate::snapshot::DataFile;
 use aws_sdk_backup::Client as Backup;
@@ -80,8 +81,8 @@ impl Bounds {
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         };
         let mut w = serde_json::Map::new();
-        // Copy jobs are listed over the same days as backup jobs.
-        for key in ["backup_jobs_since", "copy_jobs_since"] {
+        // Copy and restore jobs are listed over the same days as backup jobs.
+        for key in ["backup_jobs_since", "copy_jobs_since", "restore_jobs_since"] {
             w.insert(key.into(), at(self.backup_jobs_since).into());
         }
         if let Some(t) = self.recovery_points_since.and_then(at) {
@@ -109,7 +110,18 @@ pub async fn collect(
         };
         (plans, roles)
     };
-    let ((plans, roles), resources, vaults, protected, settings, jobs, copies, global) = tokio::join!(
+    let (
+        (plans, roles),
+        resources,
+        vaults,
+        protected,
+        settings,
+        jobs,
+        copies,
+        global,
+        testing,
+        restores,
+    ) = tokio::join!(
         plans_and_roles,
         resources(caller, clients, (account, region), inventory),
         vaults(caller, &clients.backup, bounds),
@@ -118,6 +130,8 @@ pub async fn collect(
         backup_jobs(caller, &clients.backup, bounds),
         copy_jobs(caller, &clients.backup, bounds),
         global_settings(caller, &clients.backup),
+        restore::plans_and_selections(caller, &clients.backup),
+        restore::jobs(caller, &clients.backup, bounds.backup_jobs_since),
     );
     let mut out = ScopeFiles::default();
     out.put(DataFile::Resources, resources.items.map(Value::Array));
@@ -166,6 +180,9 @@ pub async fn collect(
     out.put(DataFile::IamRoles, roles);
     out.put(DataFile::CopyJobs, copies);
     out.put(DataFile::GlobalSettings, global);
+    out.put(DataFile::RestoreTestingPlans, testing.0);
+    out.put(DataFile::RestoreTestingSelections, testing.1);
+    out.put(DataFile::RestoreJobs, restores);
     out
 }
 

@@ -9,6 +9,7 @@ mod locked;
 mod org;
 mod overlap;
 mod points;
+mod restore;
 pub mod story;
 mod vaults;
 mod workload;
@@ -124,6 +125,12 @@ fn required_files(check: &Check) -> &'static [DataFile] {
         Check::CopyJobsSucceeded { .. } => &[Resources, BackupJobs, CopyJobs],
         // The organisation's answer, read outside any account-region.
         Check::OrgBackupPolicyValid => &[],
+        Check::RestoreTested { .. } => &[
+            Resources,
+            RestoreTestingPlans,
+            RestoreTestingSelections,
+            RestoreJobs,
+        ],
         _ => &[Resources],
     }
 }

@@ -2,7 +2,7 @@
 //! cross-region/cross-account copy and recovery-point-recent.
 
 use super::ctx::Ctx;
-use super::{copies, jobs, overlap, Verdict};
+use super::{copies, jobs, overlap, restore, Verdict};
 use crate::engine::finding::{Evidence, Status};
 use crate::model::plan::PlanRule;
 use crate::model::protection::{AppliedRule, RuleState};
@@ -48,6 +48,7 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             | Check::RecoveryPointRecent { .. }
             | Check::BackupJobsSucceeded { .. }
             | Check::CopyJobsSucceeded { .. }
+            | Check::RestoreTested { .. }
     );
     if !evidence {
         if let Some(v) = unless_protected(ctx) {
@@ -89,6 +90,10 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             min_retention_days,
             max_retention_days,
         } => super::locked::locked_vault(ctx, *min_retention_days, *max_retention_days),
+        Check::RestoreTested {
+            max_age_days,
+            max_restore_minutes,
+        } => restore::restore_tested(ctx, *max_age_days, *max_restore_minutes),
         _ => Verdict::new(Status::NotApplicable, "not a workload check"),
     }
 }

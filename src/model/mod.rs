@@ -10,6 +10,7 @@ pub mod points;
 pub mod protection;
 pub mod provenance;
 pub mod resource;
+pub mod restore;
 pub mod schedule;
 pub mod selection;
 pub mod vault;
@@ -68,6 +69,9 @@ pub struct Scope {
     /// Whether the organisation allows cross-account backup (`DescribeGlobalSettings`);
     /// `None` when `global-settings.json` is absent, unread or does not say.
     pub cross_account_backup: Option<bool>,
+    /// Restore testing plans' selections and restore jobs (empty when not collected: see
+    /// `not_collected`).
+    pub restore: restore::RestoreTesting,
     /// What the snapshot holds here that the tool does not judge, by type.
     pub not_judged: not_judged::NotJudged,
     /// Where each resource type's items came from (the manifest's `inventory`; empty when the
@@ -113,6 +117,8 @@ pub struct Inventory {
     pub jobs_since: Option<Timestamp>,
     /// How far back the collector listed copy jobs, likewise.
     pub copy_jobs_since: Option<Timestamp>,
+    /// How far back the collector listed restore jobs, likewise.
+    pub restore_jobs_since: Option<Timestamp>,
     pub scopes: Vec<Scope>,
     /// Vault ARN → (scope, vault index), across the organisation (copy destinations).
     pub vault_index: HashMap<String, (u32, u32)>,
@@ -183,6 +189,7 @@ impl Inventory {
             as_of,
             jobs_since: snapshot.windows.backup_jobs_since,
             copy_jobs_since: snapshot.windows.copy_jobs_since,
+            restore_jobs_since: snapshot.windows.restore_jobs_since,
             scopes,
             vault_index,
             recovery_points_by_resource,
@@ -304,6 +311,11 @@ fn convert_scope(
         .global_settings
         .as_ref()
         .and_then(aws::GlobalSettings::cross_account_backup);
+    let restore = restore::RestoreTesting::build(
+        d.restore_testing_plans,
+        d.restore_testing_selections,
+        d.restore_jobs,
+    );
     let scope = Scope {
         account_id: s.account_id,
         account_name: s.account_name,
@@ -322,6 +334,7 @@ fn convert_scope(
         copy_jobs,
         not_collected: s.not_collected,
         cross_account_backup,
+        restore,
         not_judged: not_judged::NotJudged {
             item_types,
             backed_up_types: BTreeMap::new(),

@@ -69,6 +69,13 @@ pub enum Check {
         min_retention_days: Option<i64>,
         max_retention_days: Option<i64>,
     },
+    /// A restore testing selection covers the resource, and a restore job of its plan in the
+    /// last `max_age_days` days COMPLETED with validation SUCCESSFUL (within
+    /// `max_restore_minutes` when set).
+    RestoreTested {
+        max_age_days: i64,
+        max_restore_minutes: Option<i64>,
+    },
 }
 
 /// What a check judges: the subject column of a finding.
@@ -82,7 +89,7 @@ pub enum SubjectKind {
     Scope,
 }
 
-pub const KINDS: [&str; 15] = [
+pub const KINDS: [&str; 16] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -98,6 +105,7 @@ pub const KINDS: [&str; 15] = [
     "copy-jobs-succeeded",
     "org-backup-policy-valid",
     "locked-vault-backups",
+    "restore-tested",
 ];
 
 impl Check {
@@ -118,6 +126,7 @@ impl Check {
             Check::CopyJobsSucceeded { .. } => KINDS[12],
             Check::OrgBackupPolicyValid => KINDS[13],
             Check::LockedVaultBackups { .. } => KINDS[14],
+            Check::RestoreTested { .. } => KINDS[15],
         }
     }
 
@@ -247,10 +256,32 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             .required(ctx, "days", &what)
             .and_then(|n| ctx.integer(n, "`days`", 1, 30))
             .map(|days| Check::CopyJobsSucceeded { days }),
+        "restore-tested" => parse_restore_tested(ctx, &mut f, &what),
         _ => None,
     };
     f.finish(ctx, &what);
     check
+}
+
+fn parse_restore_tested(ctx: &mut Ctx, f: &mut super::yaml::Fields, what: &str) -> Option<Check> {
+    let max_age = f
+        .required(ctx, "max_age_days", what)
+        .and_then(|n| ctx.integer(n, "`max_age_days`", 1, 365));
+    // At most a week: the longest a restore testing plan's start window is.
+    let minutes = f
+        .get("max_restore_minutes")
+        .map(|n| ctx.integer(n, "`max_restore_minutes`", 1, 7 * 24 * 60));
+    match (max_age, minutes) {
+        (Some(d), None) => Some(Check::RestoreTested {
+            max_age_days: d,
+            max_restore_minutes: None,
+        }),
+        (Some(d), Some(Some(m))) => Some(Check::RestoreTested {
+            max_age_days: d,
+            max_restore_minutes: Some(m),
+        }),
+        _ => None,
+    }
 }
 
 /// `min_retention_days` and `max_retention_days` a vault lock must have, both optional.

@@ -18,10 +18,13 @@ pub enum DataFile {
     IamRoles,
     CopyJobs,
     GlobalSettings,
+    RestoreTestingPlans,
+    RestoreTestingSelections,
+    RestoreJobs,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 12] = [
+    pub const ALL: [DataFile; 15] = [
         DataFile::Resources,
         DataFile::BackupPlans,
         DataFile::BackupSelections,
@@ -34,6 +37,9 @@ impl DataFile {
         DataFile::IamRoles,
         DataFile::CopyJobs,
         DataFile::GlobalSettings,
+        DataFile::RestoreTestingPlans,
+        DataFile::RestoreTestingSelections,
+        DataFile::RestoreJobs,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -50,6 +56,9 @@ impl DataFile {
             DataFile::IamRoles => "iam-roles.json",
             DataFile::CopyJobs => "copy-jobs.json",
             DataFile::GlobalSettings => "global-settings.json",
+            DataFile::RestoreTestingPlans => "restore-testing-plans.json",
+            DataFile::RestoreTestingSelections => "restore-testing-selections.json",
+            DataFile::RestoreJobs => "restore-jobs.json",
         }
     }
 
@@ -75,6 +84,10 @@ impl DataFile {
             DataFile::CopyJobs => WhenAbsent::NotCollected,
             // Snapshots before cross-account backup was checked have no global-settings.json.
             DataFile::GlobalSettings => WhenAbsent::NotCollected,
+            // Snapshots before restore testing was checked have none of its three files.
+            DataFile::RestoreTestingPlans
+            | DataFile::RestoreTestingSelections
+            | DataFile::RestoreJobs => WhenAbsent::NotCollected,
         }
     }
 }

@@ -41,11 +41,21 @@ fn holds(file: DataFile) -> &'static str {
             "a JSON array of the elements of ListCopyJobs's CopyJobs (jq '.CopyJobs')"
         }
         DataFile::GlobalSettings => "one DescribeGlobalSettings output (an object)",
+        DataFile::RestoreTestingPlans => {
+            "a JSON array of GetRestoreTestingPlan outputs, one per restore testing plan"
+        }
+        DataFile::RestoreTestingSelections => {
+            "a JSON array of GetRestoreTestingSelection outputs, one per selection of every \
+             restore testing plan"
+        }
+        DataFile::RestoreJobs => {
+            "a JSON array of the elements of ListRestoreJobs's RestoreJobs (jq '.RestoreJobs')"
+        }
     }
 }
 
 /// Members that identify an operation's output, most specific first.
-const OUTPUTS: [(&str, &str); 16] = [
+const OUTPUTS: [(&str, &str); 20] = [
     ("QueryInfo", "SelectResourceConfig"),
     ("baseConfigurationItems", "BatchGetResourceConfig"),
     ("configurationItems", "GetResourceConfigHistory"),
@@ -55,6 +65,9 @@ const OUTPUTS: [(&str, &str); 16] = [
     ("RecoveryPoints", "ListRecoveryPointsByBackupVault"),
     ("BackupJobs", "ListBackupJobs"),
     ("CopyJobs", "ListCopyJobs"),
+    ("RestoreJobs", "ListRestoreJobs"),
+    ("RestoreTestingPlans", "ListRestoreTestingPlans"),
+    ("RestoreTestingSelections", "ListRestoreTestingSelections"),
     ("Results", "ListProtectedResources"),
     ("ResourceTypeOptInPreference", "DescribeRegionSettings"),
     ("BackupPlan", "GetBackupPlan"),
@@ -62,6 +75,7 @@ const OUTPUTS: [(&str, &str); 16] = [
     ("Policy", "GetBackupVaultAccessPolicy"),
     ("BackupVaultArn", "DescribeBackupVault"),
     ("Role", "GetRole"),
+    ("RestoreTestingPlan", "GetRestoreTestingPlan"),
 ];
 
 /// The operation whose output `v` (an object, or an array of them) looks like.

@@ -35,6 +35,9 @@ pub struct Windows {
     /// `ListCopyJobs` was called with `ByCreatedAfter` this time.
     #[serde(default, with = "super::time::option")]
     pub copy_jobs_since: Option<super::time::Timestamp>,
+    /// `ListRestoreJobs` was called with `ByCreatedAfter` this time.
+    #[serde(default, with = "super::time::option")]
+    pub restore_jobs_since: Option<super::time::Timestamp>,
     /// `ListRecoveryPointsByBackupVault` was called with `ByCreatedAfter` this time (absent
     /// when every point was listed, or when the snapshot does not say).
     #[serde(default, with = "super::time::option")]

@@ -15,6 +15,7 @@ mod manifest;
 pub mod names;
 pub mod organization;
 mod parse;
+pub mod restore;
 mod scope;
 pub mod time;
 mod warnings;
@@ -65,6 +66,11 @@ pub struct ScopeData {
     pub copy_jobs: Vec<aws::CopyJob>,
     /// `global-settings.json`: `None` when absent or its call failed.
     pub global_settings: Option<aws::GlobalSettings>,
+    /// `restore-testing-plans.json`; absent (not collected) reads as empty, and
+    /// `ScopeSnapshot::not_collected` says so.
+    pub restore_testing_plans: Vec<restore::GetRestoreTestingPlanOutput>,
+    pub restore_testing_selections: Vec<restore::GetRestoreTestingSelectionOutput>,
+    pub restore_jobs: Vec<restore::RestoreJob>,
 }
 
 #[derive(Debug, Clone)]

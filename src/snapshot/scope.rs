@@ -156,6 +156,17 @@ fn read_files(
     read_into!(DataFile::IamRoles, d.iam_roles, Some);
     read_into!(DataFile::CopyJobs, d.copy_jobs, |v| v);
     read_into!(DataFile::GlobalSettings, d.global_settings, Some);
+    read_into!(
+        DataFile::RestoreTestingPlans,
+        d.restore_testing_plans,
+        |v| v
+    );
+    read_into!(
+        DataFile::RestoreTestingSelections,
+        d.restore_testing_selections,
+        |v| v
+    );
+    read_into!(DataFile::RestoreJobs, d.restore_jobs, |v| v);
     (absent_unknown, diags)
 }
 

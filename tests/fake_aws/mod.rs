@@ -13,6 +13,7 @@ mod http;
 mod iam;
 mod orgs;
 pub mod protocols;
+mod restore;
 mod s3;
 mod snapshot;
 

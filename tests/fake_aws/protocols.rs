@@ -174,7 +174,7 @@ fn backup_operation(method: &str, segments: &[String]) -> Option<&'static str> {
         ["global-settings"] => "DescribeGlobalSettings",
         ["backup-jobs"] => "ListBackupJobs",
         ["copy-jobs"] => "ListCopyJobs",
-        _ => return None,
+        _ => return super::restore::operation(&seg),
     })
 }
 
@@ -256,7 +256,7 @@ pub(super) fn page<T: std::borrow::Borrow<Value>>(
 }
 
 /// A paged JSON reply: `{list_key: [...], token_key: next}`.
-fn paged<T: std::borrow::Borrow<Value>>(
+pub(super) fn paged<T: std::borrow::Borrow<Value>>(
     state: &State,
     r: &Request,
     items: Vec<T>,
@@ -408,6 +408,9 @@ pub fn account(state: &State, r: &Request, account: &str) -> Reply {
 
 /// The snapshot file each Backup operation reads.
 fn backup_file(op: &str) -> &'static str {
+    if let Some(f) = super::restore::file(op) {
+        return f;
+    }
     match op {
         "ListBackupPlans" | "GetBackupPlan" => "backup-plans.json",
         "ListBackupSelections" | "GetBackupSelection" => "backup-selections.json",
@@ -422,7 +425,7 @@ fn backup_file(op: &str) -> &'static str {
     }
 }
 
-fn not_found(r: &Request, what: &str) -> Reply {
+pub(super) fn not_found(r: &Request, what: &str) -> Reply {
     r.error(
         400,
         "ResourceNotFoundException",
@@ -504,6 +507,7 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
         ),
         "ListBackupJobs" => paged(state, r, all(items(file)), "BackupJobs", "NextToken"),
         "ListCopyJobs" => paged(state, r, all(items(file)), "CopyJobs", "NextToken"),
+        op if super::restore::file(op).is_some() => super::restore::reply(state, r, items(file)),
         other => r.error(400, "InvalidAction", &format!("fake Backup lacks {other}")),
     }
 }

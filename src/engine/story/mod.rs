@@ -8,6 +8,7 @@
 //! so they cannot tell different stories.
 
 mod decide;
+mod restore;
 
 pub use decide::{decide_scope, CopyOutcome, Decided, MAX_POINTS};
 
@@ -59,6 +60,8 @@ pub struct Story<'a> {
     pub copy_jobs_total: usize,
     /// Why `copy-jobs.json` is unknown (unreadable, or not collected by an older collector).
     pub copy_jobs_unreadable: Option<&'a str>,
+    /// Restore testing: the selections that cover it and its restore jobs.
+    pub restore: restore::RestoreStory<'a>,
     /// The resource's account-region: its status and every file that could not be read.
     pub scope_status: ScopeStatus,
     pub unreadable: Vec<Unreadable<'a>>,
@@ -268,6 +271,7 @@ pub fn tell<'a>(inv: &'a Inventory, eval: &'a Evaluation, si: usize, ri: usize) 
             .collect(),
         copy_jobs_total: decided.copy_jobs_total as usize,
         copy_jobs_unreadable: scope.unavailable(DataFile::CopyJobs),
+        restore: restore::tell(scope, res),
         scope_status: scope.status,
         unreadable: scope
             .unavailable
