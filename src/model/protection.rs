@@ -6,6 +6,7 @@
 //! and its schedule still runs.
 
 mod air_gapped;
+mod cold;
 
 use super::intern::Interner;
 use super::plan::{Gap, Plan, PlanRule};
@@ -258,6 +259,10 @@ fn direct_rules(
             let state = match (state, &rule.air_gapped_vault) {
                 (RuleState::Effective, Some(arn)) => air_gapped::state(scope, rule, arn, res.kind),
                 (state, _) => state,
+            };
+            let state = match state {
+                RuleState::Effective => cold::state(scope, rule, res.kind).unwrap_or(state),
+                state => state,
             };
             rules.push(AppliedRule {
                 plan: o.plan,
