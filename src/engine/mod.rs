@@ -9,6 +9,7 @@ mod locked;
 mod org;
 mod overlap;
 mod points;
+mod recency;
 mod restore;
 pub mod story;
 mod vaults;
@@ -120,6 +121,7 @@ fn required_files(check: &Check) -> &'static [DataFile] {
         Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => &[RecoveryPoints],
         Check::VaultLock { .. } | Check::VaultEncryption => &[BackupVaults],
         Check::LockedVaultBackups { .. } => &[Resources, BackupVaults],
+        Check::AirGappedRecoveryPoint { .. } => &[Resources, BackupVaults, RecoveryPoints],
         Check::VaultDeletionProtection => &[BackupVaults, BackupVaultPolicies],
         Check::BackupJobsSucceeded { .. } => &[Resources, BackupJobs],
         Check::CopyJobsSucceeded { .. } => &[Resources, BackupJobs, CopyJobs],

@@ -2,6 +2,7 @@
 //! cross-region/cross-account copy and recovery-point-recent.
 
 use super::ctx::Ctx;
+use super::recency::{describe_age, points_unknown};
 use super::{copies, jobs, overlap, restore, Verdict};
 use crate::engine::finding::{Evidence, Status};
 use crate::model::plan::PlanRule;
@@ -9,7 +10,6 @@ use crate::model::protection::{AppliedRule, RuleState};
 use crate::model::resource::ResourceKind;
 use crate::model::{describe_minutes, Tri};
 use crate::rules::{Check, Rule, Tier};
-use crate::snapshot::DataFile;
 
 /// The verdict of every check about how well a resource is protected when it is not, or when
 /// whether it is is unknown: `None` when it is protected and the check may go on.
@@ -46,6 +46,7 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
         rule.check,
         Check::Protected
             | Check::RecoveryPointRecent { .. }
+            | Check::AirGappedRecoveryPoint { .. }
             | Check::BackupJobsSucceeded { .. }
             | Check::CopyJobsSucceeded { .. }
             | Check::RestoreTested { .. }
@@ -90,6 +91,9 @@ pub(crate) fn judge(ctx: &Ctx, rule: &Rule) -> Verdict {
             min_retention_days,
             max_retention_days,
         } => super::locked::locked_vault(ctx, *min_retention_days, *max_retention_days),
+        Check::AirGappedRecoveryPoint { max_age_hours } => {
+            super::locked::air_gapped_point(ctx, *max_age_hours)
+        }
         Check::RestoreTested {
             max_age_days,
             max_restore_minutes,
@@ -416,51 +420,5 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
                 counts.join(", ")
             ),
         )
-    }
-}
-
-/// Why a recent point may exist unseen: a scope whose points could hold one (the resource's
-/// own, or a copy destination's of a rule that applies to it) has `recovery-points.json`
-/// unavailable, or good points were found without a `CreationDate`.
-fn points_unknown(ctx: &Ctx, undated: usize) -> Option<String> {
-    if let Some(e) = ctx.scope.unavailable(DataFile::RecoveryPoints) {
-        return Some(format!(
-            "recovery-points.json could not be read in {}: {e}",
-            ctx.scope.label()
-        ));
-    }
-    for a in &ctx.protection().rules {
-        for c in &ctx.plan_rule(a).copies {
-            let (Some(account), Some(region)) = (c.account.as_deref(), c.region.as_deref()) else {
-                continue;
-            };
-            let Some(scope) = ctx.inv.scope_at(account, region) else {
-                continue;
-            };
-            if let Some(e) = scope.unavailable(DataFile::RecoveryPoints) {
-                return Some(format!(
-                    "recovery-points.json could not be read in {}, where {} copies it: {e}",
-                    scope.label(),
-                    ctx.describe(a)
-                ));
-            }
-        }
-    }
-    (undated > 0).then(|| {
-        format!(
-            "{undated} COMPLETED or AVAILABLE recovery points have no CreationDate in the \
-             snapshot: their age is unknown"
-        )
-    })
-}
-
-/// `45 min`, `23 h`, `5 days`: recovery point ages as people say them.
-fn describe_age(minutes: i64) -> String {
-    if minutes < 120 {
-        format!("{minutes} min")
-    } else if minutes < 72 * 60 {
-        format!("{} h", minutes / 60)
-    } else {
-        format!("{} days", minutes / 1440)
     }
 }

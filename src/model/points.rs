@@ -60,16 +60,24 @@ impl Inventory {
     /// Developer Guide, "Copy a backup"). A temporary point deleted once copied does not count
     /// (reference trap 20), nor does one created after "now". `status` sees every point's
     /// status as reasons name it.
-    pub fn newest_good_point<'a>(
+    pub fn newest_good_point<'a>(&'a self, owners: &[&str], status: impl FnMut(&'a str)) -> Newest {
+        self.newest_good_point_where(owners, |_| true, status)
+    }
+
+    /// [`Self::newest_good_point`] among the points `keep` accepts (say, those in an
+    /// air-gapped vault).
+    pub fn newest_good_point_where<'a>(
         &'a self,
         owners: &[&str],
+        keep: impl Fn(RpRef) -> bool,
         mut status: impl FnMut(&'a str),
     ) -> Newest {
         let mut found = Newest::default();
         let points = owners
             .iter()
             .filter_map(|arn| self.recovery_points_by_resource.get(*arn))
-            .flatten();
+            .flatten()
+            .filter(|&&r| keep(r));
         for &r in points {
             let rp = self.recovery_point(r);
             if rp.deleted_after_copy() {

@@ -76,6 +76,12 @@ pub enum Check {
         max_age_days: i64,
         max_restore_minutes: Option<i64>,
     },
+    /// A good recovery point of the resource in a logically air-gapped vault, at most
+    /// `max_age_hours` old (AWS Backup Audit Manager's
+    /// `RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT`).
+    AirGappedRecoveryPoint {
+        max_age_hours: i64,
+    },
 }
 
 /// What a check judges: the subject column of a finding.
@@ -89,7 +95,7 @@ pub enum SubjectKind {
     Scope,
 }
 
-pub const KINDS: [&str; 16] = [
+pub const KINDS: [&str; 17] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -106,6 +112,7 @@ pub const KINDS: [&str; 16] = [
     "org-backup-policy-valid",
     "locked-vault-backups",
     "restore-tested",
+    "air-gapped-recovery-point",
 ];
 
 impl Check {
@@ -127,6 +134,7 @@ impl Check {
             Check::OrgBackupPolicyValid => KINDS[13],
             Check::LockedVaultBackups { .. } => KINDS[14],
             Check::RestoreTested { .. } => KINDS[15],
+            Check::AirGappedRecoveryPoint { .. } => KINDS[16],
         }
     }
 
@@ -257,6 +265,11 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
             .and_then(|n| ctx.integer(n, "`days`", 1, 30))
             .map(|days| Check::CopyJobsSucceeded { days }),
         "restore-tested" => parse_restore_tested(ctx, &mut f, &what),
+        // BAM's window: 24 hours to 91 days.
+        "air-gapped-recovery-point" => f
+            .required(ctx, "max_age_hours", &what)
+            .and_then(|n| ctx.integer(n, "`max_age_hours`", 24, 2184))
+            .map(|max_age_hours| Check::AirGappedRecoveryPoint { max_age_hours }),
         _ => None,
     };
     f.finish(ctx, &what);
