@@ -38,10 +38,7 @@ impl Delivery {
 /// not look": the copy counts, and [`copies`] says what could not be checked.
 pub(super) fn delivery(ctx: &Ctx, c: &CopyRule) -> Delivery {
     let cross_region = c.region.as_deref().is_some_and(|r| r != ctx.scope.region);
-    let cross_account = c
-        .account
-        .as_deref()
-        .is_some_and(|a| a != ctx.scope.account_id);
+    let cross_account = c.crosses_account(&ctx.scope.account_id);
     let advanced = ctx.res.kind.advanced_backup(ctx.scope.management.as_ref());
     if advanced == Some(false) {
         return Delivery::No(format!(
@@ -264,11 +261,9 @@ pub(super) fn copies(
                     "; destination vault not in the snapshot, so its lock could not be checked",
                 );
             }
-            let cross_account = c
-                .account
-                .as_deref()
-                .is_some_and(|x| x != ctx.scope.account_id);
-            if cross_account && ctx.scope.not_collected.contains(&DataFile::GlobalSettings) {
+            if c.crosses_account(&ctx.scope.account_id)
+                && ctx.scope.not_collected.contains(&DataFile::GlobalSettings)
+            {
                 reason.push_str(
                     "; whether the organisation allows cross-account backup was not collected \
                      (global-settings.json)",

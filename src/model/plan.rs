@@ -129,6 +129,12 @@ pub struct CopyRule {
 }
 
 impl CopyRule {
+    /// Whether the destination vault is in another account than `account` (a destination
+    /// whose ARN names none is not known to be).
+    pub fn crosses_account(&self, account: &str) -> bool {
+        self.account.as_deref().is_some_and(|a| a != account)
+    }
+
     fn from_aws(c: &aws::CopyAction, source: Retention) -> CopyRule {
         // arn:aws:backup:<region>:<account>:backup-vault:<name>
         let arn = Arn::parse(&c.destination_backup_vault_arn);
