@@ -161,12 +161,33 @@ fn findings_parquet_holds_the_rows_of_findings_csv() {
         &root(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let rows = csv_rows(&out.path().join("findings.csv"));
-    // Read by an engine users run, not by the code that wrote it.
-    let query = format!(
-        "select * from read_parquet('{}')",
-        out.path().join("findings.parquet").display()
+    let (csv, parquet) = (
+        out.path().join("findings.csv"),
+        out.path().join("findings.parquet"),
     );
+    assert_parquet_holds_csv(&parquet, &csv, false);
+}
+
+#[test]
+fn a_part_written_with_findings_csv_holds_its_rows_and_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    // With findings.csv asked for, the part is made in findings.csv's own pass.
+    scan("samples/org", &a, &history, &["--format", "csv"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    scan("samples/org-later", &b, &history, &["--format", "csv"]);
+    let scans = history_json(&history);
+    let part = history.join(scans[1]["findings_path"].as_str().unwrap());
+    assert_parquet_holds_csv(&part, &b.join("findings.csv"), true);
+}
+
+/// The Parquet file holds findings.csv's rows in its order, cell for cell (and, for a
+/// history's part, each finding's change); read by an engine users run, not by the code that
+/// wrote it.
+fn assert_parquet_holds_csv(parquet: &Path, csv: &Path, with_changes: bool) {
+    let rows = csv_rows(csv);
+    let query = format!("select * from read_parquet('{}')", parquet.display());
     let Some(table) = duckdb_table(&query) else {
         assert!(std::env::var_os("CI").is_none(), "duckdb is not installed");
         eprintln!("python3 with duckdb not found: skipping (pip install duckdb)");
@@ -175,18 +196,33 @@ fn findings_parquet_holds_the_rows_of_findings_csv() {
     let names: Vec<String> = serde_json::from_value(table["columns"].clone()).unwrap();
     let values: Vec<Vec<Option<String>>> = serde_json::from_value(table["rows"].clone()).unwrap();
     assert_eq!(values.len(), rows.len());
-    let mut rdr = csv::Reader::from_path(out.path().join("findings.csv")).unwrap();
+    let mut rdr = csv::Reader::from_path(csv).unwrap();
     let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(names, header, "the same columns, in the same order");
+    if with_changes {
+        assert!(header.iter().any(|h| h == "change"), "{header:?}");
+        for h in &header {
+            assert!(names.contains(h), "{h} is in the part");
+        }
+        assert!(
+            rows.iter().any(|r| r["change"] == "new"),
+            "the later snapshot has new gaps"
+        );
+        assert!(rows.iter().any(|r| !r["failing_since"].is_empty()));
+    } else {
+        assert_eq!(names, header, "the same columns, in the same order");
+    }
     for (row, parquet) in rows.iter().zip(&values) {
-        for (name, v) in header.iter().zip(parquet) {
+        for (name, v) in names.iter().zip(parquet) {
+            let Some(cell) = row.get(name.as_str()) else {
+                continue; // the scan's own columns
+            };
             let v = v.clone().unwrap_or_default();
             // findings.csv defuses what a spreadsheet would run as a formula; Parquet does not.
             let defused = match v.as_bytes().first() {
                 Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{v}"),
                 _ => v,
             };
-            assert_eq!(row[name.as_str()], defused, "{name}");
+            assert_eq!(*cell, defused, "{name}");
         }
     }
 }

@@ -37,13 +37,7 @@ pub(super) fn encode_part(
     facts: Facts,
     diff: Option<&Diff>,
 ) -> Result<Vec<u8>> {
-    let columns = HistoryColumns {
-        scan_id: &record.scan_id,
-        scan_time: &record.scan_time,
-        snapshot_collected_at: &record.snapshot_collected_at,
-        rules_digest: &record.rules_digest,
-        changes: diff.map(|d| d.changes.as_slice()),
-    };
+    let columns = part_columns(record, diff);
     let (inv, rules, findings, run_id) = facts;
     let mut part = Vec::new();
     findings_parquet(&mut part, inv, rules, findings, run_id, Some(&columns)).map_err(|e| {
@@ -54,6 +48,50 @@ pub(super) fn encode_part(
     })?;
     out.stage("encoded the history's findings");
     Ok(part)
+}
+
+fn part_columns<'a>(record: &'a ScanRecord, diff: Option<&'a Diff>) -> HistoryColumns<'a> {
+    HistoryColumns {
+        scan_id: &record.scan_id,
+        scan_time: &record.scan_time,
+        snapshot_collected_at: &record.snapshot_collected_at,
+        rules_digest: &record.rules_digest,
+        changes: diff.map(|d| d.changes.as_slice()),
+    }
+}
+
+/// The scan's findings part when findings.csv is written too: encoded in findings.csv's own
+/// pass from the same blocks (each finding resolved and dictionary-encoded once), and left
+/// here for the history.
+pub(super) struct SharedPart<'a> {
+    pub columns: HistoryColumns<'a>,
+    bytes: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+impl<'a> SharedPart<'a> {
+    pub fn new(record: &'a ScanRecord, diff: Option<&'a Diff>) -> Self {
+        SharedPart {
+            columns: part_columns(record, diff),
+            bytes: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn put(&self, part: Vec<u8>) {
+        if let Ok(mut b) = self.bytes.lock() {
+            *b = Some(part);
+        }
+    }
+
+    /// The part findings.csv's pass made (called once the reports are written).
+    pub fn take(&self, out: &Output, history: &History, record: &ScanRecord) -> Result<Vec<u8>> {
+        let part = self.bytes.lock().ok().and_then(|mut b| b.take());
+        let part = part.ok_or_else(|| Error::Output {
+            path: history.locate(&record.findings_path),
+            message: "findings.csv was written without the history's part".into(),
+        })?;
+        out.stage("encoded the history's findings (with findings.csv)");
+        Ok(part)
+    }
 }
 
 /// Appends the scan (its record and its findings part), then prunes, keeping the baseline

@@ -2,7 +2,7 @@
 //! `--live`); evaluate; render every output; write them all at once and rename them into
 //! place; decide the gate once; print the summary.
 
-use super::history::Recorded;
+use super::history::{Recorded, SharedPart};
 use super::{changes, outputs};
 use super::{collect_into, collect_to, evaluate, Evaluated, Output};
 use crate::cli::{Format, ScanArgs};
@@ -70,7 +70,12 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         Err(_) => (vec![record.clone()], Vec::new()),
     };
     let templates = Templates::load(a.templates.templates.as_deref())?;
+    let shared = history
+        .as_ref()
+        .filter(|_| formats.contains(&Format::Csv))
+        .map(|_| SharedPart::new(&record, diff.as_ref()));
     let scan = Scan {
+        part: shared.as_ref(),
         args: &a,
         e: &e,
         summary: &summary,
@@ -87,9 +92,10 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     };
     let facts = (&e.inventory, &e.rules, &e.evaluation.findings[..], &*run.id);
     // The history's part is encoded while the reports are rendered and written: both only
-    // read the evaluation, and two cores stay busy.
+    // read the evaluation, and two cores stay busy. Without findings.csv, on a thread of its own.
+    let alone = history.as_ref().filter(|_| scan.part.is_none());
     let (written, part) = std::thread::scope(|s| {
-        let part = history.as_ref().map(|h| {
+        let part = alone.map(|h| {
             s.spawn(|| super::history::encode_part(out, h, &record, facts, diff.as_ref()))
         });
         let written = scan
@@ -99,6 +105,10 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         (written, part)
     });
     let (written, removed) = written?;
+    let part = match (part, &shared, &history) {
+        (None, Some(shared), Some(h)) => Some(shared.take(out, h, &record)),
+        (part, _, _) => part,
+    };
     // Only once the reports are in place: a failed run leaves the history as it was.
     let recorded = match (&history, part) {
         (Some(h), Some(part)) => Some(super::history::record(out, &a.history, h, &record, &part?)?),
@@ -196,6 +206,8 @@ struct Scan<'a> {
     run_at: String,
     snapshot: String,
     history: History<'a>,
+    /// The history's part, made in findings.csv's pass (`--history` with `--format csv`).
+    part: Option<&'a SharedPart<'a>>,
 }
 
 /// This scan among others: its record, the scans before it that its baseline knew of, the
@@ -278,14 +290,23 @@ impl<'a> Scan<'a> {
     }
 
     fn csv(&self) -> [Job<'a>; 2] {
-        let (e, run_id, summary) = (self.e, self.run_id, self.summary);
+        let (e, run_id, summary, part) = (self.e, self.run_id, self.summary, self.part);
         let changes = self.history.diff.map(|d| d.changes.as_slice());
         [
             (
                 "findings.csv",
                 Box::new(move |w| {
                     let (inv, findings) = (&e.inventory, &e.evaluation.findings);
-                    write::findings_csv(w, inv, &e.rules, findings, changes, run_id)
+                    let Some(shared) = part else {
+                        return write::findings_csv(
+                            w, inv, &e.rules, findings, changes, run_id, None,
+                        );
+                    };
+                    let mut bytes = Vec::new();
+                    let with = Some((&mut bytes as &mut dyn std::io::Write, &shared.columns));
+                    write::findings_csv(w, inv, &e.rules, findings, changes, run_id, with)?;
+                    shared.put(bytes);
+                    Ok(())
                 }),
             ),
             (

@@ -1,8 +1,9 @@
 //! `findings.json`: run metadata, the summary, every finding, and the story of every resource,
 //! streamed: rendered in parallel chunks and written in order.
 
+use super::columns::{change_cells, row_cells, CHANGE_COLUMNS, FINDING_COLUMNS};
+use super::ordered::write_ordered;
 use super::summary::Summary;
-use super::write::{change_cells, row_cells, write_ordered, CHANGE_COLUMNS, FINDING_COLUMNS};
 use super::{Finding, Row};
 use crate::engine::{story, Evaluation};
 use crate::history::diff::Diff;

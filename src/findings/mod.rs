@@ -1,11 +1,14 @@
 //! Findings: one verdict per rule × subject, with a one-line reason and structured evidence.
 //! Plain data; renderers only read it and the exit code is computed from it in `exit`.
 
+pub(crate) mod columns;
 pub mod json;
 pub mod not_judged;
+pub(crate) mod ordered;
 pub mod parquet;
 pub mod record;
 pub mod summary;
+mod table;
 pub mod write;
 
 pub use crate::engine::finding::{Evidence, Finding, Status, Subject};

@@ -4,7 +4,8 @@
 
 use super::Templates;
 use crate::error::{Error, Result};
-use crate::findings::write::{neutralise, write_frame};
+use crate::findings::columns::neutralise;
+use crate::findings::write::write_frame;
 use crate::history::diff::{Diff, Listed};
 use polars_core::prelude::*;
 use serde::Serialize;

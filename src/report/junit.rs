@@ -8,7 +8,7 @@
 //! and the pieces are written in order. The result is byte for byte what serialising the
 //! whole [`Report`] gives (`render`, kept for the tests that prove it).
 
-use crate::findings::write::write_ordered;
+use crate::findings::ordered::write_ordered;
 use crate::findings::{Finding, Status};
 use crate::model::Inventory;
 use crate::rules::Rule;

@@ -1,7 +1,7 @@
 //! OCSF Compliance Finding events (class 2003), one per non-PASS finding: what Prowler emits
 //! and Security Hub / Security Lake ingest.
 
-use crate::findings::write::write_ordered;
+use crate::findings::ordered::write_ordered;
 use crate::findings::{Finding, Status};
 use crate::model::Inventory;
 use crate::rules::{RuleSet, Severity};
@@ -255,7 +255,7 @@ pub fn write(
         return w.write_all(b"[]\n");
     }
     w.write_all(b"[")?;
-    let scratch = crate::findings::write::Pool::default();
+    let scratch = crate::findings::ordered::Pool::default();
     write_ordered(w, events.len().div_ceil(CHUNK), |t, buf| {
         let mut one = scratch.take();
         let slice = &events[t * CHUNK..((t + 1) * CHUNK).min(events.len())];

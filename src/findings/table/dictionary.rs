@@ -1,4 +1,4 @@
-//! One column of a row group as a Parquet dictionary: each distinct cell once, each row a key.
+//! One column of a block: each distinct cell once, each row a key (a Parquet dictionary).
 
 use polars_arrow::array::{Array, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::MutableBitmap;
@@ -18,7 +18,7 @@ fn slot_of(address: usize) -> usize {
 /// Cells are told apart by address and length: the findings' cells borrow shared strings, so
 /// equal cells are nearly always one string in memory. Two equal strings at different
 /// addresses only make the dictionary one entry longer; readers see the same values.
-pub(super) struct Dictionary<'a> {
+pub(crate) struct Dictionary<'a> {
     keys: Vec<u32>,
     /// `None` while no cell is null.
     validity: Option<MutableBitmap>,
@@ -97,6 +97,22 @@ impl<'a> Dictionary<'a> {
         });
         *slot = (at, key);
         key
+    }
+
+    /// The distinct cells, in the order first seen.
+    pub fn values(&self) -> &[&'a str] {
+        &self.values
+    }
+
+    /// Each row's cell, as an index into [`Dictionary::values`].
+    pub fn keys(&self) -> &[u32] {
+        &self.keys
+    }
+
+    /// Whether the row's cell is null (its key then means nothing).
+    #[inline]
+    pub fn is_null(&self, row: usize) -> bool {
+        self.validity.as_ref().is_some_and(|v| !v.get(row))
     }
 
     /// `rows` rows of one value (the scan's own columns).
