@@ -351,11 +351,12 @@
     var rps = st.recovery_points;
     out.push(section('Recovery points (newest first)',
       rps.length ? h('table', { class: 'rp-table' },
-        h('thead', null, h('tr', null, h('th', null, 'Status'), h('th', null, 'Created'), h('th', null, 'Vault'), h('th', null, 'Deleted at'), h('th', null, 'Encrypted'))),
+        h('thead', null, h('tr', null, h('th', null, 'Status'), h('th', null, 'Created'), h('th', null, 'Vault'), h('th', null, 'Deleted at'), h('th', null, 'Encrypted'), h('th', null, 'Malware scan'))),
         h('tbody', null, rps.map(function (p) {
           return h('tr', { title: p.arn }, h('td', null, p.status), h('td', { class: 'nowrap' }, p.created || '?'),
             h('td', null, p.vault), h('td', { class: 'nowrap' }, p.delete_at || 'never'),
-            h('td', null, p.encrypted === null ? '?' : p.encrypted ? 'yes' : 'NO'));
+            h('td', null, p.encrypted === null ? '?' : p.encrypted ? 'yes' : 'NO'),
+            h('td', null, p.malware_scan || '—'));
         }))) : h('p', { class: 'muted' }, 'None found.'),
       st.recovery_points_total > rps.length
         ? h('p', { class: 'note' }, 'Showing ' + rps.length + ' of ' + fmt(st.recovery_points_total) + ' recovery points.') : null));

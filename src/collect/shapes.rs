@@ -329,6 +329,22 @@ impl ToJson for bk::RecoveryPointByBackupVault {
             .opt("ParentRecoveryPointArn", &self.parent_recovery_point_arn)
             .put("IsParent", &self.is_parent)
             .name("VaultType", self.vault_type.as_ref())
+            .opt("AggregatedScanResult", &self.aggregated_scan_result)
+            .build()
+    }
+}
+
+/// GuardDuty's malware scans of the point (`Findings` holds `MALWARE` when one found some).
+impl ToJson for bk::AggregatedScanResult {
+    fn to_json(&self) -> Value {
+        let findings: Option<Vec<String>> = self
+            .findings
+            .as_ref()
+            .map(|f| f.iter().map(|x| x.as_str().to_owned()).collect());
+        Obj::new()
+            .opt("FailedScan", &self.failed_scan)
+            .opt("Findings", &findings)
+            .opt("LastComputed", &self.last_computed)
             .build()
     }
 }

@@ -118,7 +118,9 @@ pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluat
 fn required_files(check: &Check) -> &'static [DataFile] {
     use DataFile::*;
     match check {
-        Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => &[RecoveryPoints],
+        Check::RecoveryPointEncrypted
+        | Check::RecoveryPointClean
+        | Check::RecoveryPointRetention { .. } => &[RecoveryPoints],
         Check::VaultLock { .. } | Check::VaultEncryption => &[BackupVaults],
         Check::LockedVaultBackups { .. } => &[Resources, BackupVaults],
         Check::AirGappedRecoveryPoint { .. } => &[Resources, BackupVaults, RecoveryPoints],
@@ -181,7 +183,9 @@ fn evaluate_rule(
         return;
     }
     match &rule.check {
-        Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => {
+        Check::RecoveryPointEncrypted
+        | Check::RecoveryPointClean
+        | Check::RecoveryPointRetention { .. } => {
             for (i, rp) in scope.recovery_points.iter().enumerate() {
                 if let Some(v) = points::judge(rule, rp) {
                     push(

@@ -1,10 +1,11 @@
-//! Checks on recovery points: recovery-point-encrypted, recovery-point-retention.
+//! Checks on recovery points: recovery-point-encrypted, recovery-point-clean,
+//! recovery-point-retention.
 
 use super::Verdict;
 use crate::engine::finding::{Evidence, Status};
 use crate::model::resource::ResourceKind;
 use crate::rules::{Check, Rule};
-use crate::snapshot::aws::RecoveryPoint;
+use crate::snapshot::aws::{RecoveryPoint, ScanResult};
 
 /// `None` when the rule's scope excludes this recovery point's resource type.
 pub(crate) fn judge(rule: &Rule, rp: &RecoveryPoint) -> Option<Verdict> {
@@ -35,10 +36,47 @@ pub(crate) fn judge(rule: &Rule, rp: &RecoveryPoint) -> Option<Verdict> {
             ),
             None => Verdict::new(Status::NotAssessed, "IsEncrypted is not in the snapshot"),
         },
+        Check::RecoveryPointClean => clean(rp),
         Check::RecoveryPointRetention { min_retention_days } => retention(rp, *min_retention_days),
         _ => return None,
     };
     Some(v.with(ev))
+}
+
+/// The backup types GuardDuty Malware Protection scans (EC2, EBS and S3 since 2025-11-19;
+/// aws-backup-2024-2026.md §1.4).
+const SCANNED_TYPES: [&str; 3] = ["EC2", "EBS", "S3"];
+
+fn clean(rp: &RecoveryPoint) -> Verdict {
+    let t = rp.resource_type.as_deref().unwrap_or("");
+    match rp.scan {
+        Some(ScanResult::Clean) => Verdict::new(
+            Status::Pass,
+            "GuardDuty's malware scans of this recovery point found nothing",
+        ),
+        Some(ScanResult::Threat) => Verdict::new(
+            Status::Fail,
+            "GuardDuty's malware scan found a threat in this recovery point \
+             (AggregatedScanResult.Findings): do not restore it unexamined",
+        ),
+        Some(ScanResult::Failed) => Verdict::new(
+            Status::NotAssessed,
+            "a malware scan of this recovery point failed and none found a threat: \
+             whether it is clean is unknown",
+        ),
+        None if !SCANNED_TYPES.contains(&t) => Verdict::new(
+            Status::NotApplicable,
+            format!(
+                "GuardDuty scans EC2, EBS and S3 backups only, not {}",
+                if t.is_empty() { "this type" } else { t }
+            ),
+        ),
+        None => Verdict::new(
+            Status::Fail,
+            "no malware scan result on this recovery point: never scanned (no ScanActions in \
+             its rule), or the snapshot predates AggregatedScanResult",
+        ),
+    }
 }
 
 /// Continuous backups keep a window of 1 to 35 days (reference §4.4).
@@ -190,5 +228,45 @@ mod tests {
             let t = chrono::Utc.with_ymd_and_hms(y, m, d, 23, 59, 59).unwrap();
             assert_eq!(Day(t).to_string(), t.format("%Y-%m-%d").to_string());
         }
+    }
+
+    /// A point of `type_` as the collector writes it, with `scan` as its AggregatedScanResult.
+    fn point(type_: &str, scan: &str) -> RecoveryPoint {
+        let scan = if scan.is_empty() {
+            String::new()
+        } else {
+            format!(r#", "AggregatedScanResult": {scan}"#)
+        };
+        serde_json::from_str(&format!(
+            r#"{{"RecoveryPointArn": "arn:p", "BackupVaultName": "v", "ResourceArn": "arn:r",
+                "ResourceType": "{type_}", "Status": "COMPLETED"{scan}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_threat_outweighs_a_failed_scan_and_only_scanned_types_need_a_result() {
+        let status = |type_: &str, scan: &str| clean(&point(type_, scan)).status;
+        let found = r#"{"FailedScan": true, "Findings": ["MALWARE"]}"#;
+        assert_eq!(status("EBS", found), Status::Fail);
+        assert_eq!(
+            status("S3", r#"{"Findings": ["SOMETHING_NEW"]}"#),
+            Status::Fail
+        );
+        assert_eq!(
+            status("EC2", r#"{"FailedScan": true, "Findings": []}"#),
+            Status::NotAssessed
+        );
+        assert_eq!(
+            status("EC2", r#"{"FailedScan": false, "Findings": []}"#),
+            Status::Pass
+        );
+        assert_eq!(status("EC2", ""), Status::Fail);
+        assert_eq!(status("EFS", ""), Status::NotApplicable);
+        assert_eq!(
+            status("RDS", found),
+            Status::Fail,
+            "a result counts for any type"
+        );
     }
 }

@@ -40,6 +40,8 @@ pub enum Check {
         max_age_hours: i64,
     },
     RecoveryPointEncrypted,
+    /// GuardDuty's malware scans of the point found nothing.
+    RecoveryPointClean,
     RecoveryPointRetention {
         min_retention_days: i64,
     },
@@ -95,7 +97,7 @@ pub enum SubjectKind {
     Scope,
 }
 
-pub const KINDS: [&str; 17] = [
+pub const KINDS: [&str; 18] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -113,6 +115,7 @@ pub const KINDS: [&str; 17] = [
     "locked-vault-backups",
     "restore-tested",
     "air-gapped-recovery-point",
+    "recovery-point-clean",
 ];
 
 impl Check {
@@ -135,14 +138,15 @@ impl Check {
             Check::LockedVaultBackups { .. } => KINDS[14],
             Check::RestoreTested { .. } => KINDS[15],
             Check::AirGappedRecoveryPoint { .. } => KINDS[16],
+            Check::RecoveryPointClean => KINDS[17],
         }
     }
 
     pub fn subject(&self) -> SubjectKind {
         match self {
-            Check::RecoveryPointEncrypted | Check::RecoveryPointRetention { .. } => {
-                SubjectKind::RecoveryPoint
-            }
+            Check::RecoveryPointEncrypted
+            | Check::RecoveryPointClean
+            | Check::RecoveryPointRetention { .. } => SubjectKind::RecoveryPoint,
             Check::VaultLock { .. } | Check::VaultEncryption | Check::VaultDeletionProtection => {
                 SubjectKind::Vault
             }
@@ -154,16 +158,27 @@ impl Check {
 
 const DAYS_MAX: i64 = 36_500;
 
+/// The check kinds that take no parameters (written as a scalar or as `kind:` alone).
+fn without_parameters(kind: &str) -> Option<Check> {
+    match kind {
+        "protected" => Some(Check::Protected),
+        "recovery-point-encrypted" => Some(Check::RecoveryPointEncrypted),
+        "recovery-point-clean" => Some(Check::RecoveryPointClean),
+        "vault-encryption" => Some(Check::VaultEncryption),
+        "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
+        "org-backup-policy-valid" => Some(Check::OrgBackupPolicyValid),
+        _ => None,
+    }
+}
+
 /// `check: protected` or `check: {kind: frequency-retention, tiers: [...]}`.
 pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
     if let Node::Scalar(s) = node {
         let kind = s.as_str();
+        if let Some(check) = without_parameters(kind) {
+            return Some(check);
+        }
         return match kind {
-            "protected" => Some(Check::Protected),
-            "recovery-point-encrypted" => Some(Check::RecoveryPointEncrypted),
-            "vault-encryption" => Some(Check::VaultEncryption),
-            "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
-            "org-backup-policy-valid" => Some(Check::OrgBackupPolicyValid),
             k if KINDS.contains(&k) => {
                 ctx.error(
                     s.span(),
@@ -189,11 +204,7 @@ pub fn parse(ctx: &mut Ctx, node: &Node) -> Option<Check> {
     let kind = ctx.one_of(kind_node, "check", &kinds)?;
     let what = format!("check `{kind}`");
     let check = match kind {
-        "protected" => Some(Check::Protected),
-        "recovery-point-encrypted" => Some(Check::RecoveryPointEncrypted),
-        "vault-encryption" => Some(Check::VaultEncryption),
-        "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
-        "org-backup-policy-valid" => Some(Check::OrgBackupPolicyValid),
+        k if without_parameters(k).is_some() => without_parameters(k),
         "frequency-retention" => f
             .required(ctx, "tiers", &what)
             .and_then(|n| parse_tiers(ctx, n))

@@ -331,6 +331,57 @@ pub struct RecoveryPoint {
     pub lifecycle: Option<PointLifecycle>,
     #[serde(default)]
     pub is_encrypted: Option<bool>,
+    /// GuardDuty's malware scans of the point, summed up (`None`: no result in the snapshot).
+    #[serde(
+        default,
+        rename = "AggregatedScanResult",
+        deserialize_with = "scan_result"
+    )]
+    pub scan: Option<ScanResult>,
+}
+
+/// What GuardDuty's malware scans of a recovery point found, as its `AggregatedScanResult`
+/// sums them up. One byte: the findings' names are not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanResult {
+    /// Scanned, nothing found, no scan failed.
+    Clean,
+    /// A scan found something (`Findings`: `MALWARE`, or a kind this tool does not know yet).
+    Threat,
+    /// No finding, but a scan failed: whether the point is clean is unknown.
+    Failed,
+}
+
+impl ScanResult {
+    /// As evidence reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanResult::Clean => "clean",
+            ScanResult::Threat => "threat found",
+            ScanResult::Failed => "scan failed",
+        }
+    }
+}
+
+fn scan_result<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ScanResult>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Aggregated {
+        #[serde(default)]
+        failed_scan: Option<bool>,
+        #[serde(default)]
+        findings: Vec<serde::de::IgnoredAny>,
+    }
+    let a: Option<Aggregated> = Option::deserialize(d)?;
+    Ok(a.map(|a| {
+        if !a.findings.is_empty() {
+            ScanResult::Threat
+        } else if a.failed_scan == Some(true) {
+            ScanResult::Failed
+        } else {
+            ScanResult::Clean
+        }
+    }))
 }
 
 impl RecoveryPoint {

@@ -152,6 +152,7 @@ fn is_time_key(k: &str) -> bool {
         || k.ends_with("At")
         || k.ends_with("Timestamp")
         || k == "StartBy"
+        || k == "LastComputed"
 }
 
 /// The CLI prints times as ISO-8601; restJson1 and awsJson1_1 send epoch seconds.

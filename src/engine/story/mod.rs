@@ -221,6 +221,8 @@ pub struct PointStory<'a> {
     pub created: Option<String>,
     pub delete_at: Option<String>,
     pub encrypted: Option<bool>,
+    /// GuardDuty's malware scans of the point (`None`: no result recorded).
+    pub malware_scan: Option<&'static str>,
     /// The newest COMPLETED or AVAILABLE point: the one recency is judged by.
     pub decides_recency: bool,
 }
@@ -516,6 +518,7 @@ fn point(inv: &Inventory, r: RpRef, decides_recency: bool) -> PointStory<'_> {
             .and_then(|l| l.delete_at)
             .map(rfc3339),
         encrypted: rp.is_encrypted,
+        malware_scan: rp.scan.map(|s| s.as_str()),
         decides_recency,
     }
 }
