@@ -12,7 +12,7 @@ pub use s3::Place;
 pub use sources::{direct_operations, resources, DirectClients, Listing, Source};
 
 /// The resource types AWS Config records that the model judges.
-pub const CONFIG_TYPES: [&str; 10] = ResourceKind::RECORDED_TYPES;
+pub const CONFIG_TYPES: [&str; 11] = ResourceKind::RECORDED_TYPES;
 
 /// The types fetched from their own APIs, each listing failing (or not) on its own.
 pub const GATEWAY_VOLUME: &str = "AWS::StorageGateway::Volume";

@@ -256,6 +256,8 @@ mod tests {
         assert_eq!(p.direct, [s3::BUCKET]);
         assert_eq!(p.unknown.len(), CONFIG_TYPES.len() - 2);
         assert!(!p.unknown.contains(&s3::BUCKET));
+        // EKS clusters Config does not record cannot be listed otherwise yet: unknown, not absent.
+        assert!(p.unknown.contains(&"AWS::EKS::Cluster"));
 
         let p = plan(InventoryMode::Auto, &Recorded::Off("off".into()));
         assert!(p.config.is_empty());

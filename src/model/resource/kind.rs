@@ -55,7 +55,7 @@ impl ResourceKind {
 
     /// The Config resource types AWS Config records that [`ResourceKind::from_config`]
     /// classifies: what the collector's Config query selects.
-    pub const RECORDED_TYPES: [&'static str; 10] = config_types::RECORDED;
+    pub const RECORDED_TYPES: [&'static str; 11] = config_types::RECORDED;
 
     /// Types Config does not record, written Config-style by the collector from their own APIs.
     pub const UNRECORDED_TYPES: [&'static str; 2] = config_types::UNRECORDED;
