@@ -517,7 +517,7 @@ fn shipped_rules_are_valid() {
     let o = run(&["rules", "check", "rules"], &root());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).starts_with("19 rules OK in 8 file(s)"),
+        stdout(&o).starts_with("20 rules OK in 9 file(s)"),
         "{}",
         stdout(&o)
     );

@@ -55,6 +55,7 @@ use write::{ScopeRecord, SnapshotWriter};
 /// `sts:GetCallerIdentity` (who am I). The shipped IAM policies grant exactly these.
 pub const OPERATIONS: &[&str] = &[
     "account:ListRegions",
+    "backup:DescribeBackupVault",
     "backup:DescribeGlobalSettings",
     "backup:DescribeRegionSettings",
     "backup:GetBackupPlan",

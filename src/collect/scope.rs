@@ -334,11 +334,46 @@ async fn vaults(caller: &Caller, backup: &Backup, bounds: &Bounds) -> Result<Vau
             _ => {}
         }
     }
+    let mut vaults: Vec<Value> = list.iter().map(ToJson::to_json).collect();
+    air_gapped_details(caller, backup, &list, &mut vaults).await?;
     Ok(Vaults {
-        vaults: Value::Array(list.iter().map(ToJson::to_json).collect()),
+        vaults: Value::Array(vaults),
         policies: policies.map(Value::Array),
         recovery_points: points.map(Value::Array),
     })
+}
+
+/// `ListBackupVaults` does not carry a logically air-gapped vault's multi-party approval: each
+/// such vault is described, and its approval fields join its entry. A failed description
+/// fails the vaults' file (whether a team is associated would otherwise look like "none").
+async fn air_gapped_details(
+    caller: &Caller,
+    backup: &Backup,
+    list: &[aws_sdk_backup::types::BackupVaultListMember],
+    entries: &mut [Value],
+) -> Result<(), ApiError> {
+    use aws_sdk_backup::types::VaultType;
+    let air_gapped: Vec<(usize, &str)> = list
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.vault_type == Some(VaultType::LogicallyAirGappedBackupVault))
+        .filter_map(|(i, v)| Some((i, v.backup_vault_name.as_deref()?)))
+        .collect();
+    let described = join_all(air_gapped.iter().map(|(_, name)| {
+        caller.call(|| {
+            backup
+                .describe_backup_vault()
+                .backup_vault_name(*name)
+                .send()
+        })
+    }))
+    .await;
+    for ((i, _), d) in air_gapped.iter().zip(described) {
+        if let (Value::Object(entry), Value::Object(mpa)) = (&mut entries[*i], d?.to_json()) {
+            entry.extend(mpa);
+        }
+    }
+    Ok(())
 }
 
 async fn protected_resources(caller: &Caller, backup: &Backup) -> Result<Value, ApiError> {

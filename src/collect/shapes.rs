@@ -263,6 +263,32 @@ impl ToJson for aws_sdk_backup::operation::get_backup_selection::GetBackupSelect
 }
 
 /// `ListBackupVaults` members carry every field of `DescribeBackupVault` the auditor reads.
+/// The multi-party approval fields of `DescribeBackupVault` (the rest is in the list member).
+impl ToJson for aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultOutput {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .opt("MpaApprovalTeamArn", &self.mpa_approval_team_arn)
+            .opt("MpaSessionArn", &self.mpa_session_arn)
+            .opt(
+                "LatestMpaApprovalTeamUpdate",
+                &self.latest_mpa_approval_team_update,
+            )
+            .build()
+    }
+}
+
+impl ToJson for bk::LatestMpaApprovalTeamUpdate {
+    fn to_json(&self) -> Value {
+        Obj::new()
+            .opt("MpaSessionArn", &self.mpa_session_arn)
+            .name("Status", self.status.as_ref())
+            .opt("StatusMessage", &self.status_message)
+            .opt("InitiationDate", &self.initiation_date)
+            .opt("ExpiryDate", &self.expiry_date)
+            .build()
+    }
+}
+
 impl ToJson for bk::BackupVaultListMember {
     fn to_json(&self) -> Value {
         Obj::new()

@@ -121,7 +121,7 @@ fn required_files(check: &Check) -> &'static [DataFile] {
         Check::RecoveryPointEncrypted
         | Check::RecoveryPointClean
         | Check::RecoveryPointRetention { .. } => &[RecoveryPoints],
-        Check::VaultLock { .. } | Check::VaultEncryption => &[BackupVaults],
+        Check::VaultLock { .. } | Check::VaultEncryption | Check::VaultMpa => &[BackupVaults],
         Check::LockedVaultBackups { .. } => &[Resources, BackupVaults],
         Check::AirGappedRecoveryPoint { .. } => &[Resources, BackupVaults, RecoveryPoints],
         Check::VaultDeletionProtection => &[BackupVaults, BackupVaultPolicies],
@@ -199,7 +199,10 @@ fn evaluate_rule(
                 }
             }
         }
-        Check::VaultLock { .. } | Check::VaultEncryption | Check::VaultDeletionProtection => {
+        Check::VaultLock { .. }
+        | Check::VaultEncryption
+        | Check::VaultDeletionProtection
+        | Check::VaultMpa => {
             for (i, vault) in scope.vaults.iter().enumerate() {
                 let v = vaults::judge(inv, rule, vault);
                 push(

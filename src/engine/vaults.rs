@@ -1,4 +1,5 @@
-//! Checks on backup vaults: vault-lock, vault-encryption, vault-deletion-protection.
+//! Checks on backup vaults: vault-lock, vault-encryption, vault-deletion-protection,
+//! vault-mpa.
 
 use super::Verdict;
 use crate::engine::finding::Status;
@@ -28,6 +29,7 @@ pub(crate) fn judge(inv: &Inventory, rule: &Rule, v: &Vault) -> Verdict {
         } => lock(inv, v, *min_retention_days, *max_retention_days),
         Check::VaultEncryption => encryption(v),
         Check::VaultDeletionProtection => deletion_protection(v),
+        Check::VaultMpa => mpa(v),
         _ => Verdict::new(Status::NotApplicable, "not a vault check"),
     }
 }
@@ -97,6 +99,43 @@ fn encryption(v: &Vault) -> Verdict {
             Status::NotAssessed,
             "EncryptionKeyType is not in the snapshot: an AWS-managed and a customer-managed key look alike by ARN",
         ),
+    }
+}
+
+/// Multi-party approval lets an approval team in other accounts reach an air-gapped vault's
+/// recovery points when its own account is compromised or lost (aws-backup-2024-2026.md §1.1).
+fn mpa(v: &Vault) -> Verdict {
+    if !v.is_air_gapped() {
+        return Verdict::new(
+            Status::NotApplicable,
+            "multi-party approval applies to logically air-gapped vaults only",
+        );
+    }
+    let Some(team) = &v.mpa_approval_team_arn else {
+        return Verdict::new(
+            Status::Fail,
+            "no multi-party approval team is associated (DescribeBackupVault names none, or the \
+             snapshot predates its collection): if this account is compromised or lost, no \
+             other account can reach these recovery points",
+        );
+    };
+    let update = v.latest_mpa_update.as_ref();
+    match update.and_then(|u| u.status.as_deref()) {
+        Some("FAILED") => Verdict::new(
+            Status::Fail,
+            format!(
+                "the latest change of approval team {team} FAILED{}",
+                update
+                    .and_then(|u| u.status_message.as_deref())
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Some(s) => Verdict::new(
+            Status::Pass,
+            format!("approval team {team} is associated (latest change {s})"),
+        ),
+        None => Verdict::new(Status::Pass, format!("approval team {team} is associated")),
     }
 }
 

@@ -16,6 +16,9 @@ pub struct Vault {
     pub min_retention_days: Option<i64>,
     pub max_retention_days: Option<i64>,
     pub lock_date: Option<Timestamp>,
+    /// The multi-party approval team of an air-gapped vault, if one is associated.
+    pub mpa_approval_team_arn: Option<String>,
+    pub latest_mpa_update: Option<aws::MpaUpdate>,
     /// The access policy document (JSON text), if the vault has one.
     pub policy: Option<String>,
     /// `policy` parsed once (copies into the vault ask it for every resource).
@@ -57,6 +60,8 @@ impl Vault {
             min_retention_days: v.min_retention_days,
             max_retention_days: v.max_retention_days,
             lock_date: v.lock_date,
+            mpa_approval_team_arn: v.mpa_approval_team_arn,
+            latest_mpa_update: v.latest_mpa_approval_team_update,
             policy: None,
             policy_doc: None,
         }
@@ -146,6 +151,8 @@ mod tests {
             min_retention_days: min,
             max_retention_days: max,
             lock_date: None,
+            mpa_approval_team_arn: None,
+            latest_mpa_update: None,
             policy: None,
             policy_doc: None,
         }

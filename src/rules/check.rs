@@ -42,6 +42,8 @@ pub enum Check {
     RecoveryPointEncrypted,
     /// GuardDuty's malware scans of the point found nothing.
     RecoveryPointClean,
+    /// A logically air-gapped vault has a multi-party approval team.
+    VaultMpa,
     RecoveryPointRetention {
         min_retention_days: i64,
     },
@@ -97,7 +99,7 @@ pub enum SubjectKind {
     Scope,
 }
 
-pub const KINDS: [&str; 18] = [
+pub const KINDS: [&str; 19] = [
     "protected",
     "frequency-retention",
     "vault-membership",
@@ -116,6 +118,7 @@ pub const KINDS: [&str; 18] = [
     "restore-tested",
     "air-gapped-recovery-point",
     "recovery-point-clean",
+    "vault-mpa",
 ];
 
 impl Check {
@@ -139,6 +142,7 @@ impl Check {
             Check::RestoreTested { .. } => KINDS[15],
             Check::AirGappedRecoveryPoint { .. } => KINDS[16],
             Check::RecoveryPointClean => KINDS[17],
+            Check::VaultMpa => KINDS[18],
         }
     }
 
@@ -147,9 +151,10 @@ impl Check {
             Check::RecoveryPointEncrypted
             | Check::RecoveryPointClean
             | Check::RecoveryPointRetention { .. } => SubjectKind::RecoveryPoint,
-            Check::VaultLock { .. } | Check::VaultEncryption | Check::VaultDeletionProtection => {
-                SubjectKind::Vault
-            }
+            Check::VaultLock { .. }
+            | Check::VaultEncryption
+            | Check::VaultDeletionProtection
+            | Check::VaultMpa => SubjectKind::Vault,
             Check::OrgBackupPolicyValid => SubjectKind::Scope,
             _ => SubjectKind::Resource,
         }
@@ -166,6 +171,7 @@ fn without_parameters(kind: &str) -> Option<Check> {
         "recovery-point-clean" => Some(Check::RecoveryPointClean),
         "vault-encryption" => Some(Check::VaultEncryption),
         "vault-deletion-protection" => Some(Check::VaultDeletionProtection),
+        "vault-mpa" => Some(Check::VaultMpa),
         "org-backup-policy-valid" => Some(Check::OrgBackupPolicyValid),
         _ => None,
     }

@@ -295,6 +295,22 @@ pub struct DescribeBackupVaultOutput {
     pub max_retention_days: Option<i64>,
     #[serde(default, with = "time::option")]
     pub lock_date: Option<Timestamp>,
+    /// Multi-party approval of a logically air-gapped vault (only `DescribeBackupVault` says).
+    #[serde(default)]
+    pub mpa_approval_team_arn: Option<String>,
+    #[serde(default)]
+    pub latest_mpa_approval_team_update: Option<MpaUpdate>,
+}
+
+/// The latest change of a vault's multi-party approval team.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MpaUpdate {
+    /// `PENDING`, `APPROVED`, `FAILED`.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub status_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

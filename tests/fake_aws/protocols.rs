@@ -477,6 +477,13 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
             None => not_found(r, "backup selection"),
         },
         "ListBackupVaults" => paged(state, r, all(items(file)), "BackupVaultList", "NextToken"),
+        "DescribeBackupVault" => match items(file)
+            .iter()
+            .find(|v| eq(v, "BackupVaultName", seg[1]))
+        {
+            Some(v) => Reply::json(v.clone()),
+            None => not_found(r, "backup vault"),
+        },
         "GetBackupVaultAccessPolicy" => {
             match items(file)
                 .iter()
