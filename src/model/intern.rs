@@ -1,11 +1,14 @@
 //! One shared copy of each string that repeats: reasons and vault names recur across a
 //! scope's resources, and a million-resource run would otherwise hold millions of copies.
 
-use std::collections::HashSet;
+use polars_core::prelude::PlHashSet;
 use std::sync::Arc;
 
+/// Hashed with ahash (randomly keyed per process, as std's SipHash is, but several times
+/// faster on short strings): every reason of a scope is interned, millions at a million
+/// resources.
 #[derive(Default)]
-pub struct Interner(HashSet<Arc<str>>);
+pub struct Interner(PlHashSet<Arc<str>>);
 
 impl Interner {
     pub fn intern(&mut self, s: String) -> Arc<str> {
