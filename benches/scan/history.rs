@@ -3,7 +3,9 @@
 //! history, each paired with a scan of it without a history run just before, and reports:
 //!
 //! - the cost of `--history` beyond the scan itself: the first scan (append only) and the
-//!   later ones (read the baseline's findings, compare, append) — bar ≤ 3 s;
+//!   later ones (read the baseline's findings, compare, append) — bar ≤ 3 s — in wall time
+//!   and in CPU time (the steadier of the two on a shared machine: it says what the history
+//!   costs when the wall times of a pair drift apart);
 //! - the history's growth per scan on disk — bar ≤ 400 MB;
 //! - `backup-auditor diff HISTORY` of the last two scans: wall time and peak RSS, measured in
 //!   a fresh child of its own — bars ≤ 5 s and ≤ 2 GiB.
@@ -51,7 +53,7 @@ pub fn run(me: &Path, bin: &Path, root: &Path, scans: usize, size: usize) -> Res
         root.join("out-history"),
     );
     let _ = std::fs::remove_dir_all(&history);
-    let scan = |with_history: bool| -> Res<f64> {
+    let scan = |with_history: bool| -> Res<(f64, f64)> {
         let _ = std::fs::remove_dir_all(&out);
         let mut args = vec![
             "scan".to_owned(),
@@ -65,7 +67,9 @@ pub fn run(me: &Path, bin: &Path, root: &Path, scans: usize, size: usize) -> Res
         if with_history {
             args.extend(["--history".into(), history.display().to_string()]);
         }
-        timed(bin, &args)
+        let cpu = children_cpu()?;
+        let wall = timed(bin, &args)?;
+        Ok((wall, children_cpu()? - cpu))
     };
     println!(
         "history: {scans} scans of {size} resources into {}",
@@ -74,33 +78,43 @@ pub fn run(me: &Path, bin: &Path, root: &Path, scans: usize, size: usize) -> Res
     // Each scan into the history is paired with a scan alone run just before it: the bar is
     // a difference of a few seconds in runs of twenty, on a machine whose pace drifts, and a
     // pair sees the same pace.
-    let (mut extra, mut growth) = (Vec::new(), Vec::new());
+    let (mut extra, mut extra_cpu, mut growth) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..scans {
-        let alone = scan(false)?;
+        let (alone, alone_cpu) = scan(false)?;
         let before = du(&history);
-        let wall = scan(true)?;
+        let (wall, cpu) = scan(true)?;
         growth.push(du(&history).saturating_sub(before));
         println!(
-            "  scan {}/{scans}: alone {alone:.2} s, with --history {wall:.2} s (+{:.2} s), history +{:.1} MB",
+            "  scan {}/{scans}: alone {alone:.2} s ({alone_cpu:.1} CPU-s), with --history {wall:.2} s \
+             ({cpu:.1} CPU-s): +{:.2} s (+{:.1} CPU-s), history +{:.1} MB",
             i + 1,
             wall - alone,
+            cpu - alone_cpu,
             growth[i] as f64 / 1e6
         );
         extra.push(wall - alone);
+        extra_cpu.push(cpu - alone_cpu);
     }
     let (wall, rss) = measure_child(me, bin, &["diff".into(), history.display().to_string()])?;
     let _ = std::fs::remove_dir_all(&out);
-    report(&extra, &growth, wall, rss);
+    report(&extra, &extra_cpu, &growth, wall, rss);
     Ok(())
 }
 
-/// `extra`: each scan's wall time with `--history` less its paired scan's alone.
-fn report(extra: &[f64], growth: &[u64], diff_wall: f64, diff_rss: u64) {
+/// `extra` (`extra_cpu`): each scan's wall (CPU) time with `--history` less its paired scan's
+/// alone.
+fn report(extra: &[f64], extra_cpu: &[f64], growth: &[u64], diff_wall: f64, diff_rss: u64) {
     let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };
     let first = extra[0];
     let later = median(&extra[1..]);
     let per_scan = *growth.iter().max().unwrap_or(&0);
     println!("  --history beyond the scan: first (append) {first:.2} s; later (baseline, diff, append) median {later:.2} s");
+    println!(
+        "  in CPU time: first +{:.1} CPU-s; later median +{:.1} CPU-s (two cores: half of it is \
+         the wall time it costs when both are busy)",
+        extra_cpu[0],
+        median(&extra_cpu[1..])
+    );
     println!(
         "bar: history append+diff ≤ {BAR_APPEND_SECONDS} s beyond the scan: {}",
         verdict(first.max(later) <= BAR_APPEND_SECONDS)
@@ -135,6 +149,13 @@ fn timed(bin: &Path, args: &[String]) -> Res<f64> {
         ));
     }
     Ok(t.elapsed().as_secs_f64())
+}
+
+/// CPU seconds (user and system) the children waited for so far have used.
+fn children_cpu() -> Res<f64> {
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).map_err(|e| format!("getrusage: {e}"))?;
+    let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    Ok(seconds(usage.user_time()) + seconds(usage.system_time()))
 }
 
 /// Runs `BIN ARGS…` in a fresh copy of this program (`--measure-once`), so that its peak RSS
