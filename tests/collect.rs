@@ -102,6 +102,7 @@ fn identity(file: &str) -> &'static str {
         "restore-testing-plans.json" => "/RestoreTestingPlan/RestoreTestingPlanArn",
         "restore-testing-selections.json" => "/RestoreTestingSelection/RestoreTestingSelectionName",
         "restore-jobs.json" => "/RestoreJobId",
+        "kms-aliases.json" => "/AliasName",
         _ => "/BackupJobId",
     }
 }

@@ -125,6 +125,15 @@ async fn seed(url: &str) -> String {
         .send()
         .await
         .expect("create plan");
+    let kms = aws_sdk_kms::Client::new(&conf);
+    let key = kms.create_key().send().await.expect("create key");
+    let key_id = key.key_metadata.unwrap().key_id;
+    kms.create_alias()
+        .alias_name("alias/workloads")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .expect("create alias");
     out.backup_plan_id.unwrap()
 }
 
@@ -207,6 +216,16 @@ fn what_moto_holds_arrives_intact() {
     assert!(!unreadable.contains(&"backup-vaults.json"));
 
     let dir = snap.join("123456789012/us-east-1");
+    // A customer alias arrives with its key; AWS's own (`alias/aws/…`) are told apart by name.
+    let aliases = read(dir.join("kms-aliases.json"));
+    let ours = aliases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["AliasName"] == "alias/workloads")
+        .unwrap_or_else(|| panic!("no alias/workloads in {aliases:#}"));
+    assert!(ours["TargetKeyId"].as_str().is_some_and(|k| !k.is_empty()));
+    assert!(!unreadable.contains(&"kms-aliases.json"));
     let plans = read(dir.join("backup-plans.json"));
     let plan = &plans[0];
     assert_eq!(plan["BackupPlanId"], plan_id.as_str());

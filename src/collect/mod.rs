@@ -23,6 +23,7 @@ mod credentials;
 mod http;
 mod iam_roles;
 mod inventory;
+mod kms;
 mod options;
 mod organization;
 mod progress;
@@ -80,6 +81,7 @@ pub const OPERATIONS: &[&str] = &[
     "config:SelectResourceConfig",
     "fsx:DescribeFileSystems",
     "iam:GetRole",
+    "kms:ListAliases",
     "organizations:DescribeOrganization",
     "organizations:ListAccounts",
     "organizations:ListAccountsWithInvalidEffectivePolicy",

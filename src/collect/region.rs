@@ -34,6 +34,7 @@ pub async fn collect(
         storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
         fsx: client!(aws_sdk_fsx, &conf, stats),
         s3: s3_client(&conf, &stats),
+        kms: client!(aws_sdk_kms, &conf, stats),
     };
     let inventory = scope::Inventory {
         mode: ctx.opts.inventory,

@@ -20,6 +20,7 @@ pub struct Clients {
     pub storage_gateway: aws_sdk_storagegateway::Client,
     pub fsx: aws_sdk_fsx::Client,
     pub s3: aws_sdk_s3::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 /// Where the resource inventory comes from.
@@ -121,6 +122,7 @@ pub async fn collect(
         global,
         testing,
         restores,
+        aliases,
     ) = tokio::join!(
         plans_and_roles,
         resources(caller, clients, (account, region), inventory),
@@ -132,6 +134,7 @@ pub async fn collect(
         global_settings(caller, &clients.backup),
         restore::plans_and_selections(caller, &clients.backup),
         restore::jobs(caller, &clients.backup, bounds.backup_jobs_since),
+        super::kms::aliases(caller, &clients.kms),
     );
     let mut out = ScopeFiles::default();
     out.put(DataFile::Resources, resources.items.map(Value::Array));
@@ -183,6 +186,7 @@ pub async fn collect(
     out.put(DataFile::RestoreTestingPlans, testing.0);
     out.put(DataFile::RestoreTestingSelections, testing.1);
     out.put(DataFile::RestoreJobs, restores);
+    out.put(DataFile::KmsAliases, aliases);
     out
 }
 

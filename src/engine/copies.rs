@@ -4,6 +4,7 @@ use super::ctx::Ctx;
 use super::overlap;
 use super::Verdict;
 use crate::engine::finding::Status;
+use crate::model::keys::SourceKey;
 use crate::model::plan::CopyRule;
 use crate::model::protection::AppliedRule;
 use crate::model::resource::ResourceKind;
@@ -87,6 +88,14 @@ pub(super) fn delivery(ctx: &Ctx, c: &CopyRule) -> Delivery {
     if let Some(why) = failure_at(ctx, c, dest, &access, cross_region) {
         return Delivery::No(why);
     }
+    let key = if cross_account {
+        key_delivery(ctx)
+    } else {
+        None
+    };
+    if let Some(Delivery::No(why)) = key {
+        return Delivery::No(why);
+    }
     if advanced.is_none() {
         let why = ctx
             .scope
@@ -106,6 +115,9 @@ pub(super) fn delivery(ctx: &Ctx, c: &CopyRule) -> Delivery {
     }
     if let CopyAccess::Unknown(why) = access {
         return Delivery::Unknown(why);
+    }
+    if let Some(unknown) = key {
+        return unknown;
     }
     if dest.is_none() {
         let unread = (|| {
@@ -171,6 +183,41 @@ fn failure_at(
     })
 }
 
+/// What the resource's own KMS key does to a copy into another account (`model::keys`):
+/// nothing, a copy that cannot happen (an AWS managed key), or one that may not (the key's
+/// kind is unknown). A snapshot older than `kms-aliases.json` is judged as before, and
+/// [`copies`] says the key was not checked.
+fn key_delivery(ctx: &Ctx) -> Option<Delivery> {
+    let file = DataFile::KmsAliases;
+    let label = ctx.scope.label();
+    match &ctx.res.source_key {
+        SourceKey::None | SourceKey::Customer => None,
+        SourceKey::AwsManaged(key) => Some(Delivery::No(format!(
+            "{} backups keep the resource's own encryption, and it is encrypted with the AWS \
+             managed key {key}, which no other account can use",
+            ctx.res.kind.backup_type()
+        ))),
+        _ if ctx.scope.not_collected.contains(&file) => None,
+        SourceKey::Key(key) => Some(Delivery::Unknown(format!(
+            "whether its KMS key {key} is an AWS managed key (which no other account can use) \
+             is unknown: {} of {label} could not be read: {}",
+            file.file_name(),
+            ctx.scope
+                .unavailable(file)
+                .unwrap_or("it is not in the snapshot")
+        ))),
+        SourceKey::Unnamed => Some(Delivery::Unknown(format!(
+            "it is encrypted, but its item in {label}'s resources.json does not name the KMS \
+             key, so whether that key is an AWS managed key (which no other account can use) is \
+             unknown"
+        ))),
+        SourceKey::VolumesUnknown => Some(Delivery::Unknown(format!(
+            "which KMS keys encrypt the instance's AMI is unknown: none of its volumes is among \
+             {label}'s resources"
+        ))),
+    }
+}
+
 /// Why whether the organisation allows cross-account backup is unknown for `scope`: its
 /// `global-settings.json` could not be read, or does not say. A snapshot older than the file
 /// is not "could not look": the copy counts and its reason says the setting was not checked.
@@ -233,7 +280,11 @@ pub(super) fn copies(
             match delivery(ctx, c) {
                 Delivery::Yes => {}
                 Delivery::No(why) => {
-                    problems.push(format!("copy to {} fails: {why}", c.destination_vault_arn));
+                    // Two rules copying to one vault fail alike: said once.
+                    let problem = format!("copy to {} fails: {why}", c.destination_vault_arn);
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
                     continue;
                 }
                 Delivery::Unknown(why) => {
@@ -267,6 +318,17 @@ pub(super) fn copies(
                 reason.push_str(
                     "; whether the organisation allows cross-account backup was not collected \
                      (global-settings.json)",
+                );
+            }
+            if c.crosses_account(&ctx.scope.account_id)
+                && matches!(
+                    ctx.res.source_key,
+                    SourceKey::Key(_) | SourceKey::Unnamed | SourceKey::VolumesUnknown
+                )
+            {
+                reason.push_str(
+                    "; whether its KMS key is an AWS managed key (which would stop the copy) was \
+                     not collected (kms-aliases.json)",
                 );
             }
             let mut ev = ctx.evidence(a);

@@ -4,6 +4,7 @@
 mod arn;
 pub mod intern;
 mod jobs;
+pub mod keys;
 pub mod not_judged;
 pub mod plan;
 pub mod points;
@@ -286,6 +287,7 @@ fn convert_scope(
     resources.sort_by(|a, b| a.arn.cmp(&b.arn));
     resources.dedup_by(|a, b| a.arn == b.arn);
     resource::link_members(&mut resources);
+    resource::resolve_keys(&mut resources, d.kms_aliases.as_deref(), &s.account_id);
     // Parsing grew these vectors by doubling; they live until the end of the run.
     resources.shrink_to_fit();
     let mut backup_jobs = d.backup_jobs;

@@ -1,9 +1,10 @@
 //! Workload resources: what AWS Backup can protect, normalised from AWS Config items.
 
-use super::Arn;
+use super::{keys, Arn};
 use crate::snapshot::aws::ConfigItem;
+use crate::snapshot::kms::KmsAlias;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 mod kind;
 
@@ -35,6 +36,10 @@ pub struct Resource {
     /// S3 only: the bucket's versioning as Config records it (`Enabled`, `Suspended`, `Off`);
     /// `None` when the item does not say.
     pub versioning: Option<String>,
+    /// The KMS key its backups keep (types AWS Backup does not fully manage), decided by
+    /// [`super::keys::resolve`] once its account-region is read.
+    #[serde(skip)]
+    pub source_key: keys::SourceKey,
 }
 
 /// What stands between a resource and its backups, whatever the plans say.
@@ -69,6 +74,13 @@ impl Resource {
                 .map(str::to_owned),
             _ => None,
         });
+        let encrypted = c.encrypted == Some(true) || c.storage_encrypted == Some(true);
+        let source_key = match c.kms_key_id.filter(|k| !k.is_empty()) {
+            _ if !kind.keeps_source_key() => keys::SourceKey::None,
+            Some(k) => keys::SourceKey::Key(k.into()),
+            None if encrypted => keys::SourceKey::Unnamed,
+            None => keys::SourceKey::None,
+        };
         let cluster_id = match kind {
             ResourceKind::RdsInstance => c.db_cluster_identifier.filter(|s| !s.is_empty()),
             _ => None,
@@ -88,6 +100,7 @@ impl Resource {
             cluster_in_scope: false,
             engine: c.engine,
             versioning,
+            source_key,
         })
     }
 
@@ -198,6 +211,48 @@ pub fn link_members(resources: &mut [Resource]) {
     };
     for (r, f) in resources.iter_mut().zip(found) {
         r.cluster_in_scope = f;
+    }
+}
+
+/// Decides each resource's [`keys::SourceKey`] once its account-region's resources are all in:
+/// with the aliases when they were read (`None`: leaves the keys undecided), and an EC2
+/// instance's from the volumes attached to it (an AMI holds snapshots of them all).
+pub fn resolve_keys(resources: &mut [Resource], aliases: Option<&[KmsAlias]>, account: &str) {
+    if let Some(aliases) = aliases {
+        let managed = keys::AwsManagedKeys::of(aliases);
+        for r in resources.iter_mut() {
+            if let keys::SourceKey::Key(key) = &r.source_key {
+                r.source_key = managed.judge(key, account);
+            }
+        }
+    }
+    let instances: HashMap<&str, usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == ResourceKind::Ec2Instance)
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let mut of_instance: Vec<Option<keys::SourceKey>> = vec![None; resources.len()];
+    for vol in resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::EbsVolume)
+    {
+        for i in vol
+            .attached_to
+            .iter()
+            .filter_map(|id| instances.get(id.as_str()))
+        {
+            let merged = match of_instance[*i].take() {
+                None => vol.source_key.clone(),
+                Some(seen) => keys::worse(seen, &vol.source_key),
+            };
+            of_instance[*i] = Some(merged);
+        }
+    }
+    for (r, key) in resources.iter_mut().zip(of_instance) {
+        if r.kind == ResourceKind::Ec2Instance && !r.instance_store_root {
+            r.source_key = key.unwrap_or(keys::SourceKey::VolumesUnknown);
+        }
     }
 }
 

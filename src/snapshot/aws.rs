@@ -130,6 +130,10 @@ pub struct ConfigDetails {
     pub dbcluster_identifier: Option<String>,
     #[serde(default, rename = "dbclusterMembers")]
     pub dbcluster_members: Vec<ClusterMember>,
+    /// The KMS key that encrypts it (EBS, RDS and its clusters: `kmsKeyId`; FSx: `KmsKeyId`):
+    /// a key ARN, key id, or alias.
+    #[serde(default, alias = "KmsKeyId")]
+    pub kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

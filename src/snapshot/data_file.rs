@@ -21,10 +21,11 @@ pub enum DataFile {
     RestoreTestingPlans,
     RestoreTestingSelections,
     RestoreJobs,
+    KmsAliases,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 15] = [
+    pub const ALL: [DataFile; 16] = [
         DataFile::Resources,
         DataFile::BackupPlans,
         DataFile::BackupSelections,
@@ -40,6 +41,7 @@ impl DataFile {
         DataFile::RestoreTestingPlans,
         DataFile::RestoreTestingSelections,
         DataFile::RestoreJobs,
+        DataFile::KmsAliases,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl DataFile {
             DataFile::RestoreTestingPlans => "restore-testing-plans.json",
             DataFile::RestoreTestingSelections => "restore-testing-selections.json",
             DataFile::RestoreJobs => "restore-jobs.json",
+            DataFile::KmsAliases => "kms-aliases.json",
         }
     }
 
@@ -88,6 +91,8 @@ impl DataFile {
             DataFile::RestoreTestingPlans
             | DataFile::RestoreTestingSelections
             | DataFile::RestoreJobs => WhenAbsent::NotCollected,
+            // Snapshots before AWS managed keys were told apart have no kms-aliases.json.
+            DataFile::KmsAliases => WhenAbsent::NotCollected,
         }
     }
 }

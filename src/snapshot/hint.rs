@@ -51,11 +51,14 @@ fn holds(file: DataFile) -> &'static str {
         DataFile::RestoreJobs => {
             "a JSON array of the elements of ListRestoreJobs's RestoreJobs (jq '.RestoreJobs')"
         }
+        DataFile::KmsAliases => {
+            "a JSON array of the elements of KMS ListAliases's Aliases (jq '.Aliases')"
+        }
     }
 }
 
 /// Members that identify an operation's output, most specific first.
-const OUTPUTS: [(&str, &str); 20] = [
+const OUTPUTS: [(&str, &str); 21] = [
     ("QueryInfo", "SelectResourceConfig"),
     ("baseConfigurationItems", "BatchGetResourceConfig"),
     ("configurationItems", "GetResourceConfigHistory"),
@@ -68,6 +71,7 @@ const OUTPUTS: [(&str, &str); 20] = [
     ("RestoreJobs", "ListRestoreJobs"),
     ("RestoreTestingPlans", "ListRestoreTestingPlans"),
     ("RestoreTestingSelections", "ListRestoreTestingSelections"),
+    ("Aliases", "ListAliases"),
     ("Results", "ListProtectedResources"),
     ("ResourceTypeOptInPreference", "DescribeRegionSettings"),
     ("BackupPlan", "GetBackupPlan"),

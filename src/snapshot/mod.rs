@@ -11,6 +11,7 @@ mod data_file;
 mod hint;
 mod items;
 pub mod json_string;
+pub mod kms;
 mod manifest;
 pub mod names;
 pub mod organization;
@@ -71,6 +72,8 @@ pub struct ScopeData {
     pub restore_testing_plans: Vec<restore::GetRestoreTestingPlanOutput>,
     pub restore_testing_selections: Vec<restore::GetRestoreTestingSelectionOutput>,
     pub restore_jobs: Vec<restore::RestoreJob>,
+    /// `kms-aliases.json`: `None` when absent or its call failed.
+    pub kms_aliases: Option<Vec<kms::KmsAlias>>,
 }
 
 #[derive(Debug, Clone)]

@@ -167,6 +167,7 @@ fn read_files(
         |v| v
     );
     read_into!(DataFile::RestoreJobs, d.restore_jobs, |v| v);
+    read_into!(DataFile::KmsAliases, d.kms_aliases, Some);
     (absent_unknown, diags)
 }
 

@@ -11,6 +11,7 @@
 
 mod http;
 mod iam;
+mod kms;
 mod orgs;
 pub mod protocols;
 mod restore;
@@ -230,6 +231,7 @@ fn handle(state: &State, r: &Request) -> Reply {
         "storagegateway" => protocols::storage_gateway(state, r, &account),
         "fsx" => protocols::fsx(state, r, &account),
         "iam" => iam::iam(state, r, &account),
+        "kms" => kms::kms(state, r, &account),
         "s3" => s3::s3(state, r, &account),
         other => r.error(
             400,

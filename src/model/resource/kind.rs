@@ -222,6 +222,23 @@ impl ResourceKind {
         }
     }
 
+    /// Whether this type's backups keep the encryption of the resource (not fully managed by
+    /// AWS Backup), so that the resource's key decides whether a cross-account copy can
+    /// happen. The types AWS names for it.
+    pub fn keeps_source_key(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::EbsVolume
+                | ResourceKind::Ec2Instance
+                | ResourceKind::RdsInstance
+                | ResourceKind::RdsCluster
+                | ResourceKind::AuroraCluster
+                | ResourceKind::DocumentDbCluster
+                | ResourceKind::NeptuneCluster
+                | ResourceKind::FsxFileSystem
+        )
+    }
+
     /// Whether AWS Backup fully manages this type's backups (they are made in the target vault
     /// itself and encrypted with its key): S3, EFS, and DynamoDB with advanced backup
     /// (reference §5.1, "fully managed"). `None` when that depends on unread region settings.
