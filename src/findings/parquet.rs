@@ -14,7 +14,7 @@ use super::Finding;
 use crate::history::record::FindingChange;
 use crate::history::{CHANGE_COLUMNS, SCAN_COLUMNS};
 use crate::model::Inventory;
-use crate::parquet::{Encoder, Group, Writer};
+use crate::parquet::{Codec, Encoder, Group, Writer};
 use crate::rules::RuleSet;
 use std::io::Write;
 
@@ -84,7 +84,12 @@ impl<'a> RowGroups<'a> {
         run_id: &'a str,
         history: Option<&'a HistoryColumns<'a>>,
     ) -> std::io::Result<(Writer<W>, Self)> {
-        let writer = Writer::new(w, &column_names(history.is_some()))?;
+        // A history's part is written by every scheduled scan and read by the next.
+        let codec = match history {
+            Some(_) => Codec::Snappy,
+            None => Codec::Zstd,
+        };
+        let writer = Writer::new(w, &column_names(history.is_some()), codec)?;
         let encoder = writer.encoder().clone();
         Ok((
             writer,

@@ -1,7 +1,7 @@
 use super::*;
 use crate::history::diff::{diff, diff_rows, Diff};
 use crate::history::record::ScanRecord;
-use crate::parquet::Writer;
+use crate::parquet::{Codec, Writer};
 use polars_arrow::array::MutableBinaryViewArray;
 
 /// A finding as a row of [`PAST_FINDING_COLUMNS`]; `None` is a null cell.
@@ -49,7 +49,7 @@ fn rows(seed: usize) -> Vec<Row> {
 /// A part of `rows`, `per_group` rows to a row group, written plainly.
 fn part(rows: &[Row], per_group: usize) -> Vec<u8> {
     let mut bytes = Vec::new();
-    let mut w = Writer::new(&mut bytes, &PAST_FINDING_COLUMNS).unwrap();
+    let mut w = Writer::new(&mut bytes, &PAST_FINDING_COLUMNS, Codec::Snappy).unwrap();
     for chunk in rows.chunks(per_group) {
         let columns = (0..PAST_FINDING_COLUMNS.len())
             .map(|c| {
