@@ -103,6 +103,7 @@ fn identity(file: &str) -> &'static str {
         "restore-testing-selections.json" => "/RestoreTestingSelection/RestoreTestingSelectionName",
         "restore-jobs.json" => "/RestoreJobId",
         "kms-aliases.json" => "/AliasName",
+        "backup-access-points.json" => "/AccessPointArn",
         _ => "/BackupJobId",
     }
 }

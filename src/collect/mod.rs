@@ -17,6 +17,7 @@ macro_rules! client {
     };
 }
 
+mod access_points;
 mod accounts;
 mod call;
 mod credentials;
@@ -64,6 +65,7 @@ pub const OPERATIONS: &[&str] = &[
     "backup:GetBackupVaultAccessPolicy",
     "backup:GetRestoreTestingPlan",
     "backup:GetRestoreTestingSelection",
+    "backup:ListBackupAccessPoints",
     "backup:ListBackupJobs",
     "backup:ListCopyJobs",
     "backup:ListBackupPlans",

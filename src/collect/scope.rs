@@ -123,6 +123,7 @@ pub async fn collect(
         testing,
         restores,
         aliases,
+        access_points,
     ) = tokio::join!(
         plans_and_roles,
         resources(caller, clients, (account, region), inventory),
@@ -135,6 +136,7 @@ pub async fn collect(
         restore::plans_and_selections(caller, &clients.backup),
         restore::jobs(caller, &clients.backup, bounds.backup_jobs_since),
         super::kms::aliases(caller, &clients.kms),
+        super::access_points::list(caller, &clients.backup),
     );
     let mut out = ScopeFiles::default();
     out.put(DataFile::Resources, resources.items.map(Value::Array));
@@ -187,6 +189,7 @@ pub async fn collect(
     out.put(DataFile::RestoreTestingSelections, testing.1);
     out.put(DataFile::RestoreJobs, restores);
     out.put(DataFile::KmsAliases, aliases);
+    out.put(DataFile::BackupAccessPoints, access_points);
     out
 }
 

@@ -78,6 +78,9 @@ pub struct Scope {
     /// Where each resource type's items came from (the manifest's `inventory`; empty when the
     /// snapshot does not say).
     pub inventory: BTreeMap<String, crate::snapshot::InventorySource>,
+    /// S3 backup access points onto its recovery points (for `explain`; none when not
+    /// collected).
+    pub access_points: Vec<crate::snapshot::access_points::BackupAccessPoint>,
 }
 
 impl Scope {
@@ -342,6 +345,7 @@ fn convert_scope(
             backed_up_types: BTreeMap::new(),
         },
         inventory: s.inventory,
+        access_points: d.backup_access_points,
     };
     (
         scope,

@@ -22,10 +22,11 @@ pub enum DataFile {
     RestoreTestingSelections,
     RestoreJobs,
     KmsAliases,
+    BackupAccessPoints,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 16] = [
+    pub const ALL: [DataFile; 17] = [
         DataFile::Resources,
         DataFile::BackupPlans,
         DataFile::BackupSelections,
@@ -42,6 +43,7 @@ impl DataFile {
         DataFile::RestoreTestingSelections,
         DataFile::RestoreJobs,
         DataFile::KmsAliases,
+        DataFile::BackupAccessPoints,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -62,6 +64,7 @@ impl DataFile {
             DataFile::RestoreTestingSelections => "restore-testing-selections.json",
             DataFile::RestoreJobs => "restore-jobs.json",
             DataFile::KmsAliases => "kms-aliases.json",
+            DataFile::BackupAccessPoints => "backup-access-points.json",
         }
     }
 
@@ -93,6 +96,8 @@ impl DataFile {
             | DataFile::RestoreJobs => WhenAbsent::NotCollected,
             // Snapshots before AWS managed keys were told apart have no kms-aliases.json.
             DataFile::KmsAliases => WhenAbsent::NotCollected,
+            // Snapshots before backup access points were read have no file: explain only.
+            DataFile::BackupAccessPoints => WhenAbsent::NotCollected,
         }
     }
 }

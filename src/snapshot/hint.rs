@@ -51,6 +51,10 @@ fn holds(file: DataFile) -> &'static str {
         DataFile::RestoreJobs => {
             "a JSON array of the elements of ListRestoreJobs's RestoreJobs (jq '.RestoreJobs')"
         }
+        DataFile::BackupAccessPoints => {
+            "a JSON array of the elements of ListBackupAccessPoints's BackupAccessPoints \
+             (jq '.BackupAccessPoints')"
+        }
         DataFile::KmsAliases => {
             "a JSON array of the elements of KMS ListAliases's Aliases (jq '.Aliases')"
         }
@@ -58,7 +62,7 @@ fn holds(file: DataFile) -> &'static str {
 }
 
 /// Members that identify an operation's output, most specific first.
-const OUTPUTS: [(&str, &str); 21] = [
+const OUTPUTS: [(&str, &str); 22] = [
     ("QueryInfo", "SelectResourceConfig"),
     ("baseConfigurationItems", "BatchGetResourceConfig"),
     ("configurationItems", "GetResourceConfigHistory"),
@@ -72,6 +76,7 @@ const OUTPUTS: [(&str, &str); 21] = [
     ("RestoreTestingPlans", "ListRestoreTestingPlans"),
     ("RestoreTestingSelections", "ListRestoreTestingSelections"),
     ("Aliases", "ListAliases"),
+    ("BackupAccessPoints", "ListBackupAccessPoints"),
     ("Results", "ListProtectedResources"),
     ("ResourceTypeOptInPreference", "DescribeRegionSettings"),
     ("BackupPlan", "GetBackupPlan"),

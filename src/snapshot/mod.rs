@@ -4,6 +4,7 @@
 //! the exact shapes the AWS CLI prints (see the README, "Snapshot format"). Everything after
 //! this module is pure and works the same on a live collection or on `samples/`.
 
+pub mod access_points;
 pub mod aws;
 pub mod config_json;
 pub mod config_types;
@@ -74,6 +75,8 @@ pub struct ScopeData {
     pub restore_jobs: Vec<restore::RestoreJob>,
     /// `kms-aliases.json`: `None` when absent or its call failed.
     pub kms_aliases: Option<Vec<kms::KmsAlias>>,
+    /// `backup-access-points.json`; absent reads as none.
+    pub backup_access_points: Vec<access_points::BackupAccessPoint>,
 }
 
 #[derive(Debug, Clone)]

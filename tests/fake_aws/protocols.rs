@@ -139,7 +139,12 @@ impl Request {
 
     fn token(&self) -> Option<String> {
         match self.protocol() {
-            Protocol::RestJson if self.service == "backup" => self.query.get("nextToken").cloned(),
+            // ListBackupAccessPoints spells its query parameter `NextToken`.
+            Protocol::RestJson if self.service == "backup" => self
+                .query
+                .get("nextToken")
+                .or(self.query.get("NextToken"))
+                .cloned(),
             _ => self.input["NextToken"]
                 .as_str()
                 .or(self.input["Marker"].as_str())
@@ -172,6 +177,7 @@ fn backup_operation(method: &str, segments: &[String]) -> Option<&'static str> {
         ["resources"] => "ListProtectedResources",
         ["account-settings"] => "DescribeRegionSettings",
         ["global-settings"] => "DescribeGlobalSettings",
+        ["backup-access-point"] => "ListBackupAccessPoints",
         ["backup-jobs"] => "ListBackupJobs",
         ["copy-jobs"] => "ListCopyJobs",
         _ => return super::restore::operation(&seg),
@@ -421,6 +427,7 @@ fn backup_file(op: &str) -> &'static str {
         "DescribeRegionSettings" => "region-settings.json",
         "DescribeGlobalSettings" => "global-settings.json",
         "ListCopyJobs" => "copy-jobs.json",
+        "ListBackupAccessPoints" => "backup-access-points.json",
         _ => "backup-jobs.json",
     }
 }
@@ -514,6 +521,13 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
         ),
         "ListBackupJobs" => paged(state, r, all(items(file)), "BackupJobs", "NextToken"),
         "ListCopyJobs" => paged(state, r, all(items(file)), "CopyJobs", "NextToken"),
+        "ListBackupAccessPoints" => paged(
+            state,
+            r,
+            all(items(file)),
+            "BackupAccessPoints",
+            "NextToken",
+        ),
         op if super::restore::file(op).is_some() => super::restore::reply(state, r, items(file)),
         other => r.error(400, "InvalidAction", &format!("fake Backup lacks {other}")),
     }

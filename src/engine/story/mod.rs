@@ -223,6 +223,10 @@ pub struct PointStory<'a> {
     pub encrypted: Option<bool>,
     /// GuardDuty's malware scans of the point (`None`: no result recorded).
     pub malware_scan: Option<&'static str>,
+    /// S3 backup access points onto it, `NAME (STATUS)`: while one is active AWS Backup
+    /// pauses the point's lifecycle and blocks its deletion, so it may outlive `delete_at`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_points: Vec<String>,
     /// The newest COMPLETED or AVAILABLE point: the one recency is judged by.
     pub decides_recency: bool,
 }
@@ -519,6 +523,12 @@ fn point(inv: &Inventory, r: RpRef, decides_recency: bool) -> PointStory<'_> {
             .map(rfc3339),
         encrypted: rp.is_encrypted,
         malware_scan: rp.scan.map(|s| s.as_str()),
+        access_points: inv.scopes[r.0 as usize]
+            .access_points
+            .iter()
+            .filter(|a| a.recovery_point_arn == rp.recovery_point_arn)
+            .map(|a| format!("{} ({})", a.name, a.status))
+            .collect(),
         decides_recency,
     }
 }
