@@ -104,6 +104,7 @@ fn identity(file: &str) -> &'static str {
         "restore-jobs.json" => "/RestoreJobId",
         "kms-aliases.json" => "/AliasName",
         "backup-access-points.json" => "/AccessPointArn",
+        "tiering-configurations.json" => "/TieringConfiguration/TieringConfigurationName",
         _ => "/BackupJobId",
     }
 }

@@ -213,3 +213,26 @@ fn explain_names_the_backup_access_points_of_a_recovery_point() {
         "{text}"
     );
 }
+
+/// A tiering configuration that selects a bucket moves its backups to the warm tier for good:
+/// `explain` says which and when; a bucket it does not select tells nothing of it.
+#[test]
+fn explain_names_the_warm_tier_of_a_bucket() {
+    let story = explain_cli("arn:aws:s3:::acme-payments-statements");
+    assert_eq!(
+        story["warm_tier"],
+        serde_json::json!(["statements_warm: its backups in vault payments move after 90 days"])
+    );
+    let other = explain_cli("arn:aws:s3:::acme-paylink-exports");
+    assert!(other.get("warm_tier").is_none(), "{other:#}");
+    let bucket = "arn:aws:s3:::acme-payments-statements";
+    let o = run(
+        &["explain", "samples/org", "--rules", "rules", bucket],
+        &root(),
+    );
+    let text = stdout(&o);
+    assert!(
+        text.contains("Warm tier (tiering configurations; the move is one-way, points stay there until deleted):\n    statements_warm: its backups in vault payments move after 90 days"),
+        "{text}"
+    );
+}

@@ -33,6 +33,7 @@ mod restore;
 mod scope;
 mod setup;
 mod shapes;
+mod tiering;
 mod write;
 
 pub use call::{ApiError, SESSION_NAME};
@@ -65,6 +66,7 @@ pub const OPERATIONS: &[&str] = &[
     "backup:GetBackupVaultAccessPolicy",
     "backup:GetRestoreTestingPlan",
     "backup:GetRestoreTestingSelection",
+    "backup:GetTieringConfiguration",
     "backup:ListBackupAccessPoints",
     "backup:ListBackupJobs",
     "backup:ListCopyJobs",
@@ -76,6 +78,7 @@ pub const OPERATIONS: &[&str] = &[
     "backup:ListRestoreJobs",
     "backup:ListRestoreTestingPlans",
     "backup:ListRestoreTestingSelections",
+    "backup:ListTieringConfigurations",
     "config:DescribeConfigurationAggregatorSourcesStatus",
     "config:DescribeConfigurationRecorderStatus",
     "config:DescribeConfigurationRecorders",

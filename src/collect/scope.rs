@@ -124,6 +124,7 @@ pub async fn collect(
         restores,
         aliases,
         access_points,
+        tiering,
     ) = tokio::join!(
         plans_and_roles,
         resources(caller, clients, (account, region), inventory),
@@ -137,6 +138,7 @@ pub async fn collect(
         restore::jobs(caller, &clients.backup, bounds.backup_jobs_since),
         super::kms::aliases(caller, &clients.kms),
         super::access_points::list(caller, &clients.backup),
+        super::tiering::configurations(caller, &clients.backup),
     );
     let mut out = ScopeFiles::default();
     out.put(DataFile::Resources, resources.items.map(Value::Array));
@@ -190,6 +192,7 @@ pub async fn collect(
     out.put(DataFile::RestoreJobs, restores);
     out.put(DataFile::KmsAliases, aliases);
     out.put(DataFile::BackupAccessPoints, access_points);
+    out.put(DataFile::TieringConfigurations, tiering);
     out
 }
 

@@ -81,6 +81,8 @@ pub struct Scope {
     /// S3 backup access points onto its recovery points (for `explain`; none when not
     /// collected).
     pub access_points: Vec<crate::snapshot::access_points::BackupAccessPoint>,
+    /// S3 warm-tier tiering configurations (for `explain`; none when not collected).
+    pub tiering: Vec<crate::snapshot::access_points::TieringConfiguration>,
 }
 
 impl Scope {
@@ -346,6 +348,11 @@ fn convert_scope(
         },
         inventory: s.inventory,
         access_points: d.backup_access_points,
+        tiering: d
+            .tiering_configurations
+            .into_iter()
+            .map(|t| t.tiering_configuration)
+            .collect(),
     };
     (
         scope,

@@ -23,10 +23,11 @@ pub enum DataFile {
     RestoreJobs,
     KmsAliases,
     BackupAccessPoints,
+    TieringConfigurations,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 17] = [
+    pub const ALL: [DataFile; 18] = [
         DataFile::Resources,
         DataFile::BackupPlans,
         DataFile::BackupSelections,
@@ -44,6 +45,7 @@ impl DataFile {
         DataFile::RestoreJobs,
         DataFile::KmsAliases,
         DataFile::BackupAccessPoints,
+        DataFile::TieringConfigurations,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -65,6 +67,7 @@ impl DataFile {
             DataFile::RestoreJobs => "restore-jobs.json",
             DataFile::KmsAliases => "kms-aliases.json",
             DataFile::BackupAccessPoints => "backup-access-points.json",
+            DataFile::TieringConfigurations => "tiering-configurations.json",
         }
     }
 
@@ -98,6 +101,8 @@ impl DataFile {
             DataFile::KmsAliases => WhenAbsent::NotCollected,
             // Snapshots before backup access points were read have no file: explain only.
             DataFile::BackupAccessPoints => WhenAbsent::NotCollected,
+            // Likewise the warm tier's configurations: explain only.
+            DataFile::TieringConfigurations => WhenAbsent::NotCollected,
         }
     }
 }

@@ -51,6 +51,9 @@ fn holds(file: DataFile) -> &'static str {
         DataFile::RestoreJobs => {
             "a JSON array of the elements of ListRestoreJobs's RestoreJobs (jq '.RestoreJobs')"
         }
+        DataFile::TieringConfigurations => {
+            "a JSON array of GetTieringConfiguration outputs, one per tiering configuration"
+        }
         DataFile::BackupAccessPoints => {
             "a JSON array of the elements of ListBackupAccessPoints's BackupAccessPoints \
              (jq '.BackupAccessPoints')"
@@ -62,7 +65,7 @@ fn holds(file: DataFile) -> &'static str {
 }
 
 /// Members that identify an operation's output, most specific first.
-const OUTPUTS: [(&str, &str); 22] = [
+const OUTPUTS: [(&str, &str); 24] = [
     ("QueryInfo", "SelectResourceConfig"),
     ("baseConfigurationItems", "BatchGetResourceConfig"),
     ("configurationItems", "GetResourceConfigHistory"),
@@ -77,6 +80,8 @@ const OUTPUTS: [(&str, &str); 22] = [
     ("RestoreTestingSelections", "ListRestoreTestingSelections"),
     ("Aliases", "ListAliases"),
     ("BackupAccessPoints", "ListBackupAccessPoints"),
+    ("TieringConfigurations", "ListTieringConfigurations"),
+    ("TieringConfiguration", "GetTieringConfiguration"),
     ("Results", "ListProtectedResources"),
     ("ResourceTypeOptInPreference", "DescribeRegionSettings"),
     ("BackupPlan", "GetBackupPlan"),

@@ -77,6 +77,8 @@ pub struct ScopeData {
     pub kms_aliases: Option<Vec<kms::KmsAlias>>,
     /// `backup-access-points.json`; absent reads as none.
     pub backup_access_points: Vec<access_points::BackupAccessPoint>,
+    /// `tiering-configurations.json`; absent reads as none.
+    pub tiering_configurations: Vec<access_points::GetTieringConfigurationOutput>,
 }
 
 #[derive(Debug, Clone)]

@@ -169,6 +169,11 @@ fn read_files(
     read_into!(DataFile::RestoreJobs, d.restore_jobs, |v| v);
     read_into!(DataFile::KmsAliases, d.kms_aliases, Some);
     read_into!(DataFile::BackupAccessPoints, d.backup_access_points, |v| v);
+    read_into!(
+        DataFile::TieringConfigurations,
+        d.tiering_configurations,
+        |v| v
+    );
     (absent_unknown, diags)
 }
 

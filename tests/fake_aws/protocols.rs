@@ -178,6 +178,8 @@ fn backup_operation(method: &str, segments: &[String]) -> Option<&'static str> {
         ["account-settings"] => "DescribeRegionSettings",
         ["global-settings"] => "DescribeGlobalSettings",
         ["backup-access-point"] => "ListBackupAccessPoints",
+        ["tiering-configurations"] => "ListTieringConfigurations",
+        ["tiering-configurations", _] => "GetTieringConfiguration",
         ["backup-jobs"] => "ListBackupJobs",
         ["copy-jobs"] => "ListCopyJobs",
         _ => return super::restore::operation(&seg),
@@ -428,6 +430,7 @@ fn backup_file(op: &str) -> &'static str {
         "DescribeGlobalSettings" => "global-settings.json",
         "ListCopyJobs" => "copy-jobs.json",
         "ListBackupAccessPoints" => "backup-access-points.json",
+        "ListTieringConfigurations" | "GetTieringConfiguration" => "tiering-configurations.json",
         _ => "backup-jobs.json",
     }
 }
@@ -528,6 +531,25 @@ pub fn backup(state: &State, r: &Request, account: &str) -> Reply {
             "BackupAccessPoints",
             "NextToken",
         ),
+        "ListTieringConfigurations" => {
+            let list = items(file)
+                .iter()
+                .map(|t| {
+                    let c = &t["TieringConfiguration"];
+                    json!({"TieringConfigurationName": c["TieringConfigurationName"],
+                           "TieringConfigurationArn": c["TieringConfigurationArn"],
+                           "BackupVaultName": c["BackupVaultName"]})
+                })
+                .collect();
+            paged(state, r, list, "TieringConfigurations", "NextToken")
+        }
+        "GetTieringConfiguration" => match items(file)
+            .iter()
+            .find(|t| t["TieringConfiguration"]["TieringConfigurationName"] == seg[1])
+        {
+            Some(t) => Reply::json(t.clone()),
+            None => not_found(r, "tiering configuration"),
+        },
         op if super::restore::file(op).is_some() => super::restore::reply(state, r, items(file)),
         other => r.error(400, "InvalidAction", &format!("fake Backup lacks {other}")),
     }

@@ -9,6 +9,7 @@
 
 mod decide;
 mod restore;
+mod tiering;
 
 pub use decide::{decide_scope, CopyOutcome, Decided, MAX_POINTS};
 
@@ -46,6 +47,9 @@ pub struct Story<'a> {
     /// The newest [`MAX_POINTS`], newest first.
     pub recovery_points: Vec<PointStory<'a>>,
     pub recovery_points_total: usize,
+    /// S3 warm-tier tiering configurations that select it (`tiering::warm_tier`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warm_tier: Vec<String>,
     /// Why the resource's own `recovery-points.json` could not be read: the list above is then
     /// incomplete, not "none".
     pub recovery_points_unreadable: Option<&'a str>,
@@ -262,6 +266,7 @@ pub fn tell<'a>(inv: &'a Inventory, eval: &'a Evaluation, si: usize, ri: usize) 
             .map(|&r| point(inv, r, decided.newest_good == Some(r)))
             .collect(),
         recovery_points_total: decided.points_total as usize,
+        warm_tier: tiering::warm_tier(scope, res),
         recovery_points_unreadable: scope.unavailable(DataFile::RecoveryPoints),
         backup_jobs: decided
             .jobs
