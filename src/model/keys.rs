@@ -14,6 +14,7 @@
 //! managed keys are the targets of the `alias/aws/…` aliases AWS makes, and no customer alias
 //! can point at one.
 
+use super::Arn;
 use crate::snapshot::kms::KmsAlias;
 use std::collections::HashMap;
 
@@ -89,20 +90,13 @@ impl<'a> KeyRef<'a> {
         if key.starts_with("alias/") {
             return KeyRef::Alias(key);
         }
-        let mut parts = key.splitn(6, ':');
-        match (parts.next(), parts.nth(3), parts.next()) {
-            (Some("arn"), Some(account), Some(resource)) => match resource.split_once('/') {
-                Some(("alias", _)) => KeyRef::Alias(resource),
-                Some((_, id)) => KeyRef::Key {
-                    account: Some(account),
-                    id,
-                },
-                None => KeyRef::Key {
-                    account: Some(account),
-                    id: resource,
-                },
+        match Arn::parse(key) {
+            Some(arn) if arn.resource_type() == Some("alias") => KeyRef::Alias(arn.resource()),
+            Some(arn) => KeyRef::Key {
+                account: Some(arn.account()),
+                id: arn.resource_id(),
             },
-            _ => KeyRef::Key {
+            None => KeyRef::Key {
                 account: None,
                 id: key,
             },

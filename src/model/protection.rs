@@ -11,13 +11,12 @@ mod cold;
 use super::intern::Interner;
 use super::plan::{Gap, Plan, PlanRule};
 use super::provenance::OptInView;
-use super::resource::{Blocker, Resource, ResourceKind};
+use super::resource::{Blocker, Resource};
 use super::selection::role::{self, RoleState};
 use super::selection::{decide_as, decide_quietly, Selection};
 use super::{Inventory, Scope, Tri};
 use crate::snapshot::DataFile;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,33 +145,18 @@ pub fn protect_scope(inv: &Inventory, scope: &Scope) -> Vec<Protection> {
         .collect();
 
     // EBS volumes are in the AMI of the instance they are attached to (Appendix B).
-    let by_instance_id: HashMap<&str, usize> = scope
-        .resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.kind == ResourceKind::Ec2Instance)
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
-    for (vi, vol) in scope.resources.iter().enumerate() {
-        if vol.kind != ResourceKind::EbsVolume {
-            continue;
-        }
-        for inst_id in &vol.attached_to {
-            let Some(&ii) = by_instance_id.get(inst_id.as_str()) else {
-                continue;
-            };
-            let inherited: Vec<AppliedRule> = out[ii]
-                .rules
-                .iter()
-                .filter(|r| r.through.is_none())
-                .map(|r| AppliedRule {
-                    through: Some(ii as u32),
-                    continuous: false,
-                    ..r.clone()
-                })
-                .collect();
-            out[vi].rules.extend(inherited);
-        }
+    for (vi, ii) in super::resource::attachments(&scope.resources) {
+        let inherited: Vec<AppliedRule> = out[ii]
+            .rules
+            .iter()
+            .filter(|r| r.through.is_none())
+            .map(|r| AppliedRule {
+                through: Some(ii as u32),
+                continuous: false,
+                ..r.clone()
+            })
+            .collect();
+        out[vi].rules.extend(inherited);
     }
     // One per resource, kept for the whole run: no spare capacity.
     for p in &mut out {

@@ -37,7 +37,7 @@ pub struct Resource {
     /// `None` when the item does not say.
     pub versioning: Option<String>,
     /// The KMS key its backups keep (types AWS Backup does not fully manage), decided by
-    /// [`super::keys::resolve`] once its account-region is read.
+    /// [`resolve_keys`] once its account-region is read.
     #[serde(skip)]
     pub source_key: keys::SourceKey,
 }
@@ -214,6 +214,29 @@ pub fn link_members(resources: &mut [Resource]) {
     }
 }
 
+/// Every EBS volume attached to an EC2 instance of the same resources, as (volume, instance)
+/// indexes: an instance's backup is an AMI, which holds its volumes (Appendix B).
+pub fn attachments(resources: &[Resource]) -> Vec<(usize, usize)> {
+    let instances: HashMap<&str, usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == ResourceKind::Ec2Instance)
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    for (v, vol) in resources.iter().enumerate() {
+        if vol.kind != ResourceKind::EbsVolume {
+            continue;
+        }
+        out.extend(
+            vol.attached_to
+                .iter()
+                .filter_map(|id| Some((v, *instances.get(id.as_str())?))),
+        );
+    }
+    out
+}
+
 /// Decides each resource's [`keys::SourceKey`] once its account-region's resources are all in:
 /// with the aliases when they were read (`None`: leaves the keys undecided), and an EC2
 /// instance's from the volumes attached to it (an AMI holds snapshots of them all).
@@ -226,28 +249,13 @@ pub fn resolve_keys(resources: &mut [Resource], aliases: Option<&[KmsAlias]>, ac
             }
         }
     }
-    let instances: HashMap<&str, usize> = resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.kind == ResourceKind::Ec2Instance)
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
     let mut of_instance: Vec<Option<keys::SourceKey>> = vec![None; resources.len()];
-    for vol in resources
-        .iter()
-        .filter(|r| r.kind == ResourceKind::EbsVolume)
-    {
-        for i in vol
-            .attached_to
-            .iter()
-            .filter_map(|id| instances.get(id.as_str()))
-        {
-            let merged = match of_instance[*i].take() {
-                None => vol.source_key.clone(),
-                Some(seen) => keys::worse(seen, &vol.source_key),
-            };
-            of_instance[*i] = Some(merged);
-        }
+    for (v, i) in attachments(resources) {
+        let volume = &resources[v].source_key;
+        of_instance[i] = Some(match of_instance[i].take() {
+            None => volume.clone(),
+            Some(seen) => keys::worse(seen, volume),
+        });
     }
     for (r, key) in resources.iter_mut().zip(of_instance) {
         if r.kind == ResourceKind::Ec2Instance && !r.instance_store_root {
