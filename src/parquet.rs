@@ -1,7 +1,7 @@
 //! Parquet as this tool writes it: every column a nullable string (as polars, DuckDB and
-//! Athena read them), zstd or snappy, row groups encoded on any thread and written in order. What the
-//! columns hold is the caller's: a dictionary array is written dictionary-encoded, any other
-//! array plainly.
+//! Athena read them), zstd or snappy, row groups encoded on any thread and written in order.
+//! What the columns hold is the caller's: a dictionary array is written dictionary-encoded, any
+//! other array plainly.
 
 use polars_arrow::array::Array;
 use polars_arrow::datatypes::{ArrowDataType, ArrowSchema, Field};

@@ -262,8 +262,8 @@ impl ToJson for aws_sdk_backup::operation::get_backup_selection::GetBackupSelect
     }
 }
 
-/// `ListBackupVaults` members carry every field of `DescribeBackupVault` the auditor reads.
-/// The multi-party approval fields of `DescribeBackupVault` (the rest is in the list member).
+/// The multi-party approval fields of `DescribeBackupVault`, which `ListBackupVaults` members
+/// lack (the collector describes only air-gapped vaults, for them).
 impl ToJson for aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultOutput {
     fn to_json(&self) -> Value {
         Obj::new()
@@ -289,6 +289,8 @@ impl ToJson for bk::LatestMpaApprovalTeamUpdate {
     }
 }
 
+/// `ListBackupVaults` members carry every other field of `DescribeBackupVault` the auditor
+/// reads.
 impl ToJson for bk::BackupVaultListMember {
     fn to_json(&self) -> Value {
         Obj::new()
