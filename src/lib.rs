@@ -24,3 +24,4 @@ pub mod rules;
 pub mod snapshot;
 pub mod synth;
 pub mod terminal;
+pub mod threads;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    backup_auditor::threads::configure();
     match app::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
