@@ -10,6 +10,7 @@ use super::table::{blocks, csv, Block};
 use super::Finding;
 use crate::history::record::FindingChange;
 use crate::model::Inventory;
+use crate::parquet::Group;
 use crate::rules::RuleSet;
 use polars_core::prelude::*;
 use polars_io::prelude::{CsvWriter, SerWriter};
@@ -21,7 +22,9 @@ fn run_id_column(run_id: &str, height: usize) -> Column {
 
 /// `findings.csv`; with `changes` (one per finding: there is a baseline), the columns
 /// `change` and `failing_since` come before `run_id`. With `part`, a history's part is written
-/// from the same blocks in the same pass (its changes must be these `changes`).
+/// from the same blocks in the same pass (its changes must be these `changes`), by a thread of
+/// its own: the thread writing findings.csv is the pass's bottleneck, and gives none of its
+/// time to the part's bytes.
 pub fn findings_csv(
     w: &mut dyn Write,
     inv: &Inventory,
@@ -29,7 +32,7 @@ pub fn findings_csv(
     findings: &[Finding],
     changes: Option<&[FindingChange]>,
     run_id: &str,
-    part: Option<(&mut dyn Write, &HistoryColumns)>,
+    part: Option<(&mut (dyn Write + Send), &HistoryColumns)>,
 ) -> std::io::Result<()> {
     if let Some((_, h)) = &part {
         let theirs = h.changes_of(findings.len())?;
@@ -39,7 +42,7 @@ pub fn findings_csv(
             ));
         }
     }
-    let (mut part, groups) = match part {
+    let (part, groups) = match part {
         Some((pw, h)) => {
             let (writer, groups) = RowGroups::start(pw, run_id, Some(h))?;
             (Some(writer), Some(groups))
@@ -51,28 +54,41 @@ pub fn findings_csv(
     let mut head = Vec::new();
     csv::header(&mut head, changes.is_some());
     w.write_all(&head)?;
-    ordered(
-        ranges.len(),
-        |t| {
-            let block = Block::build(inv, rules, findings, changes, ranges[t].clone());
-            let mut text = spare.take();
-            csv::rows(&mut text, &block, run_id);
-            let group = groups.as_ref().map(|g| g.encode(block)).transpose()?;
-            Ok((text, group))
-        },
-        |(text, group)| {
-            w.write_all(&text)?;
-            spare.give(text);
-            match (&mut part, group) {
-                (Some(p), Some(g)) => p.write(&g),
-                _ => Ok(()),
-            }
-        },
-    )?;
-    match part {
-        Some(p) => p.finish(),
-        None => Ok(()),
-    }
+    std::thread::scope(|s| {
+        let (to_part, groups_in) = std::sync::mpsc::sync_channel::<Group>(2);
+        let part = part.map(|mut p| {
+            s.spawn(move || {
+                for g in groups_in {
+                    p.write(&g)?;
+                }
+                p.finish()
+            })
+        });
+        let csv = ordered(
+            ranges.len(),
+            |t| {
+                let block = Block::build(inv, rules, findings, changes, ranges[t].clone());
+                let mut text = spare.take();
+                csv::rows(&mut text, &block, run_id);
+                let group = groups.as_ref().map(|g| g.encode(block)).transpose()?;
+                Ok((text, group))
+            },
+            |(text, group)| {
+                w.write_all(&text)?;
+                spare.give(text);
+                match group {
+                    // A part writer that stopped says why when it is joined.
+                    Some(g) => to_part.send(g).or(Ok(())),
+                    None => Ok(()),
+                }
+            },
+        );
+        drop(to_part);
+        let part = part.map_or(Ok(()), |h| {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        });
+        csv.and(part)
+    })
 }
 
 pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::io::Result<()> {
