@@ -60,7 +60,7 @@ pub const CHANGE_COLUMNS: [&str; 2] = ["change", "failing_since"];
 
 /// A finding's change and the start of its failing streak (none when it is not failing).
 pub(crate) fn change_cells(c: &FindingChange) -> (&'static str, Option<&str>) {
-    (c.change.as_str(), c.failing_since.as_deref())
+    (c.change.as_str(), c.since())
 }
 
 /// The last column of both CSVs: the run that wrote them (eight characters a row, so that a

@@ -297,21 +297,13 @@ impl<'a> Builder<'a> {
             resource_type: c.resource_type.to_owned(),
             resource_arn: c.resource_arn.to_owned(),
             reason: c.reason.to_owned(),
-            age_days: fc
-                .failing_since
-                .as_deref()
-                .and_then(|t| days_between(t, self.as_of)),
-            failing_since: fc.failing_since.as_deref().map(str::to_owned),
+            age_days: fc.since().and_then(|t| days_between(t, self.as_of)),
+            failing_since: fc.since().map(str::to_owned),
         };
         match fc.change {
             Change::StillFailing if c.status == "FAIL" => {
                 self.still_failing += 1;
-                let key = longest_key(
-                    fc.failing_since.as_deref(),
-                    c.severity,
-                    c.resource_arn,
-                    c.rule_id,
-                );
+                let key = longest_key(fc.since(), c.severity, c.resource_arn, c.rule_id);
                 let after_cut = self
                     .cut
                     .as_ref()

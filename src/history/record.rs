@@ -132,6 +132,14 @@ impl Change {
 pub struct FindingChange {
     pub change: Change,
     /// For a FAIL: the first scan time of its failing streak (this scan's time if it is new);
-    /// shared, since millions of findings name a handful of times.
-    pub failing_since: Option<std::sync::Arc<str>>,
+    /// shared, since millions of findings name a handful of times. A thin pointer: with the
+    /// change, 16 bytes a finding rather than 24 (12.5M findings: 100 MB less to fault in).
+    pub failing_since: Option<std::sync::Arc<String>>,
+}
+
+impl FindingChange {
+    /// [`FindingChange::failing_since`] as text.
+    pub fn since(&self) -> Option<&str> {
+        self.failing_since.as_deref().map(String::as_str)
+    }
 }

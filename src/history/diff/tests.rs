@@ -169,7 +169,7 @@ fn an_unreadable_account_region_is_unknown_never_new_or_resolved() {
     let unknown: Vec<&str> = d.unknown.iter().map(|l| l.resource_arn.as_str()).collect();
     assert_eq!(unknown, ["i-1", "i-9"], "the failing ones are listed");
     // A failure whose history is unknown is dated from this scan.
-    assert_eq!(d.changes[0].failing_since.as_deref(), Some(T1));
+    assert_eq!(d.changes[0].since(), Some(T1));
 }
 
 /// A partial account-region keeps the verdicts it could give: the engine gives none on
@@ -221,11 +221,7 @@ fn a_streak_starts_when_a_failure_is_new_and_keeps_through_waivers() {
         now("a", "i-5", "protected", "PASS"),
     ];
     let d = run(&base, &p, &cur, &c);
-    let since: Vec<Option<&str>> = d
-        .changes
-        .iter()
-        .map(|c| c.failing_since.as_deref())
-        .collect();
+    let since: Vec<Option<&str>> = d.changes.iter().map(|c| c.since()).collect();
     assert_eq!(
         since,
         [

@@ -142,34 +142,34 @@ fn index_of(past: &dyn Scopes) -> PlHashMap<(&str, &str), usize> {
 
 /// The times streaks start at, shared: millions of still-failing findings name a handful.
 struct Streaks {
-    baseline: Arc<str>,
-    now: Arc<str>,
-    seen: PlHashMap<Arc<str>, ()>,
+    baseline: Arc<String>,
+    now: Arc<String>,
+    seen: PlHashMap<String, Arc<String>>,
 }
 
 impl Streaks {
     fn new(baseline_as_of: &str, now_as_of: &str) -> Self {
         Streaks {
-            baseline: baseline_as_of.into(),
-            now: now_as_of.into(),
+            baseline: Arc::new(baseline_as_of.to_owned()),
+            now: Arc::new(now_as_of.to_owned()),
             seen: PlHashMap::default(),
         }
     }
 
-    fn now(&self) -> Arc<str> {
+    fn now(&self) -> Arc<String> {
         self.now.clone()
     }
 
     /// A streak that goes on: since the baseline's own `failing_since`, or since the baseline.
-    fn kept(&mut self, since: Option<&str>) -> Arc<str> {
+    fn kept(&mut self, since: Option<&str>) -> Arc<String> {
         let Some(t) = since else {
             return self.baseline.clone();
         };
-        if let Some((k, ())) = self.seen.get_key_value(t) {
+        if let Some(k) = self.seen.get(t) {
             return k.clone();
         }
-        let k: Arc<str> = t.into();
-        self.seen.insert(k.clone(), ());
+        let k = Arc::new(t.to_owned());
+        self.seen.insert(t.to_owned(), k.clone());
         k
     }
 }
