@@ -78,6 +78,10 @@ pub fn run(me: &Path, bin: &Path, root: &Path, scans: usize, size: usize) -> Res
     // Each scan into the history is paired with a scan alone run just before it: the bar is
     // a difference of a few seconds in runs of twenty, on a machine whose pace drifts, and a
     // pair sees the same pace.
+    // The first scan of a run pays for pages the machine has not handed out yet (on a VM,
+    // the host's too): it pairs with nothing.
+    let (warm, warm_cpu) = scan(false)?;
+    println!("  warm-up: alone {warm:.2} s ({warm_cpu:.1} CPU-s), not counted");
     let (mut extra, mut extra_cpu, mut growth) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..scans {
         let (alone, alone_cpu) = scan(false)?;
