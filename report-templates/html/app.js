@@ -349,17 +349,27 @@
           ]));
       }) : h('p', { class: 'muted' }, 'No backup rule applies to this resource.')));
     var rps = st.recovery_points;
+    // Backup access points are explained, not judged: a column only where a point has one.
+    var withAp = rps.some(function (p) { return p.access_points; });
     out.push(section('Recovery points (newest first)',
       rps.length ? h('table', { class: 'rp-table' },
-        h('thead', null, h('tr', null, h('th', null, 'Status'), h('th', null, 'Created'), h('th', null, 'Vault'), h('th', null, 'Deleted at'), h('th', null, 'Encrypted'), h('th', null, 'Malware scan'))),
+        h('thead', null, h('tr', null, h('th', null, 'Status'), h('th', null, 'Created'), h('th', null, 'Vault'), h('th', null, 'Deleted at'), h('th', null, 'Encrypted'), h('th', null, 'Malware scan'),
+          withAp ? h('th', null, 'Backup access points') : null)),
         h('tbody', null, rps.map(function (p) {
           return h('tr', { title: p.arn }, h('td', null, p.status), h('td', { class: 'nowrap' }, p.created || '?'),
             h('td', null, p.vault), h('td', { class: 'nowrap' }, p.delete_at || 'never'),
             h('td', null, p.encrypted === null ? '?' : p.encrypted ? 'yes' : 'NO'),
-            h('td', null, p.malware_scan || '—'));
+            h('td', null, p.malware_scan || '—'),
+            withAp ? h('td', null, p.access_points ? p.access_points.join(', ') : '—') : null);
         }))) : h('p', { class: 'muted' }, 'None found.'),
+      withAp ? h('p', { class: 'note' }, 'While a backup access point is active, AWS Backup pauses its recovery point\'s lifecycle and blocks its deletion.') : null,
       st.recovery_points_total > rps.length
         ? h('p', { class: 'note' }, 'Showing ' + rps.length + ' of ' + fmt(st.recovery_points_total) + ' recovery points.') : null));
+    if (st.warm_tier) {
+      out.push(section('Warm tier',
+        h('ul', null, st.warm_tier.map(function (t) { return h('li', null, t); })),
+        h('p', { class: 'note' }, 'Tiering configurations that select this bucket. The move is one-way: points stay in the warm tier until they are deleted.')));
+    }
     return out;
   }
 

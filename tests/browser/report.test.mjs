@@ -312,6 +312,26 @@ if (opts.perfOnly) {
     const role = 'role arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole: exists, and its trust policy lets backup.amazonaws.com assume it';
     assert(selected.includes(role), 'the story names the selection role');
     await page.click('#ev-close');
+
+    // An S3 bucket with a backup access point on a point and a warm tier: explained, not judged.
+    await page.fill('#q', 'acme-payments-statements');
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('#rows tr[data-i]');
+      return rows.length > 0 && Array.from(rows).every((tr) => tr.textContent.includes('acme-payments-statements'));
+    });
+    await page.click('#rows tr[data-i] >> nth=0');
+    await page.waitForSelector('#evidence:not([hidden])');
+    const bucket = await page.evaluate(() => ({
+      text: document.getElementById('ev-body').textContent,
+      heads: Array.from(document.querySelectorAll('#ev-body .rp-table th')).map((th) => th.textContent),
+      points: Array.from(document.querySelectorAll('#ev-body .rp-table tbody tr')).map((tr) => tr.lastChild.textContent),
+    }));
+    assert(bucket.heads.includes('Backup access points'), `columns ${bucket.heads}`);
+    assert(bucket.points.filter((c) => c === 'statements-audit (AVAILABLE)').length === 1, `access points ${bucket.points}`);
+    for (const s of ['Warm tier', 'statements_warm: its backups in vault payments move after 90 days', 'The move is one-way']) {
+      assert(bucket.text.includes(s), `evidence lacks ${s}`);
+    }
+    await page.click('#ev-close');
     await page.fill('#q', '');
     await resetFilters();
   });
