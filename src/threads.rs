@@ -27,11 +27,27 @@ fn workers() -> rayon::ThreadPoolBuilder {
 #[cfg(target_os = "linux")]
 fn lower_priority() {
     use thread_priority::{set_current_thread_priority, ThreadPriority, ThreadPriorityValue};
-    // A process already nicer than that cannot be made less nice: the workers then keep the
-    // process's own priority, which is only slower.
+    // Only ever nicer: a process started nicer than that (`nice -n 15`) keeps its own value in
+    // its workers, even where it could lower it (as root); an unreadable value changes nothing.
+    if own_nice().is_none_or(|n| n >= WORKER_NICE) {
+        return;
+    }
     if let Ok(p) = ThreadPriorityValue::try_from(WORKER_PRIORITY) {
         let _ = set_current_thread_priority(ThreadPriority::Crossplatform(p));
     }
+}
+
+/// The nice value [`WORKER_PRIORITY`] sets.
+#[cfg(target_os = "linux")]
+const WORKER_NICE: i32 = 10;
+
+/// The calling thread's nice value, from procfs (field 19 of its stat line; the name in
+/// field 2 may hold spaces and parentheses, so fields are counted after its last `)`).
+#[cfg(target_os = "linux")]
+fn own_nice() -> Option<i32> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let after_name = stat.get(stat.rfind(')')? + 2..)?;
+    after_name.split(' ').nth(16)?.parse().ok()
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -39,22 +55,17 @@ fn lower_priority() {}
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    /// The calling thread's nice value, from procfs (field 19 of its stat line).
-    fn nice() -> i32 {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("procfs");
-        let after_name = &stat[stat.rfind(')').expect("a stat line") + 2..];
-        after_name
-            .split(' ')
-            .nth(16)
-            .and_then(|n| n.parse().ok())
-            .expect("a nice value")
-    }
+    use super::{own_nice, workers, WORKER_NICE};
 
     #[test]
-    fn workers_run_nicer_than_the_thread_that_started_them() {
-        let here = nice();
-        let pool = super::workers().num_threads(1).build().expect("a pool");
-        let worker = pool.install(nice);
-        assert_eq!(worker, here.max(10), "worker nice {worker}, caller {here}");
+    fn workers_run_nicer_than_the_thread_that_started_them_and_never_less_nice() {
+        let here = own_nice().expect("procfs");
+        let pool = workers().num_threads(1).build().expect("a pool");
+        let worker = pool.install(own_nice).expect("procfs");
+        assert_eq!(
+            worker,
+            here.max(WORKER_NICE),
+            "worker nice {worker}, caller {here}"
+        );
     }
 }
