@@ -406,6 +406,7 @@ fn collecting_the_served_sample_reproduces_it() {
         "s3:ListBuckets",
         "s3:GetBucketVersioning",
         "s3:GetBucketTagging",
+        "efs:DescribeFileSystems",
     ];
     for op in OPERATIONS.iter().filter(|o| !aggregator_only.contains(o)) {
         assert!(called.contains(*op), "{op} never called");

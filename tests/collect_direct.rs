@@ -13,6 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 const BUCKET: &str = "AWS::S3::Bucket";
+const EFS: &str = "AWS::EFS::FileSystem";
 const ACCT: &str = "111111111111";
 
 /// The served sample's readable scopes, each with a recorder that records all but `types`.
@@ -250,17 +251,42 @@ fn a_stopped_recorder_leaves_buckets_listed_directly_and_the_rest_unknown() {
         .iter()
         .map(|t| t.as_str().unwrap())
         .collect();
-    assert_eq!(types.len(), backup_auditor::collect::CONFIG_TYPES.len() - 1);
-    assert!(!types.contains(&BUCKET) && types.contains(&"AWS::EC2::Instance"));
+    assert_eq!(types.len(), backup_auditor::collect::CONFIG_TYPES.len() - 2);
+    assert!(
+        !types.contains(&BUCKET) && !types.contains(&EFS) && types.contains(&"AWS::EC2::Instance")
+    );
     assert!(errors[0]["error"]
         .as_str()
         .unwrap()
         .contains("is not recording"));
     assert_eq!(s["inventory"][BUCKET], "direct");
+    assert_eq!(s["inventory"][EFS], "direct");
     let items = items_of(&snap, "eu-west-1");
     for name in ["acme-catalog-images-eu", "acme-orders-exports-eu"] {
         assert_eq!(bucket(&items, name)["awsRegion"], "eu-west-1");
     }
+    // The file system as EFS lists it, Config-shaped: ARN, name and tags (selections match
+    // on them), encryption and key.
+    let media = items
+        .iter()
+        .find(|i| i["resourceType"] == EFS)
+        .expect("the EFS file system of eu-west-1");
+    assert_eq!(
+        media["arn"],
+        "arn:aws:elasticfilesystem:eu-west-1:111111111111:file-system/fs-01e30000000000001"
+    );
+    assert_eq!(media["resourceName"], "catalog-eu-media");
+    assert!(media["tags"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"key": "app", "value": "catalog"})));
+    assert_eq!(media["configuration"]["Encrypted"], true);
+    assert_eq!(
+        fake.calls()["efs:DescribeFileSystems"],
+        1,
+        "{:?}",
+        fake.calls()
+    );
     assert!(!items
         .iter()
         .any(|i| i["resourceType"] == "AWS::EC2::Instance"));
@@ -274,11 +300,17 @@ fn a_stopped_recorder_leaves_buckets_listed_directly_and_the_rest_unknown() {
         .iter()
         .filter(|r| r["account_id"] == ACCT && r["region"] == "eu-west-1")
         .collect();
-    assert!(eu.iter().any(
-        |r| r["resource_arn"] == "arn:aws:s3:::acme-catalog-images-eu"
-            && r["check"] == "protected"
-            && r["status"] != "NOT_ASSESSED"
-    ));
+    for arn in [
+        "arn:aws:s3:::acme-catalog-images-eu",
+        "arn:aws:elasticfilesystem:eu-west-1:111111111111:file-system/fs-01e30000000000001",
+    ] {
+        assert!(
+            eu.iter().any(|r| r["resource_arn"] == arn
+                && r["check"] == "protected"
+                && r["status"] != "NOT_ASSESSED"),
+            "{arn} is judged"
+        );
+    }
     assert!(eu.iter().any(|r| r["resource_arn"].is_empty()
         && r["reason"].contains("AWS::EC2::Instance")
         && r["status"] == "NOT_ASSESSED"));
@@ -292,6 +324,7 @@ fn direct_mode_lists_buckets_directly_where_config_records_them() {
         let s = scope_of(&snap, region);
         assert_eq!(s["status"], "complete", "{s}");
         assert_eq!(s["inventory"][BUCKET], "direct");
+        assert_eq!(s["inventory"][EFS], "direct");
         assert_eq!(s["inventory"]["AWS::RDS::DBInstance"], "config");
     }
     // Pages of two: us-east-1's 11 buckets in 6 pages, eu-west-1's 2 in one.

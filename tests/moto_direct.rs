@@ -1,6 +1,7 @@
 //! An account with AWS Config off, in moto (an independent AWS implementation): its S3 buckets
-//! are listed directly (ListBuckets by region, versioning, tags) and arrive Config-shaped; the
-//! types nothing else lists are unknown per type, never absent.
+//! (ListBuckets by region, versioning, tags) and EFS file systems (DescribeFileSystems) are
+//! listed directly and arrive Config-shaped; the types nothing else lists are unknown per type,
+//! never absent.
 //!
 //! moto 5.2.1 answers `GetBucketVersioning` with the root `GetBucketVersioningResponse`, where
 //! S3 answers `VersioningConfiguration` (the S3 API reference; the Rust SDK checks the root),
@@ -14,6 +15,7 @@ use serde_json::Value;
 use std::process::Command;
 
 const BUCKET: &str = "AWS::S3::Bucket";
+const EFS: &str = "AWS::EFS::FileSystem";
 
 /// Buckets in us-east-1 with versioning on, suspended and never enabled (tagged or not), and
 /// one in eu-west-1 that the us-east-1 scope must not list. No Config recorder is created.
@@ -73,6 +75,22 @@ async fn seed(url: &str) {
         .send()
         .await
         .expect("create eu bucket");
+    let efs = aws_sdk_efs::Client::new(&conf);
+    let tag = |k: &str, v: &str| {
+        aws_sdk_efs::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    efs.create_file_system()
+        .creation_token("acme-media")
+        .encrypted(true)
+        .tags(tag("Name", "acme-media"))
+        .tags(tag("backup", "daily"))
+        .send()
+        .await
+        .expect("create file system");
 }
 
 #[test]
@@ -101,6 +119,7 @@ fn with_config_off_buckets_are_listed_directly() {
     let manifest = read(snap.join("manifest.json"));
     let scope = &manifest["scopes"][0];
     assert_eq!(scope["inventory"][BUCKET], "direct", "{scope:#}");
+    assert_eq!(scope["inventory"][EFS], "direct", "{scope:#}");
     // Config has no recorder: every other Config type is unknown, by type.
     let unknown = scope["errors"]
         .as_array()
@@ -120,9 +139,33 @@ fn with_config_off_buckets_are_listed_directly() {
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        types.contains(&"AWS::EC2::Volume") && !types.contains(&BUCKET),
+        types.contains(&"AWS::EC2::Volume") && !types.contains(&BUCKET) && !types.contains(&EFS),
         "{types:?} {scope:#}"
     );
+    // The file system as moto's EFS lists it, with its ARN, name and tags.
+    let account = scope["account_id"].as_str().unwrap();
+    let items = read(snap.join(account).join("us-east-1/resources.json"));
+    let fs = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["resourceType"] == EFS)
+        .unwrap_or_else(|| panic!("no file system listed: {items:#}"));
+    assert!(
+        fs["arn"].as_str().unwrap().starts_with(&format!(
+            "arn:aws:elasticfilesystem:us-east-1:{account}:file-system/fs-"
+        )),
+        "{fs:#}"
+    );
+    assert_eq!(fs["resourceName"], "acme-media", "{fs:#}");
+    assert!(
+        fs["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"key": "backup", "value": "daily"})),
+        "{fs:#}"
+    );
+    assert_eq!(fs["configuration"]["Encrypted"], true, "{fs:#}");
     assert!(
         unknown["error"]
             .as_str()

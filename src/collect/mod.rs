@@ -84,6 +84,7 @@ pub const OPERATIONS: &[&str] = &[
     "config:DescribeConfigurationRecorders",
     "config:SelectAggregateResourceConfig",
     "config:SelectResourceConfig",
+    "efs:DescribeFileSystems",
     "fsx:DescribeFileSystems",
     "iam:GetRole",
     "kms:ListAliases",
@@ -106,6 +107,8 @@ pub const OPERATIONS: &[&str] = &[
 pub fn iam_action(op: &str) -> &str {
     match op {
         "s3:ListBuckets" => "s3:ListAllMyBuckets",
+        // The SDK crate is `aws-sdk-efs`; IAM's prefix is the signing name.
+        "efs:DescribeFileSystems" => "elasticfilesystem:DescribeFileSystems",
         other => other,
     }
 }

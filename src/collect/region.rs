@@ -33,6 +33,7 @@ pub async fn collect(
         config: client!(aws_sdk_config, &conf, stats),
         storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
         fsx: client!(aws_sdk_fsx, &conf, stats),
+        efs: client!(aws_sdk_efs, &conf, stats),
         s3: s3_client(&conf, &stats),
         kms: client!(aws_sdk_kms, &conf, stats),
     };

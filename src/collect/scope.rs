@@ -19,6 +19,7 @@ pub struct Clients {
     pub config: aws_sdk_config::Client,
     pub storage_gateway: aws_sdk_storagegateway::Client,
     pub fsx: aws_sdk_fsx::Client,
+    pub efs: aws_sdk_efs::Client,
     pub s3: aws_sdk_s3::Client,
     pub kms: aws_sdk_kms::Client,
 }
@@ -209,6 +210,7 @@ async fn resources(
         s3: &c.s3,
         storage_gateway: &c.storage_gateway,
         fsx: &c.fsx,
+        efs: &c.efs,
     };
     let at = inventory::Place {
         account,

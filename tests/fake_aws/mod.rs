@@ -230,6 +230,7 @@ fn handle(state: &State, r: &Request) -> Reply {
         "config" => protocols::config(state, r, &account),
         "storagegateway" => protocols::storage_gateway(state, r, &account),
         "fsx" => protocols::fsx(state, r, &account),
+        "efs" => protocols::efs(state, r, &account),
         "iam" => iam::iam(state, r, &account),
         "kms" => kms::kms(state, r, &account),
         "s3" => s3::s3(state, r, &account),

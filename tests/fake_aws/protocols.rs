@@ -58,7 +58,12 @@ impl Request {
         let access_key = parts.next()?.to_string();
         let _date = parts.next()?;
         let region = parts.next()?.to_string();
-        let service = parts.next()?.to_string();
+        // EFS signs as `elasticfilesystem`; its calls are named after the SDK crate, as the
+        // collector names them (`efs:DescribeFileSystems`).
+        let service = match parts.next()? {
+            "elasticfilesystem" => "efs".to_string(),
+            other => other.to_string(),
+        };
         let url = req.url.clone();
         let (path, query) = url.split_once('?').unwrap_or((&url, ""));
         let query = form(query);
@@ -78,6 +83,11 @@ impl Request {
             input = serde_json::from_slice(&body).unwrap_or(Value::Null);
             match path.as_str() {
                 "/listRegions" => "ListRegions".into(),
+                _ => return None,
+            }
+        } else if service == "efs" {
+            match (req.method.as_str(), path.as_str()) {
+                ("GET", "/2015-02-01/file-systems") => "DescribeFileSystems".into(),
                 _ => return None,
             }
         } else if service == "s3" {
@@ -101,7 +111,7 @@ impl Request {
     fn protocol(&self) -> Protocol {
         match self.service.as_str() {
             "sts" | "iam" => Protocol::Query,
-            "backup" | "account" => Protocol::RestJson,
+            "backup" | "account" | "efs" => Protocol::RestJson,
             "s3" => Protocol::RestXml,
             _ => Protocol::AwsJson,
         }
@@ -145,6 +155,7 @@ impl Request {
                 .get("nextToken")
                 .or(self.query.get("NextToken"))
                 .cloned(),
+            Protocol::RestJson => self.query.get("Marker").cloned(),
             _ => self.input["NextToken"]
                 .as_str()
                 .or(self.input["Marker"].as_str())
@@ -752,6 +763,32 @@ pub fn storage_gateway(state: &State, r: &Request, account: &str) -> Reply {
             "InvalidAction",
             &format!("fake Storage Gateway lacks {other}"),
         ),
+    }
+}
+
+/// EFS (restJson1): `DescribeFileSystems`, paged by `Marker` / `NextMarker`, from the items
+/// the snapshot has of the type.
+pub fn efs(state: &State, r: &Request, account: &str) -> Reply {
+    match r.operation.as_str() {
+        "DescribeFileSystems" => {
+            let list = resources_of(state, account, &r.region, Some("AWS::EFS::FileSystem"))
+                .iter()
+                .map(|f| {
+                    let c = &f["configuration"];
+                    json!({"OwnerId": account, "CreationToken": f["resourceId"],
+                           "FileSystemId": f["resourceId"], "FileSystemArn": f["arn"],
+                           "CreationTime": 1_700_000_000, "LifeCycleState": "available",
+                           "Name": f["resourceName"], "NumberOfMountTargets": 1,
+                           "SizeInBytes": {"Value": 6144},
+                           "PerformanceMode": c["PerformanceMode"].as_str().unwrap_or("generalPurpose"),
+                           "ThroughputMode": c["ThroughputMode"].as_str().unwrap_or("bursting"),
+                           "Encrypted": c["Encrypted"], "KmsKeyId": c["KmsKeyId"],
+                           "Tags": aws_tags(f)})
+                })
+                .collect();
+            paged(state, r, list, "FileSystems", "NextMarker")
+        }
+        other => r.error(400, "InvalidAction", &format!("fake EFS lacks {other}")),
     }
 }
 

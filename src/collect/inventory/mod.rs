@@ -6,6 +6,7 @@ use crate::model::resource::ResourceKind;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod efs;
 mod s3;
 mod sources;
 pub use s3::Place;

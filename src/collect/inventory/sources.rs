@@ -4,9 +4,10 @@
 //! that its resources are NOT_ASSESSED rather than absent. Items are Config-shaped whatever
 //! their source; the manifest records the source per type.
 //!
-//! A type listed directly is one file (`s3.rs`) plus one entry in [`DIRECT`] and one arm in
-//! [`list_direct`].
+//! A type listed directly is one file (`s3.rs`, `efs.rs`) plus one entry in [`DIRECT`] and one
+//! arm in [`list_direct`].
 
+use super::efs;
 use super::s3::{self, Place};
 use super::{
     config_items, fsx_file_systems, gateway_volumes, recorded_types, Recorded, CONFIG_TYPES,
@@ -19,12 +20,13 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The Config types the collector can also list from their own API.
-pub const DIRECT: [&str; 1] = [s3::BUCKET];
+pub const DIRECT: [&str; 2] = [s3::BUCKET, efs::FILE_SYSTEM];
 
 /// The IAM-style operations that list each direct type, for `explain`.
 pub fn direct_operations(resource_type: &str) -> &'static str {
     match resource_type {
         s3::BUCKET => "s3:ListBuckets, GetBucketVersioning, GetBucketTagging",
+        efs::FILE_SYSTEM => "elasticfilesystem:DescribeFileSystems",
         FSX_FILE_SYSTEM => "fsx:DescribeFileSystems",
         GATEWAY_VOLUME => "storagegateway:ListGateways, ListVolumes, ListTagsForResource",
         _ => "its own API",
@@ -53,6 +55,7 @@ pub struct DirectClients<'a> {
     pub s3: &'a aws_sdk_s3::Client,
     pub storage_gateway: &'a aws_sdk_storagegateway::Client,
     pub fsx: &'a aws_sdk_fsx::Client,
+    pub efs: &'a aws_sdk_efs::Client,
 }
 
 /// The account-region's inventory: its items (or why none could be read), the types whose
@@ -102,6 +105,7 @@ async fn list_direct(
 ) -> Result<Vec<Value>, ApiError> {
     match resource_type {
         s3::BUCKET => s3::buckets(caller, c.s3, at).await,
+        efs::FILE_SYSTEM => efs::file_systems(caller, c.efs, at).await,
         other => Err(ApiError {
             code: None,
             message: format!("the collector cannot list {other} directly"),
@@ -253,15 +257,15 @@ mod tests {
 
         let p = plan(InventoryMode::Auto, &only(&["AWS::EC2::Volume"]));
         assert_eq!(p.config, ["AWS::EC2::Volume"]);
-        assert_eq!(p.direct, [s3::BUCKET]);
-        assert_eq!(p.unknown.len(), CONFIG_TYPES.len() - 2);
-        assert!(!p.unknown.contains(&s3::BUCKET));
+        assert_eq!(p.direct, [efs::FILE_SYSTEM, s3::BUCKET]);
+        assert_eq!(p.unknown.len(), CONFIG_TYPES.len() - 3);
+        assert!(!p.unknown.contains(&s3::BUCKET) && !p.unknown.contains(&efs::FILE_SYSTEM));
         // EKS clusters Config does not record cannot be listed otherwise yet: unknown, not absent.
         assert!(p.unknown.contains(&"AWS::EKS::Cluster"));
 
         let p = plan(InventoryMode::Auto, &Recorded::Off("off".into()));
         assert!(p.config.is_empty());
-        assert_eq!(p.direct, [s3::BUCKET]);
+        assert_eq!(p.direct, [efs::FILE_SYSTEM, s3::BUCKET]);
     }
 
     #[test]
@@ -271,9 +275,9 @@ mod tests {
         assert_eq!(p.unknown, CONFIG_TYPES.to_vec());
 
         let p = plan(InventoryMode::Direct, &Recorded::All);
-        assert_eq!(p.direct, [s3::BUCKET]);
+        assert_eq!(p.direct, [efs::FILE_SYSTEM, s3::BUCKET]);
         assert!(!p.config.contains(&s3::BUCKET));
-        assert_eq!(p.config.len(), CONFIG_TYPES.len() - 1);
+        assert_eq!(p.config.len(), CONFIG_TYPES.len() - 2);
     }
 
     #[test]
