@@ -155,7 +155,9 @@ impl Request {
                 .get("nextToken")
                 .or(self.query.get("NextToken"))
                 .cloned(),
-            Protocol::RestJson => self.query.get("Marker").cloned(),
+            // EFS pages by a `Marker` query parameter; Account's ListRegions (restJson1 too)
+            // by `NextToken` in its body, below.
+            Protocol::RestJson if self.service == "efs" => self.query.get("Marker").cloned(),
             _ => self.input["NextToken"]
                 .as_str()
                 .or(self.input["Marker"].as_str())
