@@ -2,8 +2,7 @@
 //! them (or `--inventory direct`): one paged `DescribeFileSystems`, which already carries each
 //! file system's ARN and tags, written as AWS Config writes a file system's item.
 
-use super::config_style;
-use super::s3::Place;
+use super::{config_style, Place};
 use crate::collect::call::{ApiError, Caller};
 use serde_json::{json, Value};
 

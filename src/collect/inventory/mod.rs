@@ -9,7 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 mod efs;
 mod s3;
 mod sources;
-pub use s3::Place;
+
+/// Where a direct listing looks: account, region, and the partition of the ARNs it builds.
+#[derive(Clone, Copy)]
+pub struct Place<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    pub partition: &'a str,
+}
 pub use sources::{direct_operations, resources, DirectClients, Listing, Source};
 
 /// The resource types AWS Config records that the model judges.

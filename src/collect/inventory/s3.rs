@@ -3,20 +3,12 @@
 //! `GetBucketVersioning` and `GetBucketTagging`, written as AWS Config writes a bucket's
 //! item, versioning included, so the engine judges them as it judges Config's.
 
-use super::config_style;
+use super::{config_style, Place};
 use crate::collect::call::{ApiError, Caller};
 use futures_util::future::try_join_all;
 use serde_json::{json, Value};
 
 pub const BUCKET: &str = "AWS::S3::Bucket";
-
-/// Where the buckets are: account, region and the partition of their ARNs.
-#[derive(Clone, Copy)]
-pub struct Place<'a> {
-    pub account: &'a str,
-    pub region: &'a str,
-    pub partition: &'a str,
-}
 
 /// The region's buckets. Any failed call fails them all: a bucket whose versioning or tags
 /// are unknown could be judged wrongly, and a half list would hide buckets.

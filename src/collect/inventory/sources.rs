@@ -7,12 +7,12 @@
 //! A type listed directly is one file (`s3.rs`, `efs.rs`) plus one entry in [`DIRECT`] and one
 //! arm in [`list_direct`].
 
-use super::efs;
-use super::s3::{self, Place};
+use super::s3;
 use super::{
     config_items, fsx_file_systems, gateway_volumes, recorded_types, Recorded, CONFIG_TYPES,
     FSX_FILE_SYSTEM, GATEWAY_VOLUME,
 };
+use super::{efs, Place};
 use crate::collect::call::{ApiError, Caller};
 use crate::collect::options::InventoryMode;
 use futures_util::future::join_all;
