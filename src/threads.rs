@@ -12,6 +12,10 @@
 #[cfg(target_os = "linux")]
 const WORKER_PRIORITY: u8 = 22;
 
+/// The nice value [`WORKER_PRIORITY`] sets (the test below holds the two together).
+#[cfg(target_os = "linux")]
+const WORKER_NICE: i32 = 10;
+
 /// Builds rayon's global pool (once, before anything runs on it).
 pub fn configure() {
     // Already built (a library caller configured it): its choice stands.
@@ -36,10 +40,6 @@ fn lower_priority() {
         let _ = set_current_thread_priority(ThreadPriority::Crossplatform(p));
     }
 }
-
-/// The nice value [`WORKER_PRIORITY`] sets.
-#[cfg(target_os = "linux")]
-const WORKER_NICE: i32 = 10;
 
 /// The calling thread's nice value, from procfs (field 19 of its stat line; the name in
 /// field 2 may hold spaces and parentheses, so fields are counted after its last `)`).
