@@ -109,6 +109,17 @@ async function selectByLabel(id, prefix) {
   assert(value !== null, `#${id} has no option starting with ${prefix}`);
   await page.selectOption(`#${id}`, value);
 }
+/** Searches for `text`, waits until every row shown holds it, and opens the first's evidence. */
+async function openEvidenceOf(text) {
+  await page.fill('#q', text);
+  await page.waitForFunction((t) => {
+    const rows = document.querySelectorAll('#rows tr[data-i]');
+    return rows.length > 0 && Array.from(rows).every((tr) => tr.textContent.includes(t));
+  }, text);
+  await page.click('#rows tr[data-i] >> nth=0');
+  await page.waitForSelector('#evidence:not([hidden])');
+}
+
 async function resetFilters() {
   await page.click('#f-reset');
 }
@@ -284,13 +295,7 @@ if (opts.perfOnly) {
     assert(dialogs.length === 0, `dialogs: ${dialogs}`);
 
     // A protected volume: the story says which selection, rule, schedule and vault.
-    await page.fill('#q', 'vol-01a10000000000003');
-    await page.waitForFunction(() => {
-      const rows = document.querySelectorAll('#rows tr[data-i]');
-      return rows.length > 0 && Array.from(rows).every((tr) => tr.textContent.includes('vol-01a10000000000003'));
-    });
-    await page.click('#rows tr[data-i] >> nth=0');
-    await page.waitForSelector('#evidence:not([hidden])');
+    await openEvidenceOf('vol-01a10000000000003');
     const story = await page.$eval('#ev-body', (e) => e.textContent);
     for (const s of ['selected', 'effective', 'Worst interval', 'Retention', 'Vault', 'Through', 'arn:aws:ec2:us-east-1:111111111111:instance/']) {
       assert(story.includes(s), `story lacks ${s}`);
@@ -301,26 +306,14 @@ if (opts.perfOnly) {
     await page.click('#ev-close');
 
     // A resource selected directly: the story names the selection's IAM role and its state.
-    await page.fill('#q', 'i-01a20000000000001');
-    await page.waitForFunction(() => {
-      const rows = document.querySelectorAll('#rows tr[data-i]');
-      return rows.length > 0 && Array.from(rows).every((tr) => tr.textContent.includes('i-01a20000000000001'));
-    });
-    await page.click('#rows tr[data-i] >> nth=0');
-    await page.waitForSelector('#evidence:not([hidden])');
+    await openEvidenceOf('i-01a20000000000001');
     const selected = await page.$eval('#ev-body', (e) => e.textContent);
     const role = 'role arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole: exists, and its trust policy lets backup.amazonaws.com assume it';
     assert(selected.includes(role), 'the story names the selection role');
     await page.click('#ev-close');
 
     // An S3 bucket with a backup access point on a point and a warm tier: explained, not judged.
-    await page.fill('#q', 'acme-payments-statements');
-    await page.waitForFunction(() => {
-      const rows = document.querySelectorAll('#rows tr[data-i]');
-      return rows.length > 0 && Array.from(rows).every((tr) => tr.textContent.includes('acme-payments-statements'));
-    });
-    await page.click('#rows tr[data-i] >> nth=0');
-    await page.waitForSelector('#evidence:not([hidden])');
+    await openEvidenceOf('acme-payments-statements');
     const bucket = await page.evaluate(() => ({
       text: document.getElementById('ev-body').textContent,
       heads: Array.from(document.querySelectorAll('#ev-body .rp-table th')).map((th) => th.textContent),
