@@ -16,6 +16,24 @@ const BUCKET: &str = "AWS::S3::Bucket";
 const EFS: &str = "AWS::EFS::FileSystem";
 const ACCT: &str = "111111111111";
 
+/// The operations of the direct listings (never called while Config records every type).
+pub(crate) const LISTINGS: [&str; 14] = [
+    "s3:ListBuckets",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketTagging",
+    "efs:DescribeFileSystems",
+    "ec2:DescribeInstances",
+    "ec2:DescribeVolumes",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "dynamodb:ListTables",
+    "dynamodb:DescribeTable",
+    "dynamodb:ListTagsOfResource",
+    "redshift:DescribeClusters",
+    "eks:ListClusters",
+    "eks:DescribeCluster",
+];
+
 /// The served sample's readable scopes, each with a recorder that records all but `types`.
 fn not_recording(served: &Path, types: &[&str]) -> BTreeMap<(String, String), Vec<String>> {
     scopes(served)
@@ -234,7 +252,7 @@ fn config_mode_leaves_what_config_does_not_record_unknown() {
 }
 
 #[test]
-fn a_stopped_recorder_leaves_buckets_listed_directly_and_the_rest_unknown() {
+fn a_stopped_recorder_leaves_every_type_listed_directly() {
     let faults = Faults {
         recorder_off: [(ACCT.to_string(), "eu-west-1".to_string())].into(),
         ..Faults::default()
@@ -242,25 +260,10 @@ fn a_stopped_recorder_leaves_buckets_listed_directly_and_the_rest_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let (fake, snap) = collect_111(faults, dir.path(), &[]);
     let s = scope_of(&snap, "eu-west-1");
-    assert_eq!(s["status"], "partial", "{s}");
-    let errors = s["errors"].as_array().unwrap();
-    assert_eq!(errors.len(), 1, "{s}");
-    let types: Vec<&str> = errors[0]["types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
-    assert_eq!(types.len(), backup_auditor::collect::CONFIG_TYPES.len() - 2);
-    assert!(
-        !types.contains(&BUCKET) && !types.contains(&EFS) && types.contains(&"AWS::EC2::Instance")
-    );
-    assert!(errors[0]["error"]
-        .as_str()
-        .unwrap()
-        .contains("is not recording"));
-    assert_eq!(s["inventory"][BUCKET], "direct");
-    assert_eq!(s["inventory"][EFS], "direct");
+    assert_eq!(s["status"], "complete", "{s}");
+    for t in backup_auditor::collect::CONFIG_TYPES {
+        assert_eq!(s["inventory"][t], "direct", "{t}: {s}");
+    }
     let items = items_of(&snap, "eu-west-1");
     for name in ["acme-catalog-images-eu", "acme-orders-exports-eu"] {
         assert_eq!(bucket(&items, name)["awsRegion"], "eu-west-1");
@@ -281,20 +284,13 @@ fn a_stopped_recorder_leaves_buckets_listed_directly_and_the_rest_unknown() {
         .unwrap()
         .contains(&serde_json::json!({"key": "app", "value": "catalog"})));
     assert_eq!(media["configuration"]["Encrypted"], true);
-    assert_eq!(
-        fake.calls()["efs:DescribeFileSystems"],
-        1,
-        "{:?}",
-        fake.calls()
-    );
-    assert!(!items
-        .iter()
-        .any(|i| i["resourceType"] == "AWS::EC2::Instance"));
+    let calls = fake.calls();
+    assert_eq!(calls["efs:DescribeFileSystems"], 1, "{calls:?}");
     // us-east-1 records everything: Config, and no S3 call was made for it.
     assert_eq!(scope_of(&snap, "us-east-1")["inventory"][BUCKET], "config");
-    assert_eq!(fake.calls()["s3:ListBuckets"], 1, "{:?}", fake.calls());
+    assert_eq!(calls["s3:ListBuckets"], 1, "{calls:?}");
 
-    // The buckets are judged; the unknown types are NOT_ASSESSED at scope level.
+    // Everything is judged: no scope-level NOT_ASSESSED for an unknown type.
     let rows = scan_csv(&snap, &dir.path().join("report"));
     let eu: Vec<_> = rows
         .iter()
@@ -311,28 +307,84 @@ fn a_stopped_recorder_leaves_buckets_listed_directly_and_the_rest_unknown() {
             "{arn} is judged"
         );
     }
-    assert!(eu.iter().any(|r| r["resource_arn"].is_empty()
-        && r["reason"].contains("AWS::EC2::Instance")
-        && r["status"] == "NOT_ASSESSED"));
+    assert!(!eu.iter().any(|r| r["resource_arn"].is_empty()
+        && r["status"] == "NOT_ASSESSED"
+        && r["reason"].contains("AWS Config")));
+}
+
+/// An organisation none of whose accounts records anything in AWS Config is judged from the
+/// services' own APIs exactly as from Config: same items (type, id, name, tags), same
+/// verdicts, finding for finding.
+#[test]
+fn an_organisation_without_config_is_judged_from_direct_apis_as_from_config() {
+    let served = root().join("samples/org");
+    let faults = Faults {
+        recorder_off: scopes(&served).into_keys().collect(),
+        ..Faults::default()
+    };
+    let fake = FakeAws::start(&served, faults);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let o = collect(&fake, &snap, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for ((acct, region), s) in scopes(&snap) {
+        if s["status"] == "failed" {
+            continue;
+        }
+        assert_eq!(
+            s["inventory"]["AWS::EC2::Instance"], "direct",
+            "{acct}/{region}: {s}"
+        );
+    }
+    assert_manifest_matches(&served, &snap);
+    assert_same_content(&served, &snap);
+    assert_same_verdicts(&served, &snap);
+    let calls = fake.calls();
+    assert_eq!(calls.get("config:SelectResourceConfig"), None, "{calls:?}");
+    for op in LISTINGS.iter().filter(|o| !o.starts_with("s3:")) {
+        assert!(calls.contains_key(*op), "{op} never called: {calls:?}");
+    }
 }
 
 #[test]
-fn direct_mode_lists_buckets_directly_where_config_records_them() {
+fn direct_mode_lists_every_type_directly_and_never_asks_config() {
     let dir = tempfile::tempdir().unwrap();
     let (fake, snap) = collect_111(Faults::default(), dir.path(), &["--inventory", "direct"]);
     for region in ["us-east-1", "eu-west-1"] {
         let s = scope_of(&snap, region);
         assert_eq!(s["status"], "complete", "{s}");
-        assert_eq!(s["inventory"][BUCKET], "direct");
-        assert_eq!(s["inventory"][EFS], "direct");
-        assert_eq!(s["inventory"]["AWS::RDS::DBInstance"], "config");
+        for t in backup_auditor::collect::CONFIG_TYPES {
+            assert_eq!(s["inventory"][t], "direct", "{t}: {s}");
+        }
     }
     // Pages of two: us-east-1's 11 buckets in 6 pages, eu-west-1's 2 in one.
     assert_eq!(fake.calls()["s3:ListBuckets"], 7);
-    // Config was asked only for the other types.
+    assert!(
+        !fake.calls().keys().any(|k| k.starts_with("config:")),
+        "{:?}",
+        fake.calls()
+    );
     let items = items_of(&snap, "us-east-1");
     let buckets = items.iter().filter(|i| i["resourceType"] == BUCKET).count();
     assert_eq!(buckets, 11, "each bucket once");
+    // An Aurora member names its cluster; the cluster names its members.
+    let member = items
+        .iter()
+        .find(|i| {
+            i["resourceType"] == "AWS::RDS::DBInstance"
+                && !i["configuration"]["dBClusterIdentifier"].is_null()
+        })
+        .expect("an Aurora member in us-east-1");
+    let cluster = member["configuration"]["dBClusterIdentifier"].clone();
+    let c = items
+        .iter()
+        .find(|i| i["resourceType"] == "AWS::RDS::DBCluster" && i["resourceName"] == cluster)
+        .expect("its cluster");
+    assert!(c["configuration"]["dbclusterMembers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["dbinstanceIdentifier"] == member["resourceName"]));
 }
 
 #[test]

@@ -1,7 +1,8 @@
-//! An account with AWS Config off, in moto (an independent AWS implementation): its S3 buckets
-//! (ListBuckets by region, versioning, tags) and EFS file systems (DescribeFileSystems) are
-//! listed directly and arrive Config-shaped; the types nothing else lists are unknown per type,
-//! never absent.
+//! An account with AWS Config off, in moto (an independent AWS implementation): every type is
+//! listed from its own API and arrives Config-shaped: S3 buckets (ListBuckets by region,
+//! versioning, tags), EFS file systems, EC2 instances and volumes (attachments), RDS
+//! instances and Aurora clusters (membership), DynamoDB tables, Redshift clusters and EKS
+//! clusters.
 //!
 //! moto 5.2.1 answers `GetBucketVersioning` with the root `GetBucketVersioningResponse`, where
 //! S3 answers `VersioningConfiguration` (the S3 API reference; the Rust SDK checks the root),
@@ -91,10 +92,160 @@ async fn seed(url: &str) {
         .send()
         .await
         .expect("create file system");
+    seed_services(&conf).await;
+}
+
+/// One resource (or two, where they link) of each type the other services hold.
+async fn seed_services(conf: &aws_config::SdkConfig) {
+    let ec2 = aws_sdk_ec2::Client::new(conf);
+    let image = ec2.describe_images().send().await.expect("images").images()[0]
+        .image_id
+        .clone()
+        .unwrap();
+    let tag = |k: &str, v: &str| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();
+    let tagged = |t: aws_sdk_ec2::types::ResourceType, name: &str| {
+        aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(t)
+            .tags(tag("Name", name))
+            .tags(tag("backup", "daily"))
+            .build()
+    };
+    let run = ec2
+        .run_instances()
+        .image_id(image)
+        .min_count(1)
+        .max_count(1)
+        .tag_specifications(tagged(
+            aws_sdk_ec2::types::ResourceType::Instance,
+            "acme-app",
+        ))
+        .send()
+        .await
+        .expect("run instance");
+    let instance = run.instances()[0].instance_id.clone().unwrap();
+    let volume = ec2
+        .create_volume()
+        .availability_zone("us-east-1a")
+        .size(10)
+        .encrypted(true)
+        .tag_specifications(tagged(
+            aws_sdk_ec2::types::ResourceType::Volume,
+            "acme-data",
+        ))
+        .send()
+        .await
+        .expect("create volume")
+        .volume_id
+        .unwrap();
+    ec2.attach_volume()
+        .volume_id(&volume)
+        .instance_id(&instance)
+        .device("/dev/sdf")
+        .send()
+        .await
+        .expect("attach volume");
+
+    let rds = aws_sdk_rds::Client::new(conf);
+    let rds_tag = aws_sdk_rds::types::Tag::builder()
+        .key("backup")
+        .value("daily")
+        .build();
+    rds.create_db_cluster()
+        .db_cluster_identifier("acme-aurora")
+        .engine("aurora-postgresql")
+        .master_username("admin")
+        .master_user_password("password123")
+        .storage_encrypted(true)
+        .tags(rds_tag.clone())
+        .send()
+        .await
+        .expect("create cluster");
+    rds.create_db_instance()
+        .db_instance_identifier("acme-aurora-1")
+        .db_cluster_identifier("acme-aurora")
+        .engine("aurora-postgresql")
+        .db_instance_class("db.r6g.large")
+        .send()
+        .await
+        .expect("create member");
+    rds.create_db_instance()
+        .db_instance_identifier("acme-pg")
+        .engine("postgres")
+        .db_instance_class("db.t4g.micro")
+        .allocated_storage(20)
+        .master_username("admin")
+        .master_user_password("password123")
+        .tags(rds_tag)
+        .send()
+        .await
+        .expect("create instance");
+
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    aws_sdk_dynamodb::Client::new(conf)
+        .create_table()
+        .table_name("acme-orders")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .tags(
+            aws_sdk_dynamodb::types::Tag::builder()
+                .key("backup")
+                .value("daily")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create table");
+
+    aws_sdk_redshift::Client::new(conf)
+        .create_cluster()
+        .cluster_identifier("acme-dw")
+        .node_type("ra3.xlplus")
+        .master_username("admin")
+        .master_user_password("Password123")
+        .encrypted(true)
+        .tags(
+            aws_sdk_redshift::types::Tag::builder()
+                .key("backup")
+                .value("daily")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create Redshift cluster");
+
+    aws_sdk_eks::Client::new(conf)
+        .create_cluster()
+        .name("acme-k8s")
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids("subnet-1")
+                .build(),
+        )
+        .tags("backup", "daily")
+        .send()
+        .await
+        .expect("create EKS cluster");
 }
 
 #[test]
-fn with_config_off_buckets_are_listed_directly() {
+fn with_config_off_every_type_is_listed_directly() {
     let Some((_moto, url)) = moto_or_skip() else {
         return;
     };
@@ -119,28 +270,23 @@ fn with_config_off_buckets_are_listed_directly() {
     let manifest = read(snap.join("manifest.json"));
     let scope = &manifest["scopes"][0];
     assert_eq!(scope["inventory"][BUCKET], "direct", "{scope:#}");
-    assert_eq!(scope["inventory"][EFS], "direct", "{scope:#}");
-    // Config has no recorder: every other Config type is unknown, by type.
-    let unknown = scope["errors"]
+    for t in backup_auditor::collect::CONFIG_TYPES {
+        assert_eq!(scope["inventory"][t], "direct", "{t}: {scope:#}");
+    }
+    // Config has no recorder, and no type is unknown for it. What moto cannot answer stays
+    // unknown, by type: the buckets' versioning (below) and Storage Gateway (no moto service).
+    let unknown: Vec<&Value> = scope["errors"]
         .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| {
-            e["file"] == "resources.json"
-                && e["types"]
-                    .as_array()
-                    .is_some_and(|t| t.contains(&Value::from("AWS::EC2::Volume")))
-        })
-        .unwrap_or_else(|| panic!("no per-type error: {scope:#}"));
-    let types: Vec<&str> = unknown["types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
+        .into_iter()
+        .flatten()
+        .filter(|e| e["file"] == "resources.json")
+        .flat_map(|e| e["types"].as_array().unwrap())
         .collect();
     assert!(
-        types.contains(&"AWS::EC2::Volume") && !types.contains(&BUCKET) && !types.contains(&EFS),
-        "{types:?} {scope:#}"
+        unknown
+            .iter()
+            .all(|t| *t == BUCKET || *t == "AWS::StorageGateway::Volume"),
+        "{scope:#}"
     );
     // The file system as moto's EFS lists it, with its ARN, name and tags.
     let account = scope["account_id"].as_str().unwrap();
@@ -166,13 +312,7 @@ fn with_config_off_buckets_are_listed_directly() {
         "{fs:#}"
     );
     assert_eq!(fs["configuration"]["Encrypted"], true, "{fs:#}");
-    assert!(
-        unknown["error"]
-            .as_str()
-            .unwrap()
-            .contains("no configuration recorder"),
-        "{unknown}"
-    );
+    services_arrive_config_shaped(items.as_array().unwrap(), account);
 
     let account = scope["account_id"].as_str().unwrap().to_string();
     let s3_error = scope["errors"]
@@ -184,6 +324,74 @@ fn with_config_off_buckets_are_listed_directly() {
     match s3_error {
         Some(e) => moto_versioning_is_unreadable(&snap, &account, &e),
         None => buckets_arrive_intact(&snap, &account),
+    }
+}
+
+fn services_arrive_config_shaped(items: &[Value], account: &str) {
+    let one = |t: &str, name: &str| -> &Value {
+        items
+            .iter()
+            .find(|i| {
+                i["resourceType"] == t
+                    && (i["resourceName"] == name
+                        || i["tags"]
+                            .as_array()
+                            .unwrap()
+                            .contains(&serde_json::json!({"key": "Name", "value": name})))
+            })
+            .unwrap_or_else(|| panic!("no {t} {name}: {items:#?}"))
+    };
+    let daily = |i: &Value| {
+        i["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"key": "backup", "value": "daily"}))
+    };
+    // The instance and its volume name each other; both keep their tags.
+    let instance = one("AWS::EC2::Instance", "acme-app");
+    let volume = one("AWS::EC2::Volume", "acme-data");
+    assert!(daily(instance) && daily(volume), "{instance:#} {volume:#}");
+    let id = instance["resourceId"].as_str().unwrap();
+    assert_eq!(
+        instance["arn"],
+        format!("arn:aws:ec2:us-east-1:{account}:instance/{id}")
+    );
+    assert_eq!(instance["configuration"]["state"]["name"], "running");
+    assert_eq!(volume["configuration"]["attachments"][0]["instanceId"], id);
+    assert_eq!(volume["configuration"]["encrypted"], true);
+    assert!(
+        instance["configuration"]["blockDeviceMappings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["ebs"]["volumeId"] == volume["resourceId"]),
+        "{instance:#}"
+    );
+    // The Aurora member names its cluster, the cluster its member.
+    let member = one("AWS::RDS::DBInstance", "acme-aurora-1");
+    assert_eq!(
+        member["configuration"]["dBClusterIdentifier"],
+        "acme-aurora"
+    );
+    let cluster = one("AWS::RDS::DBCluster", "acme-aurora");
+    assert_eq!(cluster["configuration"]["engine"], "aurora-postgresql");
+    assert_eq!(cluster["configuration"]["storageEncrypted"], true);
+    assert_eq!(
+        cluster["configuration"]["dbclusterMembers"][0]["dbinstanceIdentifier"],
+        "acme-aurora-1"
+    );
+    assert!(daily(cluster) && daily(one("AWS::RDS::DBInstance", "acme-pg")));
+    let table = one("AWS::DynamoDB::Table", "acme-orders");
+    assert_eq!(
+        table["arn"],
+        format!("arn:aws:dynamodb:us-east-1:{account}:table/acme-orders")
+    );
+    let dw = one("AWS::Redshift::Cluster", "acme-dw");
+    assert_eq!(dw["configuration"]["encrypted"], true);
+    let k8s = one("AWS::EKS::Cluster", "acme-k8s");
+    assert!(k8s["arn"].as_str().unwrap().ends_with(":cluster/acme-k8s"));
+    for i in [table, dw, k8s] {
+        assert!(daily(i), "{i:#}");
     }
 }
 

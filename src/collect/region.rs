@@ -34,6 +34,11 @@ pub async fn collect(
         storage_gateway: client!(aws_sdk_storagegateway, &conf, stats),
         fsx: client!(aws_sdk_fsx, &conf, stats),
         efs: client!(aws_sdk_efs, &conf, stats),
+        ec2: client!(aws_sdk_ec2, &conf, stats),
+        rds: client!(aws_sdk_rds, &conf, stats),
+        dynamodb: client!(aws_sdk_dynamodb, &conf, stats),
+        redshift: client!(aws_sdk_redshift, &conf, stats),
+        eks: client!(aws_sdk_eks, &conf, stats),
         s3: s3_client(&conf, &stats),
         kms: client!(aws_sdk_kms, &conf, stats),
     };

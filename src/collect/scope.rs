@@ -20,6 +20,11 @@ pub struct Clients {
     pub storage_gateway: aws_sdk_storagegateway::Client,
     pub fsx: aws_sdk_fsx::Client,
     pub efs: aws_sdk_efs::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub redshift: aws_sdk_redshift::Client,
+    pub eks: aws_sdk_eks::Client,
     pub s3: aws_sdk_s3::Client,
     pub kms: aws_sdk_kms::Client,
 }
@@ -211,6 +216,11 @@ async fn resources(
         storage_gateway: &c.storage_gateway,
         fsx: &c.fsx,
         efs: &c.efs,
+        ec2: &c.ec2,
+        rds: &c.rds,
+        dynamodb: &c.dynamodb,
+        redshift: &c.redshift,
+        eks: &c.eks,
     };
     let at = inventory::Place {
         account,

@@ -1,6 +1,7 @@
 //! A local fake AWS that serves a snapshot directory through the wire protocols the SDK
-//! speaks: Backup and Account (restJson1), Config, Organizations, Storage Gateway and FSx
-//! (awsJson1_1), STS and IAM (awsQuery, XML), S3 (restXml, path-style). It routes by the
+//! speaks: Backup, Account, EFS and EKS (restJson1), Config, Organizations, Storage Gateway,
+//! FSx and KMS (awsJson1_1), DynamoDB (awsJson1_0), STS, IAM, RDS and Redshift (awsQuery,
+//! XML), EC2 (ec2Query), S3 (restXml, path-style). It routes by the
 //! signed request's access key (each `AssumeRole` hands out a key of its own per account) and
 //! by the region and service of the SigV4 credential scope, pages every list, and can inject
 //! faults.
@@ -9,6 +10,7 @@
 //! failed denies `AssumeRole` with the recorded message; a file listed as unreadable answers
 //! with the recorded error code on every attempt.
 
+mod direct;
 mod http;
 mod iam;
 mod kms;
@@ -231,6 +233,11 @@ fn handle(state: &State, r: &Request) -> Reply {
         "storagegateway" => protocols::storage_gateway(state, r, &account),
         "fsx" => protocols::fsx(state, r, &account),
         "efs" => protocols::efs(state, r, &account),
+        "ec2" => direct::ec2(state, r, &account),
+        "rds" => direct::rds(state, r, &account),
+        "redshift" => direct::redshift(state, r, &account),
+        "dynamodb" => direct::dynamodb(state, r, &account),
+        "eks" => direct::eks(state, r, &account),
         "iam" => iam::iam(state, r, &account),
         "kms" => kms::kms(state, r, &account),
         "s3" => s3::s3(state, r, &account),

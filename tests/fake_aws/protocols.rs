@@ -77,8 +77,11 @@ impl Request {
         let operation = if let Some(target) = header("x-amz-target") {
             input = serde_json::from_slice(&body).unwrap_or(Value::Null);
             target.split('.').nth(1)?.to_string()
-        } else if service == "sts" || service == "iam" {
-            form(&String::from_utf8_lossy(&body)).get("Action")?.clone()
+        } else if ["sts", "iam", "ec2", "rds", "redshift"].contains(&service.as_str()) {
+            let params = form(&String::from_utf8_lossy(&body));
+            let action = params.get("Action")?.clone();
+            input = json!(params);
+            action
         } else if service == "account" {
             input = serde_json::from_slice(&body).unwrap_or(Value::Null);
             match path.as_str() {
@@ -90,6 +93,8 @@ impl Request {
                 ("GET", "/2015-02-01/file-systems") => "DescribeFileSystems".into(),
                 _ => return None,
             }
+        } else if service == "eks" {
+            super::direct::eks_operation(&req.method, &segments)?.to_string()
         } else if service == "s3" {
             let raw_query = url.split_once('?').map_or("", |(_, q)| q);
             super::s3::operation(&req.method, &segments, raw_query)?.to_string()
@@ -110,8 +115,9 @@ impl Request {
 
     fn protocol(&self) -> Protocol {
         match self.service.as_str() {
-            "sts" | "iam" => Protocol::Query,
-            "backup" | "account" | "efs" => Protocol::RestJson,
+            "sts" | "iam" | "rds" | "redshift" => Protocol::Query,
+            "ec2" => Protocol::Ec2Query,
+            "backup" | "account" | "efs" | "eks" => Protocol::RestJson,
             "s3" => Protocol::RestXml,
             _ => Protocol::AwsJson,
         }
@@ -125,6 +131,14 @@ impl Request {
                 format!(
                     "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>\
                      <Message>{}</Message></Error><RequestId>fake</RequestId></ErrorResponse>",
+                    xml_escape(message)
+                ),
+            ),
+            Protocol::Ec2Query => Reply::xml(
+                status,
+                format!(
+                    "<Response><Errors><Error><Code>{code}</Code><Message>{}</Message>\
+                     </Error></Errors><RequestID>fake</RequestID></Response>",
                     xml_escape(message)
                 ),
             ),
@@ -147,7 +161,7 @@ impl Request {
         }
     }
 
-    fn token(&self) -> Option<String> {
+    pub(super) fn token(&self) -> Option<String> {
         match self.protocol() {
             // ListBackupAccessPoints spells its query parameter `NextToken`.
             Protocol::RestJson if self.service == "backup" => self
@@ -158,6 +172,7 @@ impl Request {
             // EFS pages by a `Marker` query parameter; Account's ListRegions (restJson1 too)
             // by `NextToken` in its body, below.
             Protocol::RestJson if self.service == "efs" => self.query.get("Marker").cloned(),
+            Protocol::RestJson if self.service == "eks" => self.query.get("nextToken").cloned(),
             _ => self.input["NextToken"]
                 .as_str()
                 .or(self.input["Marker"].as_str())
@@ -168,6 +183,7 @@ impl Request {
 
 enum Protocol {
     Query,
+    Ec2Query,
     RestXml,
     AwsJson,
     RestJson,
@@ -199,7 +215,7 @@ fn backup_operation(method: &str, segments: &[String]) -> Option<&'static str> {
     })
 }
 
-fn xml_escape(s: &str) -> String {
+pub(super) fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -576,7 +592,7 @@ fn all(items: &[Value]) -> Vec<&Value> {
     items.iter().collect()
 }
 
-fn resources_of<'a>(
+pub(super) fn resources_of<'a>(
     state: &'a State,
     account: &str,
     region: &str,

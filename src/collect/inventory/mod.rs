@@ -6,7 +6,12 @@ use crate::model::resource::ResourceKind;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod dynamodb;
+mod ec2;
 mod efs;
+mod eks;
+mod rds;
+mod redshift;
 mod s3;
 mod sources;
 
@@ -18,6 +23,37 @@ pub struct Place<'a> {
     pub partition: &'a str,
 }
 pub use sources::{direct_operations, resources, DirectClients, Listing, Source};
+
+/// Tags as the SDKs of EC2, RDS, Redshift and FSx give them (`key` and `value` optional): a
+/// pair only where both are there.
+pub(super) fn tag_pairs(
+    tags: impl IntoIterator<Item = (Option<String>, Option<String>)>,
+) -> Vec<(String, String)> {
+    tags.into_iter()
+        .filter_map(|(k, v)| Some((k?, v?)))
+        .collect()
+}
+
+/// Describes each listed name (all at once: the limits live in `Caller`), leaving out those
+/// deleted in between: a `ResourceNotFoundException` means nothing is left to judge. Any
+/// other failure fails them all: a half list would hide resources.
+pub(super) async fn describe_each<'a, F, Fut>(
+    names: &'a [String],
+    describe: F,
+) -> Result<Vec<Value>, ApiError>
+where
+    F: Fn(&'a str) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Value>, ApiError>>,
+{
+    let found = futures_util::future::try_join_all(names.iter().map(|n| async {
+        match describe(n).await {
+            Err(e) if e.is("ResourceNotFoundException") => Ok(None),
+            other => other,
+        }
+    }))
+    .await?;
+    Ok(found.into_iter().flatten().collect())
+}
 
 /// The resource types AWS Config records that the model judges.
 pub const CONFIG_TYPES: [&str; 11] = ResourceKind::RECORDED_TYPES;
@@ -365,12 +401,12 @@ pub async fn fsx_file_systems(
         .filter_map(|f| {
             let arn = f.resource_arn?;
             let id = f.file_system_id?;
-            let tags: Vec<(String, String)> = f
-                .tags
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|t| Some((t.key?, t.value?)))
-                .collect();
+            let tags = tag_pairs(
+                f.tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t.key, t.value)),
+            );
             let name = tags
                 .iter()
                 .find(|(k, _)| k == "Name")

@@ -4,14 +4,14 @@
 //! that its resources are NOT_ASSESSED rather than absent. Items are Config-shaped whatever
 //! their source; the manifest records the source per type.
 //!
-//! A type listed directly is one file (`s3.rs`, `efs.rs`) plus one entry in [`DIRECT`] and one
-//! arm in [`list_direct`].
+//! A type listed directly is one function in its service's file (`s3.rs`, `ec2.rs`, …) plus one
+//! entry in [`DIRECT`] and one arm in [`list_direct`].
 
-use super::s3;
 use super::{
     config_items, fsx_file_systems, gateway_volumes, recorded_types, Recorded, CONFIG_TYPES,
     FSX_FILE_SYSTEM, GATEWAY_VOLUME,
 };
+use super::{dynamodb, ec2, eks, rds, redshift, s3};
 use super::{efs, Place};
 use crate::collect::call::{ApiError, Caller};
 use crate::collect::options::InventoryMode;
@@ -19,14 +19,33 @@ use futures_util::future::join_all;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The Config types the collector can also list from their own API.
-pub const DIRECT: [&str; 2] = [s3::BUCKET, efs::FILE_SYSTEM];
+/// The Config types the collector can also list from their own API: all of them.
+pub const DIRECT: [&str; 11] = [
+    ec2::VOLUME,
+    ec2::INSTANCE,
+    efs::FILE_SYSTEM,
+    dynamodb::TABLE,
+    rds::INSTANCE,
+    rds::CLUSTER,
+    rds::DOCDB_CLUSTER,
+    rds::NEPTUNE_CLUSTER,
+    s3::BUCKET,
+    redshift::CLUSTER,
+    eks::CLUSTER,
+];
 
 /// The IAM-style operations that list each direct type, for `explain`.
 pub fn direct_operations(resource_type: &str) -> &'static str {
     match resource_type {
         s3::BUCKET => "s3:ListBuckets, GetBucketVersioning, GetBucketTagging",
         efs::FILE_SYSTEM => "elasticfilesystem:DescribeFileSystems",
+        ec2::INSTANCE => "ec2:DescribeInstances",
+        ec2::VOLUME => "ec2:DescribeVolumes",
+        dynamodb::TABLE => "dynamodb:ListTables, DescribeTable, ListTagsOfResource",
+        rds::INSTANCE => "rds:DescribeDBInstances",
+        rds::CLUSTER | rds::DOCDB_CLUSTER | rds::NEPTUNE_CLUSTER => "rds:DescribeDBClusters",
+        redshift::CLUSTER => "redshift:DescribeClusters",
+        eks::CLUSTER => "eks:ListClusters, DescribeCluster",
         FSX_FILE_SYSTEM => "fsx:DescribeFileSystems",
         GATEWAY_VOLUME => "storagegateway:ListGateways, ListVolumes, ListTagsForResource",
         _ => "its own API",
@@ -56,6 +75,11 @@ pub struct DirectClients<'a> {
     pub storage_gateway: &'a aws_sdk_storagegateway::Client,
     pub fsx: &'a aws_sdk_fsx::Client,
     pub efs: &'a aws_sdk_efs::Client,
+    pub ec2: &'a aws_sdk_ec2::Client,
+    pub rds: &'a aws_sdk_rds::Client,
+    pub dynamodb: &'a aws_sdk_dynamodb::Client,
+    pub redshift: &'a aws_sdk_redshift::Client,
+    pub eks: &'a aws_sdk_eks::Client,
 }
 
 /// The account-region's inventory: its items (or why none could be read), the types whose
@@ -106,6 +130,15 @@ async fn list_direct(
     match resource_type {
         s3::BUCKET => s3::buckets(caller, c.s3, at).await,
         efs::FILE_SYSTEM => efs::file_systems(caller, c.efs, at).await,
+        ec2::INSTANCE => ec2::instances(caller, c.ec2, at).await,
+        ec2::VOLUME => ec2::volumes(caller, c.ec2, at).await,
+        dynamodb::TABLE => dynamodb::tables(caller, c.dynamodb, at).await,
+        rds::INSTANCE => rds::instances(caller, c.rds, at).await,
+        rds::CLUSTER => rds::clusters(caller, c.rds, at, rds::CLUSTER).await,
+        rds::DOCDB_CLUSTER => rds::clusters(caller, c.rds, at, rds::DOCDB_CLUSTER).await,
+        rds::NEPTUNE_CLUSTER => rds::clusters(caller, c.rds, at, rds::NEPTUNE_CLUSTER).await,
+        redshift::CLUSTER => redshift::clusters(caller, c.redshift, at).await,
+        eks::CLUSTER => eks::clusters(caller, c.eks, at).await,
         other => Err(ApiError {
             code: None,
             message: format!("the collector cannot list {other} directly"),
@@ -257,15 +290,13 @@ mod tests {
 
         let p = plan(InventoryMode::Auto, &only(&["AWS::EC2::Volume"]));
         assert_eq!(p.config, ["AWS::EC2::Volume"]);
-        assert_eq!(p.direct, [efs::FILE_SYSTEM, s3::BUCKET]);
-        assert_eq!(p.unknown.len(), CONFIG_TYPES.len() - 3);
-        assert!(!p.unknown.contains(&s3::BUCKET) && !p.unknown.contains(&efs::FILE_SYSTEM));
-        // EKS clusters Config does not record cannot be listed otherwise yet: unknown, not absent.
-        assert!(p.unknown.contains(&"AWS::EKS::Cluster"));
+        assert_eq!(p.direct.len(), CONFIG_TYPES.len() - 1);
+        assert!(!p.direct.contains(&ec2::VOLUME) && p.direct.contains(&eks::CLUSTER));
+        assert!(p.unknown.is_empty());
 
         let p = plan(InventoryMode::Auto, &Recorded::Off("off".into()));
-        assert!(p.config.is_empty());
-        assert_eq!(p.direct, [efs::FILE_SYSTEM, s3::BUCKET]);
+        assert!(p.config.is_empty() && p.unknown.is_empty());
+        assert_eq!(p.direct, CONFIG_TYPES.to_vec());
     }
 
     #[test]
@@ -275,9 +306,8 @@ mod tests {
         assert_eq!(p.unknown, CONFIG_TYPES.to_vec());
 
         let p = plan(InventoryMode::Direct, &Recorded::All);
-        assert_eq!(p.direct, [efs::FILE_SYSTEM, s3::BUCKET]);
-        assert!(!p.config.contains(&s3::BUCKET));
-        assert_eq!(p.config.len(), CONFIG_TYPES.len() - 2);
+        assert_eq!(p.direct, CONFIG_TYPES.to_vec());
+        assert!(p.config.is_empty() && p.unknown.is_empty());
     }
 
     #[test]
@@ -293,14 +323,28 @@ mod tests {
     }
 
     #[test]
-    fn every_direct_type_is_a_config_type_and_names_its_operations() {
+    fn every_config_type_is_listed_directly_and_names_its_operations() {
+        let direct: BTreeSet<&str> = DIRECT.into_iter().collect();
+        let config: BTreeSet<&str> = CONFIG_TYPES.into_iter().collect();
+        assert_eq!(direct, config);
         for t in DIRECT {
-            assert!(CONFIG_TYPES.contains(&t), "{t}");
             assert!(direct_operations(t).contains(':'), "{t}");
         }
         assert!(
-            needs_config(InventoryMode::Direct),
-            "EC2 and others still come from Config"
+            !needs_config(InventoryMode::Direct),
+            "--inventory direct never asks Config"
         );
+    }
+
+    #[test]
+    fn each_cluster_engine_is_listed_by_exactly_one_type() {
+        for (engine, t) in [
+            ("aurora-postgresql", rds::CLUSTER),
+            ("mysql", rds::CLUSTER),
+            ("docdb", rds::DOCDB_CLUSTER),
+            ("neptune", rds::NEPTUNE_CLUSTER),
+        ] {
+            assert_eq!(rds::listed_as(engine), t, "{engine}");
+        }
     }
 }
