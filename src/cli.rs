@@ -18,6 +18,7 @@ use std::path::PathBuf;
         backup-auditor scan samples/org                       # audit the embedded sample, reports in ./backup-audit\n  \
         backup-auditor scan SNAP --fail-on high               # CI gate: exit 1 on an unwaived high/critical failure\n  \
         backup-auditor scan SNAP --baseline LAST --fail-on-new high  # PR gate: exit 1 on new failures only\n  \
+        backup-auditor scan SNAP --terraform-plan plan.json --fail-on-new high  # before apply: what the plan makes worse\n  \
         backup-auditor explain samples/org arn:aws:ec2:us-east-1:111111111111:volume/vol-01a10000000000003\n  \
         backup-auditor rules check my-rules/                  # validate rule files, all problems at once\n\n\
         Exit codes: 0 ok, 1 failures at or above --fail-on (new ones: --fail-on-new), 2 usage or\n\
@@ -141,11 +142,33 @@ pub struct ScanArgs {
     /// and left as it is. It does not apply to --save-snapshot (`collect --force` does).
     #[arg(long)]
     pub force: bool,
+    #[command(flatten, next_help_heading = "Before it is applied")]
+    pub planned: PlannedArgs,
     #[command(flatten, next_help_heading = "History (scheduled scans)")]
     pub history: HistoryOpts,
     /// Last, so that its help heading covers only its own options.
     #[command(flatten, next_help_heading = LIVE_HEADING)]
     pub collect: CollectArgs,
+}
+
+/// A planned change to judge before it is applied.
+#[derive(Debug, Args)]
+pub struct PlannedArgs {
+    /// Judge the organisation as a Terraform plan leaves it: the JSON `terraform show -json
+    /// plan.out` prints, laid over the snapshot. The snapshot as it is becomes the baseline:
+    /// each finding says what the plan does to it (new, regressed, resolved, …) and
+    /// --fail-on-new fails only on what it makes worse. What is known only after apply is
+    /// never counted as protection (NOT_ASSESSED, naming the plan's address).
+    #[arg(long, value_name = "PLAN.json", conflicts_with_all = ["baseline", "history"])]
+    pub terraform_plan: Option<PathBuf>,
+    /// The account a planned resource lands in when its ARN does not say (default: the
+    /// snapshot's only account in that region).
+    #[arg(long, value_name = "ID", requires = "terraform_plan")]
+    pub account: Option<String>,
+    /// The region a planned resource lands in when neither its ARN nor its provider
+    /// configuration says.
+    #[arg(long, value_name = "REGION", requires = "terraform_plan")]
+    pub region: Option<String>,
 }
 
 /// The heading of the collection options of `scan`, which only --live uses.

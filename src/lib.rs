@@ -4,9 +4,11 @@
 //! The modules follow the pipeline: [`collect`] (live, async, the only networked part) →
 //! [`snapshot`] (the replay boundary) → [`model`] (AWS
 //! Backup semantics) → [`rules`] / [`engine`] (pure, parallel evaluation) → [`findings`] →
-//! [`report`]. [`exit`] computes the exit code from the findings, in one place.
+//! [`report`]. [`exit`] computes the exit code from the findings, in one place. [`change`]
+//! lays a planned change (a Terraform plan) over a snapshot, to judge it before it is applied.
 
 pub mod app;
+pub mod change;
 pub mod cli;
 pub mod collect;
 pub mod dest;

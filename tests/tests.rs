@@ -21,6 +21,7 @@ mod inputs;
 mod moto;
 mod moto_direct;
 mod not_judged;
+mod planned;
 mod props;
 mod safety;
 mod shapes;

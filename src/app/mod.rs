@@ -3,6 +3,7 @@
 mod changes;
 mod history;
 mod outputs;
+mod planned;
 mod scan;
 
 use crate::cli::{Cli, Command, ExplainArgs, ExplainFormat, PolicyArgs, RulesCommand, SynthArgs};
@@ -127,16 +128,13 @@ pub fn evaluate(
     policy: &PolicyArgs,
     out: &Output,
 ) -> Result<Evaluated> {
-    let rules = load_rules(&policy.rules)?;
-    let waivers = match &policy.waivers {
-        Some(p) => waiver::load(p, &rules)?,
-        None => Vec::new(),
-    };
-    out.stage(&format!(
-        "loaded {} rules, {} waivers",
-        rules.rules.len(),
-        waivers.len()
-    ));
+    let (rules, waivers) = load_policy(policy, out)?;
+    let snap = load_snapshot(snapshot, policy, out)?;
+    judge(snap, (rules, waivers), policy, out)
+}
+
+/// Reads the snapshot and says what its reader warned of.
+fn load_snapshot(snapshot: &Path, policy: &PolicyArgs, out: &Output) -> Result<Snapshot> {
     let snap = Snapshot::load(snapshot)?;
     for w in &snap.warnings {
         out.warn(w);
@@ -154,6 +152,31 @@ pub fn evaluate(
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ));
     }
+    Ok(snap)
+}
+
+/// The rules and waivers `policy` names.
+fn load_policy(policy: &PolicyArgs, out: &Output) -> Result<(RuleSet, Vec<Waiver>)> {
+    let rules = load_rules(&policy.rules)?;
+    let waivers = match &policy.waivers {
+        Some(p) => waiver::load(p, &rules)?,
+        None => Vec::new(),
+    };
+    out.stage(&format!(
+        "loaded {} rules, {} waivers",
+        rules.rules.len(),
+        waivers.len()
+    ));
+    Ok((rules, waivers))
+}
+
+/// Judges `snap` with the rules and waivers.
+fn judge(
+    snap: Snapshot,
+    (rules, waivers): (RuleSet, Vec<Waiver>),
+    policy: &PolicyArgs,
+    out: &Output,
+) -> Result<Evaluated> {
     let inventory = Inventory::build(snap, policy.as_of)?;
     out.stage(&format!(
         "built model: {} resources",

@@ -34,7 +34,13 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let history = super::history::open(&a.history)?;
     let given = changes::baseline_of(&a, history.is_some())?;
     let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
-    let e = evaluate(&snapshot, &a.policy, out)?;
+    let (e, given) = match &a.planned.terraform_plan {
+        None => (evaluate(&snapshot, &a.policy, out)?, given),
+        Some(plan) => {
+            let (e, before) = super::planned::evaluate(&snapshot, plan, &a, out, &run)?;
+            (e, Some(before))
+        }
+    };
     if let Some(max) = a.max_waiver_matches {
         waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;
     }

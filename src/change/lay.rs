@@ -1,0 +1,186 @@
+//! One planned change laid over its account-region's records: a judged resource, a backup
+//! plan or a backup selection, each as AWS would then describe it.
+
+use super::records::{self, At};
+use super::terraform::{Action, ResourceChange};
+use super::{text, Overlay};
+use crate::error::{Error, Result};
+use crate::snapshot::{aws, ScopeData};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub(super) struct Laying<'a> {
+    pub c: &'a ResourceChange,
+    pub at: At<'a>,
+    /// Every planned resource's ARN or plan id (see `identities`).
+    pub ids: &'a BTreeMap<String, String>,
+}
+
+impl Laying<'_> {
+    pub fn lay(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
+        let c = self.c;
+        if let Some(j) = records::judged(&c.kind) {
+            self.resource(&j, data, o)
+        } else if c.kind == "aws_backup_plan" {
+            self.plan(data, o)
+        } else {
+            self.selection(data, o)
+        }
+    }
+
+    fn before_id(&self) -> Option<String> {
+        self.c
+            .before
+            .as_ref()
+            .and_then(|b| text(b, "id"))
+            .map(str::to_owned)
+    }
+
+    /// Something every resource of the account-region depends on is known only after apply.
+    fn undecidable_scope(&self, o: &mut Overlay, why: String) {
+        let key = (self.at.account.to_owned(), self.at.region.to_owned());
+        o.undecidable_scopes.entry(key).or_insert(why);
+    }
+
+    fn resource(&self, j: &records::Judged, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
+        let c = self.c;
+        let old = c.before.as_ref().map(|b| j.arn(b, &self.at));
+        let tags_unknown = c.is_unknown("tags_all") || c.is_unknown("tags");
+        let unknown_tags = || format!("its tags are known only after apply ({})", c.address);
+        // An update changes what Terraform changes: the snapshot's item keeps what the plan
+        // does not describe (a volume's attachments), and takes the plan's tags.
+        let existing = old
+            .as_ref()
+            .filter(|_| c.action == Action::Update)
+            .and_then(|old| data.resources.iter_mut().find(|i| &i.arn == old));
+        if let (Some(item), Some(after)) = (existing, &c.after) {
+            if tags_unknown {
+                o.undecidable.insert(item.arn.clone(), unknown_tags());
+            } else {
+                item.tags = aws::Tags(records::tags_of(after));
+            }
+            return Ok(());
+        }
+        if let Some(old) = &old {
+            data.resources.retain(|i| &i.arn != old);
+            if c.action == Action::Replace {
+                data.recovery_points.retain(|p| &p.resource_arn != old);
+                o.notes.push(format!(
+                    "{}: replaced, so it is a new resource: its recovery points and any \
+                     selection that names its old ARN no longer count",
+                    c.address
+                ));
+            }
+        }
+        if let Some(after) = &c.after {
+            let item = j.item(&c.kind, after, &self.at);
+            if tags_unknown {
+                let arn = item["arn"].as_str().unwrap_or_default().to_owned();
+                o.undecidable.insert(arn, unknown_tags());
+            }
+            data.resources.push(record(&c.address, item)?);
+        }
+        Ok(())
+    }
+
+    fn plan(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
+        let c = self.c;
+        if let Some(id) = self.before_id() {
+            data.plans.retain(|p| p.backup_plan_id != id);
+        }
+        let Some(after) = &c.after else {
+            return Ok(());
+        };
+        if c.is_unknown("rule") {
+            self.undecidable_scope(
+                o,
+                format!("the rules of {} are known only after apply", c.address),
+            );
+        }
+        let id = &self.ids[&c.address];
+        data.plans
+            .push(record(&c.address, records::plan(after, id))?);
+        Ok(())
+    }
+
+    fn selection(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
+        let c = self.c;
+        if let Some(id) = self.before_id() {
+            data.selections
+                .retain(|s| s.selection_id.as_deref() != Some(&id));
+        }
+        let Some(after) = &c.after else {
+            return Ok(());
+        };
+        let plan_id = match text(after, "plan_id") {
+            Some(p) => p.to_string(),
+            None => self
+                .referenced("plan_id")
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| self.at.placeholder.to_owned()),
+        };
+        let resources = if c.is_unknown("resources") {
+            // `[aws_ebs_volume.data.arn]`: the planned volume's ARN, known or standing in.
+            let found = self.referenced("resources");
+            if found.is_empty() {
+                self.undecidable_scope(
+                    o,
+                    format!(
+                        "the resources {} selects are known only after apply",
+                        c.address
+                    ),
+                );
+            }
+            found
+        } else {
+            after
+                .get("resources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        };
+        for attr in ["selection_tag", "condition", "not_resources"] {
+            if c.is_unknown(attr) {
+                self.undecidable_scope(
+                    o,
+                    format!("{attr} of {} is known only after apply", c.address),
+                );
+            }
+        }
+        let id = text(after, "id").unwrap_or(self.at.placeholder);
+        let s = records::selection(after, id, &plan_id, resources);
+        data.selections.push(record(&c.address, s)?);
+        Ok(())
+    }
+
+    /// The planned resources an attribute references, as the ids or ARNs they will have.
+    fn referenced(&self, attr: &str) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .c
+            .references
+            .get(attr)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                // `aws_ebs_volume.data.arn` and `aws_ebs_volume.data` both name the resource.
+                let base = r.rsplit_once('.').map_or(r.as_str(), |(b, _)| b);
+                self.ids.get(r).or_else(|| self.ids.get(base))
+            })
+            .cloned()
+            .collect();
+        found.dedup();
+        found
+    }
+}
+
+fn record<T: serde::de::DeserializeOwned>(address: &str, v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| {
+        Error::Usage(format!(
+            "{address}: cannot be read as AWS describes it ({e})"
+        ))
+    })
+}

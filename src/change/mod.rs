@@ -1,0 +1,229 @@
+//! A planned change, judged before it is applied (`scan --terraform-plan`): the plan's
+//! resource changes are laid over the snapshot (the organisation as it will be), the same
+//! engine judges it, and the snapshot as it is serves as the baseline, so each finding says
+//! what the change does to it. What is known only after apply is never taken as protection:
+//! the findings it could turn are NOT_ASSESSED, naming the cause and the plan's address.
+
+mod lay;
+mod records;
+pub mod terraform;
+
+use crate::engine::finding::{Status, Subject};
+use crate::engine::Evaluation;
+use crate::error::{Error, Result};
+use crate::model::Inventory;
+use crate::snapshot::Snapshot;
+use records::At;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use terraform::{Action, ResourceChange};
+
+/// Where a planned resource lands when neither its ARN nor its provider says.
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+/// What laying the plan over the snapshot did.
+#[derive(Debug, Default)]
+pub struct Overlay {
+    /// Resource changes laid over the snapshot.
+    pub applied: usize,
+    /// Resources whose verdicts wait for apply: ARN → why.
+    pub undecidable: BTreeMap<String, String>,
+    /// Account-regions where something every resource depends on (a selection's resources,
+    /// a plan's rules) waits for apply: (account, region) → why.
+    pub undecidable_scopes: BTreeMap<(String, String), String>,
+    /// Said to the user, never silently dropped: what the overlay does not model yet, what a
+    /// replacement costs.
+    pub notes: Vec<String>,
+}
+
+/// Lays `changes` over `snap`.
+pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) -> Result<Overlay> {
+    let mut o = Overlay::default();
+    let ids = identities(snap, changes, d)?;
+    for c in changes.iter().filter(|c| c.action != Action::NoOp) {
+        if !modelled(&c.kind) {
+            // Backup's own resources the overlay does not model yet are said; the rest of a
+            // plan (networks, roles, …) does not decide a verdict here.
+            if c.kind.starts_with("aws_backup_") || NOT_YET.contains(&c.kind.as_str()) {
+                o.notes.push(format!(
+                    "{} ({}): not laid over the snapshot yet; judged as the snapshot has it",
+                    c.address, c.kind
+                ));
+            }
+            continue;
+        }
+        let place = place(snap, c, d)?;
+        let Some(scope) = snap
+            .scopes
+            .iter_mut()
+            .find(|s| s.account_id == place.account && s.region == place.region)
+        else {
+            o.notes.push(format!(
+                "{}: lands in {}/{}, which the snapshot does not hold; not judged",
+                c.address, place.account, place.region
+            ));
+            continue;
+        };
+        let laying = lay::Laying {
+            c,
+            at: place.at(),
+            ids: &ids,
+        };
+        laying.lay(&mut scope.data, &mut o)?;
+        o.applied += 1;
+    }
+    Ok(o)
+}
+
+/// What each planned resource will be known as: its ARN (or a plan's id), known or standing
+/// in until apply. A selection may name a plan or resources created alongside it.
+fn identities(
+    snap: &Snapshot,
+    changes: &[ResourceChange],
+    d: &Defaults,
+) -> Result<BTreeMap<String, String>> {
+    let mut ids = BTreeMap::new();
+    for c in changes
+        .iter()
+        .filter(|c| c.action != Action::Delete && modelled(&c.kind))
+    {
+        let Some(after) = &c.after else { continue };
+        let place = place(snap, c, d)?;
+        let at = place.at();
+        if let Some(j) = records::judged(&c.kind) {
+            ids.insert(c.address.clone(), j.arn(after, &at));
+        } else if c.kind == "aws_backup_plan" {
+            let id = text(after, "id").unwrap_or(at.placeholder).to_string();
+            ids.insert(c.address.clone(), id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Resources that change a verdict but are not laid over the snapshot yet.
+const NOT_YET: [&str; 3] = [
+    "aws_s3_bucket_versioning",
+    "aws_volume_attachment",
+    "aws_organizations_policy",
+];
+
+/// The resource types the overlay lays over the snapshot.
+fn modelled(kind: &str) -> bool {
+    records::judged(kind).is_some() || kind == "aws_backup_plan" || kind == "aws_backup_selection"
+}
+
+pub(super) fn text<'v>(v: &'v Map<String, Value>, k: &str) -> Option<&'v str> {
+    v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+struct Place {
+    account: String,
+    region: String,
+    placeholder: String,
+}
+
+impl Place {
+    fn at(&self) -> At<'_> {
+        At {
+            partition: partition(&self.region),
+            account: &self.account,
+            region: &self.region,
+            placeholder: &self.placeholder,
+        }
+    }
+}
+
+/// The account-region a change lands in: from its ARN, else its provider's region and
+/// `--account` (or the snapshot's only account in that region).
+fn place(snap: &Snapshot, c: &ResourceChange, d: &Defaults) -> Result<Place> {
+    let arn = [&c.after, &c.before]
+        .into_iter()
+        .flatten()
+        .find_map(|v| text(v, "arn"))
+        .and_then(crate::model::Arn::parse);
+    let region = arn
+        .as_ref()
+        .map(|a| a.region().to_string())
+        .filter(|r| !r.is_empty())
+        .or_else(|| c.region.clone())
+        .or_else(|| d.region.clone());
+    let Some(region) = region else {
+        return Err(Error::Usage(format!(
+            "{}: the plan does not say which region it lands in (no ARN, no provider region); \
+             give --region",
+            c.address
+        )));
+    };
+    let accounts: Vec<&str> = snap
+        .scopes
+        .iter()
+        .filter(|s| s.region == region)
+        .map(|s| s.account_id.as_str())
+        .collect();
+    let account = arn
+        .as_ref()
+        .map(|a| a.account().to_string())
+        .filter(|a| !a.is_empty())
+        .or_else(|| d.account.clone())
+        .or_else(|| (accounts.len() == 1).then(|| accounts[0].to_string()));
+    let Some(account) = account else {
+        return Err(Error::Usage(format!(
+            "{}: the plan does not say which account it lands in, and the snapshot holds {} \
+             accounts in {region}; give --account",
+            c.address,
+            accounts.len()
+        )));
+    };
+    Ok(Place {
+        account,
+        region,
+        placeholder: format!("(known after apply: {})", c.address),
+    })
+}
+
+/// Turns what the plan cannot decide into NOT_ASSESSED, with the cause: protection is never
+/// assumed for what is known only after apply. A resource whose own tags are unknown is
+/// neither protected nor unprotected yet (its PASS and FAIL both wait); where a selection or
+/// a plan of its account-region is unknown, its PASS waits (a FAIL there stays: nothing
+/// known selects it).
+pub fn settle(e: &mut Evaluation, inv: &Inventory, o: &Overlay) {
+    if o.undecidable.is_empty() && o.undecidable_scopes.is_empty() {
+        return;
+    }
+    for f in e.findings.iter_mut() {
+        let Subject::Resource { scope, .. } = f.subject else {
+            continue;
+        };
+        let why = match f.status {
+            Status::Pass | Status::Fail => o.undecidable.get(f.subject.arn(inv)),
+            _ => None,
+        };
+        let why = why.or_else(|| {
+            let s = &inv.scopes[scope as usize];
+            (f.status == Status::Pass)
+                .then(|| {
+                    o.undecidable_scopes
+                        .get(&(s.account_id.clone(), s.region.clone()))
+                })
+                .flatten()
+        });
+        if let Some(why) = why {
+            f.status = Status::NotAssessed;
+            f.reason = format!("undecidable until apply: {why}").into();
+        }
+    }
+}
