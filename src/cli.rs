@@ -130,7 +130,8 @@ pub struct ScanArgs {
     /// Compare with an earlier scan: its --out directory (the findings.json it wrote), or a
     /// scan id of --history. Findings then carry `change` (new, regressed, still-failing,
     /// resolved, unknown, …) and `failing_since`, and every summary says what changed since.
-    #[arg(long, value_name = "DIR|SCAN_ID", value_parser = parse_baseline)]
+    #[arg(long, value_name = "DIR|SCAN_ID", value_parser = parse_baseline,
+          conflicts_with_all = ["terraform_plan", "cfn_change_set"])]
     pub baseline: Option<BaselineArg>,
     /// Refuse (exit 2, naming the waiver's file:line, writing no report) any waiver that
     /// waives more than N findings: a waiver accepts named exceptions, not whole classes of
@@ -159,8 +160,16 @@ pub struct PlannedArgs {
     /// each finding says what the plan does to it (new, regressed, resolved, …) and
     /// --fail-on-new fails only on what it makes worse. What is known only after apply is
     /// never counted as protection (NOT_ASSESSED, naming the plan's address).
-    #[arg(long, value_name = "PLAN.json", conflicts_with_all = ["baseline", "history"])]
+    #[arg(long, value_name = "PLAN.json")]
     pub terraform_plan: Option<PathBuf>,
+    /// The same for a CloudFormation change set: what `aws cloudformation describe-change-set
+    /// --include-property-values` prints (its stack's account and region are where it lands).
+    #[arg(
+        long,
+        value_name = "CHANGE-SET.json",
+        conflicts_with = "terraform_plan"
+    )]
+    pub cfn_change_set: Option<PathBuf>,
     /// The account a planned resource lands in when its ARN does not say (default: the
     /// snapshot's only account in that region).
     #[arg(long, value_name = "ID", requires = "terraform_plan")]
@@ -309,7 +318,7 @@ pub struct HistoryOpts {
     /// interrupted run adds no scan (a findings part left without its record is removed by
     /// the next run). DIR may be s3://BUCKET/PREFIX (credentials, region and endpoint the
     /// AWS way, as for --live). `backup-auditor history DIR` lists the scans.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["terraform_plan", "cfn_change_set"])]
     pub history: Option<String>,
     /// Keep only the newest N scans of the history (older ones are removed after this scan
     /// is recorded). The newest scan, the next comparison's baseline, is always kept.
@@ -399,6 +408,10 @@ pub struct ExplainArgs {
     /// text for people, json for the same story as data.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,
+    /// Tell the story before and after a planned change (ARN may then be the resource's
+    /// address in the plan, or its logical id in the change set).
+    #[command(flatten, next_help_heading = "Before it is applied")]
+    pub planned: PlannedArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,11 +12,15 @@ const VOLUMES: &str = "arn:aws:ec2:us-east-1:111111111111:volume/";
 type Rows = Vec<BTreeMap<String, String>>;
 
 fn scan(plan: &Path, extra: &[&str]) -> (Output, Rows, tempfile::TempDir) {
+    scan_as("--terraform-plan", plan, extra)
+}
+
+fn scan_as(flag: &str, plan: &Path, extra: &[&str]) -> (Output, Rows, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
-        .args(["scan", "samples/org", "--terraform-plan"])
+        .args(["scan", "samples/org", flag])
         .arg(plan)
-        .args(["--format", "csv,markdown", "-q", "--fail-on-new", "high"])
+        .args(["--format", "csv,markdown", "--fail-on-new", "high"])
         .args(["--out", out.path().to_str().unwrap()])
         .args(extra)
         .current_dir(root())
@@ -60,8 +64,13 @@ fn removing_the_selecting_tag_is_a_regression_the_gate_fails_on() {
             .all(|r| r["resource_arn"].ends_with("vol-01a10000000000004")),
         "{worse:#?}"
     );
+    // The pull-request comment says what it judged and what the plan changes; a streak
+    // since the snapshot means nothing there and is left out.
     let md = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
     assert!(md.contains("vol-01a10000000000004"), "{md}");
+    assert!(md.contains("**Judged as the Terraform plan "), "{md}");
+    assert!(md.contains("### What the plan changes"), "{md}");
+    assert!(!md.contains("Longest-standing"), "{md}");
 }
 
 #[test]
@@ -143,4 +152,241 @@ fn what_is_not_a_json_plan_is_refused_with_where_and_why() {
         assert!(stderr(&o).contains(says), "{name}: {}", stderr(&o));
         assert!(!out.path().join("findings.csv").exists(), "{name}");
     }
+}
+
+#[test]
+fn versioning_attachments_and_selection_mistakes_are_laid_and_named() {
+    let (o, rows, out) = scan(
+        &root().join("tests/plans/amendments-and-mistakes.json"),
+        &["--account", "111111111111"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // A new bucket with aws_s3_bucket_versioning Enabled (found through its reference) is
+    // backed up; one without versioning cannot be.
+    let ledger = protected(&rows, "arn:aws:s3:::acme-payments-ledger");
+    assert_eq!(ledger["status"], "PASS", "{ledger:?}");
+    let exports = protected(&rows, "arn:aws:s3:::acme-payments-exports");
+    assert_eq!(
+        (exports["status"].as_str(), exports["change"].as_str()),
+        ("FAIL", "new")
+    );
+    assert!(exports["reason"].contains("versioning"), "{exports:?}");
+    // Attached to a protected instance, the volume is backed up with it.
+    let ftp = protected(&rows, &format!("{VOLUMES}vol-01a00000000000001"));
+    assert_eq!(
+        (ftp["status"].as_str(), ftp["change"].as_str()),
+        ("PASS", "resolved")
+    );
+    assert!(ftp["reason"].contains("through EC2 instance i-01a10000000000001"));
+    // The sloppy selection's three mistakes, each at its address; the IAM role is not
+    // backup's business and goes unmentioned.
+    let err = stderr(&o);
+    for says in [
+        "aws_backup_selection.sloppy: condition key \"env\" lacks the aws:ResourceTag/ prefix",
+        "aws_backup_selection.sloppy: selection_tag key \"aws:ResourceTag/backup\"",
+        "aws_backup_selection.sloppy: resources = [\"*\"] with selection_tag",
+    ] {
+        assert!(err.contains(says), "{says}\n{err}");
+    }
+    assert!(!err.contains("aws_iam_role"), "{err}");
+    // And in the pull-request comment, in full.
+    let md = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(
+        md.contains("### ⚠️ In the plan, at their addresses"),
+        "{md}"
+    );
+    assert!(md.contains("(only condition narrows a selection)"), "{md}");
+}
+
+#[test]
+fn a_cloudformation_change_set_is_judged_like_a_plan() {
+    let set = root().join("samples/plans/change-set-payments-storage.json");
+    let (o, rows, _out) = scan_as("--cfn-change-set", &set, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Modify: the tag CloudFormation removes from the stack's volume (its physical id).
+    let scratch = protected(&rows, &format!("{VOLUMES}vol-01a10000000000004"));
+    assert_eq!(
+        (scratch["status"].as_str(), scratch["change"].as_str()),
+        ("FAIL", "regressed")
+    );
+    // Add: a volume the stack's account and region receive, tagged into payments-app.
+    let reports = protected(
+        &rows,
+        &format!("{VOLUMES}(known after apply: Reports (AWS::EC2::Volume))"),
+    );
+    assert_eq!(reports["status"], "PASS", "{reports:?}");
+    // The new selection's condition key lacks its prefix: named at its logical id.
+    let err = stderr(&o);
+    assert!(
+        err.contains("ByTagKey (AWS::Backup::BackupSelection): condition key \"env\" lacks"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_change_set_without_property_values_asks_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bare.json");
+    std::fs::write(
+        &path,
+        r#"{"StackId": "arn:aws:cloudformation:us-east-1:111111111111:stack/s/1",
+            "Changes": [{"Type": "Resource", "ResourceChange": {"Action": "Add",
+            "LogicalResourceId": "Data", "ResourceType": "AWS::EC2::Volume"}}]}"#,
+    )
+    .unwrap();
+    let (o, _, out) = scan_as("--cfn-change-set", &path, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--include-property-values"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.path().join("findings.csv").exists());
+}
+
+#[test]
+fn a_region_opt_out_and_a_vault_lock_in_a_plan_are_judged_and_named() {
+    let (o, rows, _out) = scan(
+        &root().join("tests/plans/vault-lock-and-opt-out.json"),
+        &["--account", "111111111111"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // EBS opted out: a volume selected through `*` and a tag condition is no longer backed
+    // up; one attached to a selected instance still is (through its AMI).
+    let scratch = protected(&rows, &format!("{VOLUMES}vol-01a10000000000004"));
+    assert_eq!(
+        (scratch["status"].as_str(), scratch["change"].as_str()),
+        ("FAIL", "regressed")
+    );
+    assert!(scratch["reason"].contains("not opted in"), "{scratch:?}");
+    let attached = protected(&rows, &format!("{VOLUMES}vol-01a10000000000003"));
+    assert_eq!(attached["status"], "PASS", "{attached:?}");
+    // The lock's bounds refuse the vault's keep-forever rule: named before its jobs fail.
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "aws_backup_vault_lock_configuration.analytics: locks vault analytics to 30–400 \
+             days, but rule yearly-keep-forever of plan analytics-prod keeps recovery points \
+             forever: its backup jobs will fail"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("nightly-35d"), "{err}");
+}
+
+#[test]
+fn explain_tells_a_resource_s_story_before_and_after_the_plan() {
+    let explain = |target: &str, plan: &str, extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+            .args(["explain", "samples/org", target, "--terraform-plan", plan])
+            .args(extra)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    // By its address in the plan: selected before, not after, and why.
+    let text = explain(
+        "aws_ebs_volume.payments_archive",
+        "samples/plans/untag-payments-volume.json",
+        &[],
+    );
+    let (before, after) = text.split_once("\nAfter the Terraform plan").expect(&text);
+    assert!(before.starts_with("Before the Terraform plan"), "{text}");
+    assert!(
+        before.contains("[selected] plan payments-prod / selection payments-app"),
+        "{before}"
+    );
+    assert!(
+        after.contains("[not selected] plan payments-prod / selection payments-app"),
+        "{after}"
+    );
+    // A volume the plan creates has no story before it.
+    let text = explain(
+        "aws_ebs_volume.ledger",
+        "samples/plans/new-volumes.json",
+        &["--account", "111111111111"],
+    );
+    assert!(
+        text.contains("not in the snapshot (the plan creates it)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[selected] plan orders-prod / selection orders-app"),
+        "{text}"
+    );
+    // A change set's resource, by its logical id.
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .args(["explain", "samples/org", "BatchScratch", "--cfn-change-set"])
+        .arg("samples/plans/change-set-payments-storage.json")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("Before the CloudFormation change set"),
+        "{text}{}",
+        stderr(&o)
+    );
+    assert!(text.contains("volume/vol-01a10000000000004"), "{text}");
+}
+
+#[test]
+fn provider_aliases_modules_replacements_and_a_destroyed_vault_are_laid_where_they_land() {
+    let (o, rows, _out) = scan(
+        &root().join("tests/plans/regions-modules-replacements.json"),
+        &["--account", "111111111111"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    // The replaced selection (provider alias `aws.ireland`: eu-west-1) now excludes
+    // instances through NotResources.
+    let web = protected(
+        &rows,
+        "arn:aws:ec2:eu-west-1:111111111111:instance/i-01e30000000000001",
+    );
+    assert_eq!(
+        (web["status"].as_str(), web["change"].as_str()),
+        ("FAIL", "regressed")
+    );
+    // A module's for_each instance lands in its provider's region, selected by its tag.
+    let data = protected(
+        &rows,
+        "arn:aws:ec2:eu-west-1:111111111111:volume/(known after apply: module.eu.aws_ebs_volume.data[\"web2\"])",
+    );
+    assert_eq!(data["status"], "PASS", "{data:?}");
+    // A replaced DB instance keeps its ARN (its identifier), so the explicit-ARN selection
+    // still names it; its recovery points do not carry over.
+    let db = "arn:aws:rds:us-east-1:222222222222:db:orders-staging";
+    assert_eq!(protected(&rows, db)["status"], "PASS");
+    let recent = rows
+        .iter()
+        .find(|r| r["rule_id"] == "backup-recovery-point-recent" && r["resource_arn"] == db)
+        .unwrap();
+    assert_eq!(
+        (recent["status"].as_str(), recent["change"].as_str()),
+        ("FAIL", "new")
+    );
+    assert!(
+        err.contains("aws_db_instance.orders_staging: replaced"),
+        "{err}"
+    );
+    // A vault destroyed with force_destroy takes its points, and the rules that target it
+    // make no more backups.
+    assert!(
+        err.contains("aws_backup_vault.analytics: force_destroy on vault analytics, which holds 14 recovery points: destroying it deletes them"),
+        "{err}"
+    );
+    assert!(rows.iter().any(|r| r["rule_id"] == "backup-protected"
+        && r["change"] == "regressed"
+        && r["resource_arn"].contains("analytics")));
+    // The moved block (a no-op) changes nothing.
+    assert_eq!(
+        protected(
+            &rows,
+            "arn:aws:ec2:eu-west-1:111111111111:volume/vol-01e00000000000002"
+        )["change"],
+        "still-failing"
+    );
 }

@@ -264,6 +264,9 @@ fn collect_cmd(out: &Output, a: crate::cli::CollectCmd) -> Result<u8> {
 }
 
 fn explain_cmd(out: &Output, a: ExplainArgs) -> Result<u8> {
+    if let Some(p) = planned::read(&a.planned)? {
+        return planned::explain(out, &a, &p);
+    }
     let e = evaluate(&a.snapshot, &a.policy, out)?;
     let Some((si, ri)) = e.inventory.find_resource(&a.arn) else {
         if let Some((scope, why)) = e.inventory.unread_home(&a.arn) {

@@ -2,34 +2,69 @@
 //! over it is what the scan judges and reports. Everything after (the diff, `--fail-on-new`,
 //! every report) is the scan's own.
 
-use super::{judge, load_policy, load_snapshot, Evaluated, Output};
-use crate::change::{self, terraform, Defaults};
-use crate::cli::ScanArgs;
+use super::{judge, load_policy, load_snapshot, to_stdout, Evaluated, Output};
+use crate::change::terraform::{self, ResourceChange};
+use crate::change::{self, cloudformation, Defaults};
+use crate::cli::{ExplainArgs, ExplainFormat, PlannedArgs, PolicyArgs, ScanArgs};
 use crate::dest::Run;
+use crate::error::Error;
 use crate::error::Result;
+use crate::exit;
 use crate::history::baseline::{Baseline, PastFindings};
+use crate::report::{explain, Templates};
+use serde::Serialize;
 use std::path::Path;
 
-/// The organisation as the plan leaves it, judged, and the baseline it is compared with.
-pub(super) fn evaluate(
+/// A planned change: its resource changes and what it is, in words.
+pub(super) struct Planned {
+    pub changes: Vec<ResourceChange>,
+    pub source: String,
+}
+
+/// The planned change the scan is given, read before anything is judged (a wrong file fails
+/// first); `None` without one.
+pub(super) fn read(p: &PlannedArgs) -> Result<Option<Planned>> {
+    let (changes, source) = match (&p.terraform_plan, &p.cfn_change_set) {
+        (Some(plan), _) => (
+            terraform::read(plan)?,
+            format!("the Terraform plan {}", plan.display()),
+        ),
+        (None, Some(set)) => (
+            cloudformation::read(set)?,
+            format!("the CloudFormation change set {}", set.display()),
+        ),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Planned { changes, source }))
+}
+
+/// The organisation before and after the plan, each judged; what was said of the plan at its
+/// addresses (also printed as warnings); and the overlay (where each address landed).
+struct Judged {
+    before: Evaluated,
+    after: Evaluated,
+    said: Vec<String>,
+    overlay: change::Overlay,
+}
+
+fn judge_both(
     snapshot: &Path,
-    plan: &Path,
-    a: &ScanArgs,
+    changes: &[ResourceChange],
+    policy: &PolicyArgs,
+    p: &PlannedArgs,
     out: &Output,
-    run: &Run,
-) -> Result<(Evaluated, Baseline)> {
-    // The plan is read first: a wrong file fails before anything is judged.
-    let changes = terraform::read(plan)?;
-    let policy = &a.policy;
+) -> Result<Judged> {
     let policy_before = load_policy(policy, out)?;
     let snap = load_snapshot(snapshot, policy, out)?;
     let mut planned = snap.clone();
     let defaults = Defaults {
-        account: a.planned.account.clone(),
-        region: a.planned.region.clone(),
+        account: p.account.clone(),
+        region: p.region.clone(),
     };
-    let overlay = change::overlay(&mut planned, &changes, &defaults)?;
-    for note in &overlay.notes {
+    let overlay = change::overlay(&mut planned, changes, &defaults)?;
+    let mut said = change::mistakes::find(changes, &snap);
+    said.extend(overlay.notes.iter().cloned());
+    for note in &said {
         out.warn(note);
     }
     out.stage(&format!(
@@ -40,15 +75,85 @@ pub(super) fn evaluate(
     let before = judge(snap, policy_before, policy, out)?;
     let mut after = judge(planned, load_policy(policy, out)?, policy, out)?;
     change::settle(&mut after.evaluation, &after.inventory, &overlay);
-    let mut record = super::changes::record_of(&before, a, run)?;
-    record.scan_id = "before-the-plan".into();
-    let findings = super::changes::past_findings(&before);
-    Ok((
+    Ok(Judged {
+        before,
         after,
+        said,
+        overlay,
+    })
+}
+
+/// The organisation as the plan leaves it, judged; the baseline it is compared with (the
+/// snapshot as it is); and what was said of the plan at its addresses.
+pub(super) fn evaluate(
+    snapshot: &Path,
+    changes: &[ResourceChange],
+    a: &ScanArgs,
+    out: &Output,
+    run: &Run,
+) -> Result<(Evaluated, Baseline, Vec<String>)> {
+    let j = judge_both(snapshot, changes, &a.policy, &a.planned, out)?;
+    let mut record = super::changes::record_of(&j.before, a, run)?;
+    record.scan_id = "before-the-plan".into();
+    let findings = super::changes::past_findings(&j.before);
+    Ok((
+        j.after,
         Baseline {
             record,
             findings: PastFindings::Rows(findings),
             earlier: Vec::new(),
         },
+        j.said,
     ))
+}
+
+/// `explain --terraform-plan`: one resource's story before the plan and after it. The
+/// resource is named by its ARN or by its address in the plan.
+pub(super) fn explain(out: &Output, a: &ExplainArgs, p: &Planned) -> Result<u8> {
+    let j = judge_both(&a.snapshot, &p.changes, &a.policy, &a.planned, out)?;
+    // A change set's address is `LogicalId (Type)`: its logical id alone names it too.
+    let logical = format!("{} (", a.arn);
+    let arn = j
+        .overlay
+        .arns
+        .iter()
+        .find(|(address, _)| **address == a.arn || address.starts_with(&logical))
+        .map_or_else(|| a.arn.clone(), |(_, arn)| arn.clone());
+    fn story<'e>(e: &'e Evaluated, arn: &str) -> Option<explain::Explanation<'e>> {
+        e.inventory
+            .find_resource(arn)
+            .map(|(si, ri)| explain::explain(&e.inventory, &e.rules, &e.evaluation, si, ri))
+    }
+    let (before, after) = (story(&j.before, &arn), story(&j.after, &arn));
+    if before.is_none() && after.is_none() {
+        return Err(Error::Usage(format!(
+            "no resource {:?} in {} before or after {}",
+            a.arn,
+            a.snapshot.display(),
+            p.source
+        )));
+    }
+    #[derive(Serialize)]
+    struct View<'a> {
+        source: &'a str,
+        before: Option<explain::Explanation<'a>>,
+        after: Option<explain::Explanation<'a>>,
+    }
+    let view = View {
+        source: &p.source,
+        before,
+        after,
+    };
+    match a.format {
+        ExplainFormat::Json => {
+            let text =
+                serde_json::to_string_pretty(&view).map_err(|e| Error::Usage(e.to_string()))?;
+            to_stdout(&format!("{text}\n"))
+        }
+        ExplainFormat::Text => {
+            let t = Templates::load(a.templates.templates.as_deref())?;
+            to_stdout(&t.render("explain-planned.txt.j2", &view)?)
+        }
+    }?;
+    Ok(exit::explain_code(false))
 }

@@ -34,13 +34,18 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let history = super::history::open(&a.history)?;
     let given = changes::baseline_of(&a, history.is_some())?;
     let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
-    let (e, given) = match &a.planned.terraform_plan {
-        None => (evaluate(&snapshot, &a.policy, out)?, given),
-        Some(plan) => {
-            let (e, before) = super::planned::evaluate(&snapshot, plan, &a, out, &run)?;
-            (e, Some(before))
+    let planned = super::planned::read(&a.planned)?;
+    let (e, given, said) = match &planned {
+        None => (evaluate(&snapshot, &a.policy, out)?, given, Vec::new()),
+        Some(p) => {
+            let (e, before, said) = super::planned::evaluate(&snapshot, &p.changes, &a, out, &run)?;
+            (e, Some(before), said)
         }
     };
+    let planned = planned.map(|p| markdown::PlannedView {
+        source: p.source,
+        warnings: &said,
+    });
     if let Some(max) = a.max_waiver_matches {
         waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;
     }
@@ -81,6 +86,7 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         .filter(|_| formats.contains(&Format::Csv))
         .map(|_| SharedPart::new(&record, diff.as_ref()));
     let scan = Scan {
+        planned: planned.as_ref(),
         part: shared.as_ref(),
         args: &a,
         e: &e,
@@ -214,6 +220,8 @@ struct Scan<'a> {
     history: History<'a>,
     /// The history's part, made in findings.csv's pass (`--history` with `--format csv`).
     part: Option<&'a SharedPart<'a>>,
+    /// The planned change judged (`--terraform-plan`, `--cfn-change-set`).
+    planned: Option<&'a markdown::PlannedView<'a>>,
 }
 
 /// This scan among others: its record, the scans before it that its baseline knew of, the
@@ -241,6 +249,8 @@ struct SummaryView<'a> {
     gate: Option<exit::Gate>,
     /// The history this scan was recorded in (`--history`).
     history: Option<Recorded>,
+    /// The planned change judged, if any.
+    planned: Option<&'a markdown::PlannedView<'a>>,
 }
 
 impl<'a> Scan<'a> {
@@ -405,6 +415,7 @@ impl<'a> Scan<'a> {
                 outputs: &written,
                 run_id: self.run_id,
                 diff: self.history.diff,
+                planned: self.planned,
             },
         )?;
         out.stage("rendered summary.md");
@@ -435,6 +446,7 @@ impl<'a> Scan<'a> {
             outputs: paths(written),
             removed: paths(removed),
             diff: self.history.diff,
+            planned: self.planned,
             gate,
             history,
         };

@@ -14,6 +14,8 @@ pub(super) struct Laying<'a> {
     pub at: At<'a>,
     /// Every planned resource's ARN or plan id (see `identities`).
     pub ids: &'a BTreeMap<String, String>,
+    /// The snapshot's time: a lock's grace time counts from it.
+    pub now: crate::snapshot::time::Timestamp,
 }
 
 impl Laying<'_> {
@@ -23,6 +25,16 @@ impl Laying<'_> {
             self.resource(&j, data, o)
         } else if c.kind == "aws_backup_plan" {
             self.plan(data, o)
+        } else if c.kind == "aws_s3_bucket_versioning" {
+            self.versioning(data, o)
+        } else if c.kind == "aws_volume_attachment" {
+            self.attachment(data, o)
+        } else if c.kind.ends_with("_vault") {
+            self.vault(data, o)
+        } else if c.kind == "aws_backup_vault_lock_configuration" {
+            self.vault_lock(data, o)
+        } else if c.kind == "aws_backup_region_settings" {
+            self.region_settings(data, o)
         } else {
             self.selection(data, o)
         }
@@ -37,7 +49,7 @@ impl Laying<'_> {
     }
 
     /// Something every resource of the account-region depends on is known only after apply.
-    fn undecidable_scope(&self, o: &mut Overlay, why: String) {
+    pub(super) fn undecidable_scope(&self, o: &mut Overlay, why: String) {
         let key = (self.at.account.to_owned(), self.at.region.to_owned());
         o.undecidable_scopes.entry(key).or_insert(why);
     }
@@ -157,6 +169,107 @@ impl Laying<'_> {
         Ok(())
     }
 
+    /// `aws_s3_bucket_versioning`: the bucket's versioning as Config records it (a removed
+    /// resource leaves versioning as it was: S3 cannot turn it off, only suspend it).
+    fn versioning(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
+        let c = self.c;
+        let Some(after) = &c.after else {
+            return Ok(());
+        };
+        let bucket = match text(after, "bucket") {
+            Some(b) => format!("arn:{}:s3:::{b}", self.at.partition),
+            None => match self.referenced("bucket").into_iter().next() {
+                Some(arn) => arn,
+                None => {
+                    self.undecidable_scope(
+                        o,
+                        format!("the bucket of {} is known only after apply", c.address),
+                    );
+                    return Ok(());
+                }
+            },
+        };
+        let status = after
+            .get("versioning_configuration")
+            .and_then(|v| v[0]["status"].as_str());
+        let Some(item) = data.resources.iter_mut().find(|i| i.arn == bucket) else {
+            o.notes
+                .push(format!("{}: no bucket {bucket} to version", c.address));
+            return Ok(());
+        };
+        match status {
+            Some(s) if !c.is_unknown("versioning_configuration") => {
+                item.supplementary_configuration.0.insert(
+                    "BucketVersioningConfiguration".into(),
+                    serde_json::json!({ "status": s }),
+                );
+            }
+            _ => {
+                o.undecidable.insert(
+                    bucket,
+                    format!("its versioning is known only after apply ({})", c.address),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// `aws_volume_attachment`: the volume is attached to the instance (whose backup then
+    /// takes it), or detached when the attachment is removed.
+    fn attachment(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
+        let c = self.c;
+        let ends = |v: &serde_json::Map<String, Value>| -> Option<(String, String)> {
+            let id = |attr: &str, kind: &str| {
+                text(v, attr).map(|id| {
+                    format!(
+                        "arn:{}:ec2:{}:{}:{kind}/{id}",
+                        self.at.partition, self.at.region, self.at.account
+                    )
+                })
+            };
+            Some((id("volume_id", "volume")?, id("instance_id", "instance")?))
+        };
+        if let Some((volume, instance)) = c.before.as_ref().and_then(ends) {
+            let gone = instance.rsplit('/').next().unwrap_or_default().to_owned();
+            if let Some(v) = data.resources.iter_mut().find(|i| i.arn == volume) {
+                v.configuration
+                    .attachments
+                    .retain(|a| a.instance_id != gone);
+            }
+        }
+        let Some(after) = &c.after else {
+            return Ok(());
+        };
+        let (volume, instance) = match ends(after) {
+            Some(e) => e,
+            None => {
+                let v = self.referenced("volume_id").into_iter().next();
+                let i = self.referenced("instance_id").into_iter().next();
+                match (v, i) {
+                    (Some(v), Some(i)) => (v, i),
+                    _ => {
+                        self.undecidable_scope(
+                            o,
+                            format!("what {} attaches is known only after apply", c.address),
+                        );
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        let instance_id = instance.rsplit('/').next().unwrap_or_default().to_owned();
+        match data.resources.iter_mut().find(|i| i.arn == volume) {
+            Some(v) => v
+                .configuration
+                .attachments
+                .push(aws::VolumeAttachment { instance_id }),
+            None => o
+                .notes
+                .push(format!("{}: no volume {volume} to attach", c.address)),
+        }
+        Ok(())
+    }
+
     /// The planned resources an attribute references, as the ids or ARNs they will have.
     fn referenced(&self, attr: &str) -> Vec<String> {
         let mut found: Vec<String> = self
@@ -177,7 +290,7 @@ impl Laying<'_> {
     }
 }
 
-fn record<T: serde::de::DeserializeOwned>(address: &str, v: Value) -> Result<T> {
+pub(super) fn record<T: serde::de::DeserializeOwned>(address: &str, v: Value) -> Result<T> {
     serde_json::from_value(v).map_err(|e| {
         Error::Usage(format!(
             "{address}: cannot be read as AWS describes it ({e})"

@@ -1,12 +1,16 @@
-//! A planned change, judged before it is applied (`scan --terraform-plan`): the plan's
+//! A planned change, judged before it is applied (`scan --terraform-plan`, `scan
+//! --cfn-change-set`): the plan's
 //! resource changes are laid over the snapshot (the organisation as it will be), the same
 //! engine judges it, and the snapshot as it is serves as the baseline, so each finding says
 //! what the change does to it. What is known only after apply is never taken as protection:
 //! the findings it could turn are NOT_ASSESSED, naming the cause and the plan's address.
 
+pub mod cloudformation;
 mod lay;
+pub mod mistakes;
 mod records;
 pub mod terraform;
+mod vaults;
 
 use crate::engine::finding::{Status, Subject};
 use crate::engine::Evaluation;
@@ -35,6 +39,8 @@ pub struct Overlay {
     /// Account-regions where something every resource depends on (a selection's resources,
     /// a plan's rules) waits for apply: (account, region) → why.
     pub undecidable_scopes: BTreeMap<(String, String), String>,
+    /// Each planned resource's address → the ARN it is judged by (known, or standing in).
+    pub arns: BTreeMap<String, String>,
     /// Said to the user, never silently dropped: what the overlay does not model yet, what a
     /// replacement costs.
     pub notes: Vec<String>,
@@ -44,7 +50,13 @@ pub struct Overlay {
 pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) -> Result<Overlay> {
     let mut o = Overlay::default();
     let ids = identities(snap, changes, d)?;
-    for c in changes.iter().filter(|c| c.action != Action::NoOp) {
+    o.arns = ids.clone();
+    let now = snap.collected_at;
+    let (amending, rest): (Vec<&ResourceChange>, Vec<&ResourceChange>) = changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .partition(|c| AMENDING.contains(&c.kind.as_str()));
+    for c in rest.into_iter().chain(amending) {
         if !modelled(&c.kind) {
             // Backup's own resources the overlay does not model yet are said; the rest of a
             // plan (networks, roles, …) does not decide a verdict here.
@@ -72,6 +84,7 @@ pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) ->
             c,
             at: place.at(),
             ids: &ids,
+            now,
         };
         laying.lay(&mut scope.data, &mut o)?;
         o.applied += 1;
@@ -87,9 +100,10 @@ fn identities(
     d: &Defaults,
 ) -> Result<BTreeMap<String, String>> {
     let mut ids = BTreeMap::new();
+    let named = |k: &str| records::judged(k).is_some() || k == "aws_backup_plan";
     for c in changes
         .iter()
-        .filter(|c| c.action != Action::Delete && modelled(&c.kind))
+        .filter(|c| c.action != Action::Delete && named(&c.kind))
     {
         let Some(after) = &c.after else { continue };
         let place = place(snap, c, d)?;
@@ -105,15 +119,31 @@ fn identities(
 }
 
 /// Resources that change a verdict but are not laid over the snapshot yet.
-const NOT_YET: [&str; 3] = [
+const NOT_YET: [&str; 1] = ["aws_organizations_policy"];
+
+/// Resources that amend another's record (a bucket's versioning, a volume's attachment, a
+/// vault's lock): laid after every other change, so that a resource created in the same plan
+/// is there to amend.
+const AMENDING: [&str; 3] = [
     "aws_s3_bucket_versioning",
     "aws_volume_attachment",
-    "aws_organizations_policy",
+    "aws_backup_vault_lock_configuration",
+];
+
+/// AWS Backup's own resources besides plans and selections.
+const BACKUP_SETTINGS: [&str; 3] = [
+    "aws_backup_vault",
+    "aws_backup_logically_air_gapped_vault",
+    "aws_backup_region_settings",
 ];
 
 /// The resource types the overlay lays over the snapshot.
 fn modelled(kind: &str) -> bool {
-    records::judged(kind).is_some() || kind == "aws_backup_plan" || kind == "aws_backup_selection"
+    records::judged(kind).is_some()
+        || AMENDING.contains(&kind)
+        || BACKUP_SETTINGS.contains(&kind)
+        || kind == "aws_backup_plan"
+        || kind == "aws_backup_selection"
 }
 
 pub(super) fn text<'v>(v: &'v Map<String, Value>, k: &str) -> Option<&'v str> {
@@ -178,6 +208,7 @@ fn place(snap: &Snapshot, c: &ResourceChange, d: &Defaults) -> Result<Place> {
         .as_ref()
         .map(|a| a.account().to_string())
         .filter(|a| !a.is_empty())
+        .or_else(|| c.account.clone())
         .or_else(|| d.account.clone())
         .or_else(|| (accounts.len() == 1).then(|| accounts[0].to_string()));
     let Some(account) = account else {

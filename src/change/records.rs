@@ -136,7 +136,9 @@ impl Judged {
         if kind == "aws_s3_bucket" {
             // The provider's own `versioning` block (before v4); else versioning is a resource
             // of its own, `aws_s3_bucket_versioning`, and a new bucket starts without it.
-            let enabled = after["versioning"][0]["enabled"].as_bool();
+            let enabled = after
+                .get("versioning")
+                .and_then(|v| v[0]["enabled"].as_bool());
             let status = if enabled == Some(true) {
                 "Enabled"
             } else {

@@ -33,8 +33,10 @@ pub struct ResourceChange {
     /// `after_unknown`: the same shape as `after`, `true` where a value is known only after
     /// apply.
     pub unknown: Value,
-    /// The region of its provider configuration, when the configuration states it.
+    /// The region of its provider configuration (or its stack), when that states it.
     pub region: Option<String>,
+    /// The account it lands in, when its source states it (a CloudFormation stack).
+    pub account: Option<String>,
     /// Addresses the configuration's expressions reference, per attribute (`plan_id` →
     /// `["aws_backup_plan.daily.id", "aws_backup_plan.daily"]`).
     pub references: BTreeMap<String, Vec<String>>,
@@ -131,6 +133,7 @@ pub fn read(path: &Path) -> Result<Vec<ResourceChange>> {
                 after: c.change.after,
                 unknown: c.change.after_unknown,
                 region,
+                account: None,
                 references,
                 address: c.address,
             })
@@ -279,6 +282,7 @@ mod tests {
             after: None,
             unknown: serde_json::json!({"tags_all": {"app": true}, "arn": true, "size": false}),
             region: None,
+            account: None,
             references: BTreeMap::new(),
         };
         assert!(c.is_unknown("tags_all") && c.is_unknown("arn"));

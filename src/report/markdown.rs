@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 const MAX_FAILURES: usize = 25;
 const MAX_RULES: usize = 30;
-const MAX_CELL: usize = 160;
+pub const MAX_CELL: usize = 160;
 
 #[derive(Serialize)]
 pub struct RuleCount {
@@ -48,14 +48,29 @@ struct View<'a> {
     outputs: &'a [&'a str],
     /// What changed since the baseline, when there is one.
     diff: Option<&'a Diff>,
+    /// The planned change judged, when the scan judged one.
+    planned: Option<&'a PlannedView<'a>>,
+}
+
+/// A planned change a scan judged (`--terraform-plan`, `--cfn-change-set`): which, and what
+/// was said of it at its addresses (mistakes, what is not laid over the snapshot).
+#[derive(Serialize)]
+pub struct PlannedView<'a> {
+    pub source: String,
+    pub warnings: &'a [String],
 }
 
 /// Shortens a cell so the summary stays small whatever the input.
 pub fn cut(s: &str) -> String {
-    if s.chars().count() <= MAX_CELL {
+    cut_at(s, MAX_CELL)
+}
+
+/// Shortens text to `max` characters, saying so with an ellipsis.
+pub fn cut_at(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
         s.to_owned()
     } else {
-        format!("{}…", s.chars().take(MAX_CELL).collect::<String>())
+        format!("{}…", s.chars().take(max).collect::<String>())
     }
 }
 
@@ -83,6 +98,7 @@ pub struct RunView<'a> {
     pub outputs: &'a [&'a str],
     pub run_id: &'a str,
     pub diff: Option<&'a Diff>,
+    pub planned: Option<&'a PlannedView<'a>>,
 }
 
 pub fn render(
@@ -145,6 +161,7 @@ pub fn render(
             more_failures,
             outputs: run.outputs,
             diff: run.diff,
+            planned: run.planned,
         },
     )
 }

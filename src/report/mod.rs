@@ -25,6 +25,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/explain.txt.j2"),
     ),
     (
+        "explain-planned.txt.j2",
+        include_str!("../../report-templates/explain-planned.txt.j2"),
+    ),
+    (
         "summary.md.j2",
         include_str!("../../report-templates/summary.md.j2"),
     ),
@@ -66,6 +70,10 @@ impl Templates {
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
         env.add_filter("md", |s: String| markdown::escape_md(&markdown::cut(&s)));
+        // A sentence of its own (a warning), not a table cell: longer, still bounded.
+        env.add_filter("md_line", |s: String| {
+            markdown::escape_md(&markdown::cut_at(&s, 4 * markdown::MAX_CELL))
+        });
         // Every value a text template prints comes out escaped for a terminal or CI log:
         // the templates (shipped or the user's) cannot forget it.
         env.set_formatter(|out, _state, value| {
