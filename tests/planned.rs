@@ -390,3 +390,28 @@ fn provider_aliases_modules_replacements_and_a_destroyed_vault_are_laid_where_th
         "still-failing"
     );
 }
+
+#[test]
+fn shortening_retention_below_a_vault_lock_fails_the_jobs_and_is_named() {
+    let (o, rows, _out) = scan(&root().join("tests/plans/shorter-retention.json"), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // The rule's ARN is known: the plan lands in its account without --account.
+    assert!(stderr(&o).contains(
+        "aws_backup_plan.orders: rule daily-35d keeps recovery points 5 days but vault orders \
+         is locked to 7–365 days: its backup jobs will fail"
+    ));
+    // Vault lock fails the jobs rather than adjusting retention: what the rule selected is no
+    // longer backed up.
+    let worker = protected(
+        &rows,
+        "arn:aws:ec2:us-east-1:111111111111:instance/i-01a20000000000001",
+    );
+    assert_eq!(
+        (worker["status"].as_str(), worker["change"].as_str()),
+        ("FAIL", "regressed")
+    );
+    assert!(
+        worker["reason"].contains("minimum retention 7 days"),
+        "{worker:?}"
+    );
+}
