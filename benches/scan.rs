@@ -26,6 +26,9 @@
 //!   scaling series of issue 13, after the sizes: each dimension measured at n and 20n, with
 //!   the bar 20× the input within 25× the time. `NAME:N` sets a series' n (see
 //!   `scan/series.rs`); `BENCH_SERIES_RUNS` its runs per point (default 3).
+//! - `BENCH_PLAN=CHANGES[:SIZE]` (off by default): the plan benchmark of issue 18
+//!   (`scan/plan.rs`): a Terraform plan of CHANGES tag updates over SIZE resources, judged
+//!   against the plain scan (bar: within 2×).
 //! - `BENCH_HISTORY=SCANS[:SIZE]` (off by default): the history benchmark of issue 9
 //!   (`scan/history.rs`): SCANS scans of SIZE resources (default 1M) into one history, the
 //!   cost of `--history`, the history's growth per scan, and `diff` of the last two.
@@ -42,6 +45,8 @@ use std::time::Instant;
 
 #[path = "scan/history.rs"]
 mod history;
+#[path = "scan/plan.rs"]
+mod plan;
 #[path = "scan/series.rs"]
 mod series;
 
@@ -94,10 +99,12 @@ fn run() -> Res<()> {
     let runs = runs(&sizes)?;
     let series = series::chosen()?;
     let history = history::chosen()?;
+    let plan = plan::chosen()?;
     // The series' largest synthetic organisations need room too.
     let mut all_sizes = sizes.clone();
     all_sizes.extend(series::synth_sizes(&series));
     all_sizes.extend(history.map(|(_, size)| size));
+    all_sizes.extend(plan.map(|(_, size)| size));
     let (root, where_) = bench_dir(&all_sizes)?;
     println!("binary:   {}", bin.display());
     println!("data:     {} ({where_})", root.display());
@@ -131,6 +138,9 @@ fn run() -> Res<()> {
     }
     if let Some((scans, size)) = history {
         history::run(&me, &bin, &root, scans, size)?;
+    }
+    if let Some((changes, size)) = plan {
+        plan::run(&me, &bin, &root, changes, size)?;
     }
     Ok(())
 }

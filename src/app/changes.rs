@@ -99,28 +99,16 @@ pub(super) fn compare(e: &Evaluated, baseline: &mut Baseline, record: &ScanRecor
     }
 }
 
-/// An evaluation's findings as a baseline holds them (the snapshot before a planned change).
-pub(super) fn past_findings(e: &Evaluated) -> Vec<crate::history::record::PastFinding> {
-    let mut scopes = e.scopes();
-    let mut rows = Vec::with_capacity(e.evaluation.findings.len());
-    while scopes.advance().unwrap_or(false) {
-        for i in 0..scopes.len() {
-            let f = scopes.get(i);
-            rows.push(crate::history::record::PastFinding {
-                rule_id: f.rule_id.into(),
-                account_id: f.account_id.into(),
-                region: f.region.into(),
-                resource_arn: f.resource_arn.into(),
-                resource_type: f.resource_type.into(),
-                check: f.check.into(),
-                severity: f.severity.into(),
-                status: f.status.into(),
-                reason: f.reason.into(),
-                failing_since: None,
-            });
-        }
-    }
-    rows
+/// What a planned change does: the organisation before it (the snapshot as it is) compared
+/// with the organisation after it, finding by finding, straight from the two evaluations.
+pub(super) fn compare_planned(
+    e: &Evaluated,
+    before: &Evaluated,
+    baseline: &Baseline,
+    record: &ScanRecord,
+) -> Result<Diff> {
+    let (mut past, mut now) = (before.scopes(), e.scopes());
+    diff::diff(&baseline.record, &mut past, record, &mut now)
 }
 
 impl Evaluated {

@@ -84,24 +84,34 @@ fn judge_both(
 }
 
 /// The organisation as the plan leaves it, judged; the baseline it is compared with (the
-/// snapshot as it is); and what was said of the plan at its addresses.
+/// snapshot as it is: its record here, its findings in the evaluation beside it); and what was
+/// said of the plan at its addresses.
+pub(super) struct Before {
+    pub evaluated: Evaluated,
+    pub baseline: Baseline,
+}
+
 pub(super) fn evaluate(
     snapshot: &Path,
     changes: &[ResourceChange],
     a: &ScanArgs,
     out: &Output,
     run: &Run,
-) -> Result<(Evaluated, Baseline, Vec<String>)> {
+) -> Result<(Evaluated, Before, Vec<String>)> {
     let j = judge_both(snapshot, changes, &a.policy, &a.planned, out)?;
     let mut record = super::changes::record_of(&j.before, a, run)?;
     record.scan_id = "before-the-plan".into();
-    let findings = super::changes::past_findings(&j.before);
+    let baseline = Baseline {
+        record,
+        // Compared from `evaluated` (`changes::compare_planned`), not copied into rows.
+        findings: PastFindings::Rows(Vec::new()),
+        earlier: Vec::new(),
+    };
     Ok((
         j.after,
-        Baseline {
-            record,
-            findings: PastFindings::Rows(findings),
-            earlier: Vec::new(),
+        Before {
+            evaluated: j.before,
+            baseline,
         },
         j.said,
     ))

@@ -35,11 +35,16 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let given = changes::baseline_of(&a, history.is_some())?;
     let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
     let planned = super::planned::read(&a.planned)?;
-    let (e, given, said) = match &planned {
-        None => (evaluate(&snapshot, &a.policy, out)?, given, Vec::new()),
+    let (e, given, before, said) = match &planned {
+        None => (
+            evaluate(&snapshot, &a.policy, out)?,
+            given,
+            None,
+            Vec::new(),
+        ),
         Some(p) => {
             let (e, before, said) = super::planned::evaluate(&snapshot, &p.changes, &a, out, &run)?;
-            (e, Some(before), said)
+            (e, Some(before.baseline), Some(before.evaluated), said)
         }
     };
     let planned = planned.map(|p| markdown::PlannedView {
@@ -63,7 +68,10 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
             let diff = baseline
                 .as_mut()
                 .ok()
-                .map(|b| changes::compare(&e, b, &record))
+                .map(|b| match &before {
+                    Some(before) => changes::compare_planned(&e, before, b, &record),
+                    None => changes::compare(&e, b, &record),
+                })
                 .transpose()?;
             if let Ok(b) = baseline.as_mut() {
                 b.release_findings();
@@ -75,6 +83,7 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         },
     );
     let (baseline, diff) = compared?;
+    drop(before); // the organisation before a planned change: compared, no longer needed
     let record = counted(record, &summary);
     let (trend, earlier) = match &baseline {
         Ok(b) => (b.trend(&record), b.earlier_for_next()),

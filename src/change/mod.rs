@@ -49,7 +49,8 @@ pub struct Overlay {
 /// Lays `changes` over `snap`.
 pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) -> Result<Overlay> {
     let mut o = Overlay::default();
-    let ids = identities(snap, changes, d)?;
+    let scopes = Scopes::of(snap);
+    let ids = identities(&scopes, changes, d)?;
     o.arns = ids.clone();
     let now = snap.collected_at;
     let (amending, rest): (Vec<&ResourceChange>, Vec<&ResourceChange>) = changes
@@ -68,12 +69,9 @@ pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) ->
             }
             continue;
         }
-        let place = place(snap, c, d)?;
-        let Some(scope) = snap
-            .scopes
-            .iter_mut()
-            .find(|s| s.account_id == place.account && s.region == place.region)
-        else {
+        let place = place(&scopes, c, d)?;
+        let key = (place.account.clone(), place.region.clone());
+        let Some(scope) = scopes.index.get(&key).map(|&i| &mut snap.scopes[i]) else {
             o.notes.push(format!(
                 "{}: lands in {}/{}, which the snapshot does not hold; not judged",
                 c.address, place.account, place.region
@@ -95,7 +93,7 @@ pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) ->
 /// What each planned resource will be known as: its ARN (or a plan's id), known or standing
 /// in until apply. A selection may name a plan or resources created alongside it.
 fn identities(
-    snap: &Snapshot,
+    scopes: &Scopes,
     changes: &[ResourceChange],
     d: &Defaults,
 ) -> Result<BTreeMap<String, String>> {
@@ -106,7 +104,7 @@ fn identities(
         .filter(|c| c.action != Action::Delete && named(&c.kind))
     {
         let Some(after) = &c.after else { continue };
-        let place = place(snap, c, d)?;
+        let place = place(scopes, c, d)?;
         let at = place.at();
         if let Some(j) = records::judged(&c.kind) {
             ids.insert(c.address.clone(), j.arn(after, &at));
@@ -177,9 +175,31 @@ impl Place {
     }
 }
 
+/// The snapshot's account-regions by key, and its accounts per region: a plan of thousands of
+/// changes looks each one up.
+struct Scopes {
+    index: std::collections::HashMap<(String, String), usize>,
+    accounts: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl Scopes {
+    fn of(snap: &Snapshot) -> Scopes {
+        let mut index = std::collections::HashMap::new();
+        let mut accounts: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for (i, s) in snap.scopes.iter().enumerate() {
+            index.insert((s.account_id.clone(), s.region.clone()), i);
+            accounts
+                .entry(s.region.clone())
+                .or_default()
+                .push(s.account_id.clone());
+        }
+        Scopes { index, accounts }
+    }
+}
+
 /// The account-region a change lands in: from its ARN, else its provider's region and
 /// `--account` (or the snapshot's only account in that region).
-fn place(snap: &Snapshot, c: &ResourceChange, d: &Defaults) -> Result<Place> {
+fn place(scopes: &Scopes, c: &ResourceChange, d: &Defaults) -> Result<Place> {
     let arn = [&c.after, &c.before]
         .into_iter()
         .flatten()
@@ -198,19 +218,14 @@ fn place(snap: &Snapshot, c: &ResourceChange, d: &Defaults) -> Result<Place> {
             c.address
         )));
     };
-    let accounts: Vec<&str> = snap
-        .scopes
-        .iter()
-        .filter(|s| s.region == region)
-        .map(|s| s.account_id.as_str())
-        .collect();
+    let accounts = scopes.accounts.get(&region).map_or(&[][..], Vec::as_slice);
     let account = arn
         .as_ref()
         .map(|a| a.account().to_string())
         .filter(|a| !a.is_empty())
         .or_else(|| c.account.clone())
         .or_else(|| d.account.clone())
-        .or_else(|| (accounts.len() == 1).then(|| accounts[0].to_string()));
+        .or_else(|| (accounts.len() == 1).then(|| accounts[0].clone()));
     let Some(account) = account else {
         return Err(Error::Usage(format!(
             "{}: the plan does not say which account it lands in, and the snapshot holds {} \
