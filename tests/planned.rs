@@ -415,3 +415,28 @@ fn shortening_retention_below_a_vault_lock_fails_the_jobs_and_is_named() {
         "{worker:?}"
     );
 }
+
+#[test]
+fn a_new_stack_s_selection_finds_its_plan_and_new_resources_owe_no_history() {
+    let set = root().join("tests/plans/change-set-new-stack.json");
+    let (o, rows, _out) = scan_as("--cfn-change-set", &set, &[]);
+    // Nothing the stack adds is worse than before; the sample's unreadable account still
+    // makes the gate say 3 rather than 0.
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // `BackupPlanId: !Ref ArchivePlan` reads KNOWN_AFTER_APPLY: the one plan the stack
+    // creates is taken, and said so.
+    assert!(stderr(&o).contains(
+        "ArchiveSelection (AWS::Backup::BackupSelection): its plan_id is known only after apply"
+    ));
+    let volume = "arn:aws:ec2:eu-west-1:111111111111:volume/(known after apply: ArchiveVolume (AWS::EC2::Volume))";
+    assert_eq!(protected(&rows, volume)["status"], "PASS");
+    // No recovery point or job can exist yet: not a failure of the change.
+    for rule in ["backup-recovery-point-recent", "backup-jobs-succeeded"] {
+        let f = rows
+            .iter()
+            .find(|r| r["rule_id"] == rule && r["resource_arn"] == volume)
+            .unwrap();
+        assert_eq!(f["status"], "NOT_APPLICABLE", "{f:?}");
+        assert!(f["reason"].starts_with("created by the plan"), "{f:?}");
+    }
+}

@@ -74,7 +74,12 @@ fn judge_both(
     ));
     let before = judge(snap, policy_before, policy, out)?;
     let mut after = judge(planned, load_policy(policy, out)?, policy, out)?;
-    change::settle(&mut after.evaluation, &after.inventory, &overlay);
+    change::settle(
+        &mut after.evaluation,
+        &after.inventory,
+        &after.rules,
+        &overlay,
+    );
     Ok(Judged {
         before,
         after,

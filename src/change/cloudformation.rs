@@ -94,13 +94,17 @@ pub fn read(path: &Path) -> Result<Vec<ResourceChange>> {
         };
         let id = c.physical_resource_id.as_deref();
         let (before, _) = before.map(|b| attributes(kind, &b, id)).unzip();
-        let (after, unknown) = match after {
+        let (after, mut unknown) = match after {
             Some(a) => {
                 let (a, u) = attributes(kind, &a, id.filter(|_| action == Action::Update));
                 (Some(a), u)
             }
             None => (None, Value::Null),
         };
+        if matches!(action, Action::Create | Action::Replace) {
+            // What it will be called (a volume's id, a plan's id) is known once it exists.
+            unknown["id"] = json!(true);
+        }
         // A stack's resources land in the stack's account and region (an ARN still wins).
         out.push(ResourceChange {
             address: format!("{} ({})", c.logical_resource_id, c.resource_type),

@@ -16,6 +16,8 @@ pub(super) struct Laying<'a> {
     pub ids: &'a BTreeMap<String, String>,
     /// The snapshot's time: a lock's grace time counts from it.
     pub now: crate::snapshot::time::Timestamp,
+    /// The ids of the backup plans the change creates (standing in until apply).
+    pub new_plans: &'a [String],
 }
 
 impl Laying<'_> {
@@ -86,6 +88,10 @@ impl Laying<'_> {
         }
         if let Some(after) = &c.after {
             let item = j.item(&c.kind, after, &self.at);
+            if c.action == Action::Create {
+                o.created
+                    .insert(item["arn"].as_str().unwrap_or_default().to_owned());
+            }
             if tags_unknown {
                 let arn = item["arn"].as_str().unwrap_or_default().to_owned();
                 o.undecidable.insert(arn, unknown_tags());
@@ -126,11 +132,7 @@ impl Laying<'_> {
         };
         let plan_id = match text(after, "plan_id") {
             Some(p) => p.to_string(),
-            None => self
-                .referenced("plan_id")
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| self.at.placeholder.to_owned()),
+            None => self.plan_of_selection(o),
         };
         let resources = if c.is_unknown("resources") {
             // `[aws_ebs_volume.data.arn]`: the planned volume's ARN, known or standing in.
@@ -268,6 +270,33 @@ impl Laying<'_> {
                 .push(format!("{}: no volume {volume} to attach", c.address)),
         }
         Ok(())
+    }
+
+    /// The plan a selection whose `plan_id` is known only after apply belongs to: the one its
+    /// reference names; else the one backup plan the change creates (a change set says
+    /// `{{changeSet:KNOWN_AFTER_APPLY}}` for a `!Ref` to it, and a stack that creates a
+    /// selection creates its plan beside it, said as a note); else unknown, and what it
+    /// would protect waits for apply.
+    fn plan_of_selection(&self, o: &mut Overlay) -> String {
+        if let Some(p) = self.referenced("plan_id").into_iter().next() {
+            return p;
+        }
+        if let [only] = self.new_plans {
+            o.notes.push(format!(
+                "{}: its plan_id is known only after apply; taken to be the one backup plan \
+                 the change creates",
+                self.c.address
+            ));
+            return only.clone();
+        }
+        self.undecidable_scope(
+            o,
+            format!(
+                "the backup plan of {} is known only after apply",
+                self.c.address
+            ),
+        );
+        self.at.placeholder.to_owned()
     }
 
     /// The planned resources an attribute references, as the ids or ARNs they will have.

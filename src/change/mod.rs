@@ -16,6 +16,7 @@ use crate::engine::finding::{Status, Subject};
 use crate::engine::Evaluation;
 use crate::error::{Error, Result};
 use crate::model::Inventory;
+use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
 use records::At;
 use serde_json::{Map, Value};
@@ -41,6 +42,8 @@ pub struct Overlay {
     pub undecidable_scopes: BTreeMap<(String, String), String>,
     /// Each planned resource's address → the ARN it is judged by (known, or standing in).
     pub arns: BTreeMap<String, String>,
+    /// The resources the plan creates: nothing has run for them yet.
+    pub created: std::collections::BTreeSet<String>,
     /// Said to the user, never silently dropped: what the overlay does not model yet, what a
     /// replacement costs.
     pub notes: Vec<String>,
@@ -52,6 +55,11 @@ pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) ->
     let scopes = Scopes::of(snap);
     let ids = identities(&scopes, changes, d)?;
     o.arns = ids.clone();
+    let new_plans: Vec<String> = changes
+        .iter()
+        .filter(|c| c.kind == "aws_backup_plan" && c.is_unknown("id"))
+        .filter_map(|c| ids.get(&c.address).cloned())
+        .collect();
     let now = snap.collected_at;
     let (amending, rest): (Vec<&ResourceChange>, Vec<&ResourceChange>) = changes
         .iter()
@@ -83,6 +91,7 @@ pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) ->
             at: place.at(),
             ids: &ids,
             now,
+            new_plans: &new_plans,
         };
         laying.lay(&mut scope.data, &mut o)?;
         o.applied += 1;
@@ -241,21 +250,33 @@ fn place(scopes: &Scopes, c: &ResourceChange, d: &Defaults) -> Result<Place> {
     })
 }
 
-/// Turns what the plan cannot decide into NOT_ASSESSED, with the cause: protection is never
-/// assumed for what is known only after apply. A resource whose own tags are unknown is
-/// neither protected nor unprotected yet (its PASS and FAIL both wait); where a selection or
-/// a plan of its account-region is unknown, its PASS waits (a FAIL there stays: nothing
-/// known selects it).
-pub fn settle(e: &mut Evaluation, inv: &Inventory, o: &Overlay) {
-    if o.undecidable.is_empty() && o.undecidable_scopes.is_empty() {
-        return;
-    }
+/// Settles what the plan itself cannot decide.
+///
+/// What is known only after apply is never taken as protection: a resource whose own tags
+/// are unknown is neither protected nor unprotected yet (its PASS and FAIL both become
+/// NOT_ASSESSED, with the cause); where a selection or a plan of its account-region is
+/// unknown, its PASS waits (a FAIL there stays: nothing known selects it).
+///
+/// A resource the plan creates has no recovery point, job or restore yet: the checks judged
+/// from what ran are NOT_APPLICABLE to it until it exists (they judge it in the scans after
+/// apply), so that adding a well-protected resource does not fail a gate.
+pub fn settle(e: &mut Evaluation, inv: &Inventory, rules: &RuleSet, o: &Overlay) {
     for f in e.findings.iter_mut() {
         let Subject::Resource { scope, .. } = f.subject else {
             continue;
         };
+        let arn = f.subject.arn(inv);
+        if o.created.contains(arn)
+            && matches!(f.status, Status::Fail | Status::NotAssessed)
+            && rules.rules[f.rule as usize].check.judges_what_ran()
+        {
+            f.status = Status::NotApplicable;
+            f.reason =
+                "created by the plan: nothing has run for it yet (judged once it exists)".into();
+            continue;
+        }
         let why = match f.status {
-            Status::Pass | Status::Fail => o.undecidable.get(f.subject.arn(inv)),
+            Status::Pass | Status::Fail => o.undecidable.get(arn),
             _ => None,
         };
         let why = why.or_else(|| {

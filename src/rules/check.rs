@@ -146,6 +146,19 @@ impl Check {
         }
     }
 
+    /// Judged from what has run (recovery points, jobs, restores) rather than from the
+    /// configuration: a resource that does not exist yet has no such evidence to judge.
+    pub fn judges_what_ran(&self) -> bool {
+        matches!(
+            self,
+            Check::RecoveryPointRecent { .. }
+                | Check::BackupJobsSucceeded { .. }
+                | Check::CopyJobsSucceeded { .. }
+                | Check::RestoreTested { .. }
+                | Check::AirGappedRecoveryPoint { .. }
+        )
+    }
+
     pub fn subject(&self) -> SubjectKind {
         match self {
             Check::RecoveryPointEncrypted
