@@ -5,6 +5,9 @@ use crate::snapshot::time::{parse_timestamp, Timestamp};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod planned;
+pub use planned::PlannedArgs;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "backup-auditor",
@@ -150,34 +153,6 @@ pub struct ScanArgs {
     /// Last, so that its help heading covers only its own options.
     #[command(flatten, next_help_heading = LIVE_HEADING)]
     pub collect: CollectArgs,
-}
-
-/// A planned change to judge before it is applied.
-#[derive(Debug, Args)]
-pub struct PlannedArgs {
-    /// Judge the organisation as a Terraform plan leaves it: the JSON `terraform show -json
-    /// plan.out` prints, laid over the snapshot. The snapshot as it is becomes the baseline:
-    /// each finding says what the plan does to it (new, regressed, resolved, …) and
-    /// --fail-on-new fails only on what it makes worse. What is known only after apply is
-    /// never counted as protection (NOT_ASSESSED, naming the plan's address).
-    #[arg(long, value_name = "PLAN.json")]
-    pub terraform_plan: Option<PathBuf>,
-    /// The same for a CloudFormation change set: what `aws cloudformation describe-change-set
-    /// --include-property-values` prints (its stack's account and region are where it lands).
-    #[arg(
-        long,
-        value_name = "CHANGE-SET.json",
-        conflicts_with = "terraform_plan"
-    )]
-    pub cfn_change_set: Option<PathBuf>,
-    /// The account a planned resource lands in when its ARN does not say (default: the
-    /// snapshot's only account in that region).
-    #[arg(long, value_name = "ID", requires = "terraform_plan")]
-    pub account: Option<String>,
-    /// The region a planned resource lands in when neither its ARN nor its provider
-    /// configuration says.
-    #[arg(long, value_name = "REGION", requires = "terraform_plan")]
-    pub region: Option<String>,
 }
 
 /// The heading of the collection options of `scan`, which only --live uses.
