@@ -145,6 +145,32 @@ fn run() -> Res<()> {
     Ok(())
 }
 
+/// `var` as `COUNT[:SIZE]` (SIZE defaults to `default_size`), or `None` when unset or `none`:
+/// the history's and the plan's benchmarks are chosen so.
+fn count_and_size(var: &str, default_size: usize) -> Res<Option<(usize, usize)>> {
+    let Ok(text) = std::env::var(var) else {
+        return Ok(None);
+    };
+    let text = text.trim();
+    if matches!(text, "" | "none") {
+        return Ok(None);
+    }
+    let number = |s: &str| {
+        s.replace('_', "")
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{var}: {s:?} is not a positive number"))
+    };
+    let (count, size) = text.split_once(':').unwrap_or((text, ""));
+    let size = if size.is_empty() {
+        default_size
+    } else {
+        number(size)?
+    };
+    Ok(Some((number(count)?, size)))
+}
+
 /// Generates `backup-auditor synth --resources SIZE` into `dir`, unless a cached one is there.
 fn ensure_synth(bin: &Path, dir: &Path, size: usize) -> Res<()> {
     if dir.join("manifest.json").is_file() {

@@ -23,26 +23,10 @@ const BAR_DIFF_RSS: u64 = 2 << 30;
 
 /// `BENCH_HISTORY`: `SCANS[:SIZE]`, or unset / `none` for no history benchmark.
 pub fn chosen() -> Res<Option<(usize, usize)>> {
-    let Ok(text) = std::env::var("BENCH_HISTORY") else {
-        return Ok(None);
-    };
-    if matches!(text.trim(), "" | "none") {
-        return Ok(None);
-    }
-    let number = |s: &str| {
-        s.replace('_', "")
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| format!("BENCH_HISTORY: {s:?} is not a positive number"))
-    };
-    let (scans, size) = text.trim().split_once(':').unwrap_or((text.trim(), ""));
-    let size = if size.is_empty() {
-        1_000_000
-    } else {
-        number(size)?
-    };
-    Ok(Some((number(scans)?.max(2), size)))
+    Ok(
+        super::count_and_size("BENCH_HISTORY", 1_000_000)?
+            .map(|(scans, size)| (scans.max(2), size)),
+    )
 }
 
 pub fn run(me: &Path, bin: &Path, root: &Path, scans: usize, size: usize) -> Res<()> {

@@ -12,26 +12,7 @@ const BAR_RATIO: f64 = 2.0;
 
 /// `BENCH_PLAN`: `CHANGES[:SIZE]`, or unset / `none` for no plan benchmark.
 pub fn chosen() -> Res<Option<(usize, usize)>> {
-    let Ok(text) = std::env::var("BENCH_PLAN") else {
-        return Ok(None);
-    };
-    if matches!(text.trim(), "" | "none") {
-        return Ok(None);
-    }
-    let number = |s: &str| {
-        s.replace('_', "")
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| format!("BENCH_PLAN: {s:?} is not a positive number"))
-    };
-    let (changes, size) = text.trim().split_once(':').unwrap_or((text.trim(), ""));
-    let size = if size.is_empty() {
-        100_000
-    } else {
-        number(size)?
-    };
-    Ok(Some((number(changes)?, size)))
+    super::count_and_size("BENCH_PLAN", 100_000)
 }
 
 pub fn run(me: &Path, bin: &Path, root: &Path, changes: usize, size: usize) -> Res<()> {
