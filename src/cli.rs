@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 mod planned;
-pub use planned::PlannedArgs;
+pub use planned::{PlannedArgs, UndecidablePolicy};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -7,6 +7,10 @@
 //! | 2 | usage or input error (bad snapshot, rule or waiver file, a waiver over `--max-waiver-matches`): no report was written |
 //! | 3 | `--fail-on` is set, no such failure, but something could not be assessed, or nothing was judged |
 //!
+//! A planned change's UNDECIDABLE findings (known only after apply) count as failures with
+//! `--undecidable fail`; with `warn` (the default) the gate names how many and does not count
+//! them either way ([`weigh_undecidable`]).
+//!
 //! `--fail-on-new SEVERITY` counts only the failures that are `new` or `regressed` since the
 //! baseline; a failure at or above it whose change is unknown (its account-region was not read
 //! in the baseline, or it was not assessed then) is a reason for 3, like NOT_ASSESSED. Without
@@ -62,6 +66,10 @@ pub struct Gate {
     pub not_new: usize,
     pub unknown: usize,
     pub not_assessed: usize,
+    /// A planned change's findings UNDECIDABLE until apply at `fail_on` or above, and whether
+    /// they fail the gate (`--undecidable fail`; with `warn` they are reported, not counted).
+    pub undecidable: usize,
+    pub undecidable_fails: bool,
     /// Rules evaluated.
     pub rules: usize,
     /// Subjects judged, as [`Summary::judged_subjects`] counts them.
@@ -150,6 +158,20 @@ pub fn gate_new(summary: &Summary, min: Severity, compared: Compared) -> Gate {
     }
 }
 
+/// The gate once `undecidable` findings at its threshold are weighed: with
+/// `--undecidable fail` they count as failures (exit 1); with `warn` the gate only says how
+/// many there are. Neither ever counts them as passing.
+pub fn weigh_undecidable(mut g: Gate, undecidable: usize, fail: bool) -> Gate {
+    g.undecidable = undecidable;
+    g.undecidable_fails = fail;
+    if fail && undecidable > 0 {
+        g.failures += undecidable;
+        g.reason = None;
+        g.code = FAILURES;
+    }
+    g
+}
+
 /// The code from the failures that count and the failures whose change is unknown.
 fn decide(summary: &Summary, min: Severity, failures: usize, unknown: usize) -> Gate {
     let not_assessed = summary.not_assessed();
@@ -181,6 +203,8 @@ fn decide(summary: &Summary, min: Severity, failures: usize, unknown: usize) -> 
         not_new: 0,
         unknown,
         not_assessed,
+        undecidable: 0,
+        undecidable_fails: false,
         rules: summary.rules,
         judged,
         reason,
@@ -267,6 +291,25 @@ mod tests {
             code(gate(&summary(&[(Severity::Low, 1)], 2), Some(Severity::High)).as_ref()),
             NOT_ASSESSED
         );
+    }
+
+    #[test]
+    fn undecidable_findings_fail_the_gate_only_when_asked() {
+        let s = summary(&[], 0);
+        let warned = weigh_undecidable(gate(&s, Some(Severity::High)).unwrap(), 2, false);
+        assert_eq!((warned.code, warned.undecidable), (OK, 2));
+        let failed = weigh_undecidable(gate(&s, Some(Severity::High)).unwrap(), 2, true);
+        assert_eq!(
+            (failed.code, failed.failures, failed.reason),
+            (FAILURES, 2, None)
+        );
+        // With none at the threshold, `fail` changes nothing; NOT_ASSESSED still says 3.
+        let none = weigh_undecidable(
+            gate(&summary(&[], 1), Some(Severity::High)).unwrap(),
+            0,
+            true,
+        );
+        assert_eq!(none.code, NOT_ASSESSED);
     }
 
     #[test]

@@ -106,7 +106,7 @@ fn new_volumes_are_judged_by_tags_and_references_and_unknown_tags_protect_nothin
         "{imports:#?}"
     );
     assert!(
-        imports.iter().any(|r| r["status"] == "NOT_ASSESSED"
+        imports.iter().any(|r| r["status"] == "UNDECIDABLE"
             && r["reason"].contains("undecidable until apply")
             && r["reason"].contains("aws_ebs_volume.imports")),
         "{imports:#?}"
@@ -439,4 +439,40 @@ fn a_new_stack_s_selection_finds_its_plan_and_new_resources_owe_no_history() {
         assert_eq!(f["status"], "NOT_APPLICABLE", "{f:?}");
         assert!(f["reason"].starts_with("created by the plan"), "{f:?}");
     }
+}
+
+#[test]
+fn tags_known_only_after_apply_are_undecidable_and_the_gate_counts_them_only_when_asked() {
+    let plan = root().join("tests/plans/unknown-tags.json");
+    let arn = format!("{VOLUMES}vol-01a10000000000004");
+    let (o, rows, out) = scan(&plan, &[]);
+    let f = protected(&rows, &arn);
+    assert_eq!(
+        (f["status"].as_str(), f["change"].as_str()),
+        ("UNDECIDABLE", "undecidable"),
+        "{f:?}"
+    );
+    assert!(
+        f["reason"].contains("undecidable until apply")
+            && f["reason"].contains("aws_ebs_volume.payments_archive"),
+        "{f:?}"
+    );
+    // `warn` (the default): named, not counted; the sample's unreadable account still says 3.
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{said}{}", stderr(&o));
+    assert!(
+        said.contains("undecidable until apply (not counted: --undecidable warn)"),
+        "{said}"
+    );
+    let md = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(md.contains("#### Undecidable until apply"), "{md}");
+    assert!(md.contains("| UNDECIDABLE |"), "{md}");
+    // `fail`: the same finding fails the gate.
+    let (o, _, _) = scan(&plan, &["--undecidable", "fail"]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{said}{}", stderr(&o));
+    assert!(
+        said.contains("counted as failures: --undecidable fail"),
+        "{said}"
+    );
 }

@@ -2,11 +2,12 @@
 //! record, what changed since, and the gate `--fail-on`/`--fail-on-new` decide from them.
 
 use super::Evaluated;
-use crate::cli::{BaselineArg, ScanArgs};
+use crate::cli::{BaselineArg, ScanArgs, UndecidablePolicy};
 use crate::error::{Error, Result};
 use crate::exit::{self, Compared};
 use crate::findings::record::{scan_record, ScanFacts};
 use crate::findings::summary::Summary;
+use crate::findings::Status;
 use crate::history::baseline::{self, Baseline, PastFindings};
 use crate::history::diff::{self, Diff, FindingRef, NoBaseline, RowScopes, Scopes};
 use crate::history::record::ScanRecord;
@@ -203,8 +204,22 @@ pub(super) fn gate(
     baseline: &std::result::Result<Baseline, NoBaseline>,
     diff: Option<&Diff>,
 ) -> Option<exit::Gate> {
+    let min = a.fail_on_new.or(a.fail_on)?;
+    let undecidable = match summary.by_status.get(Status::Undecidable.as_str()) {
+        Some(1..) => e
+            .evaluation
+            .findings
+            .iter()
+            .filter(|f| {
+                f.status == Status::Undecidable && e.rules.rules[f.rule as usize].severity >= min
+            })
+            .count(),
+        _ => 0,
+    };
+    let fail = a.planned.undecidable == UndecidablePolicy::Fail;
     let Some(min) = a.fail_on_new else {
-        return exit::gate(summary, a.fail_on);
+        return exit::gate(summary, a.fail_on)
+            .map(|g| exit::weigh_undecidable(g, undecidable, fail));
     };
     let compared = match diff {
         Some(d) => Compared::With {
@@ -218,5 +233,9 @@ pub(super) fn gate(
             Ok(_) => NoBaseline::NotGiven,
         }),
     };
-    Some(exit::gate_new(summary, min, compared))
+    Some(exit::weigh_undecidable(
+        exit::gate_new(summary, min, compared),
+        undecidable,
+        fail,
+    ))
 }

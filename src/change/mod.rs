@@ -254,7 +254,7 @@ fn place(scopes: &Scopes, c: &ResourceChange, d: &Defaults) -> Result<Place> {
 ///
 /// What is known only after apply is never taken as protection: a resource whose own tags
 /// are unknown is neither protected nor unprotected yet (its PASS and FAIL both become
-/// NOT_ASSESSED, with the cause); where a selection or a plan of its account-region is
+/// UNDECIDABLE, with the cause); where a selection or a plan of its account-region is
 /// unknown, its PASS waits (a FAIL there stays: nothing known selects it).
 ///
 /// A resource the plan creates has no recovery point, job or restore yet: the checks judged
@@ -289,7 +289,7 @@ pub fn settle(e: &mut Evaluation, inv: &Inventory, rules: &RuleSet, o: &Overlay)
                 .flatten()
         });
         if let Some(why) = why {
-            f.status = Status::NotAssessed;
+            f.status = Status::Undecidable;
             f.reason = format!("undecidable until apply: {why}").into();
         }
     }

@@ -1,7 +1,7 @@
 //! `scan` and `explain`'s options for a planned change (issue 18): which plan or change set,
 //! and where its resources land when it does not say.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 /// A planned change to judge before it is applied.
@@ -30,4 +30,16 @@ pub struct PlannedArgs {
     /// configuration says.
     #[arg(long, value_name = "REGION", requires = "terraform_plan")]
     pub region: Option<String>,
+    /// What a finding that is UNDECIDABLE until apply (an unknown tag value, selection or
+    /// plan) does to the gate: `warn` reports it with its cause and address and does not
+    /// count it; `fail` counts it as a failure. It is never counted as protected.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = UndecidablePolicy::Warn)]
+    pub undecidable: UndecidablePolicy,
+}
+
+/// `--undecidable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UndecidablePolicy {
+    Warn,
+    Fail,
 }

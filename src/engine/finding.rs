@@ -10,15 +10,19 @@ use serde::Serialize;
 pub enum Status {
     Fail,
     NotAssessed,
+    /// Only in a planned change's judgement: what decides it is known only after apply (a tag
+    /// value, a selection, a plan the plan computes). Never a PASS by assumption.
+    Undecidable,
     Waived,
     Pass,
     NotApplicable,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Fail,
         Status::NotAssessed,
+        Status::Undecidable,
         Status::Waived,
         Status::Pass,
         Status::NotApplicable,
@@ -30,6 +34,7 @@ impl Status {
             Status::Fail => "FAIL",
             Status::Waived => "WAIVED",
             Status::NotAssessed => "NOT_ASSESSED",
+            Status::Undecidable => "UNDECIDABLE",
             Status::NotApplicable => "NOT_APPLICABLE",
         }
     }

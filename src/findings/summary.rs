@@ -295,7 +295,7 @@ type GroupKey = (u32, u8, u32, Status);
 /// The counts a summary is made of, gathered in one parallel pass over the findings.
 struct Tally {
     /// Indexed like `Status::ALL`.
-    by_status: [usize; 5],
+    by_status: [usize; Status::ALL.len()],
     /// Unwaived FAIL findings per rule.
     failures_by_rule: Vec<usize>,
     /// Findings of any status per rule.
@@ -306,7 +306,7 @@ struct Tally {
 
 fn tally(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Tally {
     let empty = || Tally {
-        by_status: [0; 5],
+        by_status: [0; Status::ALL.len()],
         failures_by_rule: vec![0; rules.rules.len()],
         findings_by_rule: vec![0; rules.rules.len()],
         groups: HashMap::default(),

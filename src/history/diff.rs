@@ -25,10 +25,11 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Every change, in the order summaries list them.
-pub const CHANGES: [Change; 8] = [
+pub const CHANGES: [Change; 9] = [
     Change::New,
     Change::Regressed,
     Change::Resolved,
+    Change::Undecidable,
     Change::Unknown,
     Change::UnassessedNow,
     Change::AssessedAgain,
@@ -145,6 +146,8 @@ pub struct Diff {
     /// Failures (now or in the baseline) whose change cannot be told: their account-region
     /// was not read completely in one of the scans.
     pub unknown: Vec<Listed>,
+    /// Findings a planned change leaves undecidable until it is applied, most severe first.
+    pub undecidable: Vec<Listed>,
     /// Failures in the baseline that could not be assessed now.
     pub unassessed_now: Vec<Listed>,
     /// Findings assessed now that could not be in the baseline, failing ones.
@@ -173,6 +176,7 @@ enum Kind {
     Failing,
     Fine,
     NotAssessed,
+    Undecidable,
 }
 
 impl Kind {
@@ -180,6 +184,7 @@ impl Kind {
         match status {
             "FAIL" | "WAIVED" => Kind::Failing,
             "PASS" | "NOT_APPLICABLE" => Kind::Fine,
+            "UNDECIDABLE" => Kind::Undecidable,
             _ => Kind::NotAssessed,
         }
     }
@@ -191,10 +196,11 @@ fn change_of(was: Option<&FindingRef>, now: &FindingRef, read_before: bool) -> C
     use Kind::*;
     let before = was.map(|p| Kind::of(p.status));
     match (Kind::of(now.status), before) {
+        (Undecidable, _) => Change::Undecidable,
         (NotAssessed, None) => Change::Unknown,
         (NotAssessed, Some(NotAssessed)) => Change::Unchanged,
         (NotAssessed, Some(_)) => Change::UnassessedNow,
-        (_, Some(NotAssessed)) => Change::AssessedAgain,
+        (_, Some(NotAssessed | Undecidable)) => Change::AssessedAgain,
         (Failing, Some(Failing)) => Change::StillFailing,
         (Failing, Some(Fine)) => {
             let was_pass = was.is_some_and(|p| p.status == "PASS");
@@ -316,7 +322,9 @@ impl<'a> Builder<'a> {
                 }
             }
             Change::StillFailing | Change::Unchanged => {}
-            Change::New | Change::Regressed | Change::Resolved => self.list(listed()),
+            Change::New | Change::Regressed | Change::Resolved | Change::Undecidable => {
+                self.list(listed())
+            }
             _ if failing => self.list(listed()),
             _ => {}
         }
@@ -379,10 +387,11 @@ impl<'a> Builder<'a> {
             });
             v
         };
-        let (new, resolved, unknown) = (
+        let (new, resolved, unknown, undecidable) = (
             take(Change::New),
             take(Change::Resolved),
             take(Change::Unknown),
+            take(Change::Undecidable),
         );
         let (unassessed_now, assessed_again) =
             (take(Change::UnassessedNow), take(Change::AssessedAgain));
@@ -399,6 +408,7 @@ impl<'a> Builder<'a> {
             new,
             resolved,
             unknown,
+            undecidable,
             unassessed_now,
             assessed_again,
             longest,

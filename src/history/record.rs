@@ -110,6 +110,8 @@ pub enum Change {
     Unchanged,
     /// The account-region was not assessed in one of the two scans: what changed is unknown.
     Unknown,
+    /// UNDECIDABLE now: what decides it is known only once a planned change is applied.
+    Undecidable,
 }
 
 impl Change {
@@ -123,6 +125,7 @@ impl Change {
             Change::AssessedAgain => "assessed-again",
             Change::Unchanged => "unchanged",
             Change::Unknown => "unknown",
+            Change::Undecidable => "undecidable",
         }
     }
 }

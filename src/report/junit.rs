@@ -28,7 +28,8 @@ fn test_case(inv: &Inventory, rules: &RuleSet, f: &Finding) -> TestCase {
         Status::Pass => TestCaseStatus::success(),
         Status::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
         Status::NotAssessed => TestCaseStatus::non_success(NonSuccessKind::Error),
-        Status::Waived | Status::NotApplicable => TestCaseStatus::skipped(),
+        // Known only after apply: skipped, saying why (`--undecidable` decides the gate).
+        Status::Undecidable | Status::Waived | Status::NotApplicable => TestCaseStatus::skipped(),
     };
     if f.status != Status::Pass {
         status
@@ -122,7 +123,7 @@ fn write_sliced(
             Status::Pass => {}
             Status::Fail => s.failures += 1,
             Status::NotAssessed => s.errors += 1,
-            Status::Waived | Status::NotApplicable => s.skipped += 1,
+            Status::Undecidable | Status::Waived | Status::NotApplicable => s.skipped += 1,
         }
     }
     let mut report = Report::new(NAME);
@@ -234,7 +235,7 @@ fn case_xml(buf: &mut Vec<u8>, inv: &Inventory, rules: &RuleSet, f: &Finding) {
         }
         Status::Fail => b"failure",
         Status::NotAssessed => b"error",
-        Status::Waived | Status::NotApplicable => b"skipped",
+        Status::Undecidable | Status::Waived | Status::NotApplicable => b"skipped",
     };
     buf.extend_from_slice(b"\">\n            <");
     buf.extend_from_slice(tag);

@@ -36,13 +36,14 @@ fn severity_id(s: Severity) -> u8 {
 
 /// OCSF compliance status: Unknown 0, Pass 1, Warning 2, Fail 3, Other 99. Only a real PASS
 /// is ever reported as passing: what could not be read is Unknown, a waived failure is still
-/// a Fail (its finding is Suppressed, see [`finding_status`]), NOT_APPLICABLE is Other.
+/// a Fail (its finding is Suppressed, see [`finding_status`]), NOT_APPLICABLE is Other; what
+/// is known only after a planned change is applied is Unknown too.
 fn compliance_status(s: Status) -> (u8, &'static str) {
     match s {
         Status::Pass => (1, "Pass"),
         Status::NotApplicable => (99, "Not Applicable"),
         Status::Fail | Status::Waived => (3, "Fail"),
-        Status::NotAssessed => (0, "Unknown"),
+        Status::NotAssessed | Status::Undecidable => (0, "Unknown"),
     }
 }
 

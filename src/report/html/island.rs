@@ -61,9 +61,10 @@ fn change_code(c: Option<&FindingChange>) -> u32 {
 }
 
 /// Status order in the table and in the data island: what needs attention first.
-pub(super) const STATUS_ORDER: [Status; 5] = [
+pub(super) const STATUS_ORDER: [Status; 6] = [
     Status::Fail,
     Status::NotAssessed,
+    Status::Undecidable,
     Status::Waived,
     Status::NotApplicable,
     Status::Pass,
