@@ -476,3 +476,41 @@ fn tags_known_only_after_apply_are_undecidable_and_the_gate_counts_them_only_whe
         "{said}"
     );
 }
+
+#[test]
+fn a_selection_that_selects_nothing_and_a_volume_untagged_like_its_instance_are_named() {
+    let (o, rows, _out) = scan(
+        &root().join("tests/plans/selections-that-miss.json"),
+        &["--account", "111111111111"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    for address in [
+        "aws_backup_selection.team_volumes",
+        "aws_backup_selection.nightly",
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(address) && l.contains("selects nothing")),
+            "{address}: {err}"
+        );
+    }
+    assert!(
+        err.lines().any(|l| l.contains("aws_ebs_volume.worker_data")
+            && l.contains("attached to instance (known after apply: aws_instance.worker)")
+            && l.contains("team-volumes")),
+        "{err}"
+    );
+    // The warnings name the cause; the verdicts are the engine's: neither is backed up.
+    for arn in [
+        format!("{VOLUMES}(known after apply: aws_ebs_volume.worker_data)"),
+        "arn:aws:ec2:us-east-1:111111111111:instance/(known after apply: aws_instance.worker)"
+            .to_string(),
+    ] {
+        let f = protected(&rows, &arn);
+        assert_eq!(
+            (f["status"].as_str(), f["change"].as_str()),
+            ("FAIL", "new")
+        );
+    }
+}

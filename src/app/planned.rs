@@ -80,6 +80,11 @@ fn judge_both(
         &after.rules,
         &overlay,
     );
+    // Seen only once the organisation as planned is built.
+    for note in change::judged::find(&after.inventory, &overlay) {
+        out.warn(&note);
+        said.push(note);
+    }
     Ok(Judged {
         before,
         after,

@@ -166,6 +166,12 @@ impl Laying<'_> {
             }
         }
         let id = text(after, "id").unwrap_or(self.at.placeholder);
+        o.selections.push(super::LaidSelection {
+            address: c.address.clone(),
+            account: self.at.account.to_owned(),
+            region: self.at.region.to_owned(),
+            id: id.to_owned(),
+        });
         let s = records::selection(after, id, &plan_id, resources);
         data.selections.push(record(&c.address, s)?);
         Ok(())

@@ -6,6 +6,7 @@
 //! the findings it could turn are NOT_ASSESSED, naming the cause and the plan's address.
 
 pub mod cloudformation;
+pub mod judged;
 mod lay;
 pub mod mistakes;
 mod records;
@@ -44,9 +45,21 @@ pub struct Overlay {
     pub arns: BTreeMap<String, String>,
     /// The resources the plan creates: nothing has run for them yet.
     pub created: std::collections::BTreeSet<String>,
+    /// The backup selections the plan creates or changes, where they land.
+    pub selections: Vec<LaidSelection>,
     /// Said to the user, never silently dropped: what the overlay does not model yet, what a
     /// replacement costs.
     pub notes: Vec<String>,
+}
+
+/// A backup selection as the plan leaves it: its address, account-region and id (known, or
+/// standing in until apply).
+#[derive(Debug, Clone)]
+pub struct LaidSelection {
+    pub address: String,
+    pub account: String,
+    pub region: String,
+    pub id: String,
 }
 
 /// Lays `changes` over `snap`.
