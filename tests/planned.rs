@@ -514,3 +514,167 @@ fn a_selection_that_selects_nothing_and_a_volume_untagged_like_its_instance_are_
         );
     }
 }
+
+fn template_scan(template: &str, extra: &[&str]) -> (Output, Rows, tempfile::TempDir) {
+    scan_as("--cfn-template", &root().join(template), extra)
+}
+
+#[test]
+fn a_cloudformation_template_is_judged_where_it_is_deployed() {
+    let (o, rows, out) = template_scan(
+        "samples/plans/orders-stack.yaml",
+        &[
+            "--cfn-parameters",
+            "samples/plans/orders-stack.params.json",
+            "--account",
+            "111111111111",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let new = |logical: &str| format!("{VOLUMES}(known after apply: {logical} (AWS::EC2::Volume))");
+    let verdict = |logical: &str| {
+        let f = protected(&rows, &new(logical));
+        (f["status"].clone(), f["reason"].clone())
+    };
+    assert_eq!(verdict("ScratchVolume").0, "FAIL");
+    let (ledger, why) = verdict("LedgerVolume");
+    assert_eq!(ledger, "PASS", "{why}");
+    assert!(why.contains("orders-app"), "{why}");
+    // `!Sub …volume/${JournalVolume}` names the planned volume; `!Ref OrdersPlan` the plan the
+    // template updates, which keeps its id.
+    let (journal, why) = verdict("JournalVolume");
+    assert_eq!(journal, "PASS", "{why}");
+    assert!(why.contains("orders-journal"), "{why}");
+    // `Value: !Ref SharedAppTag`, a parameter without a value.
+    let (imports, why) = verdict("ImportsVolume");
+    assert_eq!(imports, "UNDECIDABLE", "{why}");
+    assert!(why.contains("ImportsVolume"), "{why}");
+    // `Condition: IsDev` is false with Env's default.
+    assert!(!rows
+        .iter()
+        .any(|r| r["resource_arn"].contains("DevScratchVolume")));
+    // The template's orders-prod replaces the snapshot's (same name): its 7 days now fail the
+    // 35-day policy for what that plan backs up. Two plans side by side would have hidden it.
+    let worker = rows
+        .iter()
+        .find(|r| {
+            r["rule_id"] == "backup-frequency-retention"
+                && r["resource_arn"].ends_with("instance/i-01a20000000000001")
+        })
+        .unwrap();
+    assert_eq!(
+        (worker["status"].as_str(), worker["change"].as_str()),
+        ("FAIL", "new"),
+        "{worker:?}"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("parameter SharedAppTag has no value"), "{err}");
+    assert!(
+        err.contains("DevScratchVolume: its condition is false"),
+        "{err}"
+    );
+    let md = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(md.contains("the CloudFormation template "), "{md}");
+}
+
+#[test]
+fn a_template_with_a_stack_name_updates_and_deletes_that_stack_s_resources() {
+    let (_dir, snapshot) = crate::util::sample_copy();
+    let file = snapshot.join("111111111111/us-east-1/resources.json");
+    let mut items: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for item in items.as_array_mut().unwrap() {
+        let logical = match item["resourceId"].as_str().unwrap() {
+            "vol-01a10000000000004" => "ArchiveVolume",
+            "vol-01a10000000000003" => "OldScratch",
+            _ => continue,
+        };
+        let tags = item["tags"].as_array_mut().unwrap();
+        tags.push(serde_json::json!({"key": "aws:cloudformation:stack-name", "value": "payments-storage"}));
+        tags.push(serde_json::json!({"key": "aws:cloudformation:logical-id", "value": logical}));
+    }
+    std::fs::write(&file, serde_json::to_string(&items).unwrap()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+        .arg("scan")
+        .arg(&snapshot)
+        .arg("--cfn-template")
+        .arg(root().join("tests/plans/templates/payments-storage.yaml"))
+        .args(["--stack-name", "payments-storage", "--region", "us-east-1"])
+        .args([
+            "--account",
+            "111111111111",
+            "--format",
+            "csv",
+            "--fail-on-new",
+            "high",
+        ])
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rows = csv_rows(&out.path().join("findings.csv"));
+    let archive = protected(&rows, &format!("{VOLUMES}vol-01a10000000000004"));
+    assert_eq!(
+        (archive["status"].as_str(), archive["change"].as_str()),
+        ("FAIL", "regressed"),
+        "{archive:?}"
+    );
+    assert!(!rows
+        .iter()
+        .any(|r| r["resource_arn"].ends_with("vol-01a10000000000003")));
+    assert!(!rows
+        .iter()
+        .any(|r| r["resource_arn"].contains("known after apply")));
+}
+
+#[test]
+fn a_broken_template_is_refused_with_where_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("params.json");
+    std::fs::write(&params, r#"{"Nope": "1"}"#).unwrap();
+    let at = |f: &str| root().join(f).to_string_lossy().into_owned();
+    let region = ["--region", "us-east-1"];
+    let cases: [(String, Vec<&str>, String); 5] = [
+        (
+            at("tests/plans/templates/broken.yaml"),
+            region.to_vec(),
+            "broken.yaml:6:".into(),
+        ),
+        (
+            at("tests/plans/templates/dangling.json"),
+            vec!["--region", "us-east-1", "--account", "111111111111"],
+            "Ref to \"NoSuchPlan\"".into(),
+        ),
+        (
+            at("samples/plans/orders-stack.yaml"),
+            vec![
+                "--cfn-parameters",
+                params.to_str().unwrap(),
+                "--region",
+                "us-east-1",
+            ],
+            "parameter \"Nope\" is not declared".into(),
+        ),
+        (
+            at("samples/plans/new-volumes.json"),
+            region.to_vec(),
+            "a Terraform plan, not a template".into(),
+        ),
+        (
+            at("samples/plans/orders-stack.yaml"),
+            vec![],
+            "give --region".into(),
+        ),
+    ];
+    for (template, extra, said) in cases {
+        let (o, _, out) = scan_as("--cfn-template", Path::new(&template), &extra);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{template}: {err}");
+        assert!(err.contains(&said), "{template}: wanted {said:?} in {err}");
+        assert!(!out.path().join("findings.csv").exists());
+    }
+}

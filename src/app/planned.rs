@@ -4,7 +4,7 @@
 
 use super::{judge, load_policy, load_snapshot, to_stdout, Evaluated, Output};
 use crate::change::terraform::{self, ResourceChange};
-use crate::change::{self, cloudformation, Defaults};
+use crate::change::{self, cloudformation, template, Defaults};
 use crate::cli::{ExplainArgs, ExplainFormat, PlannedArgs, PolicyArgs, ScanArgs};
 use crate::dest::Run;
 use crate::error::Error;
@@ -15,27 +15,43 @@ use crate::report::{explain, Templates};
 use serde::Serialize;
 use std::path::Path;
 
-/// A planned change: its resource changes and what it is, in words.
+/// A planned change: its resource changes (a template's are found once the snapshot is
+/// read) and what it is, in words.
 pub(super) struct Planned {
     pub changes: Vec<ResourceChange>,
+    pub template: Option<template::Template>,
     pub source: String,
 }
 
 /// The planned change the scan is given, read before anything is judged (a wrong file fails
 /// first); `None` without one.
 pub(super) fn read(p: &PlannedArgs) -> Result<Option<Planned>> {
-    let (changes, source) = match (&p.terraform_plan, &p.cfn_change_set) {
-        (Some(plan), _) => (
-            terraform::read(plan)?,
-            format!("the Terraform plan {}", plan.display()),
-        ),
-        (None, Some(set)) => (
-            cloudformation::read(set)?,
-            format!("the CloudFormation change set {}", set.display()),
-        ),
-        (None, None) => return Ok(None),
+    let planned = |changes, source| Planned {
+        changes,
+        template: None,
+        source,
     };
-    Ok(Some(Planned { changes, source }))
+    Ok(Some(
+        match (&p.terraform_plan, &p.cfn_change_set, &p.cfn_template) {
+            (Some(plan), _, _) => planned(
+                terraform::read(plan)?,
+                format!("the Terraform plan {}", plan.display()),
+            ),
+            (_, Some(set), _) => planned(
+                cloudformation::read(set)?,
+                format!("the CloudFormation change set {}", set.display()),
+            ),
+            (_, _, Some(t)) => {
+                let t = template::read(t, p.cfn_parameters.as_deref())?;
+                Planned {
+                    source: t.source(),
+                    template: Some(t),
+                    changes: Vec::new(),
+                }
+            }
+            (None, None, None) => return Ok(None),
+        },
+    ))
 }
 
 /// The organisation before and after the plan, each judged; what was said of the plan at its
@@ -49,7 +65,7 @@ struct Judged {
 
 fn judge_both(
     snapshot: &Path,
-    changes: &[ResourceChange],
+    plan: &Planned,
     policy: &PolicyArgs,
     p: &PlannedArgs,
     out: &Output,
@@ -61,8 +77,17 @@ fn judge_both(
         account: p.account.clone(),
         region: p.region.clone(),
     };
+    let (found, mut said) = match &plan.template {
+        Some(t) => t.changes(&snap, &defaults, p.stack_name.as_deref())?,
+        None => (Vec::new(), Vec::new()),
+    };
+    let changes = if plan.template.is_some() {
+        &found
+    } else {
+        &plan.changes
+    };
     let overlay = change::overlay(&mut planned, changes, &defaults)?;
-    let mut said = change::mistakes::find(changes, &snap);
+    said.extend(change::mistakes::find(changes, &snap));
     said.extend(overlay.notes.iter().cloned());
     for note in &said {
         out.warn(note);
@@ -103,12 +128,12 @@ pub(super) struct Before {
 
 pub(super) fn evaluate(
     snapshot: &Path,
-    changes: &[ResourceChange],
+    plan: &Planned,
     a: &ScanArgs,
     out: &Output,
     run: &Run,
 ) -> Result<(Evaluated, Before, Vec<String>)> {
-    let j = judge_both(snapshot, changes, &a.policy, &a.planned, out)?;
+    let j = judge_both(snapshot, plan, &a.policy, &a.planned, out)?;
     let mut record = super::changes::record_of(&j.before, a, run)?;
     record.scan_id = "before-the-plan".into();
     let baseline = Baseline {
@@ -130,7 +155,7 @@ pub(super) fn evaluate(
 /// `explain --terraform-plan`: one resource's story before the plan and after it. The
 /// resource is named by its ARN or by its address in the plan.
 pub(super) fn explain(out: &Output, a: &ExplainArgs, p: &Planned) -> Result<u8> {
-    let j = judge_both(&a.snapshot, &p.changes, &a.policy, &a.planned, out)?;
+    let j = judge_both(&a.snapshot, p, &a.policy, &a.planned, out)?;
     // A change set's address is `LogicalId (Type)`: its logical id alone names it too.
     let logical = format!("{} (", a.arn);
     let arn = j

@@ -43,7 +43,7 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
             Vec::new(),
         ),
         Some(p) => {
-            let (e, before, said) = super::planned::evaluate(&snapshot, &p.changes, &a, out, &run)?;
+            let (e, before, said) = super::planned::evaluate(&snapshot, p, &a, out, &run)?;
             (e, Some(before.baseline), Some(before.evaluated), said)
         }
     };
@@ -229,7 +229,7 @@ struct Scan<'a> {
     history: History<'a>,
     /// The history's part, made in findings.csv's pass (`--history` with `--format csv`).
     part: Option<&'a SharedPart<'a>>,
-    /// The planned change judged (`--terraform-plan`, `--cfn-change-set`).
+    /// The planned change judged (`--terraform-plan`, `--cfn-change-set`, `--cfn-template`).
     planned: Option<&'a markdown::PlannedView<'a>>,
 }
 

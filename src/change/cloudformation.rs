@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const UNKNOWN: &str = "{{changeSet:KNOWN_AFTER_APPLY}}";
+pub(super) const UNKNOWN: &str = "{{changeSet:KNOWN_AFTER_APPLY}}";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -89,14 +89,47 @@ pub fn read(path: &Path) -> Result<Vec<ResourceChange>> {
             ("Modify" | "Dynamic", _) => Action::Update,
             _ => Action::NoOp,
         };
-        let Some(kind) = terraform_kind(&c.resource_type) else {
-            continue;
+        let one = CfnChange {
+            logical_id: &c.logical_resource_id,
+            resource_type: &c.resource_type,
+            action,
+            physical_id: c.physical_resource_id.as_deref(),
+            before,
+            after,
         };
-        let id = c.physical_resource_id.as_deref();
-        let (before, _) = before.map(|b| attributes(kind, &b, id)).unzip();
-        let (after, mut unknown) = match after {
+        out.extend(one.as_resource_changes(&account, &region));
+    }
+    Ok(out)
+}
+
+/// One CloudFormation resource's change, from a change set or a template: its properties
+/// before and after, with CloudFormation's names.
+pub(super) struct CfnChange<'a> {
+    pub logical_id: &'a str,
+    pub resource_type: &'a str,
+    pub action: Action,
+    pub physical_id: Option<&'a str>,
+    pub before: Option<Map<String, Value>>,
+    pub after: Option<Map<String, Value>>,
+}
+
+impl CfnChange<'_> {
+    /// The resource changes the overlay lays (none for a type it does not read; a vault with
+    /// a `LockConfiguration` is a vault and its lock, as Terraform has them).
+    pub(super) fn as_resource_changes(&self, account: &str, region: &str) -> Vec<ResourceChange> {
+        let Some(kind) = terraform_kind(self.resource_type) else {
+            return Vec::new();
+        };
+        let (action, id) = (self.action, self.physical_id);
+        let address = format!("{} ({})", self.logical_id, self.resource_type);
+        let (before, _) = self
+            .before
+            .as_ref()
+            .map(|b| attributes(kind, b, id))
+            .unzip();
+        let (after, mut unknown) = match &self.after {
             Some(a) => {
-                let (a, u) = attributes(kind, &a, id.filter(|_| action == Action::Update));
+                let (a, u) = attributes(kind, a, id.filter(|_| action == Action::Update));
                 (Some(a), u)
             }
             None => (None, Value::Null),
@@ -106,26 +139,69 @@ pub fn read(path: &Path) -> Result<Vec<ResourceChange>> {
             unknown["id"] = json!(true);
         }
         // A stack's resources land in the stack's account and region (an ARN still wins).
-        out.push(ResourceChange {
-            address: format!("{} ({})", c.logical_resource_id, c.resource_type),
+        let change = |address: String, kind: &str, before, after, unknown| ResourceChange {
+            address,
             kind: kind.to_owned(),
             action,
             before,
             after,
             unknown,
-            region: Some(region.clone()),
-            account: Some(account.clone()),
+            region: Some(region.to_owned()),
+            account: Some(account.to_owned()),
             references: BTreeMap::new(),
-        });
+        };
+        let lock = |p: &Option<Map<String, Value>>| {
+            let p = p.as_ref()?;
+            let l = p.get("LockConfiguration")?;
+            Some(Map::from_iter([
+                (
+                    "backup_vault_name".to_owned(),
+                    p.get("BackupVaultName")?.clone(),
+                ),
+                (
+                    "min_retention_days".to_owned(),
+                    typed(&l["MinRetentionDays"]),
+                ),
+                (
+                    "max_retention_days".to_owned(),
+                    typed(&l["MaxRetentionDays"]),
+                ),
+                (
+                    "changeable_for_days".to_owned(),
+                    typed(&l["ChangeableForDays"]),
+                ),
+            ]))
+        };
+        let (lock_before, lock_after) = (lock(&self.before), lock(&self.after));
+        let mut out = vec![change(address.clone(), kind, before, after, unknown)];
+        if kind == "aws_backup_vault" && (lock_before.is_some() || lock_after.is_some()) {
+            let unknown = json!({"backup_vault_name":
+                lock_after.as_ref().is_some_and(|l| has_unknown(&Value::Object(l.clone())))});
+            out.push(ResourceChange {
+                action: match (&lock_before, &lock_after) {
+                    (None, Some(_)) => Action::Create,
+                    (Some(_), None) => Action::Delete,
+                    _ => action,
+                },
+                ..change(
+                    format!("{address} LockConfiguration"),
+                    "aws_backup_vault_lock_configuration",
+                    lock_before,
+                    lock_after,
+                    unknown,
+                )
+            });
+        }
+        out
     }
-    Ok(out)
 }
 
 /// The Terraform type whose attributes the overlay reads, for a CloudFormation type.
-fn terraform_kind(t: &str) -> Option<&'static str> {
+pub(super) fn terraform_kind(t: &str) -> Option<&'static str> {
     Some(match t {
         "AWS::EC2::Volume" => "aws_ebs_volume",
         "AWS::EC2::Instance" => "aws_instance",
+        "AWS::EC2::VolumeAttachment" => "aws_volume_attachment",
         "AWS::RDS::DBInstance" => "aws_db_instance",
         "AWS::RDS::DBCluster" => "aws_rds_cluster",
         "AWS::DocDB::DBCluster" => "aws_docdb_cluster",
@@ -179,7 +255,11 @@ fn attributes(kind: &str, p: &Map<String, Value>, id: Option<&str>) -> (Map<Stri
         ("BucketName", "bucket"),
         ("ClusterIdentifier", "cluster_identifier"),
         ("Name", "name"),
+        ("BackupVaultName", "name"),
+        ("EncryptionKeyArn", "kms_key_arn"),
         ("BackupPlanId", "plan_id"),
+        ("VolumeId", "volume_id"),
+        ("InstanceId", "instance_id"),
     ] {
         put(tf, p.get(cfn));
     }

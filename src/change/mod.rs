@@ -3,15 +3,18 @@
 //! resource changes are laid over the snapshot (the organisation as it will be), the same
 //! engine judges it, and the snapshot as it is serves as the baseline, so each finding says
 //! what the change does to it. What is known only after apply is never taken as protection:
-//! the findings it could turn are NOT_ASSESSED, naming the cause and the plan's address.
+//! the findings it could turn are UNDECIDABLE, naming the cause and the plan's address.
 
 pub mod cloudformation;
+mod intrinsics;
 pub mod judged;
 mod lay;
 pub mod mistakes;
 mod records;
+pub mod template;
 pub mod terraform;
 mod vaults;
+mod yaml;
 
 use crate::engine::finding::{Status, Subject};
 use crate::engine::Evaluation;

@@ -112,10 +112,15 @@ impl Judged {
         let id = text(after, self.name.unwrap_or(self.id))
             .or_else(|| text(after, self.id))
             .unwrap_or(at.placeholder);
+        self.arn_of(id, at.partition, at.region, at.account)
+    }
+
+    /// The ARN of the resource of this type named (or identified) `id`.
+    pub fn arn_of(&self, id: &str, partition: &str, region: &str, account: &str) -> String {
         self.arn
-            .replace("{p}", at.partition)
-            .replace("{r}", at.region)
-            .replace("{a}", at.account)
+            .replace("{p}", partition)
+            .replace("{r}", region)
+            .replace("{a}", account)
             .replace("{id}", id)
     }
 

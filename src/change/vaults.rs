@@ -2,6 +2,7 @@
 //! target, a copy's destination and a resource type's opt-in will be.
 
 use super::lay::Laying;
+use super::terraform::Action;
 use super::{text, Overlay};
 use crate::error::Result;
 use crate::snapshot::{aws, ScopeData};
@@ -14,7 +15,14 @@ impl Laying<'_> {
     /// otherwise), and its recovery points go with it.
     pub(super) fn vault(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
         let c = self.c;
-        if let Some(name) = c.before.as_ref().and_then(|b| text(b, "name")) {
+        let before = c.before.as_ref().and_then(|b| text(b, "name"));
+        let after = c.after.as_ref().and_then(|a| text(a, "name"));
+        if c.action == Action::Update && before.is_some() && before == after {
+            // Updated in place (its tags, its policy's resource): the vault, its lock and its
+            // recovery points stay as the snapshot has them.
+            return Ok(());
+        }
+        if let Some(name) = before {
             let held = data
                 .recovery_points
                 .iter()
