@@ -678,3 +678,22 @@ fn a_broken_template_is_refused_with_where_and_why() {
         assert!(!out.path().join("findings.csv").exists());
     }
 }
+
+#[test]
+fn a_vault_updated_in_place_keeps_its_lock_and_recovery_points() {
+    let (o, rows, _out) = scan(&root().join("tests/plans/vault-tags.json"), &[]);
+    let worse: Vec<_> = rows
+        .iter()
+        .filter(|r| !matches!(r["change"].as_str(), "unchanged" | "still-failing" | ""))
+        .collect();
+    assert!(worse.is_empty(), "{worse:#?}\n{}", stderr(&o));
+    let vault = rows
+        .iter()
+        .find(|r| {
+            r["rule_id"] == "backup-vault-lock"
+                && r["resource_arn"]
+                    == "arn:aws:backup:us-east-1:111111111111:backup-vault:payments"
+        })
+        .expect("the payments vault's lock finding");
+    assert_eq!(vault["status"], "PASS", "{vault:?}");
+}
