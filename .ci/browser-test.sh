@@ -72,10 +72,14 @@ ls -l "$art/report/report.html"
   --format html,json --out "$art/again" --baseline "$art/report"
 "$bin" -q scan samples/org-later --rules rules --waivers samples/waivers.yaml \
   --format html,json --out "$art/later" --baseline "$art/again"
+# A pull request's CloudFormation template judged against the sample: "This change".
+"$bin" -q scan samples/org --rules rules --cfn-template samples/plans/orders-stack.yaml \
+  --cfn-parameters samples/plans/orders-stack.params.json --account 111111111111 \
+  --region us-east-1 --format html --out "$art/planned"
 
 echo "== browser test"
 docs=()
 [ "$update_docs" -eq 1 ] && docs=(--docs-screenshot docs/report-screenshot.png)
 node tests/browser/report.test.mjs "$art/report/report.html" --artifacts "$art" \
-  --since "$art/later/report.html" --scans 3 "${docs[@]}"
+  --since "$art/later/report.html" --scans 3 --planned "$art/planned/report.html" "${docs[@]}"
 echo "artefacts: $art"

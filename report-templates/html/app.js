@@ -101,8 +101,10 @@
   fill('severity', D.severities);
   fill('status', D.statuses.map(function (s) { return s.replace(/_/g, ' '); }));
   if (D.changes) {
+    /* "new since last scan", or "new with this change" for a planned change (the template says). */
+    var newLabel = $('f-change').getAttribute('data-new') || 'new since last scan';
     fill('change', D.changes.map(function (c) {
-      return c === 'new' ? 'new since last scan' : c.replace(/-/g, ' ');
+      return c === 'new' ? newLabel : c.replace(/-/g, ' ');
     }), D.changes.map(function (_, i) { return i; }).slice(1));
   }
 

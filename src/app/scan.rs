@@ -301,6 +301,7 @@ impl<'a> Scan<'a> {
         };
         let since = html::Since {
             diff: self.history.diff,
+            planned: self.planned,
             trend: self.history.trend,
             limits: html::HtmlLimits::default(),
         };

@@ -54,7 +54,7 @@ struct View<'a> {
 
 /// A planned change a scan judged (`--terraform-plan`, `--cfn-change-set`): which, and what
 /// was said of it at its addresses (mistakes, what is not laid over the snapshot).
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct PlannedView<'a> {
     pub source: String,
     pub warnings: &'a [String],

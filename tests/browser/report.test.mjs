@@ -6,9 +6,13 @@
 //
 //   node report.test.mjs REPORT.html [--artifacts DIR] [--docs-screenshot PNG]
 //                        [--perf-only] [--budget-ms 3000] [--since REPORT2.html --scans N]
+//                        [--planned REPORT3.html]
 //
 // --since: a report of a later scan made with --baseline (a chain of N scans): its trend
 // draws one point per scan, and the "new since last scan" filter narrows its table.
+//
+// --planned: a report of a scan that judged a planned change (a CloudFormation template): its
+// "This change" section, the warnings at the template's addresses, what is undecidable.
 //
 // --perf-only: for a large synthetic report: open it, filter and search, within the budget.
 // Chromium: $CHROMIUM or /usr/bin/chromium (Debian's package), started with the flags below
@@ -40,6 +44,7 @@ function parseArgs(argv) {
     else if (a === '--perf-only') o.perfOnly = true;
     else if (a === '--since') o.since = argv[++i];
     else if (a === '--scans') o.scans = Number(argv[++i]);
+    else if (a === '--planned') o.planned = argv[++i];
     else if (!a.startsWith('--') && !o.report) o.report = a;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -385,6 +390,35 @@ if (opts.since) {
     const regressed = await page.$$eval('#rows tr[data-i]', (trs) => trs.length);
     const news = Number(after.split(' ')[0]);
     assert(news + regressed === Number(expected), `new ${news} + regressed ${regressed} vs ${expected}`);
+    await resetFilters();
+    assert((await count()) === before, 'reset restores the table');
+  });
+}
+
+if (opts.planned) {
+  await check('a planned change opens with what it changes, its warnings and what is undecidable', async () => {
+    await page.goto(pathToFileURL(path.resolve(opts.planned)).href, { waitUntil: 'load', timeout: 60_000 });
+    await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
+    const nav = await page.$eval('nav a[href="#since"]', (e) => e.textContent);
+    assert(nav === 'This change', `nav: ${nav}`);
+    const since = await page.$eval('#since', (e) => e.innerText);
+    assert(since.includes('This change') && since.includes('the CloudFormation template'), since.slice(0, 300));
+    assert(!since.includes('Longest-standing'), 'no streaks for a plan');
+    const warned = await page.$eval('#plan-warnings', (e) => e.innerText);
+    assert(warned.includes('SharedAppTag') && warned.includes('DevScratchVolume'), warned);
+    const undecidable = await page.$eval('#undecidable', (e) => e.innerText);
+    assert(undecidable.includes('ImportsVolume'), undecidable.slice(0, 300));
+    await (await page.$('#since')).screenshot({ path: path.join(opts.artifacts, 'planned.png') });
+  });
+
+  await check('the table filters by what the change does', async () => {
+    const before = await count();
+    await selectByLabel('f-change', 'new with this change');
+    const news = await page.$$eval('#rows tr[data-i]', (trs) => trs.map((tr) => tr.cells[0].textContent));
+    assert(news.length > 0 && news.every((t) => t.includes('new')), `rows: ${news.slice(0, 5)}`);
+    await selectByLabel('f-change', 'undecidable');
+    const undecided = await page.$$eval('#rows tr[data-i]', (trs) => trs.map((tr) => tr.cells[0].textContent));
+    assert(undecided.length > 0 && undecided.every((t) => t.includes('UNDECIDABLE')), `rows: ${undecided.slice(0, 5)}`);
     await resetFilters();
     assert((await count()) === before, 'reset restores the table');
   });

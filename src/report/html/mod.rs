@@ -79,6 +79,8 @@ impl Default for HtmlLimits {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Since<'a> {
     pub diff: Option<&'a Diff>,
+    /// The planned change judged: the diff is then what it changes ("This change").
+    pub planned: Option<&'a crate::report::markdown::PlannedView<'a>>,
     pub trend: &'a [ScanRecord],
     pub limits: HtmlLimits,
 }
@@ -208,6 +210,7 @@ pub fn render_html_since(
         not_assessed: not_assessed(summary),
         charts: charts::Charts::draw(&templates, inv, rules, eval, summary, since.trend)?,
         diff: since.diff,
+        planned: since.planned,
         rules: rule_views(rules, summary),
         table: data.note,
         csp,
@@ -328,6 +331,7 @@ struct Context<'a> {
     charts: charts::Charts,
     /// What changed since the baseline, when there is one.
     diff: Option<&'a Diff>,
+    planned: Option<&'a crate::report::markdown::PlannedView<'a>>,
     rules: Vec<RuleView<'a>>,
     table: TableNote,
     csp: String,
