@@ -697,3 +697,42 @@ fn a_vault_updated_in_place_keeps_its_lock_and_recovery_points() {
         .expect("the payments vault's lock finding");
     assert_eq!(vault["status"], "PASS", "{vault:?}");
 }
+
+#[test]
+fn vault_access_policies_and_organisation_backup_policies_in_a_plan() {
+    let (o, rows, _out) = scan(
+        &root().join("tests/plans/policies.json"),
+        &["--account", "111111111111"],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let vault = |name: &str| {
+        let arn = format!("arn:aws:backup:us-east-1:111111111111:backup-vault:{name}");
+        let f = rows
+            .iter()
+            .find(|r| {
+                r["rule_id"] == "backup-vault-deletion-protection" && r["resource_arn"] == arn
+            })
+            .unwrap();
+        (f["status"].clone(), f["change"].clone())
+    };
+    // The policy that denied deletion is removed; one is added; one is known only after apply.
+    assert_eq!(vault("payments"), ("FAIL".into(), "new".into()));
+    assert_eq!(vault("catalog").0, "PASS");
+    assert_eq!(
+        vault("analytics"),
+        ("UNDECIDABLE".into(), "undecidable".into())
+    );
+    // An altered backup policy: what the plans it delivers protect waits for apply; a local
+    // plan's protection in the same account-region does not.
+    let staging = |arn: &str| protected(&rows, arn)["status"].clone();
+    assert_eq!(
+        staging("arn:aws:dynamodb:us-east-1:222222222222:table/payments-staging-transactions"),
+        "UNDECIDABLE"
+    );
+    assert_eq!(
+        staging("arn:aws:ec2:us-east-1:222222222222:instance/i-02a20000000000001"),
+        "PASS"
+    );
+    // A service control policy changes no backup verdict.
+    assert!(!stderr(&o).contains("no_public_buckets"), "{}", stderr(&o));
+}

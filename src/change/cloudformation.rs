@@ -150,50 +150,80 @@ impl CfnChange<'_> {
             account: Some(account.to_owned()),
             references: BTreeMap::new(),
         };
-        let lock = |p: &Option<Map<String, Value>>| {
-            let p = p.as_ref()?;
-            let l = p.get("LockConfiguration")?;
-            Some(Map::from_iter([
-                (
-                    "backup_vault_name".to_owned(),
-                    p.get("BackupVaultName")?.clone(),
-                ),
-                (
-                    "min_retention_days".to_owned(),
-                    typed(&l["MinRetentionDays"]),
-                ),
-                (
-                    "max_retention_days".to_owned(),
-                    typed(&l["MaxRetentionDays"]),
-                ),
-                (
-                    "changeable_for_days".to_owned(),
-                    typed(&l["ChangeableForDays"]),
-                ),
-            ]))
-        };
-        let (lock_before, lock_after) = (lock(&self.before), lock(&self.after));
         let mut out = vec![change(address.clone(), kind, before, after, unknown)];
-        if kind == "aws_backup_vault" && (lock_before.is_some() || lock_after.is_some()) {
-            let unknown = json!({"backup_vault_name":
-                lock_after.as_ref().is_some_and(|l| has_unknown(&Value::Object(l.clone())))});
+        if kind != "aws_backup_vault" {
+            return out;
+        }
+        // A vault's lock and access policy are resources of their own in Terraform.
+        for (property, part) in [
+            ("LockConfiguration", "aws_backup_vault_lock_configuration"),
+            ("AccessPolicy", "aws_backup_vault_policy"),
+        ] {
+            let of = |p: &Option<Map<String, Value>>| {
+                let p = p.as_ref()?;
+                vault_part(property, p.get(property)?, p.get("BackupVaultName"))
+            };
+            let ((before, _), (after, unknown)) = match (of(&self.before), of(&self.after)) {
+                (None, None) => continue,
+                (b, a) => (b.unzip(), a.unzip()),
+            };
+            let action = match (&before, &after) {
+                (None, Some(_)) => Action::Create,
+                (Some(_), None) => Action::Delete,
+                _ => action,
+            };
+            let unknown = unknown.unwrap_or(Value::Null);
             out.push(ResourceChange {
-                action: match (&lock_before, &lock_after) {
-                    (None, Some(_)) => Action::Create,
-                    (Some(_), None) => Action::Delete,
-                    _ => action,
-                },
+                action,
                 ..change(
-                    format!("{address} LockConfiguration"),
-                    "aws_backup_vault_lock_configuration",
-                    lock_before,
-                    lock_after,
+                    format!("{address} {property}"),
+                    part,
+                    before,
+                    after,
                     unknown,
                 )
             });
         }
         out
     }
+}
+
+/// A vault's `LockConfiguration` or `AccessPolicy` as the attributes of Terraform's resource
+/// for it, and which of them are known only after the change runs.
+fn vault_part(
+    property: &str,
+    v: &Value,
+    vault: Option<&Value>,
+) -> Option<(Map<String, Value>, Value)> {
+    let mut a = Map::new();
+    a.insert("backup_vault_name".into(), vault?.clone());
+    if property == "LockConfiguration" {
+        for (cfn, tf) in [
+            ("MinRetentionDays", "min_retention_days"),
+            ("MaxRetentionDays", "max_retention_days"),
+            ("ChangeableForDays", "changeable_for_days"),
+        ] {
+            a.insert(tf.into(), typed(&v[cfn]));
+        }
+    } else {
+        // A template gives the policy as JSON, a change set as text.
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        a.insert(
+            "policy".into(),
+            if has_unknown(v) {
+                v.clone()
+            } else {
+                Value::from(text)
+            },
+        );
+    }
+    let unknown: Map<String, Value> = a
+        .iter()
+        .filter(|(_, v)| has_unknown(v))
+        .map(|(k, _)| (k.clone(), json!(true)))
+        .collect();
+    a.retain(|k, _| !unknown.contains_key(k));
+    Some((a, Value::Object(unknown)))
 }
 
 /// The Terraform type whose attributes the overlay reads, for a CloudFormation type.
@@ -216,6 +246,7 @@ pub(super) fn terraform_kind(t: &str) -> Option<&'static str> {
         "AWS::Backup::BackupSelection" => "aws_backup_selection",
         "AWS::Backup::BackupVault" => "aws_backup_vault",
         "AWS::Backup::LogicallyAirGappedBackupVault" => "aws_backup_logically_air_gapped_vault",
+        "AWS::Organizations::Policy" => "aws_organizations_policy",
         _ => return None,
     })
 }
@@ -259,6 +290,7 @@ fn attributes(kind: &str, p: &Map<String, Value>, id: Option<&str>) -> (Map<Stri
         ("EncryptionKeyArn", "kms_key_arn"),
         ("BackupPlanId", "plan_id"),
         ("VolumeId", "volume_id"),
+        ("Type", "type"),
         ("InstanceId", "instance_id"),
     ] {
         put(tf, p.get(cfn));
@@ -394,5 +426,46 @@ mod tests {
         assert_eq!(a["tags_all"], json!({"app": "x"}));
         assert_eq!(a["id"], "vol-1");
         assert_eq!(unknown, json!({"kms_key_id": true}));
+    }
+
+    #[test]
+    fn a_vault_s_lock_and_access_policy_are_resources_of_their_own() {
+        let vault = json!({"BackupVaultName": "v",
+            "LockConfiguration": {"MinRetentionDays": "7", "MaxRetentionDays": 35},
+            "AccessPolicy": {"Statement": [{"Effect": "Deny", "Action": "backup:DeleteRecoveryPoint"}]}});
+        let c = CfnChange {
+            logical_id: "Vault",
+            resource_type: "AWS::Backup::BackupVault",
+            action: Action::Create,
+            physical_id: None,
+            before: None,
+            after: vault.as_object().cloned(),
+        };
+        let changes = c.as_resource_changes("111111111111", "us-east-1");
+        let kinds: Vec<&str> = changes.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "aws_backup_vault",
+                "aws_backup_vault_lock_configuration",
+                "aws_backup_vault_policy"
+            ]
+        );
+        let lock = changes[1].after.as_ref().unwrap();
+        assert_eq!(
+            (&lock["min_retention_days"], &lock["backup_vault_name"]),
+            (&json!(7), &json!("v"))
+        );
+        let policy = changes[2].after.as_ref().unwrap()["policy"]
+            .as_str()
+            .unwrap();
+        assert!(policy.contains("backup:DeleteRecoveryPoint"), "{policy}");
+        let (_, unknown) = vault_part(
+            "AccessPolicy",
+            &json!({"Statement": UNKNOWN}),
+            Some(&json!("v")),
+        )
+        .unwrap();
+        assert_eq!(unknown, json!({"policy": true}));
     }
 }

@@ -35,6 +35,8 @@ impl Laying<'_> {
             self.vault(data, o)
         } else if c.kind == "aws_backup_vault_lock_configuration" {
             self.vault_lock(data, o)
+        } else if c.kind == "aws_backup_vault_policy" {
+            self.vault_policy(data, o)
         } else if c.kind == "aws_backup_region_settings" {
             self.region_settings(data, o)
         } else {

@@ -50,6 +50,11 @@ pub struct Overlay {
     pub created: std::collections::BTreeSet<String>,
     /// The backup selections the plan creates or changes, where they land.
     pub selections: Vec<LaidSelection>,
+    /// Vaults whose access policy is known only after apply: vault ARN → why.
+    pub vault_policies_unknown: BTreeMap<String, String>,
+    /// Why the plans an Organizations backup policy delivers are known only after apply (the
+    /// change alters or removes such a policy or its attachment).
+    pub org_policy: Option<String>,
     /// Said to the user, never silently dropped: what the overlay does not model yet, what a
     /// replacement costs.
     pub notes: Vec<String>,
@@ -82,10 +87,17 @@ pub fn overlay(snap: &mut Snapshot, changes: &[ResourceChange], d: &Defaults) ->
         .filter(|c| c.action != Action::NoOp)
         .partition(|c| AMENDING.contains(&c.kind.as_str()));
     for c in rest.into_iter().chain(amending) {
+        if let Some(policy) = org_backup_policy(c, changes) {
+            match policy {
+                Ok(why) => o.org_policy = o.org_policy.take().or(Some(why)),
+                Err(note) => o.notes.push(note),
+            }
+            continue;
+        }
         if !modelled(&c.kind) {
             // Backup's own resources the overlay does not model yet are said; the rest of a
             // plan (networks, roles, …) does not decide a verdict here.
-            if c.kind.starts_with("aws_backup_") || NOT_YET.contains(&c.kind.as_str()) {
+            if c.kind.starts_with("aws_backup_") {
                 o.notes.push(format!(
                     "{} ({}): not laid over the snapshot yet; judged as the snapshot has it",
                     c.address, c.kind
@@ -141,16 +153,74 @@ fn identities(
     Ok(ids)
 }
 
-/// Resources that change a verdict but are not laid over the snapshot yet.
-const NOT_YET: [&str; 1] = ["aws_organizations_policy"];
+/// An Organizations backup policy the change creates, alters or removes (or attaches or
+/// detaches): `Ok(why)` when the plans it delivers are then known only after apply (an
+/// altered or removed one: what they protect now may not be protected), `Err(note)` for a
+/// new one (it can only add protection, which is judged once it applies). `None` for
+/// anything else, a policy of another type included.
+fn org_backup_policy(
+    c: &ResourceChange,
+    changes: &[ResourceChange],
+) -> Option<std::result::Result<String, String>> {
+    let backup = |r: &ResourceChange| {
+        r.kind == "aws_organizations_policy"
+            && [&r.after, &r.before]
+                .into_iter()
+                .flatten()
+                .any(|v| text(v, "type") == Some("BACKUP_POLICY"))
+    };
+    let applies = match c.kind.as_str() {
+        "aws_organizations_policy" => backup(c),
+        "aws_organizations_policy_attachment" => {
+            let ids: Vec<&str> = [&c.after, &c.before]
+                .into_iter()
+                .flatten()
+                .filter_map(|v| text(v, "policy_id"))
+                .collect();
+            let refs = c.references.get("policy_id").into_iter().flatten();
+            let named = |p: &ResourceChange| {
+                let id = [&p.after, &p.before]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|v| text(v, "id"));
+                refs.clone().any(|r| r.starts_with(&p.address))
+                    || id.is_some_and(|i| ids.contains(&i))
+            };
+            changes.iter().filter(|p| backup(p)).any(named)
+        }
+        _ => false,
+    };
+    let same_content = c.kind == "aws_organizations_policy"
+        && c.action == Action::Update
+        && !c.is_unknown("content")
+        && c.before.as_ref().and_then(|b| b.get("content"))
+            == c.after.as_ref().and_then(|a| a.get("content"));
+    if !applies || same_content {
+        return None;
+    }
+    Some(if c.action == Action::Create {
+        Err(format!(
+            "{}: adds to the organisation's backup policies: the plans it delivers are judged \
+             once it applies; nothing is counted as protected by it before",
+            c.address
+        ))
+    } else {
+        Ok(format!(
+            "the Organizations backup policy {} changes, so what the plans it delivers protect \
+             is known once it applies",
+            c.address
+        ))
+    })
+}
 
 /// Resources that amend another's record (a bucket's versioning, a volume's attachment, a
 /// vault's lock): laid after every other change, so that a resource created in the same plan
 /// is there to amend.
-const AMENDING: [&str; 3] = [
+const AMENDING: [&str; 4] = [
     "aws_s3_bucket_versioning",
     "aws_volume_attachment",
     "aws_backup_vault_lock_configuration",
+    "aws_backup_vault_policy",
 ];
 
 /// AWS Backup's own resources besides plans and selections.
@@ -278,9 +348,9 @@ fn place(scopes: &Scopes, c: &ResourceChange, d: &Defaults) -> Result<Place> {
 /// apply), so that adding a well-protected resource does not fail a gate.
 pub fn settle(e: &mut Evaluation, inv: &Inventory, rules: &RuleSet, o: &Overlay) {
     for f in e.findings.iter_mut() {
-        let Subject::Resource { scope, .. } = f.subject else {
+        if !matches!(f.subject, Subject::Resource { .. } | Subject::Vault { .. }) {
             continue;
-        };
+        }
         let arn = f.subject.arn(inv);
         if o.created.contains(arn)
             && matches!(f.status, Status::Fail | Status::NotAssessed)
@@ -291,22 +361,59 @@ pub fn settle(e: &mut Evaluation, inv: &Inventory, rules: &RuleSet, o: &Overlay)
                 "created by the plan: nothing has run for it yet (judged once it exists)".into();
             continue;
         }
-        let why = match f.status {
-            Status::Pass | Status::Fail => o.undecidable.get(arn),
-            _ => None,
-        };
-        let why = why.or_else(|| {
-            let s = &inv.scopes[scope as usize];
-            (f.status == Status::Pass)
-                .then(|| {
-                    o.undecidable_scopes
-                        .get(&(s.account_id.clone(), s.region.clone()))
-                })
-                .flatten()
-        });
-        if let Some(why) = why {
+        let check = &rules.rules[f.rule as usize].check;
+        if let Some(why) = undecided(f, arn, check, inv, o) {
             f.status = Status::Undecidable;
             f.reason = format!("undecidable until apply: {why}").into();
         }
     }
+}
+
+/// Why what decides `f` is known only after apply, if it is: its subject's own attributes
+/// (PASS or FAIL), or — for a PASS — what protects every resource of its account-region, or
+/// an Organizations backup policy the change alters, when a plan it delivers protects it.
+/// A vault policy known only after apply decides its vault's deletion protection, and the
+/// copies that go to it.
+fn undecided<'o>(
+    f: &crate::engine::finding::Finding,
+    arn: &str,
+    check: &crate::rules::Check,
+    inv: &Inventory,
+    o: &'o Overlay,
+) -> Option<&'o str> {
+    if !matches!(f.status, Status::Pass | Status::Fail) {
+        return None;
+    }
+    if let Some(why) = o.undecidable.get(arn) {
+        return Some(why);
+    }
+    let policies = &o.vault_policies_unknown;
+    if check.reads_vault_policies() {
+        if let Some(why) = policies.get(arn) {
+            return Some(why);
+        }
+    }
+    if f.status != Status::Pass {
+        return None;
+    }
+    // A copy's PASS names the vault it copies to.
+    if check.reads_vault_policies() && matches!(f.subject, Subject::Resource { .. }) {
+        let to = f.evidence.vault.as_deref();
+        if let Some(why) = to.and_then(|v| policies.get(v)) {
+            return Some(why);
+        }
+    }
+    let s = &inv.scopes[f.subject.scope() as usize];
+    if let Some(why) = o
+        .undecidable_scopes
+        .get(&(s.account_id.clone(), s.region.clone()))
+    {
+        return Some(why);
+    }
+    let delivered = f
+        .evidence
+        .plan
+        .and_then(|p| s.plans.get(p as usize))
+        .is_some_and(|p| p.source.from_org_policy());
+    o.org_policy.as_deref().filter(|_| delivered)
 }

@@ -159,6 +159,16 @@ impl Check {
         )
     }
 
+    /// Reads vault access policies: a vault's own, or a copy destination's.
+    pub fn reads_vault_policies(&self) -> bool {
+        matches!(
+            self,
+            Check::VaultDeletionProtection
+                | Check::CrossRegionCopy { .. }
+                | Check::CrossAccountCopy { .. }
+        )
+    }
+
     pub fn subject(&self) -> SubjectKind {
         match self {
             Check::RecoveryPointEncrypted
