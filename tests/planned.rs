@@ -70,6 +70,13 @@ fn removing_the_selecting_tag_is_a_regression_the_gate_fails_on() {
     assert!(md.contains("vol-01a10000000000004"), "{md}");
     assert!(md.contains("**Judged as the Terraform plan "), "{md}");
     assert!(md.contains("### What the plan changes"), "{md}");
+    // Each new failure names the plan's address that causes it, and why it fails.
+    assert!(
+        md.lines().any(|l| l.contains("| `backup-protected` |")
+            && l.contains("`aws_ebs_volume.payments_archive`")
+            && l.contains("| regressed | no backup selection")),
+        "{md}"
+    );
     assert!(!md.contains("Longest-standing"), "{md}");
 }
 

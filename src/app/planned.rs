@@ -126,13 +126,21 @@ pub(super) struct Before {
     pub baseline: Baseline,
 }
 
+/// What was said of a planned change at its addresses, and where each planned resource
+/// landed (its ARN, known or standing in → its address), for the reports.
+#[derive(Default)]
+pub(super) struct Said {
+    pub warnings: Vec<String>,
+    pub addresses: std::collections::BTreeMap<String, String>,
+}
+
 pub(super) fn evaluate(
     snapshot: &Path,
     plan: &Planned,
     a: &ScanArgs,
     out: &Output,
     run: &Run,
-) -> Result<(Evaluated, Before, Vec<String>)> {
+) -> Result<(Evaluated, Before, Said)> {
     let j = judge_both(snapshot, plan, &a.policy, &a.planned, out)?;
     let mut record = super::changes::record_of(&j.before, a, run)?;
     record.scan_id = "before-the-plan".into();
@@ -148,8 +156,39 @@ pub(super) fn evaluate(
             evaluated: j.before,
             baseline,
         },
-        j.said,
+        Said {
+            warnings: j.said,
+            addresses: j
+                .overlay
+                .arns
+                .into_iter()
+                .map(|(at, arn)| (arn, at))
+                .collect(),
+        },
     ))
+}
+
+/// What a scan judges: the snapshot as it is, with the baseline it was given; or, with a
+/// planned change, the organisation as the change leaves it, with the snapshot as it is for
+/// baseline (its record, and its evaluation to compare with).
+pub(super) fn judge_scan(
+    snapshot: &Path,
+    planned: Option<&Planned>,
+    given: Option<Baseline>,
+    a: &ScanArgs,
+    out: &Output,
+    run: &Run,
+) -> Result<(Evaluated, Option<Baseline>, Option<Evaluated>, Said)> {
+    Ok(match planned {
+        None => {
+            let e = super::evaluate(snapshot, &a.policy, out)?;
+            (e, given, None, Said::default())
+        }
+        Some(p) => {
+            let (e, before, said) = evaluate(snapshot, p, a, out, run)?;
+            (e, Some(before.baseline), Some(before.evaluated), said)
+        }
+    })
 }
 
 /// `explain --terraform-plan`: one resource's story before the plan and after it. The

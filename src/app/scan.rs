@@ -4,7 +4,7 @@
 
 use super::history::{Recorded, SharedPart};
 use super::{changes, outputs};
-use super::{collect_into, collect_to, evaluate, Evaluated, Output};
+use super::{collect_into, collect_to, Evaluated, Output};
 use crate::cli::{Format, ScanArgs};
 use crate::dest::staged::{Job, Staged};
 use crate::dest::{mark, signals, Dest, Kind, Run};
@@ -35,21 +35,12 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
     let given = changes::baseline_of(&a, history.is_some())?;
     let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
     let planned = super::planned::read(&a.planned)?;
-    let (e, given, before, said) = match &planned {
-        None => (
-            evaluate(&snapshot, &a.policy, out)?,
-            given,
-            None,
-            Vec::new(),
-        ),
-        Some(p) => {
-            let (e, before, said) = super::planned::evaluate(&snapshot, p, &a, out, &run)?;
-            (e, Some(before.baseline), Some(before.evaluated), said)
-        }
-    };
+    let (e, given, before, said) =
+        super::planned::judge_scan(&snapshot, planned.as_ref(), given, &a, out, &run)?;
     let planned = planned.map(|p| markdown::PlannedView {
         source: p.source,
-        warnings: &said,
+        warnings: &said.warnings,
+        addresses: &said.addresses,
     });
     if let Some(max) = a.max_waiver_matches {
         waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;

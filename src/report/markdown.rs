@@ -58,6 +58,8 @@ struct View<'a> {
 pub struct PlannedView<'a> {
     pub source: String,
     pub warnings: &'a [String],
+    /// Each planned resource's ARN (known, or standing in until apply) → its address.
+    pub addresses: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// Shortens a cell so the summary stays small whatever the input.
