@@ -281,6 +281,7 @@ pub enum Format {
     Markdown,
     Ocsf,
     Parquet,
+    Asff,
 }
 
 /// `scan --history`: where this scan is recorded, and how much of the past is kept.

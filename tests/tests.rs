@@ -3,6 +3,7 @@
 
 mod absent;
 mod architecture;
+mod asff;
 mod cases;
 mod changes;
 mod cli;

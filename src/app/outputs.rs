@@ -4,7 +4,7 @@
 use crate::cli::Format;
 
 /// Each format and the files it writes, in the order they are written.
-pub const OUTPUTS: [(Format, &[&str]); 7] = [
+pub const OUTPUTS: [(Format, &[&str]); 8] = [
     (Format::Html, &["report.html"]),
     (Format::Csv, &["findings.csv", "summary.csv"]),
     (Format::Json, &["findings.json"]),
@@ -12,6 +12,7 @@ pub const OUTPUTS: [(Format, &[&str]); 7] = [
     (Format::Markdown, &["summary.md"]),
     (Format::Ocsf, &["findings.ocsf.json"]),
     (Format::Parquet, &["findings.parquet"]),
+    (Format::Asff, &["findings.asff.json"]),
 ];
 
 /// The files one format writes.

@@ -16,7 +16,7 @@ use crate::findings::{parquet, write};
 use crate::history::baseline::FINDINGS_JSON;
 use crate::history::diff::Diff;
 use crate::history::record::ScanRecord;
-use crate::report::{html, junit, markdown, ocsf, Templates};
+use crate::report::{asff, html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver;
 use crate::{collect, exit};
 use serde::Serialize;
@@ -266,6 +266,7 @@ impl<'a> Scan<'a> {
                 Format::Junit => jobs.push(self.junit()),
                 Format::Markdown => jobs.push(self.markdown(out, formats)?),
                 Format::Ocsf => jobs.push(self.ocsf()),
+                Format::Asff => jobs.push(self.asff()),
                 Format::Parquet => jobs.push(self.parquet()),
             }
         }
@@ -388,6 +389,22 @@ impl<'a> Scan<'a> {
             "findings.ocsf.json",
             Box::new(move |w| {
                 ocsf::write(w, &e.inventory, &e.rules, &e.evaluation.findings, run_id)
+            }),
+        )
+    }
+
+    fn asff(&self) -> Job<'a> {
+        let (e, run_id) = (self.e, self.run_id);
+        (
+            "findings.asff.json",
+            Box::new(move |w| {
+                let c = asff::Context {
+                    inv: &e.inventory,
+                    rules: &e.rules,
+                    waivers: &e.waivers,
+                    run_id,
+                };
+                asff::write(w, &c, &e.evaluation.findings)
             }),
         )
     }

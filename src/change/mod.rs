@@ -243,16 +243,6 @@ pub(super) fn text<'v>(v: &'v Map<String, Value>, k: &str) -> Option<&'v str> {
     v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 struct Place {
     account: String,
     region: String,
@@ -262,7 +252,7 @@ struct Place {
 impl Place {
     fn at(&self) -> At<'_> {
         At {
-            partition: partition(&self.region),
+            partition: crate::model::partition_of(&self.region),
             account: &self.account,
             region: &self.region,
             placeholder: &self.placeholder,

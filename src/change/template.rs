@@ -219,7 +219,7 @@ impl Template {
             .iter()
             .find(|s| s.account_id == account && s.region == region)
             .map(|s| &s.data);
-        let partition = super::partition(&region);
+        let partition = crate::model::partition_of(&region);
         let mut ctx = Context::new(
             &self.doc,
             self.parameters.clone(),

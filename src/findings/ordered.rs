@@ -65,6 +65,42 @@ pub(crate) fn ordered<T: Send>(
     })
 }
 
+/// Items per rendering task of [`write_pretty_array`].
+pub(crate) const CHUNK: usize = 4_096;
+
+/// Streams a JSON array of `n` items laid out as `serde_json`'s pretty printer lays out the
+/// whole array: slices of items are rendered in parallel and written in order.
+pub(crate) fn write_pretty_array<T: serde::Serialize>(
+    w: &mut dyn std::io::Write,
+    n: usize,
+    item: impl Fn(usize) -> T + Sync,
+) -> std::io::Result<()> {
+    if n == 0 {
+        return w.write_all(b"[]\n");
+    }
+    w.write_all(b"[")?;
+    let scratch = Pool::default();
+    write_ordered(w, n.div_ceil(CHUNK), |t, buf| {
+        let mut one = scratch.take();
+        for k in t * CHUNK..((t + 1) * CHUNK).min(n) {
+            buf.extend_from_slice(if k == 0 { b"\n  " } else { b",\n  " });
+            one.clear();
+            serde_json::to_writer_pretty(&mut one, &item(k)).map_err(std::io::Error::other)?;
+            // The item one level down, as inside the array: JSON strings hold no raw line
+            // breaks, so every line break is the pretty printer's.
+            for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(b"\n  ");
+                }
+                buf.extend_from_slice(line);
+            }
+        }
+        scratch.give(one);
+        Ok(())
+    })?;
+    w.write_all(b"\n]\n")
+}
+
 /// Cleared vectors for reuse.
 pub(crate) struct Pool<T>(std::sync::Mutex<Vec<Vec<T>>>);
 

@@ -115,6 +115,17 @@ impl fmt::Display for Arn<'_> {
     }
 }
 
+/// The partition a region belongs to (`aws-cn`, `aws-us-gov`, else `aws`).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

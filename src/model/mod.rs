@@ -17,7 +17,7 @@ pub mod selection;
 pub mod vault;
 pub mod vault_policy;
 
-pub use arn::Arn;
+pub use arn::{partition_of, Arn};
 
 use crate::error::Result;
 use crate::snapshot::time::Timestamp;

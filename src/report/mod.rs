@@ -1,6 +1,7 @@
 //! Rendering for people: the terminal summary and `explain`. Templates live in
 //! `report-templates/`; they only read data the evaluation already holds.
 
+pub mod asff;
 pub mod diff;
 pub mod explain;
 pub mod html;

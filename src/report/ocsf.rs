@@ -1,7 +1,7 @@
 //! OCSF Compliance Finding events (class 2003), one per non-PASS finding: what Prowler emits
 //! and Security Hub / Security Lake ingest.
 
-use crate::findings::ordered::write_ordered;
+use crate::findings::ordered::write_pretty_array;
 use crate::findings::{Finding, Status};
 use crate::model::Inventory;
 use crate::rules::{RuleSet, Severity};
@@ -235,12 +235,8 @@ fn event<'a>(
     }
 }
 
-/// Events per rendering task.
-const CHUNK: usize = 4_096;
-
 /// Streams `findings.ocsf.json`: a JSON array with one event per non-PASS finding, laid out
-/// as `serde_json`'s pretty printer lays out the whole array. Slices of events are rendered
-/// in parallel and written in order.
+/// as `serde_json`'s pretty printer lays out the whole array.
 pub fn write(
     w: &mut dyn std::io::Write,
     inv: &Inventory,
@@ -252,37 +248,15 @@ pub fn write(
     let events: Vec<u32> = (0..findings.len() as u32)
         .filter(|&i| findings[i as usize].status != Status::Pass)
         .collect();
-    if events.is_empty() {
-        return w.write_all(b"[]\n");
-    }
-    w.write_all(b"[")?;
-    let scratch = crate::findings::ordered::Pool::default();
-    write_ordered(w, events.len().div_ceil(CHUNK), |t, buf| {
-        let mut one = scratch.take();
-        let slice = &events[t * CHUNK..((t + 1) * CHUNK).min(events.len())];
-        for (k, &i) in slice.iter().enumerate() {
-            buf.extend_from_slice(if t == 0 && k == 0 { b"\n  " } else { b",\n  " });
-            one.clear();
-            let e = event(inv, rules, &findings[i as usize], time, run_id);
-            serde_json::to_writer_pretty(&mut one, &e).map_err(std::io::Error::other)?;
-            // The event one level down, as inside the array: JSON strings hold no raw line
-            // breaks, so every line break is the pretty printer's.
-            for (n, line) in one.split(|&b| b == b'\n').enumerate() {
-                if n > 0 {
-                    buf.extend_from_slice(b"\n  ");
-                }
-                buf.extend_from_slice(line);
-            }
-        }
-        scratch.give(one);
-        Ok(())
-    })?;
-    w.write_all(b"\n]\n")
+    write_pretty_array(w, events.len(), |k| {
+        event(inv, rules, &findings[events[k] as usize], time, run_id)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::ordered::CHUNK;
 
     /// The parallel writer lays the events out exactly as serde_json's pretty printer does.
     #[test]
