@@ -83,6 +83,7 @@ pub struct TemplateArgs {
 
 #[derive(Debug, Args)]
 #[command(mut_args(live_only))]
+#[command(group(clap::ArgGroup::new("aws").multiple(true).args(["live", "security_hub"])))]
 pub struct ScanArgs {
     /// Snapshot directory (holds manifest.json).
     #[arg(
@@ -104,14 +105,16 @@ pub struct ScanArgs {
     pub templates: TemplateArgs,
     /// Where to write the reports --format asks for: report.html (html), findings.csv and
     /// summary.csv (csv), findings.json (json), junit.xml (junit), summary.md (markdown),
-    /// findings.ocsf.json (ocsf), findings.parquet (parquet); and .backup-auditor-run.json,
+    /// findings.ocsf.json (ocsf), findings.parquet (parquet), findings.asff.json (asff); and
+    /// .backup-auditor-run.json,
     /// the mark that lists what the run wrote (only files a mark lists are ever replaced).
     #[arg(long, value_name = "DIR", default_value = "backup-audit")]
     pub out: PathBuf,
     /// Outputs to write (comma-separated): html = report.html, csv = findings.csv +
     /// summary.csv, json = findings.json, junit = junit.xml, markdown = summary.md,
     /// ocsf = findings.ocsf.json, parquet = findings.parquet (findings.csv's columns, for
-    /// DuckDB, Athena, Spark or polars: what to query at a million resources).
+    /// DuckDB, Athena, Spark or polars: what to query at a million resources), asff =
+    /// findings.asff.json (AWS Security Hub's finding format; see --security-hub).
     #[arg(
         long,
         value_enum,
@@ -146,6 +149,13 @@ pub struct ScanArgs {
     /// and left as it is. It does not apply to --save-snapshot (`collect --force` does).
     #[arg(long)]
     pub force: bool,
+    /// Import the findings into AWS Security Hub CSPM (BatchImportFindings), each into its own
+    /// account and Region, with the credentials of collection (--profile; --role-name or
+    /// --role-arn-template for the other accounts). Findings that no longer fail are updated
+    /// to PASSED and archived. A finding Security Hub refuses, or an account-region it cannot
+    /// reach, is named and makes the exit code 4. Needs iam/security-hub-import-policy.json.
+    #[arg(long)]
+    pub security_hub: bool,
     #[command(flatten, next_help_heading = "Before it is applied")]
     pub planned: PlannedArgs,
     #[command(flatten, next_help_heading = "History (scheduled scans)")]
@@ -161,11 +171,22 @@ const LIVE_HEADING: &str = "Collection (with --live)";
 /// A collection option of `scan` without --live would be ignored, so clap refuses it: beside
 /// SNAPSHOT_DIR it conflicts, alone it requires --live. (`requires` alone never fired beside
 /// SNAPSHOT_DIR: clap lets a required argument be missing when it conflicts with one given.)
+/// Credentials and retries serve --security-hub too, which a scan of a snapshot may ask.
 fn live_only(a: clap::Arg) -> clap::Arg {
-    if a.get_help_heading() == Some(LIVE_HEADING) {
-        a.requires("live").conflicts_with("snapshot")
-    } else {
+    const CREDENTIALS: [&str; 6] = [
+        "profile",
+        "role_name",
+        "role_arn_template",
+        "external_id",
+        "max_attempts",
+        "api_timeout",
+    ];
+    if a.get_help_heading() != Some(LIVE_HEADING) {
         a
+    } else if CREDENTIALS.contains(&a.get_id().as_str()) {
+        a.requires("aws")
+    } else {
+        a.requires("live").conflicts_with("snapshot")
     }
 }
 
@@ -386,6 +407,13 @@ pub struct ExplainArgs {
     pub format: ExplainFormat,
     /// Tell the story before and after a planned change (ARN may then be the resource's
     /// address in the plan, or its logical id in the change set).
+    /// Import the findings into AWS Security Hub CSPM (BatchImportFindings), each into its own
+    /// account and Region, with the credentials of collection (--profile; --role-name or
+    /// --role-arn-template for the other accounts). Findings that no longer fail are updated
+    /// to PASSED and archived. A finding Security Hub refuses, or an account-region it cannot
+    /// reach, is named and makes the exit code 4. Needs iam/security-hub-import-policy.json.
+    #[arg(long)]
+    pub security_hub: bool,
     #[command(flatten, next_help_heading = "Before it is applied")]
     pub planned: PlannedArgs,
 }

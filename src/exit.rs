@@ -15,6 +15,7 @@
 //! baseline; a failure at or above it whose change is unknown (its account-region was not read
 //! in the baseline, or it was not assessed then) is a reason for 3, like NOT_ASSESSED. Without
 //! a baseline it says so and counts every failure, as `--fail-on` does.
+//! | 4 | `--security-hub`: the reports were written, but Security Hub refused findings or could not be reached in an account-region |
 //! | 130, 143 | interrupted by SIGINT or SIGTERM; the run's temporary files were removed |
 //!
 //! `explain` has no gate: [`explain_code`] decides its code.
@@ -38,6 +39,10 @@ pub const OK: u8 = 0;
 pub const FAILURES: u8 = 1;
 pub const INPUT_ERROR: u8 = 2;
 pub const NOT_ASSESSED: u8 = 3;
+/// `--security-hub`: the reports were written, but Security Hub refused findings or could not
+/// be reached in an account-region. It wins over 0, 1 and 3: findings that did not arrive
+/// would otherwise go unnoticed by a schedule that only looks at the code.
+pub const NOT_DELIVERED: u8 = 4;
 /// 128 + the signal's number, as shells report a process a signal ended.
 pub const INTERRUPTED: u8 = 130;
 pub const TERMINATED: u8 = 143;
@@ -88,6 +93,15 @@ pub enum Reason {
     /// Failures at or above the threshold whose change since the baseline is unknown.
     ChangeUnknown,
     NothingJudged,
+}
+
+/// The scan's code once its findings were delivered to Security Hub (if asked): 4 when some
+/// did not arrive.
+pub fn delivered(code: u8, complete: Option<bool>) -> u8 {
+    match complete {
+        Some(false) => NOT_DELIVERED,
+        _ => code,
+    }
 }
 
 /// `explain`'s exit code once the resource was looked up: 0 when it was explained (whatever its

@@ -16,6 +16,7 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod exit;
+pub mod export;
 pub mod findings;
 pub mod history;
 pub mod input;

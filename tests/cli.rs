@@ -625,14 +625,14 @@ fn a_misnamed_template_is_an_error_naming_it_and_the_known_names() {
     assert!(!err.contains("style.css:"), "a known name is fine: {err}");
 }
 
-/// Collection options mean something only with --live; without it they were ignored.
+/// Collection options mean something only with --live (credentials also with --security-hub);
+/// without it they were ignored.
 #[test]
 fn collection_options_without_live_are_rejected() {
     for extra in [
         ["--save-snapshot", "target/never"],
         ["--accounts", "all"],
         ["--regions", "us-east-1"],
-        ["--role-name", "BackupAuditor"],
         ["--recovery-points-since", "35d"],
     ] {
         let never = never();
@@ -646,6 +646,17 @@ fn collection_options_without_live_are_rejected() {
             "{extra:?}: {err}"
         );
     }
+    // Credentials serve --security-hub too: with neither, they are refused all the same.
+    let never = never();
+    let err = input_error(&[
+        "scan",
+        "samples/org",
+        "--role-name",
+        "BackupAuditor",
+        "--out",
+        &never,
+    ]);
+    assert!(err.contains("<--live|--security-hub>"), "{err}");
     let err = input_error(&["scan", "--accounts", "all"]);
     assert!(
         err.contains("required arguments were not provided:\n  --live"),

@@ -5,6 +5,7 @@ mod history;
 mod outputs;
 mod planned;
 mod scan;
+mod security_hub;
 
 use crate::cli::{Cli, Command, ExplainArgs, ExplainFormat, PolicyArgs, RulesCommand, SynthArgs};
 use crate::dest::{mark, signals, Dest, Kind, Run};

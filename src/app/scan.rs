@@ -127,8 +127,15 @@ pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
         _ => None,
     };
     let gate = changes::gate(&a, &e, &summary, &baseline, diff.as_ref());
-    let code = exit::code(gate.as_ref());
+    let delivered = super::security_hub::deliver(out, &a, &e, &run.id)?;
+    let code = exit::delivered(
+        exit::code(gate.as_ref()),
+        delivered.as_ref().map(|d| d.complete()),
+    );
     scan.print_summary(out, &written, &removed, gate, recorded)?;
+    if let Some(d) = &delivered {
+        super::security_hub::tell(out, d)?;
+    }
     free_later(summary, e);
     Ok(code)
 }

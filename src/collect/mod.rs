@@ -37,9 +37,15 @@ mod tiering;
 mod write;
 
 pub use call::{ApiError, SESSION_NAME};
+// What `--security-hub` (src/export) shares with collection: the configuration, the
+// credentials check and the member accounts' roles.
+pub(crate) use call::AssumedRole;
+pub(crate) use credentials::check as check_credentials;
 pub use iam_roles::role_json;
 pub use inventory::{direct_operations, select_expression, CONFIG_TYPES};
 pub use options::{Accounts, CollectOptions, CollectSummary, InventoryMode, Regions, Role};
+pub(crate) use progress::Stats;
+pub(crate) use setup::load as load_config;
 pub use write::Target;
 
 use crate::error::{Error, Result};
@@ -47,11 +53,17 @@ use crate::snapshot::ScopeStatus;
 use call::{Caller, Limits};
 use futures_util::future::join_all;
 use options::Account;
-use progress::{Progress, Stats};
+use progress::Progress;
 use setup::Ctx;
 use std::sync::Arc;
 use std::time::Instant;
 use write::{ScopeRecord, SnapshotWriter};
+
+/// The operations of `--security-hub` (src/export), apart from the read-only collection's:
+/// it writes findings into Security Hub, and reads back the ones it wrote before so as to
+/// archive those that no longer fail. Granted only by iam/security-hub-import-policy.json.
+pub const WRITE_OPERATIONS: &[&str] =
+    &["securityhub:BatchImportFindings", "securityhub:GetFindings"];
 
 /// Every operation the collector can call, as `service:Operation` (the IAM action names).
 /// All are List/Get/Describe/Select, but `sts:AssumeRole` (entering member accounts) and

@@ -46,9 +46,9 @@ fn timeouts(opts: &CollectOptions) -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
-/// The configuration every client is built from (retries, timeouts, the shared HTTP client,
-/// the profile), and the region configured the AWS way, if any.
-pub async fn sdk_config(opts: &CollectOptions) -> Result<(SdkConfig, Option<Region>)> {
+/// The configuration the AWS way (environment, profile, SSO, instance role) with the tool's
+/// retries, timeouts and shared HTTP client; nothing checked yet.
+pub async fn load(opts: &CollectOptions) -> SdkConfig {
     let retry = RetryConfig::standard()
         .with_max_attempts(opts.max_attempts)
         .with_initial_backoff(opts.initial_backoff);
@@ -59,7 +59,13 @@ pub async fn sdk_config(opts: &CollectOptions) -> Result<(SdkConfig, Option<Regi
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
-    let loaded = loader.load().await;
+    loader.load().await
+}
+
+/// The configuration every client is built from (retries, timeouts, the shared HTTP client,
+/// the profile), and the region configured the AWS way, if any.
+pub async fn sdk_config(opts: &CollectOptions) -> Result<(SdkConfig, Option<Region>)> {
+    let loaded = load(opts).await;
     let home_region = loaded.region().cloned();
     // Both checked before any call: without them every call would fail, slowly and obscurely.
     if opts.regions == Regions::Configured && home_region.is_none() {
