@@ -154,7 +154,8 @@ pub struct ScanArgs {
     /// --role-arn-template for the other accounts). Findings that no longer fail are updated
     /// to PASSED and archived. A finding Security Hub refuses, or an account-region it cannot
     /// reach, is named and makes the exit code 4. Needs iam/security-hub-import-policy.json.
-    #[arg(long)]
+    /// Not with a planned change: what it judges does not exist yet.
+    #[arg(long, conflicts_with_all = ["terraform_plan", "cfn_change_set", "cfn_template"])]
     pub security_hub: bool,
     #[command(flatten, next_help_heading = "Before it is applied")]
     pub planned: PlannedArgs,
@@ -407,13 +408,6 @@ pub struct ExplainArgs {
     pub format: ExplainFormat,
     /// Tell the story before and after a planned change (ARN may then be the resource's
     /// address in the plan, or its logical id in the change set).
-    /// Import the findings into AWS Security Hub CSPM (BatchImportFindings), each into its own
-    /// account and Region, with the credentials of collection (--profile; --role-name or
-    /// --role-arn-template for the other accounts). Findings that no longer fail are updated
-    /// to PASSED and archived. A finding Security Hub refuses, or an account-region it cannot
-    /// reach, is named and makes the exit code 4. Needs iam/security-hub-import-policy.json.
-    #[arg(long)]
-    pub security_hub: bool,
     #[command(flatten, next_help_heading = "Before it is applied")]
     pub planned: PlannedArgs,
 }

@@ -6,6 +6,8 @@
 //! | 1 | at least one unwaived FAIL at or above `--fail-on` |
 //! | 2 | usage or input error (bad snapshot, rule or waiver file, a waiver over `--max-waiver-matches`): no report was written |
 //! | 3 | `--fail-on` is set, no such failure, but something could not be assessed, or nothing was judged |
+//! | 4 | `--security-hub`: the reports were written, but Security Hub refused findings or could not be reached in an account-region |
+//! | 130, 143 | interrupted by SIGINT or SIGTERM; the run's temporary files were removed |
 //!
 //! A planned change's UNDECIDABLE findings (known only after apply) count as failures with
 //! `--undecidable fail`; with `warn` (the default) the gate names how many and does not count
@@ -15,8 +17,6 @@
 //! baseline; a failure at or above it whose change is unknown (its account-region was not read
 //! in the baseline, or it was not assessed then) is a reason for 3, like NOT_ASSESSED. Without
 //! a baseline it says so and counts every failure, as `--fail-on` does.
-//! | 4 | `--security-hub`: the reports were written, but Security Hub refused findings or could not be reached in an account-region |
-//! | 130, 143 | interrupted by SIGINT or SIGTERM; the run's temporary files were removed |
 //!
 //! `explain` has no gate: [`explain_code`] decides its code.
 //!

@@ -356,7 +356,7 @@ fn security_hub_holds_exactly_the_findings_written_and_archives_a_resolved_one()
     );
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("Security Hub in 111111111111 us-east-1: nothing imported"),
+        stderr(&o).contains("Security Hub in 111111111111 us-east-1: securityhub:"),
         "{}",
         stderr(&o)
     );

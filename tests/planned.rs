@@ -743,3 +743,42 @@ fn vault_access_policies_and_organisation_backup_policies_in_a_plan() {
     // A service control policy changes no backup verdict.
     assert!(!stderr(&o).contains("no_public_buckets"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_template_replacing_a_plan_leaves_its_unnamed_selections_undecidable_and_deletes_what_its_conditions_drop(
+) {
+    let (o, rows, _out) = template_scan(
+        "tests/plans/templates/payments-plan.yaml",
+        &["--account", "111111111111", "--region", "us-east-1"],
+    );
+    let err = stderr(&o);
+    // Protected through payments-app, which the template does not name.
+    let payments = protected(&rows, &format!("{VOLUMES}vol-01a10000000000001"));
+    assert_eq!(payments["status"], "UNDECIDABLE", "{payments:?}\n{err}");
+    assert!(payments["reason"].contains("payments-app"), "{payments:?}");
+    // prod-baseline's condition is false here: the deployment deletes the plan, and what only
+    // it protected is no longer protected.
+    assert!(
+        err.contains("BaselinePlan: its condition is false"),
+        "{err}"
+    );
+    let worse: Vec<_> = rows
+        .iter()
+        .filter(|r| r["rule_id"] == "backup-protected" && r["change"] == "regressed")
+        .collect();
+    assert!(!worse.is_empty(), "{err}");
+    assert!(
+        worse.iter().all(|r| !r["reason"].contains("prod-baseline")),
+        "{worse:#?}"
+    );
+}
+
+#[test]
+fn security_hub_is_refused_with_a_planned_change() {
+    let (o, _, _) = scan(
+        &root().join("samples/plans/untag-payments-volume.json"),
+        &["--security-hub"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--security-hub"), "{}", stderr(&o));
+}

@@ -77,16 +77,20 @@ fn judge_both(
         account: p.account.clone(),
         region: p.region.clone(),
     };
-    let (found, mut said) = match &plan.template {
-        Some(t) => t.changes(&snap, &defaults, p.stack_name.as_deref())?,
-        None => (Vec::new(), Vec::new()),
+    let deployed = match &plan.template {
+        Some(t) => Some(t.changes(&snap, &defaults, p.stack_name.as_deref())?),
+        None => None,
     };
-    let changes = if plan.template.is_some() {
-        &found
-    } else {
-        &plan.changes
+    let (changes, mut said) = match &deployed {
+        Some(d) => (&d.changes, d.notes.clone()),
+        None => (&plan.changes, Vec::new()),
     };
-    let overlay = change::overlay(&mut planned, changes, &defaults)?;
+    let mut overlay = change::overlay(&mut planned, changes, &defaults)?;
+    for (id, why) in deployed.iter().flat_map(|d| &d.orphans) {
+        overlay
+            .undecidable_selections
+            .insert(id.clone(), why.clone());
+    }
     said.extend(change::mistakes::find(changes, &snap));
     said.extend(overlay.notes.iter().cloned());
     for note in &said {

@@ -66,9 +66,7 @@ pub(super) fn tell(out: &Output, d: &Delivery) -> Result<()> {
         ));
     }
     for (account, region, why) in &d.unreachable {
-        out.warn(&format!(
-            "Security Hub in {account} {region}: nothing imported: {why}"
-        ));
+        out.warn(&format!("Security Hub in {account} {region}: {why}"));
     }
     let missing = if d.complete() {
         String::new()

@@ -198,6 +198,15 @@ fn vault_part(
     let mut a = Map::new();
     a.insert("backup_vault_name".into(), vault?.clone());
     if property == "LockConfiguration" {
+        // A lock the deployment decides as a whole leaves each of its bounds unknown.
+        let whole;
+        let v = if has_unknown(v) && !v.is_object() {
+            whole = json!({"MinRetentionDays": UNKNOWN, "MaxRetentionDays": UNKNOWN,
+                           "ChangeableForDays": UNKNOWN});
+            &whole
+        } else {
+            v
+        };
         for (cfn, tf) in [
             ("MinRetentionDays", "min_retention_days"),
             ("MaxRetentionDays", "max_retention_days"),
@@ -280,8 +289,8 @@ fn attributes(kind: &str, p: &Map<String, Value>, id: Option<&str>) -> (Map<Stri
     for (cfn, tf) in [
         ("KmsKeyId", "kms_key_id"),
         ("Engine", "engine"),
-        ("DBInstanceIdentifier", "identifier"),
-        ("DBClusterIdentifier", "cluster_identifier"),
+        ("Content", "content"),
+        ("TargetIds", "target_ids"),
         ("TableName", "name"),
         ("BucketName", "bucket"),
         ("ClusterIdentifier", "cluster_identifier"),
@@ -294,6 +303,17 @@ fn attributes(kind: &str, p: &Map<String, Value>, id: Option<&str>) -> (Map<Stri
         ("InstanceId", "instance_id"),
     ] {
         put(tf, p.get(cfn));
+    }
+    // RDS keeps identifiers in lower case, and its ARNs name them so.
+    for (cfn, tf) in [
+        ("DBInstanceIdentifier", "identifier"),
+        ("DBClusterIdentifier", "cluster_identifier"),
+    ] {
+        let lower = p.get(cfn).map(|v| match v.as_str() {
+            Some(s) if s != UNKNOWN => Value::from(s.to_lowercase()),
+            _ => v.clone(),
+        });
+        put(tf, lower.as_ref());
     }
     if let Some(status) = p.get("VersioningConfiguration").map(|v| &v["Status"]) {
         put(
@@ -347,7 +367,11 @@ fn list(v: Option<&Value>) -> impl Iterator<Item = &Value> {
     v.and_then(Value::as_array).into_iter().flatten()
 }
 
+/// A tag list as a map; unknown as a whole when any part is (a key, a value, the list).
 fn tag_map(tags: &Value) -> Value {
+    if has_unknown(tags) {
+        return Value::from(UNKNOWN);
+    }
     let map: Map<String, Value> = list(Some(tags))
         .filter_map(|t| Some((t["Key"].as_str()?.to_owned(), t["Value"].clone())))
         .collect();

@@ -195,7 +195,8 @@ impl<'a> Context<'a> {
             Value::Array(a) => a,
             other => vec![other],
         };
-        let text = |v: &Value| v.as_str().map(str::to_owned);
+        // A separator, key or index the deployment decides is no value to build on.
+        let text = |v: &Value| v.as_str().filter(|s| *s != UNKNOWN).map(str::to_owned);
         let known_list = |v: &Value| -> Option<Vec<Value>> {
             v.as_array().filter(|a| !a.iter().any(is_unknown)).cloned()
         };
@@ -220,7 +221,7 @@ impl<'a> Context<'a> {
                 }
             }
             ("Split", [sep, s]) => match (text(sep), text(s)) {
-                (Some(sep), Some(s)) if s != UNKNOWN => {
+                (Some(sep), Some(s)) => {
                     Value::Array(s.split(sep.as_str()).map(Value::from).collect())
                 }
                 _ => unknown(),
@@ -270,7 +271,7 @@ impl<'a> Context<'a> {
             ("AWS::Backup::BackupVault", "BackupVaultArn") => {
                 Value::from(format!("arn:{p}:backup:{r}:{a}:backup-vault:{id}"))
             }
-            (_, attr) if attr.ends_with("Arn") => {
+            (_, "Arn" | "DBInstanceArn" | "DBClusterArn") => {
                 match super::cloudformation::terraform_kind(t).and_then(super::records::judged) {
                     Some(j) => Value::from(j.arn_of(&id, p, r, a)),
                     None => unknown(),

@@ -50,6 +50,9 @@ pub struct Overlay {
     pub created: std::collections::BTreeSet<String>,
     /// The backup selections the plan creates or changes, where they land.
     pub selections: Vec<LaidSelection>,
+    /// Selections the change may delete (a template replaces their plan without naming them):
+    /// selection id → why. What only they protect is undecidable.
+    pub undecidable_selections: BTreeMap<String, String>,
     /// Vaults whose access policy is known only after apply: vault ARN → why.
     pub vault_policies_unknown: BTreeMap<String, String>,
     /// Why the plans an Organizations backup policy delivers are known only after apply (the
@@ -190,11 +193,15 @@ fn org_backup_policy(
         }
         _ => false,
     };
+    // An update that leaves what it says and where it applies as they were changes nothing.
+    let same = |k: &str| {
+        !c.is_unknown(k)
+            && c.before.as_ref().and_then(|b| b.get(k)) == c.after.as_ref().and_then(|a| a.get(k))
+    };
     let same_content = c.kind == "aws_organizations_policy"
         && c.action == Action::Update
-        && !c.is_unknown("content")
-        && c.before.as_ref().and_then(|b| b.get("content"))
-            == c.after.as_ref().and_then(|a| a.get("content"));
+        && same("content")
+        && same("target_ids");
     if !applies || same_content {
         return None;
     }
@@ -398,6 +405,14 @@ fn undecided<'o>(
         .undecidable_scopes
         .get(&(s.account_id.clone(), s.region.clone()))
     {
+        return Some(why);
+    }
+    let plan = f.evidence.plan.and_then(|p| s.plans.get(p as usize));
+    let selection = f
+        .evidence
+        .selection
+        .and_then(|i| plan?.selections.get(i as usize)?.id.as_deref());
+    if let Some(why) = selection.and_then(|id| o.undecidable_selections.get(id)) {
         return Some(why);
     }
     let delivered = f

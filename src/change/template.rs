@@ -3,27 +3,20 @@
 //! `--region`): each resource's properties resolved where the template decides them
 //! ([`super::intrinsics`]), then laid over the snapshot as a change set's would be.
 //!
-//! What the template replaces is found in the snapshot, so that an old selection and its new
-//! version are never both counted: a backup plan or vault of the same name in that
-//! account-region is updated (AWS Backup names are unique there), a selection of the same name
-//! in the same plan likewise, a named resource (a bucket, a table, …) by its ARN, and with
-//! `--stack-name` every resource the stack already has, by CloudFormation's
-//! `aws:cloudformation:stack-name` and `logical-id` tags (one the template no longer has is
-//! deleted). Anything else is created.
+//! What the template replaces is found in the snapshot ([`bind`]), so that an old version and
+//! its new one are never both counted. Anything else is created.
 
-use super::cloudformation::{terraform_kind, CfnChange, UNKNOWN};
+mod bind;
+
+use super::cloudformation::CfnChange;
 use super::intrinsics::Context;
-use super::records::{self, At};
 use super::terraform::{Action, ResourceChange};
 use super::Defaults;
 use crate::error::{Diagnostic, Error, Result};
-use crate::snapshot::{ScopeData, Snapshot};
+use crate::snapshot::Snapshot;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-const STACK_TAG: &str = "aws:cloudformation:stack-name";
-const LOGICAL_TAG: &str = "aws:cloudformation:logical-id";
 
 /// A template read and checked, with its parameters' values.
 pub struct Template {
@@ -93,20 +86,27 @@ pub fn read(path: &Path, parameters: Option<&Path>) -> Result<Template> {
     let mut values = BTreeMap::new();
     let mut notes = Vec::new();
     for (name, decl) in declared.into_iter().flatten() {
+        let kind = decl["Type"].as_str().unwrap_or_default();
+        // An SSM parameter type's value is the name of the parameter that holds it.
+        let from_ssm = kind.starts_with("AWS::SSM::Parameter::Value");
         let value = given
             .get(name)
             .cloned()
-            .or_else(|| decl.get("Default").cloned());
+            .or_else(|| decl.get("Default").cloned())
+            .filter(|_| !from_ssm);
         let Some(value) = value else {
             notes.push(format!(
-                "parameter {name} has no value and no default: what depends on it is \
-                 undecidable until the stack is deployed"
+                "parameter {name} has no value{}: what depends on it is undecidable until the \
+                 stack is deployed",
+                if from_ssm {
+                    " here (SSM resolves it at deployment)"
+                } else {
+                    " and no default"
+                }
             ));
             continue;
         };
-        let is_list = decl["Type"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+        let is_list = kind.starts_with("List<") || kind == "CommaDelimitedList";
         let value = match value {
             Value::String(s) if is_list => {
                 Value::Array(s.split(',').map(|x| Value::from(x.trim())).collect())
@@ -184,14 +184,10 @@ impl Template {
         format!("the CloudFormation template {}", self.path.display())
     }
 
-    /// The template's resource changes where it lands, and what is said of it (parameters
-    /// without a value, resources a condition leaves out or leaves undecided).
-    pub fn changes(
-        &self,
-        snap: &Snapshot,
-        d: &Defaults,
-        stack: Option<&str>,
-    ) -> Result<(Vec<ResourceChange>, Vec<String>)> {
+    /// The template's resource changes where it lands, what is said of it (parameters
+    /// without a value, resources a condition leaves out or undecided), and the selections
+    /// its deployment may delete.
+    pub fn changes(&self, snap: &Snapshot, d: &Defaults, stack: Option<&str>) -> Result<Deployed> {
         let region = d.region.clone().ok_or_else(|| {
             Error::Usage(format!(
                 "{}: a template does not say where it is deployed: give --region (and --account)",
@@ -226,60 +222,25 @@ impl Template {
             (&account, &region, partition),
             stack,
         );
-        let bound = data.map(|d| bind(&mut ctx, d)).unwrap_or_default();
+        let binding = data.map(|d| bind::bind(&mut ctx, d)).unwrap_or_default();
+        let mut deploy = Deploy {
+            ctx: &ctx,
+            binding: &binding,
+            at: (account.as_str(), region.as_str()),
+            out: Deployed {
+                changes: Vec::new(),
+                notes: self.notes.clone(),
+                orphans: binding.orphans.clone(),
+            },
+        };
         let resources = self.doc["Resources"]
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let mut out = Vec::new();
-        let mut notes = self.notes.clone();
         for (logical, r) in &resources {
-            let t = r["Type"].as_str().unwrap_or_default();
-            let decided = match r.get("Condition").and_then(Value::as_str) {
-                Some(c) => ctx.condition(c, 0),
-                None => Some(true),
-            };
-            if decided == Some(false) {
-                notes.push(format!(
-                    "{logical}: its condition is false, so it is not created"
-                ));
-                continue;
-            }
-            let raw = r.get("Properties").cloned().unwrap_or(json!({}));
-            let mut props = ctx.resolve(&raw, false).unwrap_or(json!({}));
-            for (_, paths) in IDENTITIES.iter().filter(|(k, _)| *k == t) {
-                for p in *paths {
-                    if let (Some(v), Some(slot)) = (raw.pointer(p), props.pointer_mut(p)) {
-                        *slot = ctx.resolve(v, true).unwrap_or(Value::Null);
-                    }
-                }
-            }
-            let physical = bound.get(logical.as_str());
-            let one = CfnChange {
-                logical_id: logical,
-                resource_type: t,
-                action: if physical.is_some() {
-                    Action::Update
-                } else {
-                    Action::Create
-                },
-                physical_id: physical.and_then(|b| b.id.as_deref()),
-                before: physical.map(|b| b.before.clone()),
-                after: props.as_object().cloned(),
-            };
-            for mut c in one.as_resource_changes(&account, &region) {
-                if decided.is_none() {
-                    notes.push(format!(
-                        "{logical}: whether it is created is decided at deployment (its \
-                         condition); what it would change is undecidable"
-                    ));
-                    for k in MAYBE {
-                        c.unknown[k] = json!(true);
-                    }
-                }
-                out.push(c);
-            }
+            deploy.resource(logical, r);
         }
+        let mut out = deploy.out;
         let errors = ctx.errors.take();
         if !errors.is_empty() {
             return Err(Error::Invalid(
@@ -291,149 +252,106 @@ impl Template {
         }
         if let Some(data) = data {
             let at = (partition, account.as_str(), region.as_str());
-            existing(&mut out, data, at, stack);
+            bind::existing(&mut out.changes, data, at, stack);
         }
-        Ok((out, notes))
+        Ok(out)
     }
 }
 
-/// A template resource the snapshot already has: its physical id, and its properties before
-/// as far as the overlay needs them (what names it).
-#[derive(Default)]
-struct Bound {
-    id: Option<String>,
-    before: Map<String, Value>,
+/// A template as the change its deployment makes.
+pub struct Deployed {
+    pub changes: Vec<ResourceChange>,
+    pub notes: Vec<String>,
+    /// Selections of a plan the template replaces that it does not name: (selection id, why).
+    pub orphans: Vec<(String, String)>,
 }
 
-/// Backup plans and vaults the snapshot has by the template's names, then selections by
-/// name within their plan; a bound plan's `Ref` is its real id.
-fn bind(ctx: &mut Context, data: &ScopeData) -> BTreeMap<String, Bound> {
-    let resources = ctx.template["Resources"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let named = |ctx: &Context, r: &Value, path: &str| {
-        let v = r.pointer(&format!("/Properties{path}"))?;
-        ctx.resolve(v, true)?
-            .as_str()
-            .map(str::to_owned)
-            .filter(|s| s != UNKNOWN)
-    };
-    let mut bound = BTreeMap::new();
-    for pass in ["plans and vaults", "selections"] {
-        for (logical, r) in &resources {
-            let found = match (pass, r["Type"].as_str().unwrap_or_default()) {
-                ("plans and vaults", "AWS::Backup::BackupPlan") => {
-                    let name = named(ctx, r, "/BackupPlan/BackupPlanName");
-                    data.plans
-                        .iter()
-                        .find(|p| Some(&p.backup_plan.backup_plan_name) == name.as_ref())
-                        .map(|p| Bound {
-                            id: Some(p.backup_plan_id.clone()),
-                            ..Bound::default()
-                        })
+/// One resource of the template at a time.
+struct Deploy<'a, 'c> {
+    ctx: &'a Context<'c>,
+    binding: &'a bind::Binding,
+    at: (&'a str, &'a str),
+    out: Deployed,
+}
+
+impl Deploy<'_, '_> {
+    fn resource(&mut self, logical: &str, r: &Value) {
+        let (ctx, (account, region)) = (self.ctx, self.at);
+        let t = r["Type"].as_str().unwrap_or_default();
+        let decided = match r.get("Condition").and_then(Value::as_str) {
+            Some(c) => ctx.condition(c, 0),
+            None => Some(true),
+        };
+        let physical = self.binding.bound.get(logical);
+        if decided == Some(false) {
+            self.out.notes.push(format!(
+                "{logical}: its condition is false, so it is not created"
+            ));
+            // One the snapshot has goes: the deployment deletes it.
+            if let Some(b) = physical {
+                let gone = CfnChange {
+                    logical_id: logical,
+                    resource_type: t,
+                    action: Action::Delete,
+                    physical_id: b.id.as_deref(),
+                    before: Some(b.before.clone()),
+                    after: None,
+                };
+                self.out
+                    .changes
+                    .extend(gone.as_resource_changes(account, region));
+            }
+            return;
+        }
+        let raw = r.get("Properties").cloned().unwrap_or(json!({}));
+        let mut props = ctx.resolve(&raw, false).unwrap_or(json!({}));
+        for (_, paths) in IDENTITIES.iter().filter(|(k, _)| *k == t) {
+            for p in *paths {
+                if let (Some(v), Some(slot)) = (raw.pointer(p), props.pointer_mut(p)) {
+                    *slot = ctx.resolve(v, true).unwrap_or(Value::Null);
                 }
-                ("plans and vaults", "AWS::Backup::BackupVault") => {
-                    let name = named(ctx, r, "/BackupVaultName");
-                    name.filter(|n| data.vaults.iter().any(|v| &v.backup_vault_name == n))
-                        .map(|n| Bound {
-                            id: None,
-                            before: Map::from_iter([("BackupVaultName".into(), json!(n))]),
-                        })
-                }
-                ("selections", "AWS::Backup::BackupSelection") => {
-                    let plan = named(ctx, r, "/BackupPlanId");
-                    let name = named(ctx, r, "/BackupSelection/SelectionName");
-                    data.selections
-                        .iter()
-                        .find(|s| {
-                            Some(&s.backup_plan_id) == plan.as_ref()
-                                && Some(&s.backup_selection.selection_name) == name.as_ref()
-                        })
-                        .map(|s| Bound {
-                            id: s.selection_id.clone(),
-                            ..Bound::default()
-                        })
-                }
-                _ => None,
-            };
-            if let Some(b) = found {
-                if let Some(id) = &b.id {
-                    ctx.known.insert(logical.clone(), id.clone());
-                }
-                bound.insert(logical.clone(), b);
             }
         }
-    }
-    bound
-}
-
-/// Judged resources the snapshot already has become updates (by ARN, or with `--stack-name`
-/// by the stack's tags); the stack's resources the template no longer has are deleted.
-fn existing(
-    out: &mut Vec<ResourceChange>,
-    data: &ScopeData,
-    (partition, account, region): (&str, &str, &str),
-    stack: Option<&str>,
-) {
-    let tag = |item: &crate::snapshot::aws::ConfigItem, key: &str| {
-        item.tags
-            .0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
-    let of_stack = |item: &&crate::snapshot::aws::ConfigItem| {
-        stack.is_some() && tag(item, STACK_TAG).as_deref() == stack
-    };
-    let mut kept = std::collections::BTreeSet::new();
-    for c in out.iter_mut().filter(|c| c.action == Action::Create) {
-        let (Some(j), Some(after)) = (records::judged(&c.kind), c.after.as_mut()) else {
-            continue;
+        // Whether an Organizations policy exists already is not in the snapshot: a template's
+        // is taken as changing one, never as only adding protection.
+        let action = if physical.is_some() || t == "AWS::Organizations::Policy" {
+            Action::Update
+        } else {
+            Action::Create
         };
-        let logical = c.address.split(" (").next().unwrap_or_default().to_owned();
-        let placeholder = format!("(known after apply: {})", c.address);
-        let at = At {
-            partition,
-            account,
-            region,
-            placeholder: &placeholder,
+        let one = CfnChange {
+            logical_id: logical,
+            resource_type: t,
+            action,
+            physical_id: physical.and_then(|b| b.id.as_deref()),
+            before: physical.map(|b| b.before.clone()),
+            after: props.as_object().cloned(),
         };
-        let arn = j.arn(after, &at);
-        let item = data.resources.iter().find(|i| i.arn == arn).or_else(|| {
-            data.resources
-                .iter()
-                .filter(of_stack)
-                .find(|i| tag(i, LOGICAL_TAG).as_deref() == Some(logical.as_str()))
-        });
-        if let Some(item) = item {
-            after.insert("arn".into(), json!(item.arn));
-            c.before = Some(Map::from_iter([("arn".into(), json!(item.arn))]));
-            c.action = Action::Update;
-            if let Some(u) = c.unknown.as_object_mut() {
-                u.remove("id");
+        let unsure = self.binding.unsure.contains(logical);
+        if unsure {
+            self.out.notes.push(format!(
+                "{logical}: its name is decided at deployment, so whether it replaces one the \
+                 snapshot has is unknown: what it protects is undecidable"
+            ));
+        }
+        if decided.is_none() {
+            self.out.notes.push(format!(
+                "{logical}: whether it is created is decided at deployment (its condition); \
+                 what it would change is undecidable"
+            ));
+        }
+        for mut c in one.as_resource_changes(account, region) {
+            if decided.is_none() {
+                for k in MAYBE {
+                    c.unknown[k] = json!(true);
+                }
             }
-            kept.insert(item.arn.clone());
+            if unsure {
+                // The overlay then holds the account-region's protection undecided.
+                c.unknown["rule"] = json!(true);
+                c.unknown["condition"] = json!(true);
+            }
+            self.out.changes.push(c);
         }
-    }
-    for item in data.resources.iter().filter(of_stack) {
-        let Some(kind) = terraform_kind(&item.resource_type) else {
-            continue;
-        };
-        if kept.contains(&item.arn) {
-            continue;
-        }
-        let logical = tag(item, LOGICAL_TAG).unwrap_or_default();
-        out.push(ResourceChange {
-            address: format!("{logical} ({}, not in the template)", item.resource_type),
-            kind: kind.to_owned(),
-            action: Action::Delete,
-            before: Some(Map::from_iter([("arn".into(), json!(item.arn))])),
-            after: None,
-            unknown: Value::Null,
-            region: Some(region.to_owned()),
-            account: Some(account.to_owned()),
-            references: BTreeMap::new(),
-        });
     }
 }

@@ -85,6 +85,21 @@ impl Laying<'_> {
                 .push(format!("{}: no vault {name} to lock", c.address));
             return Ok(());
         };
+        let bounds = [
+            "min_retention_days",
+            "max_retention_days",
+            "changeable_for_days",
+        ];
+        if bounds.iter().any(|b| c.is_unknown(b)) {
+            self.undecidable_scope(
+                o,
+                format!(
+                    "the bounds {} locks vault {name} to are known only after apply",
+                    c.address
+                ),
+            );
+            return Ok(());
+        }
         match &c.after {
             None => {
                 v.locked = Some(false);

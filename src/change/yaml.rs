@@ -5,7 +5,7 @@
 //! the file, line and column.
 
 use crate::error::{Diagnostic, Location};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
@@ -45,7 +45,13 @@ struct Builder {
     anchors: HashMap<usize, Value>,
     root: Option<Value>,
     error: Option<(Marker, String)>,
+    aliases: usize,
 }
+
+/// A template is a few levels deep and uses few aliases: far more is a mistake or an attack
+/// (each alias is a copy, so aliases of aliases grow exponentially).
+const MAX_DEPTH: usize = 64;
+const MAX_ALIASES: usize = 1_000;
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
@@ -56,6 +62,9 @@ impl MarkedEventReceiver for Builder {
             Event::Scalar(s, style, anchor, tag) => {
                 let v = scalar(s, style, tag.as_ref());
                 self.done(v, anchor, tag, mark);
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.error = Some((mark, format!("nested more than {MAX_DEPTH} levels deep")));
             }
             Event::SequenceStart(anchor, tag) => self.stack.push(Frame::Seq(vec![], anchor, tag)),
             Event::MappingStart(anchor, tag) => {
@@ -70,8 +79,14 @@ impl MarkedEventReceiver for Builder {
                 }
                 None => {}
             },
+            Event::Alias(_) if self.aliases >= MAX_ALIASES => {
+                self.error = Some((mark, format!("more than {MAX_ALIASES} aliases")));
+            }
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(v) => self.push(v, mark),
+                Some(v) => {
+                    self.aliases += 1;
+                    self.push(v, mark)
+                }
                 None => self.error = Some((mark, "an alias to no anchor".into())),
             },
             _ => {}
@@ -130,9 +145,11 @@ fn intrinsic(name: &str, v: Value) -> Value {
     Value::Object(Map::from_iter([(key, v)]))
 }
 
-/// A scalar as YAML 1.2's core schema reads it; quoted or tagged, always text.
+/// A plain scalar as YAML 1.2's core schema reads it, but only where nothing is lost: an
+/// integer written canonically; `012345678901` (an account id) and `1.10` stay text, as
+/// CloudFormation passes most values as text anyway. Quoted or tagged, always text.
 fn scalar(s: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
-    if style != TScalarStyle::Plain || tag.is_some_and(|t| t.handle == "!") {
+    if style != TScalarStyle::Plain || tag.is_some() {
         return Value::String(s);
     }
     match s.as_str() {
@@ -141,11 +158,8 @@ fn scalar(s: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
         "null" | "Null" | "NULL" | "~" | "" => return Value::Null,
         _ => {}
     }
-    if let Ok(i) = s.parse::<i64>() {
-        return Value::from(i);
-    }
-    match s.parse::<f64>().ok().and_then(Number::from_f64) {
-        Some(n) if s.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c)) => Value::Number(n),
+    match s.parse::<i64>() {
+        Ok(i) if i.to_string() == s => Value::from(i),
         _ => Value::String(s),
     }
 }
@@ -170,6 +184,15 @@ mod tests {
             json!({"A": {"Ref": "Env"}, "B": {"Fn::GetAtt": ["Vault", "BackupVaultArn"]},
                    "C": {"Fn::Sub": "x-${Env}"}, "D": {"Fn::If": ["IsProd", 35, 7]},
                    "E": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}, "F": "35", "G": 35, "H": true})
+        );
+    }
+
+    #[test]
+    fn only_canonical_integers_become_numbers() {
+        let v = read("a: 012345678901\nb: 1.10\nc: !!str 5\nd: 7\ne: -3\n");
+        assert_eq!(
+            v,
+            json!({"a": "012345678901", "b": "1.10", "c": "5", "d": 7, "e": -3})
         );
     }
 

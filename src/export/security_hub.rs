@@ -31,7 +31,7 @@ pub struct Delivery {
     /// Of them, findings archived: PASSED now, or gone from an account-region read completely.
     pub archived: usize,
     pub refused: Vec<Refused>,
-    /// Account-regions not reached: (account, region, why).
+    /// Account-regions not reached, or reached only in part: (account, region, why).
     pub unreachable: Vec<(String, String, String)>,
 }
 
@@ -130,7 +130,9 @@ fn with_region(base: &SdkConfig, fallback: &'static str) -> SdkConfig {
     }
 }
 
-/// One account-region: what is open there now, what the tool imported before and is resolved.
+/// One account-region: what is open there now, and what the tool imported before that is
+/// resolved. If Security Hub cannot say what is open, the findings still go in; nothing is
+/// archived, and the account-region is named.
 async fn deliver(
     client: &aws_sdk_securityhub::Client,
     mine: Vec<AsffFinding>,
@@ -141,44 +143,60 @@ async fn deliver(
     let Some(product) = mine.first().map(|f| f.product_arn.clone()) else {
         return Ok(());
     };
-    let active = active_findings(client, &product).await?;
-    let current: BTreeMap<&str, &AsffFinding> = mine.iter().map(|f| (f.id.as_str(), f)).collect();
-    let mut send: Vec<AwsSecurityFinding> = Vec::new();
-    let mut archived = 0;
-    for f in &mine {
+    let (active, unread) = match active_findings(client, &product).await {
+        Ok(a) => (a, None),
+        Err(why) => (BTreeMap::new(), Some(why)),
+    };
+    let rules: BTreeSet<&str> = mine.iter().map(|f| f.generator_id.as_str()).collect();
+    let current: BTreeSet<&str> = mine.iter().map(|f| f.id.as_str()).collect();
+    // Security Hub holds a later judgement (a newer scan's): this older one does not undo it.
+    let newer = |id: &str| {
+        active
+            .get(id)
+            .and_then(|f| f.updated_at.as_deref())
+            .is_some_and(|t| later(t, now))
+    };
+    let mut send: Vec<(AwsSecurityFinding, bool)> = Vec::new();
+    for f in mine.iter().filter(|f| !newer(&f.id)) {
+        let archiving = f.record_state == "ARCHIVED";
         // A PASS goes in only to close a finding Security Hub still shows as open.
-        if f.record_state == "ARCHIVED" && !active.contains_key(&f.id) {
-            continue;
+        if !archiving || active.contains_key(&f.id) {
+            send.push((to_sdk(f), archiving));
         }
-        archived += usize::from(f.record_state == "ARCHIVED");
-        send.push(to_sdk(f));
     }
     if read_completely {
-        for (id, gone) in active
-            .iter()
-            .filter(|(id, _)| !current.contains_key(id.as_str()))
-        {
-            let mut g = gone.clone();
+        // Gone from an account-region read completely, and judged by a rule this scan has.
+        let gone = active.iter().filter(|(id, g)| {
+            !current.contains(id.as_str())
+                && g.generator_id.as_deref().is_some_and(|r| rules.contains(r))
+                && !newer(id)
+        });
+        for (_, g) in gone {
+            let mut g = g.clone();
             g.record_state = Some(sh::RecordState::Archived);
             g.updated_at = Some(now.to_owned());
-            g.product_fields.get_or_insert_with(Default::default).insert(
-                "backup-auditor/ArchivedBecause".into(),
-                "no longer judged: its subject is gone from an account-region read completely, or the rule no longer applies".into(),
-            );
-            let _ = id;
-            archived += 1;
-            send.push(g);
+            let fields = g.product_fields.get_or_insert_with(Default::default);
+            if fields.len() < asff::limits::PRODUCT_FIELDS {
+                fields.insert(
+                    "backup-auditor/ArchivedBecause".into(),
+                    "no longer judged: its subject is gone from an account-region read \
+                     completely, or the rule no longer applies to it"
+                        .into(),
+                );
+            }
+            send.push((g, true));
         }
     }
     for batch in send.chunks(asff::limits::PER_CALL) {
         let out = client
             .batch_import_findings()
-            .set_findings(Some(batch.to_vec()))
+            .set_findings(Some(batch.iter().map(|(f, _)| f.clone()).collect()))
             .send()
             .await
             .map_err(|e| {
                 format!(
-                    "securityhub:BatchImportFindings: {}",
+                    "securityhub:BatchImportFindings: {} (its findings and the rest of this \
+                     account-region's were not imported)",
                     crate::collect::ApiError::from_sdk(&e)
                 )
             })?;
@@ -191,11 +209,25 @@ async fn deliver(
                 message: r.error_message().unwrap_or_default().to_owned(),
             })
             .collect();
-        d.imported += batch.len() - refused.len();
+        let no: BTreeSet<&str> = refused.iter().map(|r| r.id.as_str()).collect();
+        for (f, archiving) in batch {
+            if !no.contains(f.id.as_deref().unwrap_or_default()) {
+                d.imported += 1;
+                d.archived += usize::from(*archiving);
+            }
+        }
         d.refused.extend(refused);
     }
-    d.archived += archived;
-    Ok(())
+    match unread {
+        Some(why) => Err(format!("{why}; the findings went in, none was archived")),
+        None => Ok(()),
+    }
+}
+
+/// Whether RFC 3339 time `a` is later than `b` (unreadable: not later).
+fn later(a: &str, b: &str) -> bool {
+    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    matches!((t(a), t(b)), (Some(a), Some(b)) if a > b)
 }
 
 /// The findings of `product` the tool imported and Security Hub still shows as open, by Id.

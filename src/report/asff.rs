@@ -175,11 +175,18 @@ pub fn finding_id(rule: &str, subject: &str) -> String {
     if id.len() <= limits::ID {
         return id;
     }
-    let hex: String = crate::digest::sha256(subject.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{ID_PREFIX}{rule}/sha256:{hex}")
+    let hex = |s: &str| -> String {
+        crate::digest::sha256(s.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let short = format!("{ID_PREFIX}{rule}/sha256:{}", hex(subject));
+    if short.len() <= limits::ID {
+        return short;
+    }
+    // A rule id that long too: the whole pair's digest.
+    format!("{ID_PREFIX}sha256:{}", hex(&id))
 }
 
 fn rfc3339(t: crate::snapshot::time::Timestamp) -> String {
@@ -250,7 +257,7 @@ pub fn finding(c: &Context, f: &Finding) -> Option<AsffFinding> {
         field("WaiverOwner", w.owner.as_deref().unwrap_or_default());
         Note {
             text: fit(&text, limits::NOTE),
-            updated_by: w.owner.clone().unwrap_or_else(|| "backup-auditor".into()),
+            updated_by: fit(w.owner.as_deref().unwrap_or("backup-auditor"), limits::NOTE),
             updated_at: time.clone(),
         }
     });
