@@ -359,6 +359,15 @@ fn direct_mode_lists_every_type_directly_and_never_asks_config() {
     }
     // Pages of two: us-east-1's 11 buckets in 6 pages, eu-west-1's 2 in one.
     assert_eq!(fake.calls()["s3:ListBuckets"], 7);
+    // One DescribeDBClusters answer per region serves RDS/Aurora, DocumentDB and Neptune:
+    // us-east-1's clusters in two pages, eu-west-1's in one (nine calls when each family
+    // asked for itself).
+    assert_eq!(
+        fake.calls()["rds:DescribeDBClusters"],
+        3,
+        "{:?}",
+        fake.calls()
+    );
     assert!(
         !fake.calls().keys().any(|k| k.starts_with("config:")),
         "{:?}",

@@ -10,6 +10,7 @@
 
 use super::{config_style, tag_pairs, Place};
 use crate::collect::call::{ApiError, Caller};
+use aws_sdk_rds::types::DbCluster;
 use serde_json::{json, Value};
 
 pub const INSTANCE: &str = "AWS::RDS::DBInstance";
@@ -73,6 +74,10 @@ pub async fn instances(
         .collect())
 }
 
+/// One `DescribeDBClusters` answer for an account-region, shared by the three cluster
+/// families that list it (RDS and Aurora, DocumentDB, Neptune): asked once, not three times.
+pub type SharedClusters = tokio::sync::OnceCell<Result<Vec<DbCluster>, ApiError>>;
+
 /// The region's clusters of one `family` (see [`listed_as`]): RDS and
 /// Aurora as `AWS::RDS::DBCluster`, DocumentDB and Neptune as their own types.
 pub async fn clusters(
@@ -80,18 +85,22 @@ pub async fn clusters(
     rds: &aws_sdk_rds::Client,
     at: Place<'_>,
     family: &str,
+    shared: &SharedClusters,
 ) -> Result<Vec<Value>, ApiError> {
-    let listed = caller
-        .all_pages(
-            |t| {
-                rds.describe_db_clusters()
-                    .max_records(100)
-                    .set_marker(t)
-                    .send()
-            },
-            |o| (o.db_clusters.unwrap_or_default(), o.marker),
-        )
-        .await?;
+    let listed = shared
+        .get_or_init(|| {
+            caller.all_pages(
+                |t| {
+                    rds.describe_db_clusters()
+                        .max_records(100)
+                        .set_marker(t)
+                        .send()
+                },
+                |o| (o.db_clusters.unwrap_or_default(), o.marker),
+            )
+        })
+        .await
+        .clone()?;
     Ok(listed
         .into_iter()
         .filter(|c| listed_as(c.engine.as_deref().unwrap_or_default()) == family)

@@ -126,6 +126,7 @@ async fn list_direct(
     caller: &Caller,
     c: &DirectClients<'_>,
     at: Place<'_>,
+    clusters: &rds::SharedClusters,
 ) -> Result<Vec<Value>, ApiError> {
     match resource_type {
         s3::BUCKET => s3::buckets(caller, c.s3, at).await,
@@ -134,9 +135,9 @@ async fn list_direct(
         ec2::VOLUME => ec2::volumes(caller, c.ec2, at).await,
         dynamodb::TABLE => dynamodb::tables(caller, c.dynamodb, at).await,
         rds::INSTANCE => rds::instances(caller, c.rds, at).await,
-        rds::CLUSTER => rds::clusters(caller, c.rds, at, rds::CLUSTER).await,
-        rds::DOCDB_CLUSTER => rds::clusters(caller, c.rds, at, rds::DOCDB_CLUSTER).await,
-        rds::NEPTUNE_CLUSTER => rds::clusters(caller, c.rds, at, rds::NEPTUNE_CLUSTER).await,
+        rds::CLUSTER | rds::DOCDB_CLUSTER | rds::NEPTUNE_CLUSTER => {
+            rds::clusters(caller, c.rds, at, resource_type, clusters).await
+        }
         redshift::CLUSTER => redshift::clusters(caller, c.redshift, at).await,
         eks::CLUSTER => eks::clusters(caller, c.eks, at).await,
         other => Err(ApiError {
@@ -226,7 +227,12 @@ async fn planned(
             None => config_items(caller, c.config, &plan.config).await,
         }
     };
-    let direct = join_all(plan.direct.iter().map(|t| list_direct(t, caller, c, at)));
+    let clusters = rds::SharedClusters::new();
+    let direct = join_all(
+        plan.direct
+            .iter()
+            .map(|t| list_direct(t, caller, c, at, &clusters)),
+    );
     let (items, direct) = tokio::join!(from_config, direct);
     let mut listing = Listing {
         items: Ok(items?),
