@@ -29,6 +29,8 @@
 //! - `BENCH_PLAN=CHANGES[:SIZE]` (off by default): the plan benchmark of issue 18
 //!   (`scan/plan.rs`): a Terraform plan of CHANGES tag updates over SIZE resources, judged
 //!   against the plain scan (bar: within 2×).
+//! - `BENCH_PYTHON=0`: skip issue 10's comparison with CPython's `json.load` of the 100k
+//!   snapshot's files (`scan/python.rs`; on by default when 100k is measured).
 //! - `BENCH_HISTORY=SCANS[:SIZE]` (off by default): the history benchmark of issue 9
 //!   (`scan/history.rs`): SCANS scans of SIZE resources (default 1M) into one history, the
 //!   cost of `--history`, the history's growth per scan, and `diff` of the last two.
@@ -47,6 +49,8 @@ use std::time::Instant;
 mod history;
 #[path = "scan/plan.rs"]
 mod plan;
+#[path = "scan/python.rs"]
+mod python;
 #[path = "scan/series.rs"]
 mod series;
 
@@ -132,6 +136,16 @@ fn run() -> Res<()> {
     }
     if !results.is_empty() {
         report(&results);
+    }
+    // Issue 10's bar at 100k: side by side with CPython parsing the same files.
+    for m in results
+        .iter()
+        .filter(|m| m.size == 100_000 && python::chosen())
+    {
+        let snapshot = root.join(format!("synth-{}", m.size));
+        if let Some(times) = python::json_load(&snapshot, m.walls.len())? {
+            python::report(m.size, &m.walls, &times);
+        }
     }
     if !series.is_empty() {
         series::run(&me, &bin, &root, &series)?;
