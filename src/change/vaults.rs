@@ -45,12 +45,9 @@ impl Laying<'_> {
             return Ok(());
         };
         let name = text(after, "name").unwrap_or(self.at.placeholder);
-        let arn = text(after, "arn").map(str::to_owned).unwrap_or_else(|| {
-            format!(
-                "arn:{}:backup:{}:{}:backup-vault:{name}",
-                self.at.partition, self.at.region, self.at.account
-            )
-        });
+        let arn = text(after, "arn")
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.vault_arn(name));
         let air_gapped = c.kind == "aws_backup_logically_air_gapped_vault";
         let v = serde_json::json!({
             "BackupVaultName": name, "BackupVaultArn": arn,
@@ -69,15 +66,7 @@ impl Laying<'_> {
     /// from the end of that grace time, counted from the snapshot's time.
     pub(super) fn vault_lock(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
         let c = self.c;
-        let name = [&c.after, &c.before]
-            .into_iter()
-            .flatten()
-            .find_map(|v| text(v, "backup_vault_name"));
-        let Some(name) = name else {
-            self.undecidable_scope(
-                o,
-                format!("the vault {} locks is known only after apply", c.address),
-            );
+        let Some(name) = self.vault_named(o, "locks") else {
             return Ok(());
         };
         let Some(v) = data.vaults.iter_mut().find(|v| v.backup_vault_name == name) else {
@@ -158,18 +147,7 @@ impl Laying<'_> {
     /// only after apply leaves the vault's verdicts undecidable.
     pub(super) fn vault_policy(&self, data: &mut ScopeData, o: &mut Overlay) -> Result<()> {
         let c = self.c;
-        let name = [&c.after, &c.before]
-            .into_iter()
-            .flatten()
-            .find_map(|v| text(v, "backup_vault_name"));
-        let Some(name) = name.map(str::to_owned) else {
-            self.undecidable_scope(
-                o,
-                format!(
-                    "the vault {} sets a policy on is known only after apply",
-                    c.address
-                ),
-            );
+        let Some(name) = self.vault_named(o, "sets a policy on") else {
             return Ok(());
         };
         data.vault_policies.retain(|p| p.backup_vault_name != name);
@@ -181,12 +159,7 @@ impl Laying<'_> {
             .iter()
             .find(|v| v.backup_vault_name == name)
             .map(|v| v.backup_vault_arn.clone())
-            .unwrap_or_else(|| {
-                format!(
-                    "arn:{}:backup:{}:{}:backup-vault:{name}",
-                    self.at.partition, self.at.region, self.at.account
-                )
-            });
+            .unwrap_or_else(|| self.vault_arn(&name));
         if c.is_unknown("policy") {
             o.vault_policies_unknown.insert(
                 arn,
@@ -208,5 +181,30 @@ impl Laying<'_> {
         data.vault_policies
             .push(super::lay::record(&c.address, record)?);
         Ok(())
+    }
+
+    /// The vault a lock or policy change names (`backup_vault_name`); when it is known only
+    /// after apply, what depends on it in the account-region waits too, and `None`.
+    fn vault_named(&self, o: &mut Overlay, what: &str) -> Option<String> {
+        let c = self.c;
+        let name = [&c.after, &c.before]
+            .into_iter()
+            .flatten()
+            .find_map(|v| text(v, "backup_vault_name"));
+        if name.is_none() {
+            self.undecidable_scope(
+                o,
+                format!("the vault {} {what} is known only after apply", c.address),
+            );
+        }
+        name.map(str::to_owned)
+    }
+
+    /// The ARN of the vault `name` where the change lands.
+    fn vault_arn(&self, name: &str) -> String {
+        format!(
+            "arn:{}:backup:{}:{}:backup-vault:{name}",
+            self.at.partition, self.at.region, self.at.account
+        )
     }
 }
