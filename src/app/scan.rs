@@ -18,6 +18,7 @@ use crate::history::diff::Diff;
 use crate::history::record::ScanRecord;
 use crate::report::{asff, html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver;
+use crate::snapshot::time::rfc3339;
 use crate::{collect, exit};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -209,10 +210,6 @@ fn dedup(formats: &[Format]) -> Vec<Format> {
         }
     }
     out
-}
-
-fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// What every output of one scan is made from.

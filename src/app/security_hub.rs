@@ -6,7 +6,6 @@ use crate::cli::ScanArgs;
 use crate::error::{Error, Result};
 use crate::export::security_hub::{self, Delivery};
 use crate::report::asff;
-use crate::snapshot::ScopeStatus;
 use std::collections::BTreeSet;
 
 /// Refusals named one by one; more are counted.
@@ -38,12 +37,10 @@ pub(super) fn deliver(
     let complete: BTreeSet<(String, String)> = inv
         .scopes
         .iter()
-        .filter(|s| {
-            s.status == ScopeStatus::Complete && s.unavailable.is_empty() && s.unlisted.is_empty()
-        })
+        .filter(|s| s.read_completely())
         .map(|s| (s.account_id.clone(), s.region.clone()))
         .collect();
-    let now = inv.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let now = crate::snapshot::time::rfc3339(inv.as_of);
     out.stage(&format!(
         "importing {} findings into Security Hub",
         findings.len()

@@ -4,7 +4,7 @@
 
 use super::call::{ApiError, AssumedRole, Caller};
 use super::iam_roles::AccountRoles;
-use super::options::{Account, Accounts, CollectOptions, Regions, Role};
+use super::options::{Account, Accounts, CollectOptions, Regions};
 use super::progress::Stats;
 use super::region;
 use super::setup::Ctx;
@@ -129,11 +129,10 @@ fn role(ctx: &Ctx, account: &Account) -> Option<Arc<AssumedRole>> {
 }
 
 fn role_arn(ctx: &Ctx, account: &str) -> String {
-    match &ctx.opts.role {
-        Some(Role::ArnTemplate(t)) => t.replace("{account}", account),
-        Some(Role::Name(n)) => format!("arn:{}:iam::{account}:role/{n}", ctx.partition),
-        None => String::new(),
-    }
+    ctx.opts
+        .role
+        .as_ref()
+        .map_or_else(String::new, |r| r.arn(&ctx.partition, account))
 }
 
 /// The account's credentials: the role's, assumed now so that an account that cannot be

@@ -40,6 +40,16 @@ pub enum Role {
     ArnTemplate(String),
 }
 
+impl Role {
+    /// The role's ARN in `account` (`partition`: the caller's).
+    pub fn arn(&self, partition: &str, account: &str) -> String {
+        match self {
+            Role::ArnTemplate(t) => t.replace("{account}", account),
+            Role::Name(n) => format!("arn:{partition}:iam::{account}:role/{n}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
     pub profile: Option<String>,

@@ -5,7 +5,7 @@
 //! account-region read completely is archived too. Nothing is dropped silently: each finding
 //! Security Hub refuses, and each account-region it could not reach, is reported.
 
-use crate::collect::{AssumedRole, CollectOptions, Role, Stats};
+use crate::collect::{AssumedRole, CollectOptions, Stats};
 use crate::error::{Error, Result};
 use crate::report::asff::{self, AsffFinding};
 use aws_config::{Region, SdkConfig};
@@ -97,12 +97,8 @@ async fn run(
     for ((account, region), mine) in groups {
         let mut conf =
             aws_sdk_securityhub::config::Builder::from(&base).region(Region::new(region.clone()));
-        if account != caller {
-            let role_arn = match &opts.role {
-                Some(Role::Name(n)) => format!("arn:{partition}:iam::{account}:role/{n}"),
-                Some(Role::ArnTemplate(t)) => t.replace("{account}", &account),
-                None => unreachable!("checked above"),
-            };
+        if let Some(role) = opts.role.as_ref().filter(|_| account != caller) {
+            let role_arn = role.arn(&partition, &account);
             let role = AssumedRole::new(
                 sts.clone(),
                 role_arn,

@@ -11,7 +11,8 @@ use crate::history::record::{CoverageRecord, ScanRecord, ScopeRecord, SCAN_FORMA
 use crate::history::{part_path, scan_id};
 use crate::model::Inventory;
 use crate::rules::{Rule, RuleSet};
-use chrono::{DateTime, SecondsFormat, Utc};
+use crate::snapshot::time::rfc3339;
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -87,10 +88,6 @@ pub fn counted(record: ScanRecord, s: &Summary) -> ScanRecord {
 fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::Timelike;
     t.with_nanosecond(0).unwrap_or(t)
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// A rule's digest: SHA-256 of its definition as data, without where it is defined (moving

@@ -496,9 +496,7 @@ fn coverage_of<'a>(
 pub(crate) fn not_assessed_scopes(inv: &Inventory) -> Vec<NotAssessedScope> {
     inv.scopes
         .iter()
-        .filter(|s| {
-            s.status != ScopeStatus::Complete || !s.unavailable.is_empty() || !s.unlisted.is_empty()
-        })
+        .filter(|s| !s.read_completely())
         .map(|s| NotAssessedScope {
             account_id: s.account_id.clone(),
             account_name: s.account_name.clone(),

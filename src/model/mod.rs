@@ -90,6 +90,14 @@ impl Scope {
         format!("{}/{}", self.account_id, self.region)
     }
 
+    /// Read completely: nothing of it failed, no file and no resource type unread. Only
+    /// there does a subject's absence mean it is gone.
+    pub fn read_completely(&self) -> bool {
+        self.status == ScopeStatus::Complete
+            && self.unavailable.is_empty()
+            && self.unlisted.is_empty()
+    }
+
     /// Why `file` could not be read, if it could not.
     pub fn unavailable(&self, file: DataFile) -> Option<&str> {
         if self.status == ScopeStatus::Failed {

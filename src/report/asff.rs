@@ -14,6 +14,7 @@ use crate::model::resource::ResourceKind;
 use crate::model::Inventory;
 use crate::rules::waiver::Waiver;
 use crate::rules::{RuleSet, Severity};
+use crate::snapshot::time::rfc3339;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -187,10 +188,6 @@ pub fn finding_id(rule: &str, subject: &str) -> String {
     }
     // A rule id that long too: the whole pair's digest.
     format!("{ID_PREFIX}sha256:{}", hex(&id))
-}
-
-fn rfc3339(t: crate::snapshot::time::Timestamp) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The ASFF finding of `f`; `None` for NOT_APPLICABLE.

@@ -102,6 +102,11 @@ fn from_epoch(secs: f64) -> Option<Timestamp> {
 /// `Z`, the wire epoch seconds), so such a time was rewritten by some tool, quite possibly into
 /// local time. Read as UTC it could be hours off, enough to turn a fresh recovery point into a
 /// stale one or back; the user who knows the zone can add it, the auditor cannot guess it.
+/// A time as every output writes it: RFC 3339 in UTC, to the second (`2026-11-27T05:00:00Z`).
+pub fn rfc3339(t: Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
     DateTime::parse_from_rfc3339(s)
         .ok()

@@ -21,6 +21,7 @@ use crate::model::resource::{ColdStorage, Resource, ResourceKind};
 use crate::model::selection::NO_MATCH;
 use crate::model::vault::LockMode;
 use crate::model::{Inventory, RpRef, Scope, Tri};
+use crate::snapshot::time::rfc3339;
 use crate::snapshot::{DataFile, ScopeStatus};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -233,10 +234,6 @@ pub struct PointStory<'a> {
     pub access_points: Vec<String>,
     /// The newest COMPLETED or AVAILABLE point: the one recency is judged by.
     pub decides_recency: bool,
-}
-
-fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The story of resource `ri` of scope `si`.
