@@ -60,6 +60,27 @@ pub enum Command {
     /// What changed between two scans of a history: new, regressed, resolved and unknown
     /// findings, the longest-standing failures, and the rules or waivers that changed.
     Diff(DiffArgs),
+    /// Join the outputs of a sharded scan (`scan --shard I/N --format csv`, one --out per
+    /// shard) into the organisation's findings.csv and summary.csv: byte for byte what one
+    /// scan of every account writes, but the run id.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example (four machines, then one):\n  \
+    backup-auditor scan snap --shard 1/4 --format csv --out shard-1   # … 2/4, 3/4, 4/4\n  \
+    backup-auditor merge shard-1 shard-2 shard-3 shard-4 --out audit")]
+pub struct MergeArgs {
+    /// The shards' --out directories, every shard of one scan once (each holds the
+    /// shard.json, findings.csv and summary.csv its `scan --shard` wrote).
+    #[arg(value_name = "SHARD_DIR", required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Where to write findings.csv and summary.csv (and the mark that lists them).
+    #[arg(long, value_name = "DIR", default_value = "backup-audit")]
+    pub out: PathBuf,
+    /// Replace what backup-auditor did not write in --out (as `scan --force`).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +180,15 @@ pub struct ScanArgs {
     /// Not with a planned change: what it judges does not exist yet.
     #[arg(long, conflicts_with_all = ["terraform_plan", "cfn_change_set", "cfn_template"])]
     pub security_hub: bool,
+    /// Judge only shard I of N of the accounts (e.g. 2/4): a stable, balanced share by a hash
+    /// of the account id, so that N machines judge an organisation in parallel, each in a
+    /// fraction of the memory. The other accounts' copy destinations (vaults, locks, policies,
+    /// copied points) are still read from the snapshot, so every verdict is the one a whole
+    /// scan gives. With --live, only the shard's accounts are collected. Then `backup-auditor
+    /// merge` joins the shards' findings.csv and summary.csv into the whole organisation's.
+    #[arg(long, value_name = "I/N",
+          conflicts_with_all = ["terraform_plan", "cfn_change_set", "cfn_template"])]
+    pub shard: Option<crate::shard::Shard>,
     #[command(flatten, next_help_heading = "Before it is applied")]
     pub planned: PlannedArgs,
     #[command(flatten, next_help_heading = "History (scheduled scans)")]

@@ -24,6 +24,7 @@ pub mod model;
 pub mod parquet;
 pub mod report;
 pub mod rules;
+pub mod shard;
 pub mod snapshot;
 pub mod synth;
 pub mod terminal;

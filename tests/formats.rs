@@ -108,18 +108,7 @@ fn ocsf_events_carry_the_compliance_finding_required_fields() {
 #[test]
 fn markdown_summary_stays_small_for_a_large_org() {
     let dir = tempfile::tempdir().unwrap();
-    let snap = dir.path().join("snap");
-    let o = run(
-        &[
-            "synth",
-            "--resources",
-            "3000",
-            "--out",
-            snap.to_str().unwrap(),
-        ],
-        &root(),
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let snap = crate::util::synth(dir.path(), 3_000);
     let out = dir.path().join("out");
     let o = run(
         &[

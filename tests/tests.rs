@@ -26,6 +26,7 @@ mod planned;
 mod props;
 mod safety;
 mod shapes;
+mod shard;
 mod stories;
 mod synth;
 mod terminal;

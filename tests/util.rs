@@ -60,6 +60,19 @@ pub fn sample_scan() -> (tempfile::TempDir, String) {
     (out, text)
 }
 
+/// `backup-auditor synth --resources N` into `dir/synth`: a synthetic organisation of many
+/// accounts (cross-account copies, failed scopes, cluster members).
+pub fn synth(dir: &Path, resources: usize) -> PathBuf {
+    let snap = dir.join("synth");
+    let n = resources.to_string();
+    let o = run(
+        &["synth", "--resources", &n, "--out", snap.to_str().unwrap()],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    snap
+}
+
 /// A copy of the sample organisation to vary, at `DIR/org`; the directory goes with the guard.
 pub fn sample_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

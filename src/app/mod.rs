@@ -2,6 +2,7 @@
 
 mod changes;
 mod history;
+mod merge;
 mod outputs;
 mod planned;
 mod scan;
@@ -15,6 +16,7 @@ use crate::model::Inventory;
 use crate::report::{explain, Templates};
 use crate::rules::waiver::{self, Waiver};
 use crate::rules::RuleSet;
+use crate::shard::Shard;
 use crate::snapshot::Snapshot;
 use crate::terminal;
 use crate::{collect, exit, synth};
@@ -98,6 +100,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     };
     match cli.command {
         Command::Scan(a) => scan::scan(&out, *a),
+        Command::Merge(a) => merge::merge(&out, a),
         Command::Collect(a) => collect_cmd(&out, a),
         Command::Explain(a) => explain_cmd(&out, a),
         Command::Rules(RulesCommand::List { paths }) => rules_list(&out, &paths),
@@ -129,21 +132,48 @@ pub fn evaluate(
     policy: &PolicyArgs,
     out: &Output,
 ) -> Result<Evaluated> {
+    evaluate_shard(snapshot, policy, None, out)
+}
+
+/// [`evaluate`] for the accounts of `shard` only (all without one).
+pub fn evaluate_shard(
+    snapshot: &std::path::Path,
+    policy: &PolicyArgs,
+    shard: Option<Shard>,
+    out: &Output,
+) -> Result<Evaluated> {
     let (rules, waivers) = load_policy(policy, out)?;
-    let snap = load_snapshot(snapshot, policy, out)?;
+    let snap = load_snapshot(snapshot, policy, shard, out)?;
     judge(snap, (rules, waivers), policy, out)
 }
 
 /// Reads the snapshot and says what its reader warned of.
-fn load_snapshot(snapshot: &Path, policy: &PolicyArgs, out: &Output) -> Result<Snapshot> {
-    let snap = Snapshot::load(snapshot)?;
+fn load_snapshot(
+    snapshot: &Path,
+    policy: &PolicyArgs,
+    shard: Option<Shard>,
+    out: &Output,
+) -> Result<Snapshot> {
+    let snap = Snapshot::load_shard(snapshot, shard)?;
     for w in &snap.warnings {
         out.warn(w);
     }
-    out.stage(&format!(
-        "read snapshot: {} account-regions",
-        snap.scopes.len()
-    ));
+    if let (None, Some(collected)) = (shard, snap.shard) {
+        out.warn(&format!(
+            "this snapshot holds the accounts of shard {collected} only (collect --shard): \
+             scan it with --shard {collected} for reports `merge` can join with the other \
+             shards'"
+        ));
+    }
+    out.stage(&match snap.shard {
+        Some(shard) => format!(
+            "read snapshot: shard {shard}, {} account-regions judged, {} read for their \
+             cross-account facts",
+            snap.scopes.len(),
+            snap.context.len()
+        ),
+        None => format!("read snapshot: {} account-regions", snap.scopes.len()),
+    });
     if let Some(t) = policy.as_of.filter(|t| *t < snap.collected_at) {
         out.warn(&format!(
             "--as-of {} is before the snapshot was collected ({}): the snapshot holds what \
@@ -258,8 +288,9 @@ fn collect_to(
     Ok(())
 }
 
-fn collect_cmd(out: &Output, a: crate::cli::CollectCmd) -> Result<u8> {
+fn collect_cmd(out: &Output, mut a: crate::cli::CollectCmd) -> Result<u8> {
     signals::install()?;
+    a.collect.shard = a.shard;
     collect_into(out, &a.collect, &a.out, &Run::new(), a.force)?;
     Ok(exit::OK)
 }

@@ -2,6 +2,8 @@
 //! it, so a new format cannot be written without being cleaned up, or named without existing.
 
 use crate::cli::Format;
+use crate::findings::shard::SHARD_FILE;
+use crate::shard::Shard;
 
 /// Each format and the files it writes, in the order they are written.
 pub const OUTPUTS: [(Format, &[&str]); 8] = [
@@ -29,7 +31,15 @@ pub fn all_files() -> Vec<&'static str> {
     OUTPUTS
         .iter()
         .flat_map(|(_, files)| files.iter().copied())
+        .chain([SHARD_FILE])
         .collect()
+}
+
+/// The files a scan writes: those of `formats`, and with `--shard` its `shard.json`.
+pub fn scan_files(formats: &[Format], shard: Option<Shard>) -> Vec<&'static str> {
+    let mut names = files(formats);
+    names.extend(shard.map(|_| SHARD_FILE));
+    names
 }
 
 /// The files `formats` write, in order.

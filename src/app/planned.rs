@@ -71,7 +71,7 @@ fn judge_both(
     out: &Output,
 ) -> Result<Judged> {
     let policy_before = load_policy(policy, out)?;
-    let snap = load_snapshot(snapshot, policy, out)?;
+    let snap = load_snapshot(snapshot, policy, None, out)?;
     let mut planned = snap.clone();
     let defaults = Defaults {
         account: p.account.clone(),
@@ -185,7 +185,7 @@ pub(super) fn judge_scan(
 ) -> Result<(Evaluated, Option<Baseline>, Option<Evaluated>, Said)> {
     Ok(match planned {
         None => {
-            let e = super::evaluate(snapshot, &a.policy, out)?;
+            let e = super::evaluate_shard(snapshot, &a.policy, a.shard, out)?;
             (e, given, None, Said::default())
         }
         Some(p) => {

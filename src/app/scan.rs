@@ -11,6 +11,7 @@ use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
 use crate::findings::record::counted;
+use crate::findings::shard::{ShardFacts, ShardFile, SHARD_FILE};
 use crate::findings::summary::Summary;
 use crate::findings::{parquet, write};
 use crate::history::baseline::FINDINGS_JSON;
@@ -23,11 +24,12 @@ use crate::{collect, exit};
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub(super) fn scan(out: &Output, a: ScanArgs) -> Result<u8> {
+pub(super) fn scan(out: &Output, mut a: ScanArgs) -> Result<u8> {
     signals::install()?;
+    a.collect.shard = a.shard; // with --live, only the shard's accounts are collected
     let run = Run::new();
     let formats = dedup(&a.format);
-    let names = outputs::files(&formats);
+    let names = outputs::scan_files(&formats, a.shard);
     // --out is held for the whole run, and checked before anything else is done.
     let (dest, _) = Dest::acquire(&a.out, &run, Kind::Reports, out.quiet, |own| {
         mark::check_reports(&a.out, &names, a.force, own)
@@ -259,7 +261,7 @@ struct SummaryView<'a> {
 
 impl<'a> Scan<'a> {
     /// Templates render first (their errors are input errors); the machine formats become
-    /// jobs that write while the others render.
+    /// jobs that write while the others render; with `--shard`, shard.json is the last.
     fn render(&self, out: &Output, formats: &[Format]) -> Result<Vec<Job<'a>>> {
         let mut jobs: Vec<Job<'a>> = Vec::new();
         for &format in formats {
@@ -274,6 +276,7 @@ impl<'a> Scan<'a> {
                 Format::Parquet => jobs.push(self.parquet()),
             }
         }
+        jobs.extend(self.shard(formats));
         Ok(jobs)
     }
 
@@ -375,6 +378,28 @@ impl<'a> Scan<'a> {
             "findings.json",
             Box::new(move |w| json::findings_json(w, &report, &e.evaluation)),
         )
+    }
+
+    /// `shard.json`, with `--shard`: what `merge` checks before it joins the shards.
+    fn shard(&self, formats: &[Format]) -> Option<Job<'a>> {
+        let facts = ShardFacts {
+            shard: self.args.shard?,
+            inv: &self.e.inventory,
+            rules: &self.e.rules,
+            summary: self.summary,
+            run_id: self.run_id,
+            snapshot: self.snapshot.clone(),
+            waiver_file: self.waiver_file(),
+            csv: formats.contains(&Format::Csv),
+        };
+        let file = ShardFile::of(&facts);
+        Some((
+            SHARD_FILE,
+            Box::new(move |w| {
+                serde_json::to_writer_pretty(&mut *w, &file)?;
+                w.write_all(b"\n")
+            }),
+        ))
     }
 
     fn junit(&self) -> Job<'a> {

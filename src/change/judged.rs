@@ -17,7 +17,7 @@ pub fn find(inv: &Inventory, o: &Overlay) -> Vec<String> {
         let Some(&si) = inv.scope_index.get(&key) else {
             continue;
         };
-        let scope = &inv.scopes[si as usize];
+        let scope = inv.scope(si);
         // Where the listing is incomplete, or the selection waits for apply, nothing proves
         // that it selects nothing.
         if !listed_completely(scope) || o.undecidable_scopes.contains_key(&key) {

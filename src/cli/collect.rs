@@ -26,6 +26,13 @@ pub struct CollectCmd {
     /// snapshot mark does not list (they are deleted with it).
     #[arg(long)]
     pub force: bool,
+    /// Read only shard I of N of the accounts (e.g. 2/4): a stable, balanced share by a hash
+    /// of the account id, so that N machines collect an organisation in parallel. Each
+    /// shard's snapshot is scanned on its own; `backup-auditor merge` joins their reports.
+    /// Copy destinations in other shards' accounts are not in a shard's snapshot: their locks
+    /// and policies are unchecked, and the findings say so.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::shard::Shard>,
     #[command(flatten, next_help_heading = "Collection")]
     pub collect: CollectArgs,
 }
@@ -43,6 +50,9 @@ pub struct CollectArgs {
     /// Accounts to leave out (comma-separated).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub exclude_accounts: Vec<String>,
+    /// The shard to read (`collect --shard`, or `scan --live --shard`): set by the command.
+    #[arg(skip)]
+    pub shard: Option<crate::shard::Shard>,
     /// Regions: `all` (those enabled in each account) or a comma-separated list. Default: the
     /// configured region (AWS_REGION or the profile's).
     #[arg(long, value_name = "all|REGION,...")]
@@ -158,6 +168,7 @@ impl CollectArgs {
             profile: self.profile.clone(),
             accounts,
             exclude_accounts: self.exclude_accounts.clone(),
+            shard: self.shard,
             regions,
             role,
             external_id: self.external_id.clone(),

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The accounts to enter: the caller's, the listed ones, or the organisation's active ones;
-/// less the excluded ones, each once.
+/// less the excluded ones and those of other shards, each once.
 pub async fn resolve(
     opts: &CollectOptions,
     base: &SdkConfig,
@@ -36,6 +36,9 @@ pub async fn resolve(
     };
     let excluded: BTreeSet<&str> = opts.exclude_accounts.iter().map(String::as_str).collect();
     accounts.retain(|a| !excluded.contains(a.id.as_str()));
+    if let Some(shard) = opts.shard {
+        accounts.retain(|a| shard.owns(&a.id));
+    }
     let mut seen = BTreeSet::new();
     accounts.retain(|a| seen.insert(a.id.clone()));
     Ok(accounts)

@@ -181,7 +181,12 @@ async fn run(opts: &CollectOptions, target: &Target<'_>, quiet: bool) -> Result<
     let records = every_account(&ctx, &writer, accounts).await?;
     let writer = Arc::into_inner(writer).expect("every collection task has finished");
     let summary = summarise(&records, &stats, started);
-    writer.finish(&collected_at, ctx.bounds.windows(), &records, &organization)?;
+    let written = write::Written {
+        collected_at: &collected_at,
+        windows: ctx.bounds.windows(),
+        shard: opts.shard,
+    };
+    writer.finish(&written, &records, &organization)?;
     Ok(summary)
 }
 

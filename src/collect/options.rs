@@ -55,6 +55,8 @@ pub struct CollectOptions {
     pub profile: Option<String>,
     pub accounts: Accounts,
     pub exclude_accounts: Vec<String>,
+    /// Only the accounts of this shard (`--shard I/N`), after the others are resolved.
+    pub shard: Option<crate::shard::Shard>,
     pub regions: Regions,
     pub role: Option<Role>,
     pub external_id: Option<String>,

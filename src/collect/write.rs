@@ -13,6 +13,15 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// What the manifest says of the whole collection.
+pub struct Written<'a> {
+    pub collected_at: &'a str,
+    /// How far back jobs and points were listed (see `snapshot::Windows`).
+    pub windows: Value,
+    /// The share of the accounts collected (`--shard`), if not all.
+    pub shard: Option<crate::shard::Shard>,
+}
+
 /// One account-region as the manifest and its directory record it.
 #[derive(Debug)]
 pub struct ScopeRecord {
@@ -70,12 +79,11 @@ impl SnapshotWriter {
     }
 
     /// Writes the manifest and the mark, and moves the snapshot into place.
-    /// `windows` says how far back jobs and points were listed (see `snapshot::Windows`);
+    /// `w`: what the manifest says of the whole collection;
     /// `organization`: what was read of the organisation itself, and what failed.
     pub fn finish(
         self,
-        collected_at: &str,
-        windows: Value,
+        w: &Written,
         scopes: &[ScopeRecord],
         organization: &OrganizationRecord,
     ) -> Result<()> {
@@ -89,11 +97,14 @@ impl SnapshotWriter {
         let manifest_scopes: Vec<Value> = scopes.iter().map(manifest_scope).collect();
         let mut manifest = json!({
             "format": FORMAT,
-            "collected_at": collected_at,
-            "windows": windows,
+            "collected_at": w.collected_at,
+            "windows": w.windows,
             "collector": format!("backup-auditor {}", env!("CARGO_PKG_VERSION")),
             "scopes": manifest_scopes,
         });
+        if let Some(shard) = w.shard {
+            manifest["shard"] = json!(shard);
+        }
         if !organization.errors.is_empty() {
             manifest["organization"] = json!({ "errors": organization.errors });
         }

@@ -84,7 +84,7 @@ pub(super) fn air_gapped_point(ctx: &Ctx, max_age_hours: i64) -> Verdict {
     // A point whose vault's type could not be read may be in an air-gapped vault.
     let vault_unread = std::cell::Cell::new(None::<String>);
     let in_air_gapped_vault = |r: crate::model::RpRef| {
-        let scope = &inv.scopes[r.0 as usize];
+        let scope = inv.scope(r.0);
         let name = &inv.recovery_point(r).backup_vault_name;
         match scope.vault(name) {
             Some(v) => v.is_air_gapped(),

@@ -7,6 +7,7 @@ pub mod not_judged;
 pub(crate) mod ordered;
 pub mod parquet;
 pub mod record;
+pub mod shard;
 pub mod summary;
 mod table;
 pub mod write;

@@ -53,6 +53,9 @@ pub struct Scope {
     /// Resource types that could not be listed: absent from `resources`, unknown.
     pub unlisted: Vec<UnlistedTypes>,
     pub resources: Vec<Resource>,
+    /// Another shard's scope (`Inventory::context`): the ARNs of its inventory items, sorted;
+    /// its `resources` are empty.
+    pub listed: Vec<String>,
     pub plans: Vec<Plan>,
     pub vaults: Vec<Vault>,
     pub recovery_points: Vec<aws::RecoveryPoint>,
@@ -133,7 +136,14 @@ pub struct Inventory {
     pub copy_jobs_since: Option<Timestamp>,
     /// How far back the collector listed restore jobs, likewise.
     pub restore_jobs_since: Option<Timestamp>,
+    /// The account-regions judged.
     pub scopes: Vec<Scope>,
+    /// With a shard, the other shards' account-regions, read only for what the judged ones
+    /// look up across accounts: never judged. Their indices follow those of `scopes`
+    /// ([`Inventory::scope`]).
+    pub context: Vec<Scope>,
+    /// The share of the organisation's accounts `scopes` are, if not all.
+    pub shard: Option<crate::shard::Shard>,
     /// Vault ARN → (scope, vault index), across the organisation (copy destinations).
     pub vault_index: HashMap<String, (u32, u32)>,
     /// Resource ARN → its recovery points anywhere in the organisation (copies included).
@@ -164,8 +174,13 @@ impl Inventory {
             }
         }
         let schedules = &schedules;
-        let (mut scopes, unmatched): (Vec<Scope>, Vec<Converted>) = snapshot
+        let judged = snapshot.scopes.len();
+        let all: Vec<_> = snapshot
             .scopes
+            .into_iter()
+            .chain(snapshot.context)
+            .collect();
+        let (mut scopes, unmatched): (Vec<Scope>, Vec<Converted>) = all
             .into_par_iter()
             .map(|s| convert_scope(s, schedules))
             .unzip();
@@ -197,6 +212,7 @@ impl Inventory {
             unjudged.extend(c.unjudged);
         }
         not_judged::count_backed_up(&mut scopes, pending, &unjudged, &scope_index);
+        let context = scopes.split_off(judged);
         Ok(Inventory {
             root: snapshot.root,
             collected_at: snapshot.collected_at,
@@ -205,6 +221,8 @@ impl Inventory {
             copy_jobs_since: snapshot.windows.copy_jobs_since,
             restore_jobs_since: snapshot.windows.restore_jobs_since,
             scopes,
+            context,
+            shard: snapshot.shard,
             vault_index,
             recovery_points_by_resource,
             scope_index,
@@ -214,22 +232,32 @@ impl Inventory {
         })
     }
 
-    /// The scope of an account-region, if the snapshot has one.
+    /// Scope `s` of the organisation: judged, or (past `scopes`) another shard's. The indices
+    /// of the cross-account lookups (`scope_index`, `vault_index`, recovery points) are these.
+    pub fn scope(&self, s: u32) -> &Scope {
+        let s = s as usize;
+        match self.scopes.get(s) {
+            Some(scope) => scope,
+            None => &self.context[s - self.scopes.len()],
+        }
+    }
+
+    /// The scope of an account-region, if the snapshot has one (judged or not).
     pub fn scope_at(&self, account: &str, region: &str) -> Option<&Scope> {
         let &s = self
             .scope_index
             .get(&(account.to_string(), region.to_string()))?;
-        Some(&self.scopes[s as usize])
+        Some(self.scope(s))
     }
 
     pub fn vault_by_arn(&self, arn: &str) -> Option<(&Scope, &Vault)> {
         let &(s, v) = self.vault_index.get(arn)?;
-        let scope = &self.scopes[s as usize];
+        let scope = self.scope(s);
         Some((scope, &scope.vaults[v as usize]))
     }
 
     pub fn recovery_point(&self, r: RpRef) -> &aws::RecoveryPoint {
-        &self.scopes[r.0 as usize].recovery_points[r.1 as usize]
+        &self.scope(r.0).recovery_points[r.1 as usize]
     }
 
     pub fn resource_count(&self) -> usize {
@@ -286,7 +314,12 @@ fn convert_scope(
     );
     let vaults = vaults_of(d.vaults, d.vault_policies);
     let mut item_types = BTreeMap::new();
-    let mut unjudged = Vec::new();
+    // Another shard's items are only looked up; those whose ARN names no account-region are
+    // found as the unjudged are (by ARN, anywhere).
+    let mut unjudged: Vec<String> = (d.listed.iter())
+        .filter(|a| Arn::parse(a).is_none_or(|a| a.account().is_empty() || a.region().is_empty()))
+        .cloned()
+        .collect();
     let mut resources: Vec<Resource> = Vec::with_capacity(d.resources.len());
     for item in d.resources {
         let engine = item.configuration.engine.as_deref();
@@ -340,6 +373,7 @@ fn convert_scope(
         unavailable: s.unavailable,
         unlisted: s.unlisted,
         resources,
+        listed: d.listed,
         plans,
         vaults,
         recovery_points,

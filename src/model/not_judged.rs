@@ -103,7 +103,8 @@ impl Elsewhere<'_> {
         let found = scope
             .resources
             .binary_search_by(|r| r.arn.as_str().cmp(&entry.arn))
-            .is_ok();
+            .is_ok()
+            || scope.listed.binary_search(&entry.arn).is_ok();
         if found {
             Home::Listed
         } else {

@@ -22,6 +22,10 @@ pub struct Manifest {
     /// Which of the root folder `organization/`'s files could not be read.
     #[serde(default)]
     pub organization: Option<super::organization::ManifestOrganization>,
+    /// The share of the organisation's accounts `collect --shard` read: the snapshot holds
+    /// those accounts only.
+    #[serde(default)]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// How far back the collector listed what it lists by date. A snapshot without them (an older

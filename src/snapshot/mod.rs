@@ -27,6 +27,7 @@ pub use manifest::{FileError, InventorySource, Windows};
 pub use parse::parse_json;
 
 use crate::error::{Error, Result};
+use crate::shard::Shard;
 use manifest::ManifestScope;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -79,6 +80,9 @@ pub struct ScopeData {
     pub backup_access_points: Vec<access_points::BackupAccessPoint>,
     /// `tiering-configurations.json`; absent reads as none.
     pub tiering_configurations: Vec<access_points::GetTieringConfigurationOutput>,
+    /// Another shard's scope: the ARNs of its inventory items (sorted), in place of
+    /// `resources`.
+    pub listed: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +130,12 @@ pub struct Snapshot {
     /// How far back jobs and points were listed, when the manifest records it.
     pub windows: Windows,
     pub scopes: Vec<ScopeSnapshot>,
+    /// With a shard, the other shards' scopes, read only for what [`Snapshot::scopes`] may look
+    /// up across accounts (copy destinations): never judged.
+    pub context: Vec<ScopeSnapshot>,
+    /// The share of the organisation's accounts this snapshot's `scopes` are: the one judged
+    /// (`scan --shard`), or the one collected (`collect --shard`).
+    pub shard: Option<Shard>,
     /// Data the manifest does not mention, and so is not judged: said, never silently dropped.
     pub warnings: Vec<String>,
     /// `organization/organization.json`, if the snapshot has it.
@@ -140,10 +150,30 @@ impl Snapshot {
     /// Reads a snapshot directory. Every broken file is reported, not just the first: the
     /// manifest's own problems and every scope's are gathered before any is returned.
     pub fn load(root: &Path) -> Result<Snapshot> {
+        Snapshot::load_shard(root, None)
+    }
+
+    /// Reads a snapshot to judge the accounts of `shard` (all of them without one). A snapshot
+    /// `collect --shard` wrote holds its shard's accounts only: judged with that shard or none.
+    pub fn load_shard(root: &Path, shard: Option<Shard>) -> Result<Snapshot> {
         let manifest_path = root.join(MANIFEST);
         let (manifest, bytes) = manifest::read(&manifest_path)?;
         let mut diags = manifest::check(&manifest, &manifest_path, &bytes);
-        let (scopes, deleted) = scope::load_all(root, &manifest.scopes, &mut diags);
+        if let (Some(given), Some(collected)) = (shard, manifest.shard) {
+            if given != collected {
+                diags.push(crate::error::Diagnostic::file(
+                    &manifest_path,
+                    format!(
+                        "this snapshot holds the accounts of shard {collected} only (collect \
+                         --shard {collected}): judge it with --shard {collected} or without \
+                         --shard, not --shard {given}"
+                    ),
+                ));
+            }
+        }
+        let judged = shard.filter(|_| manifest.shard.is_none());
+        let (scopes, context, deleted) =
+            scope::load_all(root, &manifest.scopes, judged, &mut diags);
         let org = manifest.organization.clone().unwrap_or_default();
         diags.extend(manifest::check_organization(&org, &manifest_path));
         let org = organization::read(root, &org).unwrap_or_else(|d| {
@@ -163,6 +193,8 @@ impl Snapshot {
             collected_at: manifest.collected_at,
             windows: manifest.windows,
             scopes,
+            context,
+            shard: shard.or(manifest.shard),
             warnings,
             organization: org.organization,
             organization_unreadable: org.unreadable,

@@ -7,7 +7,9 @@ use super::{
     UnlistedTypes, WhenAbsent,
 };
 use crate::error::Diagnostic;
+use crate::shard::Shard;
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Why an "unknown when absent" file that is not in the snapshot is unknown (the summary
@@ -15,35 +17,82 @@ use std::path::{Path, PathBuf};
 const ABSENT_UNKNOWN: &str =
     "absent from the snapshot: AWS always answers this call, so what it holds is unknown, not empty";
 
+/// The files a scope of another shard is read for: what a judged scope may look up across
+/// accounts (copy destinations' vaults, locks and policies, the points copied there, the
+/// management account's opt-in, the organisation's cross-account setting, the access points
+/// of those points) and its inventory (whether a backed-up resource is listed at home).
+const CONTEXT_FILES: [DataFile; 7] = [
+    DataFile::Resources,
+    DataFile::BackupVaults,
+    DataFile::BackupVaultPolicies,
+    DataFile::RecoveryPoints,
+    DataFile::RegionSettings,
+    DataFile::GlobalSettings,
+    DataFile::BackupAccessPoints,
+];
+
 /// Every scope the manifest lists, read in parallel and sorted by account and region, with
-/// the warnings their reading gave; their problems go to `diags`.
+/// the warnings their reading gave; their problems go to `diags`. With `shard`, the scopes
+/// of the shard's accounts come first; the others, read after them and only for what the
+/// first may look up across accounts ([`CONTEXT_FILES`]), second.
 pub fn load_all(
     root: &Path,
     listed: &[ManifestScope],
+    shard: Option<Shard>,
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<ScopeSnapshot>, Vec<String>) {
-    let loaded: Vec<_> = listed.par_iter().map(|s| load(root, s)).collect();
-    let mut scopes = Vec::with_capacity(loaded.len());
+) -> (Vec<ScopeSnapshot>, Vec<ScopeSnapshot>, Vec<String>) {
+    let (own, others): (Vec<&ManifestScope>, Vec<&ManifestScope>) = listed
+        .iter()
+        .partition(|s| shard.is_none_or(|sh| sh.owns(&s.account_id)));
     let mut warnings = Vec::new();
+    let scopes = gather(
+        own.par_iter().map(|s| load(root, s, None)),
+        diags,
+        Some(&mut warnings),
+    );
+    // The other shards' points that matter are those of the resources judged here.
+    let judged: HashSet<&str> = (scopes.iter())
+        .flat_map(|s| &s.data.resources)
+        .map(|i| i.arn.as_str())
+        .collect();
+    let context = gather(
+        others.par_iter().map(|s| load(root, s, Some(&judged))),
+        diags,
+        None, // its warnings are said by the shard that judges it
+    );
+    (scopes, context, warnings)
+}
+
+/// Scopes as read, sorted by account and region (whatever the manifest's order: see
+/// `canonical_order`), their problems into `diags` and warnings into `warnings`.
+fn gather(
+    loaded: impl ParallelIterator<Item = Loaded>,
+    diags: &mut Vec<Diagnostic>,
+    mut warnings: Option<&mut Vec<String>>,
+) -> Vec<ScopeSnapshot> {
+    let loaded: Vec<Loaded> = loaded.collect();
+    let mut scopes = Vec::with_capacity(loaded.len());
     for r in loaded {
         match r {
             Ok((s, note)) => {
                 scopes.push(s);
-                warnings.extend(note);
+                if let Some(w) = warnings.as_deref_mut() {
+                    w.extend(note);
+                }
             }
             Err(mut d) => diags.append(&mut d),
         }
     }
-    // Account-regions in one order whatever the manifest's (see `canonical_order`).
     scopes.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
-    (scopes, warnings)
+    scopes
 }
 
-/// A scope, and a warning if its `resources.json` records deleted resources (dropped).
-fn load(
-    root: &Path,
-    m: &ManifestScope,
-) -> std::result::Result<(ScopeSnapshot, Option<String>), Vec<Diagnostic>> {
+type Loaded = std::result::Result<(ScopeSnapshot, Option<String>), Vec<Diagnostic>>;
+
+/// A scope, and a warning if its `resources.json` records deleted resources (dropped). With
+/// `context` (the ARNs of the resources a shard judges, which does not own this scope), only
+/// [`CONTEXT_FILES`] are read, and of the recovery points only those of those resources kept.
+fn load(root: &Path, m: &ManifestScope, context: Option<&HashSet<&str>>) -> Loaded {
     let mut scope = recorded(m);
     if m.status == ScopeStatus::Failed {
         // A failed scope has no data: its record says all there is.
@@ -51,7 +100,24 @@ fn load(
     }
     let dir = root.join(&m.account_id).join(&m.region);
     let skip: Vec<DataFile> = scope.unavailable.iter().map(|(f, _)| *f).collect();
-    let (absent, diags) = read_files(&dir, m, &skip, &mut scope.data);
+    let wanted = |f: DataFile| context.is_none() || CONTEXT_FILES.contains(&f);
+    let (absent, diags) = read_files(&dir, m, &skip, &wanted, &mut scope.data);
+    if let Some(judged) = context {
+        let points = &mut scope.data.recovery_points;
+        points.retain(|p| judged.contains(p.resource_arn.as_str()));
+        // `retain` keeps the capacity: thousands of scopes' worth of every point.
+        points.shrink_to_fit();
+        // Of its inventory, only whether a resource is listed is looked up.
+        let mut listed: Vec<String> = std::mem::take(&mut scope.data.resources)
+            .into_iter()
+            .map(|i| i.arn)
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        // Collected in place, the vector kept the items' (far larger) allocation.
+        listed.shrink_to_fit();
+        scope.data.listed = listed;
+    }
     let (absent_unknown, not_collected): (Vec<DataFile>, Vec<DataFile>) = absent
         .into_iter()
         .partition(|f| f.when_absent() == WhenAbsent::Unknown);
@@ -98,13 +164,15 @@ fn recorded(m: &ManifestScope) -> ScopeSnapshot {
     }
 }
 
-/// Reads into `d` every data file of the scope in `dir` but those in `skip` (whose call
-/// failed). Returns the files whose absence means "unknown" (AWS always answers them, or
-/// the collector did not write them then), and every problem found.
+/// Reads into `d` every data file of the scope in `dir` that is `wanted` but those in `skip`
+/// (whose call failed). Returns the files whose absence means "unknown" (AWS always answers
+/// them, or the collector did not write them then), and every problem found. A file not
+/// wanted is only looked for, so that its absence says the same as when it is read.
 fn read_files(
     dir: &Path,
     m: &ManifestScope,
     skip: &[DataFile],
+    wanted: &dyn Fn(DataFile) -> bool,
     d: &mut ScopeData,
 ) -> (Vec<DataFile>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
@@ -114,6 +182,12 @@ fn read_files(
             return Ok(None);
         }
         let path = dir.join(file.file_name());
+        if !wanted(file) {
+            if !path.is_file() && file.when_absent() != WhenAbsent::Empty {
+                absent_unknown.push(file);
+            }
+            return Ok(None);
+        }
         let bytes = crate::input::read_data(&path)?;
         if bytes.is_none() && file.when_absent() != WhenAbsent::Empty {
             absent_unknown.push(file);

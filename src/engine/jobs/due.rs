@@ -179,6 +179,6 @@ fn own_points<'a>(
         .iter()
         .filter_map(|arn| ctx.inv.recovery_points_by_resource.get(*arn))
         .flatten()
-        .filter(|p| std::ptr::eq(&ctx.inv.scopes[p.0 as usize], ctx.scope))
+        .filter(|p| std::ptr::eq(ctx.inv.scope(p.0), ctx.scope))
         .map(|&p| ctx.inv.recovery_point(p))
 }

@@ -525,7 +525,8 @@ fn point(inv: &Inventory, r: RpRef, decides_recency: bool) -> PointStory<'_> {
             .map(rfc3339),
         encrypted: rp.is_encrypted,
         malware_scan: rp.scan.map(|s| s.as_str()),
-        access_points: inv.scopes[r.0 as usize]
+        access_points: inv
+            .scope(r.0)
             .access_points
             .iter()
             .filter(|a| a.recovery_point_arn == rp.recovery_point_arn)
