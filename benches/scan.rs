@@ -31,6 +31,9 @@
 //!   against the plain scan (bar: within 2×).
 //! - `BENCH_PYTHON=0`: skip issue 10's comparison with CPython's `json.load` of the 100k
 //!   snapshot's files (`scan/python.rs`; on by default when 100k is measured).
+//! - `BENCH_SHARDS=N[:SIZE]` (off by default): the shard benchmark of issue 10
+//!   (`scan/shards.rs`): SIZE resources (default 1M) scanned whole and in N shards, merged,
+//!   compared (bar: each shard's peak RSS within 0.35× the whole scan's).
 //! - `BENCH_HISTORY=SCANS[:SIZE]` (off by default): the history benchmark of issue 9
 //!   (`scan/history.rs`): SCANS scans of SIZE resources (default 1M) into one history, the
 //!   cost of `--history`, the history's growth per scan, and `diff` of the last two.
@@ -53,6 +56,8 @@ mod plan;
 mod python;
 #[path = "scan/series.rs"]
 mod series;
+#[path = "scan/shards.rs"]
+mod shards;
 
 const BAR_SECONDS: f64 = 20.0;
 const BAR_RSS_BYTES: u64 = 4 << 30;
@@ -104,11 +109,13 @@ fn run() -> Res<()> {
     let series = series::chosen()?;
     let history = history::chosen()?;
     let plan = plan::chosen()?;
+    let sharded = shards::chosen()?;
     // The series' largest synthetic organisations need room too.
     let mut all_sizes = sizes.clone();
     all_sizes.extend(series::synth_sizes(&series));
     all_sizes.extend(history.map(|(_, size)| size));
     all_sizes.extend(plan.map(|(_, size)| size));
+    all_sizes.extend(sharded.map(|(_, size)| size));
     let (root, where_) = bench_dir(&all_sizes)?;
     println!("binary:   {}", bin.display());
     println!("data:     {} ({where_})", root.display());
@@ -131,6 +138,7 @@ fn run() -> Res<()> {
             out: root.join(format!("out-{size}")),
             formats: formats.clone(),
             extra: Vec::new(),
+            keep: false,
         };
         results.push(measure(&me, &bin, size, n, &scan)?);
     }
@@ -155,6 +163,9 @@ fn run() -> Res<()> {
     }
     if let Some((changes, size)) = plan {
         plan::run(&me, &bin, &root, changes, size)?;
+    }
+    if let Some((n, size)) = sharded {
+        shards::run(&me, &bin, &root, n, size)?;
     }
     Ok(())
 }
@@ -224,6 +235,8 @@ struct Scan {
     out: PathBuf,
     formats: String,
     extra: Vec<String>,
+    /// Leave the last run's outputs in `out` (they are removed otherwise).
+    keep: bool,
 }
 
 /// Times `runs` runs of `scan` in a fresh copy of this program (`--measure`), so that its
@@ -237,6 +250,7 @@ fn measure(me: &Path, bin: &Path, size: usize, runs: usize, scan: &Scan) -> Res<
         .arg(runs.to_string())
         .args(&scan.extra)
         .env("BENCH_FORMATS", &scan.formats)
+        .env("BENCH_KEEP_OUT", if scan.keep { "1" } else { "0" })
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
@@ -335,7 +349,9 @@ fn measure_child(args: &[String]) -> Res<()> {
         println!("wall {wall}");
         stages = String::from_utf8_lossy(&o.stderr).into_owned();
     }
-    let _ = std::fs::remove_dir_all(out);
+    if std::env::var_os("BENCH_KEEP_OUT").is_none_or(|v| v != "1") {
+        let _ = std::fs::remove_dir_all(out);
+    }
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).map_err(|e| format!("getrusage: {e}"))?;
     // Linux reports ru_maxrss in KiB.
     println!("maxrss {}", usage.max_rss() as u64 * 1024);

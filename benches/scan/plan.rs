@@ -25,6 +25,7 @@ pub fn run(me: &Path, bin: &Path, root: &Path, changes: usize, size: usize) -> R
         out: root.join("out-plan"),
         formats: "csv".into(),
         extra,
+        keep: false,
     };
     println!("measuring a plan of {changes} changes over {size} resources, 5 runs each…");
     let plain = measure(me, bin, size, 5, &scan(Vec::new()))?;

@@ -211,6 +211,7 @@ fn prepare(bin: &Path, root: &Path, dim: Dim, n: usize) -> Res<Scan> {
         snapshot,
         formats: ALL_FORMATS.into(),
         extra,
+        keep: false,
     })
 }
 
