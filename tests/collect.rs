@@ -13,7 +13,7 @@ use std::time::Duration;
 
 const SAMPLE_FAILED_ACCOUNT: &str = "444444444444";
 
-fn run_with(fake: &FakeAws, args: &[&str]) -> Output {
+pub(crate) fn run_with(fake: &FakeAws, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
         .args(args)
         .envs(fake.env())

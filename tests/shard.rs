@@ -3,7 +3,7 @@
 //! that cannot be whole is refused (exit 2) and leaves `--out` as it was; `collect --shard`
 //! reads only its shard's accounts.
 
-use crate::collect::{collect, read_json, scopes};
+use crate::collect::{collect, read_json, run_with, scopes};
 use crate::fake_aws::{FakeAws, Faults};
 use crate::util::{mark_run_id, root, run, stderr, stdout};
 use std::path::Path;
@@ -221,4 +221,48 @@ fn collect_reads_only_its_shards_accounts_and_the_snapshot_says_so() {
     let out = dir.path().join("out");
     scan(&snap, &out, &["--shard", "2/2"]);
     assert_eq!(read_json(&out.join("shard.json"))["shard"], "2/2");
+}
+
+#[test]
+fn a_live_scan_of_a_shard_collects_and_judges_only_its_accounts() {
+    let fake = FakeAws::start(&root().join("samples/org"), Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let (out, kept) = (dir.path().join("out"), dir.path().join("snap"));
+    let o = run_with(
+        &fake,
+        &[
+            "scan",
+            "--live",
+            "--shard",
+            "1/2",
+            "--accounts",
+            "all",
+            "--regions",
+            "all",
+            "--role-name",
+            "BackupAuditor",
+            "--max-attempts",
+            "2",
+            "--format",
+            "csv",
+            "-q",
+            "--save-snapshot",
+            kept.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    assert_eq!(read_json(&kept.join("manifest.json"))["shard"], "1/2");
+    let file = read_json(&out.join("shard.json"));
+    assert_eq!(
+        file["accounts"],
+        serde_json::json!(["111111111111", "333333333333", "999999999999"])
+    );
+    let accounts: std::collections::BTreeSet<String> =
+        crate::util::csv_rows(&out.join("findings.csv"))
+            .into_iter()
+            .map(|r| r["account_id"].clone())
+            .collect();
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
 }
