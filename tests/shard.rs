@@ -266,3 +266,101 @@ fn a_live_scan_of_a_shard_collects_and_judges_only_its_accounts() {
             .collect();
     assert_eq!(accounts.len(), 3, "{accounts:?}");
 }
+
+#[test]
+fn shards_share_a_history_each_compared_with_its_own_last_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let h = history.to_str().unwrap();
+    for _ in 0..2 {
+        for i in [1, 2] {
+            let out = dir.path().join(format!("shard-{i}"));
+            scan(
+                &root().join("samples/org"),
+                &out,
+                &["--shard", &format!("{i}/2"), "--history", h],
+            );
+        }
+    }
+    let o = run(&["history", h], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.matches(", shard 1/2)").count(), 2, "{text}");
+    assert_eq!(text.matches(", shard 2/2)").count(), 2, "{text}");
+    // The second scan of a shard is compared with the first of the same shard: nothing new.
+    let rows = crate::util::csv_rows(&dir.path().join("shard-2/findings.csv"));
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["change"] != "new" && r["change"] != "unknown"),
+        "{:?}",
+        rows.iter()
+            .map(|r| &r["change"])
+            .collect::<std::collections::BTreeSet<_>>()
+    );
+}
+
+#[test]
+fn a_copy_as_new_as_its_source_in_another_shard_is_named_as_a_whole_scan_names_it() {
+    // Copies keep their source's CreationDate: a tie a whole scan breaks by account-region
+    // order. Here the copies are in 111111111111 (shard 1 of 2), the sources in 222222222222
+    // (shard 2 of 2), which sorts after it.
+    let (dir, snap) = crate::util::sample_copy();
+    let path = |a: &str| snap.join(a).join("us-east-1/recovery-points.json");
+    let sources = read_json(&path("222222222222"));
+    let mut into = read_json(&path("111111111111"));
+    let copies = into.as_array_mut().unwrap();
+    for p in sources.as_array().unwrap() {
+        if !p["ResourceArn"]
+            .as_str()
+            .unwrap()
+            .contains(":222222222222:")
+        {
+            continue;
+        }
+        let mut copy = p.clone();
+        let id = p["RecoveryPointArn"]
+            .as_str()
+            .unwrap()
+            .replace("222222222222", "111111111111");
+        copy["RecoveryPointArn"] = id.replace("recovery-point:", "recovery-point:copy-").into();
+        copy["BackupVaultName"] = "payments".into();
+        copy["BackupVaultArn"] =
+            "arn:aws:backup:us-east-1:111111111111:backup-vault:payments".into();
+        copies.push(copy);
+    }
+    std::fs::write(
+        path("111111111111"),
+        serde_json::to_vec_pretty(&into).unwrap(),
+    )
+    .unwrap();
+    assert_merge_is_whole(&snap, 2, &[]);
+    drop(dir);
+}
+
+#[test]
+fn shards_judged_otherwise_are_not_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = root().join("samples/org");
+    let one = dir.path().join("one");
+    scan(&sample, &one, &["--shard", "1/2"]);
+    let out = dir.path().join("merged");
+    for (name, extra, says) in [
+        (
+            "later",
+            vec!["--as-of", "2026-11-28T00:00:00Z"],
+            "judged alike",
+        ),
+        (
+            "waived",
+            vec!["--waivers", "samples/waivers.yaml"],
+            "waivers other than",
+        ),
+    ] {
+        let two = dir.path().join(name);
+        let mut args = extra;
+        args.extend(["--shard", "2/2"]);
+        scan(&sample, &two, &args);
+        refused(&[one.to_str().unwrap(), two.to_str().unwrap()], &out, says);
+    }
+}

@@ -132,6 +132,8 @@ struct ScanLine<'a> {
     scan_time: &'a str,
     scan_id: &'a str,
     snapshot: &'a str,
+    /// `I/N` for a shard's scan.
+    shard: Option<String>,
     coverage: &'a CoverageRecord,
     /// Unwaived failures, most severe first.
     failures: Vec<(&'static str, usize)>,
@@ -179,6 +181,7 @@ fn line(s: &ScanRecord) -> ScanLine<'_> {
         scan_time: &s.scan_time,
         scan_id: &s.scan_id,
         snapshot: &s.snapshot,
+        shard: s.shard.map(|s| s.to_string()),
         coverage: &s.coverage,
         failures,
         not_assessed_scopes: s

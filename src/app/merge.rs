@@ -167,8 +167,30 @@ fn agree(shards: &mut [(PathBuf, ShardFile)]) -> Vec<Diagnostic> {
             diags.push(differs("a version"));
         } else if s.rules != first.rules {
             diags.push(differs("rules"));
-        } else if s.waiver_file != first.waiver_file {
+        } else if s.waivers_digest != first.waivers_digest {
             diags.push(differs("waivers"));
+        } else if s.collected_in_shard != first.collected_in_shard {
+            diags.push(Diagnostic::file(
+                &at(dir),
+                format!(
+                    "shard {} judged {} and shard {} {}: join shards of one kind",
+                    s.shard,
+                    kind(s.collected_in_shard),
+                    first.shard,
+                    kind(first.collected_in_shard)
+                ),
+            ));
+        } else if !s.collected_in_shard
+            && (&s.collected_at, &s.as_of) != (&first.collected_at, &first.as_of)
+        {
+            diags.push(Diagnostic::file(
+                &at(dir),
+                format!(
+                    "shard {} judged a snapshot collected at {} as of {}, shard {} one collected \
+                     at {} as of {}: the shards of one snapshot are judged alike",
+                    s.shard, s.collected_at, s.as_of, first.shard, first.collected_at, first.as_of
+                ),
+            ));
         } else if s.findings.is_none() {
             diags.push(Diagnostic::file(
                 &at(dir),
@@ -207,6 +229,15 @@ fn agree(shards: &mut [(PathBuf, ShardFile)]) -> Vec<Diagnostic> {
         ));
     }
     diags
+}
+
+/// What a shard's snapshot was, in words.
+fn kind(collected_in_shard: bool) -> &'static str {
+    if collected_in_shard {
+        "a snapshot collected in shards (collect --shard)"
+    } else {
+        "a snapshot of the whole organisation"
+    }
 }
 
 /// Names the file a merge stopped at.

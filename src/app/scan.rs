@@ -390,6 +390,7 @@ impl<'a> Scan<'a> {
             run_id: self.run_id,
             snapshot: self.snapshot.clone(),
             waiver_file: self.waiver_file(),
+            waivers_digest: self.history.record.waivers_digest.clone(),
             csv: formats.contains(&Format::Csv),
         };
         let file = ShardFile::of(&facts);

@@ -55,6 +55,7 @@ pub fn scan_record(f: &ScanFacts) -> Result<ScanRecord> {
             None => String::new(),
         },
         scopes: scopes(f.inv),
+        shard: f.inv.shard,
         by_status: BTreeMap::new(),
         failures_by_severity: BTreeMap::new(),
         coverage: CoverageRecord::default(),

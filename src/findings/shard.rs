@@ -34,6 +34,11 @@ pub struct ShardFile {
     /// The rules judged with, each `id@digest` (a merge refuses shards judged differently).
     pub rules: Vec<String>,
     pub waiver_file: Option<String>,
+    /// The waiver file's digest (empty without one): shards must be judged alike.
+    pub waivers_digest: String,
+    /// Whether the shard's snapshot holds only its accounts (`collect --shard`); otherwise
+    /// every shard must have judged the same snapshot as of the same time.
+    pub collected_in_shard: bool,
     /// The accounts this shard judged.
     pub accounts: Vec<String>,
     /// Rows of findings.csv and summary.csv (none if the scan wrote no CSV): a merge
@@ -51,6 +56,7 @@ pub struct ShardFacts<'a> {
     pub run_id: &'a str,
     pub snapshot: String,
     pub waiver_file: Option<String>,
+    pub waivers_digest: String,
     /// Whether the scan wrote findings.csv and summary.csv.
     pub csv: bool,
 }
@@ -71,6 +77,8 @@ impl ShardFile {
                 .map(|r| format!("{}@{}", r.id, rule_digest(r)))
                 .collect(),
             waiver_file: f.waiver_file.clone(),
+            waivers_digest: f.waivers_digest.clone(),
+            collected_in_shard: f.inv.collected_in_shard,
             accounts,
             findings: f.csv.then_some(f.summary.findings as u64),
             summary_rows: f.csv.then_some(f.summary.counts.len() as u64),

@@ -347,6 +347,7 @@ mod tests {
             coverage: Default::default(),
             coverage_by_account: BTreeMap::new(),
             findings_rows: 0,
+            shard: None,
         }
     }
 

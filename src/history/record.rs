@@ -42,6 +42,9 @@ pub struct ScanRecord {
     /// (`findings/scan_date=2026-12-06/part-<scan_id>.parquet`).
     pub findings_path: String,
     pub findings_rows: usize,
+    /// The share of the organisation's accounts judged (`scan --shard`), if not all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -144,6 +144,8 @@ pub struct Inventory {
     pub context: Vec<Scope>,
     /// The share of the organisation's accounts `scopes` are, if not all.
     pub shard: Option<crate::shard::Shard>,
+    /// Whether the snapshot holds only the shard's accounts (`collect --shard`).
+    pub collected_in_shard: bool,
     /// Vault ARN → (scope, vault index), across the organisation (copy destinations).
     pub vault_index: HashMap<String, (u32, u32)>,
     /// Resource ARN → its recovery points anywhere in the organisation (copies included).
@@ -189,7 +191,15 @@ impl Inventory {
         // At most one entry per recovery point: reserving avoids rehashing a million keys.
         let mut recovery_points_by_resource: HashMap<String, Vec<RpRef>> =
             HashMap::with_capacity(scopes.iter().map(|s| s.recovery_points.len()).sum());
-        for (si, s) in scopes.iter().enumerate() {
+        // Another shard's scopes come after the judged ones, but a resource's points are listed
+        // in the organisation's account-region order, as a whole scan lists them: which of two
+        // equally new points (a copy keeps its source's date) is named must not depend on it.
+        let mut order: Vec<usize> = (0..scopes.len()).collect();
+        if judged < scopes.len() {
+            order.sort_by_key(|&si| (&scopes[si].account_id, &scopes[si].region));
+        }
+        for si in order {
+            let s = &scopes[si];
             scope_index.insert((s.account_id.clone(), s.region.clone()), si as u32);
             for (vi, v) in s.vaults.iter().enumerate() {
                 vault_index.insert(v.arn.clone(), (si as u32, vi as u32));
@@ -223,6 +233,7 @@ impl Inventory {
             scopes,
             context,
             shard: snapshot.shard,
+            collected_in_shard: snapshot.collected_in_shard,
             vault_index,
             recovery_points_by_resource,
             scope_index,
@@ -314,10 +325,11 @@ fn convert_scope(
     );
     let vaults = vaults_of(d.vaults, d.vault_policies);
     let mut item_types = BTreeMap::new();
-    // Another shard's items are only looked up; those whose ARN names no account-region are
-    // found as the unjudged are (by ARN, anywhere).
+    // Another shard's items are only looked up at the account-region their ARN names; those
+    // whose ARN names none, or another, are found as the unjudged are (by ARN, anywhere).
+    let elsewhere = |a: &Arn| a.account() != s.account_id || a.region() != s.region;
     let mut unjudged: Vec<String> = (d.listed.iter())
-        .filter(|a| Arn::parse(a).is_none_or(|a| a.account().is_empty() || a.region().is_empty()))
+        .filter(|a| Arn::parse(a).is_none_or(|a| elsewhere(&a)))
         .cloned()
         .collect();
     let mut resources: Vec<Resource> = Vec::with_capacity(d.resources.len());

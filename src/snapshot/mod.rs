@@ -136,6 +136,8 @@ pub struct Snapshot {
     /// The share of the organisation's accounts this snapshot's `scopes` are: the one judged
     /// (`scan --shard`), or the one collected (`collect --shard`).
     pub shard: Option<Shard>,
+    /// Whether the snapshot holds only `shard`'s accounts (`collect --shard`).
+    pub collected_in_shard: bool,
     /// Data the manifest does not mention, and so is not judged: said, never silently dropped.
     pub warnings: Vec<String>,
     /// `organization/organization.json`, if the snapshot has it.
@@ -195,6 +197,7 @@ impl Snapshot {
             scopes,
             context,
             shard: shard.or(manifest.shard),
+            collected_in_shard: manifest.shard.is_some(),
             warnings,
             organization: org.organization,
             organization_unreadable: org.unreadable,

@@ -102,6 +102,13 @@ fn load(root: &Path, m: &ManifestScope, context: Option<&HashSet<&str>>) -> Load
     let skip: Vec<DataFile> = scope.unavailable.iter().map(|(f, _)| *f).collect();
     let wanted = |f: DataFile| context.is_none() || CONTEXT_FILES.contains(&f);
     let (absent, diags) = read_files(&dir, m, &skip, &wanted, &mut scope.data);
+    let (absent_unknown, not_collected): (Vec<DataFile>, Vec<DataFile>) = absent
+        .into_iter()
+        .partition(|f| f.when_absent() == WhenAbsent::Unknown);
+    scope.not_collected = not_collected;
+    let deleted = drop_deleted(&dir, &mut scope.data);
+    scope.data.canonical_order();
+    // After the deleted items are dropped: another shard lists what a whole scan would.
     if let Some(judged) = context {
         let points = &mut scope.data.recovery_points;
         points.retain(|p| judged.contains(p.resource_arn.as_str()));
@@ -118,12 +125,6 @@ fn load(root: &Path, m: &ManifestScope, context: Option<&HashSet<&str>>) -> Load
         listed.shrink_to_fit();
         scope.data.listed = listed;
     }
-    let (absent_unknown, not_collected): (Vec<DataFile>, Vec<DataFile>) = absent
-        .into_iter()
-        .partition(|f| f.when_absent() == WhenAbsent::Unknown);
-    scope.not_collected = not_collected;
-    let deleted = drop_deleted(&dir, &mut scope.data);
-    scope.data.canonical_order();
     // Unknown data makes the scope partial, as a failed call does: everything that needs it
     // is NOT_ASSESSED and the summary names the scope.
     for file in absent_unknown {

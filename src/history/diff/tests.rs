@@ -33,6 +33,7 @@ fn record(id: &str, time: &str, a: &str, b: &str) -> ScanRecord {
         coverage_by_account: BTreeMap::new(),
         findings_path: String::new(),
         findings_rows: 0,
+        shard: None,
     }
 }
 
