@@ -9,7 +9,7 @@ use crate::dest::staged::{Job, Staged};
 use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::error::{Diagnostic, Error, Result};
 use crate::exit;
-use crate::findings::shard::{merge_csv, MergeError, ShardFile, FORMAT, SHARD_FILE};
+use crate::findings::shard::{merge_csv, ShardFile, FORMAT, SHARD_FILE};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -24,7 +24,8 @@ pub(super) fn merge(out: &Output, a: MergeArgs) -> Result<u8> {
     })?;
     // A shard at fault is named by the file it is in: an input error, not a write error.
     let refused: Mutex<Option<Diagnostic>> = Mutex::new(None);
-    let job = |name: &'static str, key: (&'static str, &'static str)| -> Job {
+    // `said`: the rows shard.json says the shard's file has.
+    let job = |name: &'static str, said: fn(&ShardFile) -> Option<u64>| -> Job {
         let (shards, refused, run_id) = (&shards, &refused, &*run.id);
         (
             name,
@@ -40,21 +41,21 @@ pub(super) fn merge(out: &Output, a: MergeArgs) -> Result<u8> {
                             as Box<dyn std::io::BufRead>)
                     })
                     .collect::<std::io::Result<Vec<_>>>()?;
-                let rows = merge_csv(readers, key, run_id, w).map_err(|e| {
-                    blame(refused, &paths, &e);
-                    std::io::Error::other(e.message)
-                })?;
-                counted(shards, name, &paths, &rows).map_err(|d| {
-                    let message = d.message.clone();
-                    refused.lock().expect("not poisoned").get_or_insert(d);
-                    std::io::Error::other(message)
-                })
+                // Both files are in account-region order.
+                let rows =
+                    merge_csv(readers, ("account_id", "region"), run_id, w).map_err(|e| match e
+                        .input
+                    {
+                        Some(i) => refuse(refused, Diagnostic::file(&paths[i], e.message)),
+                        None => std::io::Error::other(e.message),
+                    })?;
+                counted(shards, said, &paths, &rows).map_err(|d| refuse(refused, d))
             }),
         )
     };
     let jobs = vec![
-        job("findings.csv", ("account_id", "region")),
-        job("summary.csv", ("account_id", "region")),
+        job("findings.csv", |s| s.findings),
+        job("summary.csv", |s| s.summary_rows),
     ];
     let mut staged = Staged::new(&a.out, dest.work()?);
     let written = staged.write_all(jobs, |name| out.stage(&format!("wrote {name}")));
@@ -240,27 +241,23 @@ fn kind(collected_in_shard: bool) -> &'static str {
     }
 }
 
-/// Names the file a merge stopped at.
-fn blame(refused: &Mutex<Option<Diagnostic>>, paths: &[PathBuf], e: &MergeError) {
-    if let Some(i) = e.input {
-        let d = Diagnostic::file(&paths[i], e.message.clone());
-        refused.lock().expect("not poisoned").get_or_insert(d);
-    }
+/// Keeps `d`, the first file a merge stopped at, for the error the command returns; the
+/// write fails with its message.
+fn refuse(refused: &Mutex<Option<Diagnostic>>, d: Diagnostic) -> std::io::Error {
+    let message = d.message.clone();
+    refused.lock().expect("not poisoned").get_or_insert(d);
+    std::io::Error::other(message)
 }
 
 /// Checks that each shard's file has the rows its shard.json says it wrote.
 fn counted(
     shards: &[(PathBuf, ShardFile)],
-    name: &str,
+    said: fn(&ShardFile) -> Option<u64>,
     paths: &[PathBuf],
     rows: &[u64],
 ) -> std::result::Result<(), Diagnostic> {
     for (((_, s), path), &n) in shards.iter().zip(paths).zip(rows) {
-        let said = if name == "summary.csv" {
-            s.summary_rows
-        } else {
-            s.findings
-        };
+        let said = said(s);
         if said != Some(n) {
             return Err(Diagnostic::file(
                 path,

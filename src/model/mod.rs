@@ -195,9 +195,7 @@ impl Inventory {
         // in the organisation's account-region order, as a whole scan lists them: which of two
         // equally new points (a copy keeps its source's date) is named must not depend on it.
         let mut order: Vec<usize> = (0..scopes.len()).collect();
-        if judged < scopes.len() {
-            order.sort_by_key(|&si| (&scopes[si].account_id, &scopes[si].region));
-        }
+        order.sort_by_key(|&si| (&scopes[si].account_id, &scopes[si].region));
         for si in order {
             let s = &scopes[si];
             scope_index.insert((s.account_id.clone(), s.region.clone()), si as u32);

@@ -50,6 +50,9 @@ pub fn load_all(
         diags,
         Some(&mut warnings),
     );
+    if others.is_empty() {
+        return (scopes, Vec::new(), warnings);
+    }
     // The other shards' points that matter are those of the resources judged here.
     let judged: HashSet<&str> = (scopes.iter())
         .flat_map(|s| &s.data.resources)
