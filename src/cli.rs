@@ -61,15 +61,15 @@ pub enum Command {
     /// findings, the longest-standing failures, and the rules or waivers that changed.
     Diff(DiffArgs),
     /// Join the outputs of a sharded scan (`scan --shard I/N --format csv`, one --out per
-    /// shard) into the organisation's findings.csv and summary.csv: byte for byte what one
-    /// scan of every account writes, but the run id.
+    /// shard) into the organisation's findings.csv and summary.csv (byte for byte what one
+    /// scan of every account writes, but the run id), its summary and its gate.
     Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
 #[command(after_help = "Example (four machines, then one):\n  \
     backup-auditor scan snap --shard 1/4 --format csv --out shard-1   # … 2/4, 3/4, 4/4\n  \
-    backup-auditor merge shard-1 shard-2 shard-3 shard-4 --out audit")]
+    backup-auditor merge shard-1 shard-2 shard-3 shard-4 --out audit --fail-on high")]
 pub struct MergeArgs {
     /// The shards' --out directories, every shard of one scan once (each holds the
     /// shard.json, findings.csv and summary.csv its `scan --shard` wrote).
@@ -81,6 +81,11 @@ pub struct MergeArgs {
     /// Replace what backup-auditor did not write in --out (as `scan --force`).
     #[arg(long)]
     pub force: bool,
+    /// The organisation's gate, as `scan --fail-on` decides it: exit 1 if an unwaived FAIL at
+    /// or above this severity exists in any shard, 3 if something could not be assessed or
+    /// nothing was judged. Default: never fail.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
 }
 
 #[derive(Debug, Args)]

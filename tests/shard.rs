@@ -1,5 +1,6 @@
 //! Sharding (issue 10): `scan --shard I/N` of every shard, then `merge`, gives the findings.csv
-//! and summary.csv of one scan of the whole organisation, byte for byte but the run id; a merge
+//! and summary.csv of one scan of the whole organisation, byte for byte but the run id, and
+//! its printed summary and `--fail-on` exit code; a merge
 //! that cannot be whole is refused (exit 2) and leaves `--out` as it was; `collect --shard`
 //! reads only its shard's accounts.
 
@@ -32,11 +33,17 @@ fn without_run_id(out: &Path, file: &str) -> String {
     text.replace(&format!(",{id}\n"), ",[run_id]\n")
 }
 
-/// Scans `snapshot` whole and in `n` shards, merges the shards, and compares.
-fn assert_merge_is_whole(snapshot: &Path, n: u32, extra: &[&str]) {
+/// Scans `snapshot` whole and in `n` shards, merges the shards, and compares the CSVs, the
+/// printed summary and the exit code of `--fail-on fail_on`.
+fn assert_merge_is_whole(snapshot: &Path, n: u32, extra: &[&str], fail_on: &str) {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
-    scan(snapshot, &whole, extra);
+    let mut args = vec!["scan", snapshot.to_str().unwrap(), "--rules", "rules"];
+    args.extend(["--format", "csv", "--out", whole.to_str().unwrap()]);
+    args.extend(["--fail-on", fail_on]);
+    args.extend(extra);
+    let one = run(&args, &root());
+    assert!(whole.join("findings.csv").exists(), "{}", stderr(&one));
     let mut shards = Vec::new();
     for i in 1..=n {
         let out = dir.path().join(format!("shard-{i}"));
@@ -48,14 +55,15 @@ fn assert_merge_is_whole(snapshot: &Path, n: u32, extra: &[&str]) {
     }
     let merged = dir.path().join("merged");
     let mut args = vec!["merge", "--out", merged.to_str().unwrap()];
+    args.extend(["--fail-on", fail_on]);
     args.extend(shards.iter().rev().map(String::as_str)); // any order
     let o = run(&args, &root());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains(&format!("merged {n} shards")),
-        "{}",
-        stdout(&o)
-    );
+    assert_eq!(o.status.code(), one.status.code(), "{}", stderr(&o));
+    let printed = stdout(&o).replace(merged.to_str().unwrap(), "[out]");
+    let (first, summary) = printed.split_once('\n').unwrap();
+    assert!(first.starts_with(&format!("merged {n} shards")), "{first}");
+    let whole_summary = stdout(&one).replace(whole.to_str().unwrap(), "[out]");
+    assert_eq!(summary, whole_summary, "the summary of {n} shards merged");
     for file in CSVS {
         assert_eq!(
             without_run_id(&merged, file),
@@ -69,7 +77,7 @@ fn assert_merge_is_whole(snapshot: &Path, n: u32, extra: &[&str]) {
 fn merged_shards_of_the_sample_are_one_scan_of_it() {
     let sample = root().join("samples/org");
     for n in [1, 2, 4] {
-        assert_merge_is_whole(&sample, n, &["--waivers", "samples/waivers.yaml"]);
+        assert_merge_is_whole(&sample, n, &["--waivers", "samples/waivers.yaml"], "high");
     }
 }
 
@@ -78,7 +86,7 @@ fn merged_shards_of_a_synthetic_organisation_are_one_scan_of_it() {
     // Many accounts, cross-account copies to a central vault, failed scopes, cluster members.
     let dir = tempfile::tempdir().unwrap();
     let snap = crate::util::synth(dir.path(), 3_000);
-    assert_merge_is_whole(&snap, 3, &[]);
+    assert_merge_is_whole(&snap, 3, &[], "critical");
 }
 
 /// Two shards of the sample, scanned into `dir/shard-1` and `dir/shard-2`.
@@ -334,7 +342,7 @@ fn a_copy_as_new_as_its_source_in_another_shard_is_named_as_a_whole_scan_names_i
         serde_json::to_vec_pretty(&into).unwrap(),
     )
     .unwrap();
-    assert_merge_is_whole(&snap, 2, &[]);
+    assert_merge_is_whole(&snap, 2, &[], "medium");
     drop(dir);
 }
 

@@ -1,8 +1,10 @@
 //! `merge`: the shards of a sharded scan (`scan --shard I/N`, one `--out` each) joined into the
-//! organisation's findings.csv and summary.csv. Every shard is checked first (all N present,
-//! once each, judged by this version with the same rules); the files are written and renamed
-//! into place as `scan` writes them, so a refused or failed merge leaves `--out` as it was.
+//! organisation's findings.csv and summary.csv, its printed summary and its gate. Every shard
+//! is checked first (all N present, once each, judged by this version with the same rules);
+//! the files are written and renamed into place as `scan` writes them, so a refused or failed
+//! merge leaves `--out` as it was.
 
+use super::scan::SummaryView;
 use super::{outputs, Output};
 use crate::cli::{Format, MergeArgs};
 use crate::dest::staged::{Job, Staged};
@@ -10,6 +12,8 @@ use crate::dest::{mark, signals, Dest, Kind, Run};
 use crate::error::{Diagnostic, Error, Result};
 use crate::exit;
 use crate::findings::shard::{merge_csv, ShardFile, FORMAT, SHARD_FILE};
+use crate::findings::summary::parts::{self, ShardSummary};
+use crate::report::{markdown, Templates};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -18,6 +22,9 @@ pub(super) fn merge(out: &Output, a: MergeArgs) -> Result<u8> {
     signals::install()?;
     let run = Run::new();
     let shards = read_shards(&a.shards, &a.out)?;
+    let parts: Vec<ShardSummary> = shards.iter().map(|(_, s)| s.summary.clone()).collect();
+    let (summary, failures) = parts::merge(&parts)
+        .map_err(|m| Error::Invalid(vec![Diagnostic::file(&shards[0].0.join(SHARD_FILE), m)]))?;
     let names = outputs::files(&[Format::Csv]);
     let (dest, _) = Dest::acquire(&a.out, &run, Kind::Reports, out.quiet, |own| {
         mark::check_reports(&a.out, &names, a.force, own)
@@ -65,6 +72,8 @@ pub(super) fn merge(out: &Output, a: MergeArgs) -> Result<u8> {
     written?;
     let previous = mark::check_reports(&a.out, &names, a.force, dest.own())?;
     let (written, removed) = staged.commit(&run, previous.as_ref(), &outputs::all_files())?;
+    let gate = exit::gate(&summary, a.fail_on);
+    let code = exit::code(gate.as_ref());
     if !out.quiet {
         let accounts: usize = shards.iter().map(|(_, s)| s.accounts.len()).sum();
         let (first, last) = collected_between(&shards);
@@ -73,17 +82,34 @@ pub(super) fn merge(out: &Output, a: MergeArgs) -> Result<u8> {
             shards.len(),
             a.out.display()
         );
-        for p in written.iter().chain(&removed) {
-            let verb = if written.contains(p) {
-                "wrote"
-            } else {
-                "removed"
-            };
-            text.push_str(&format!("  {verb} {}\n", p.display()));
-        }
+        let earliest = |t: fn(&ShardFile) -> &String| {
+            let times = shards.iter().map(|(_, s)| t(s));
+            times.min().cloned().unwrap_or_default()
+        };
+        let paths = |p: &[PathBuf]| p.iter().map(|p| p.display().to_string()).collect();
+        let mut top_failures = markdown::ranked(failures.iter().map(|r| markdown::RuleCount {
+            rule_id: r.rule_id.clone(),
+            severity: r.severity.as_str(),
+            count: r.count,
+        }));
+        top_failures.truncate(10);
+        let view = SummaryView {
+            version: env!("CARGO_PKG_VERSION"),
+            summary: &summary,
+            collected_at: earliest(|s| &s.collected_at),
+            as_of: earliest(|s| &s.as_of),
+            top_failures,
+            outputs: paths(&written),
+            removed: paths(&removed),
+            diff: None,
+            gate,
+            history: None,
+            planned: None,
+        };
+        text.push_str(&Templates::load(None)?.render("summary.txt.j2", &view)?);
         out.print(&text)?;
     }
-    Ok(exit::OK)
+    Ok(code)
 }
 
 /// Every shard's `shard.json`, in shard order, once each checked against the others.

@@ -241,22 +241,22 @@ struct History<'a> {
 }
 
 #[derive(Serialize)]
-struct SummaryView<'a> {
-    version: &'static str,
-    summary: &'a Summary,
-    collected_at: String,
-    as_of: String,
-    top_failures: Vec<markdown::RuleCount>,
-    outputs: Vec<String>,
+pub(super) struct SummaryView<'a> {
+    pub(super) version: &'static str,
+    pub(super) summary: &'a Summary,
+    pub(super) collected_at: String,
+    pub(super) as_of: String,
+    pub(super) top_failures: Vec<markdown::RuleCount>,
+    pub(super) outputs: Vec<String>,
     /// An earlier run's outputs this run replaced by writing none.
-    removed: Vec<String>,
+    pub(super) removed: Vec<String>,
     /// What changed since the baseline, when there is one.
-    diff: Option<&'a Diff>,
-    gate: Option<exit::Gate>,
+    pub(super) diff: Option<&'a Diff>,
+    pub(super) gate: Option<exit::Gate>,
     /// The history this scan was recorded in (`--history`).
-    history: Option<Recorded>,
+    pub(super) history: Option<Recorded>,
     /// The planned change judged, if any.
-    planned: Option<&'a markdown::PlannedView<'a>>,
+    pub(super) planned: Option<&'a markdown::PlannedView<'a>>,
 }
 
 impl<'a> Scan<'a> {
@@ -387,6 +387,8 @@ impl<'a> Scan<'a> {
             inv: &self.e.inventory,
             rules: &self.e.rules,
             summary: self.summary,
+            waivers: &self.e.waivers,
+            evaluation: &self.e.evaluation,
             run_id: self.run_id,
             snapshot: self.snapshot.clone(),
             waiver_file: self.waiver_file(),

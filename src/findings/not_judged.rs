@@ -3,10 +3,10 @@
 //! the counts per account-region for `findings.json`.
 
 use crate::model::Inventory;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NotJudgedSummary {
     /// Inventory items of resource types the tool does not judge.
     pub items: u64,
@@ -21,7 +21,7 @@ pub struct NotJudgedSummary {
     pub scopes: Vec<NotJudgedScope>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotJudgedScope {
     pub account_id: String,
     pub region: String,

@@ -9,8 +9,11 @@
 //! those one scan of the whole organisation writes, but for the run id.
 
 use super::record::rule_digest;
+use super::summary::parts::{ShardSource, ShardSummary};
 use super::summary::Summary;
+use crate::engine::Evaluation;
 use crate::model::Inventory;
+use crate::rules::waiver::Waiver;
 use crate::rules::RuleSet;
 use crate::shard::Shard;
 use crate::snapshot::time::rfc3339;
@@ -18,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{self, BufRead, Write};
 
 pub const SHARD_FILE: &str = "shard.json";
-pub const FORMAT: &str = "backup-auditor-shard/v1";
+pub const FORMAT: &str = "backup-auditor-shard/v2";
 
 /// `shard.json`: which share of the organisation a scan judged, and what the merge checks
 /// before it puts the shards together.
@@ -45,6 +48,8 @@ pub struct ShardFile {
     /// counts them again, so a file changed since the scan is refused.
     pub findings: Option<u64>,
     pub summary_rows: Option<u64>,
+    /// The shard's summary, which `merge` joins into the organisation's.
+    pub summary: ShardSummary,
 }
 
 /// What a shard's scan says of itself, beside its reports.
@@ -53,6 +58,8 @@ pub struct ShardFacts<'a> {
     pub inv: &'a Inventory,
     pub rules: &'a RuleSet,
     pub summary: &'a Summary,
+    pub waivers: &'a [Waiver],
+    pub evaluation: &'a Evaluation,
     pub run_id: &'a str,
     pub snapshot: String,
     pub waiver_file: Option<String>,
@@ -82,6 +89,14 @@ impl ShardFile {
             accounts,
             findings: f.csv.then_some(f.summary.findings as u64),
             summary_rows: f.csv.then_some(f.summary.counts.len() as u64),
+            summary: ShardSummary::of(&ShardSource {
+                summary: f.summary,
+                rules: f.rules,
+                findings: &f.evaluation.findings,
+                waivers: f.waivers,
+                waiver_hits: &f.evaluation.waiver_hits,
+                as_of: f.inv.as_of,
+            }),
         }
     }
 }

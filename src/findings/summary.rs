@@ -10,12 +10,14 @@ use crate::rules::waiver::Waiver;
 use crate::rules::{RuleSet, Severity, SubjectKind};
 use crate::snapshot::{DataFile, ScopeStatus};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-#[derive(Debug, Clone, Serialize)]
+pub mod parts;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Coverage {
     pub protected: usize,
     pub unprotected: usize,
@@ -26,7 +28,7 @@ pub struct Coverage {
     pub percent: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotAssessedScope {
     pub account_id: String,
     pub account_name: Option<String>,
@@ -35,7 +37,7 @@ pub struct NotAssessedScope {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaiverNote {
     pub source: String,
     pub rule: String,
@@ -48,7 +50,7 @@ pub struct WaiverNote {
 
 /// Subjects the audit judged: those with at least one PASS, FAIL or WAIVED finding (a
 /// NOT_ASSESSED or NOT_APPLICABLE finding judges nothing).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Judged {
     /// Workload resources (EC2 instances, volumes, databases, buckets, …).
     pub resources: usize,
@@ -57,7 +59,7 @@ pub struct Judged {
 }
 
 /// A rule that produced no finding at all: its scope selects nothing in the snapshot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdleRule {
     pub id: String,
     /// Where the rule is defined, `path:line`.
@@ -66,7 +68,7 @@ pub struct IdleRule {
 
 /// A backup rule whose schedule the verdicts could not take at face value: AWS's data the tool
 /// cannot interpret (its rule is NOT_ASSESSED), or a year field that ends the runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScheduleWarning {
     pub account_id: String,
     pub region: String,
@@ -81,7 +83,7 @@ pub struct ScheduleWarning {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScheduleWarningKind {
     /// The rule's backups are NOT_ASSESSED.
@@ -194,26 +196,8 @@ impl Summary {
                 ))
         });
 
-        let (mut waivers_active, mut waivers_expired, mut waivers_unused) =
-            (Vec::new(), Vec::new(), Vec::new());
-        for (i, w) in waivers.iter().enumerate() {
-            let note = WaiverNote {
-                source: w.source.clone(),
-                rule: w.rule.clone(),
-                resource: w.resource.clone(),
-                reason: w.reason.clone(),
-                owner: w.owner.clone(),
-                expires: w.expires.map(|e| e.format("%Y-%m-%d").to_string()),
-                hits: eval.waiver_hits[i],
-            };
-            if w.is_expired(inv.as_of) {
-                waivers_expired.push(note);
-            } else if eval.waiver_hits[i] == 0 {
-                waivers_unused.push(note);
-            } else {
-                waivers_active.push(note);
-            }
-        }
+        let (waivers_active, waivers_expired, waivers_unused) =
+            parts::split_waivers(parts::waiver_notes(waivers, &eval.waiver_hits, inv.as_of));
 
         let rules_matching_nothing = rules
             .rules
@@ -485,11 +469,16 @@ fn coverage_of<'a>(
         unprotected: no,
         not_assessed: unknown,
         through_cluster: members,
-        percent: if decided == 0 {
-            0.0
-        } else {
-            (yes as f64 * 1000.0 / decided as f64).round() / 10.0
-        },
+        percent: percent(yes, decided),
+    }
+}
+
+/// The protected share of the decided resources, in percent with one decimal.
+fn percent(protected: usize, decided: usize) -> f64 {
+    if decided == 0 {
+        0.0
+    } else {
+        (protected as f64 * 1000.0 / decided as f64).round() / 10.0
     }
 }
 

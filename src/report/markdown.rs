@@ -82,14 +82,16 @@ pub fn failures_by_rule(rules: &RuleSet, findings: &[Finding]) -> Vec<RuleCount>
     for f in findings.iter().filter(|f| f.status == Status::Fail) {
         *by_rule.entry(f.rule).or_default() += 1;
     }
-    let mut out: Vec<RuleCount> = by_rule
-        .into_iter()
-        .map(|(r, count)| RuleCount {
-            rule_id: rules.rules[r as usize].id.clone(),
-            severity: rules.rules[r as usize].severity.as_str(),
-            count,
-        })
-        .collect();
+    ranked(by_rule.into_iter().map(|(r, count)| RuleCount {
+        rule_id: rules.rules[r as usize].id.clone(),
+        severity: rules.rules[r as usize].severity.as_str(),
+        count,
+    }))
+}
+
+/// Failure counts as every summary lists them: the most first, ties by rule id.
+pub fn ranked(counts: impl Iterator<Item = RuleCount>) -> Vec<RuleCount> {
+    let mut out: Vec<RuleCount> = counts.collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_id.cmp(&b.rule_id)));
     out
 }
