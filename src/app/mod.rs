@@ -44,10 +44,9 @@ impl Output {
     fn stage(&self, what: &str) {
         if self.verbose {
             let wall = self.started.elapsed().as_secs_f64();
-            match cpu_seconds() {
-                Some(cpu) => eprintln!("[{wall:>7.2}s, cpu {cpu:>7.2}s] {what}"),
-                None => eprintln!("[{wall:>7.2}s] {what}"),
-            }
+            let cpu = cpu_seconds().map_or(String::new(), |c| format!(", cpu {c:>7.2}s"));
+            let peak = peak_rss_mib().map_or(String::new(), |m| format!(", peak {m:>6} MiB"));
+            eprintln!("[{wall:>7.2}s{cpu}{peak}] {what}");
         }
     }
 
@@ -77,6 +76,15 @@ fn to_stdout(text: &str) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.map_err(|e| Error::io("write to", Path::new("standard output"), e)),
     }
+}
+
+/// The most memory this process has held so far (`VmHWM`), where `/proc` tells it: which
+/// stage makes the peak of a large scan.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// User plus system CPU time of this process so far, where `/proc` tells it (Linux): on a
