@@ -24,11 +24,11 @@
 //!
 //! Nothing judged: an audit that judged nothing must not pass a gate. That is no rules at
 //! all, or no subject with a PASS, FAIL or WAIVED finding among those the gate counts
-//! ([`Summary::judged_subjects`]: workload resources; vaults and recovery points for a policy
+//! ([`Totals::judged_subjects`]: workload resources; vaults and recovery points for a policy
 //! with no rule on workload resources). An empty snapshot, or one whose inventory is empty
 //! everywhere, judges nothing.
 
-use crate::findings::summary::Summary;
+use crate::findings::summary::Totals;
 use crate::findings::{Finding, Status};
 use crate::history::diff::NoBaseline;
 use crate::history::record::{Change, FindingChange};
@@ -77,7 +77,7 @@ pub struct Gate {
     pub undecidable_fails: bool,
     /// Rules evaluated.
     pub rules: usize,
-    /// Subjects judged, as [`Summary::judged_subjects`] counts them.
+    /// Subjects judged, as [`Totals::judged_subjects`] counts them.
     pub judged: usize,
     /// Why the gate could not pass though nothing failed, if that is the reason for its code.
     pub reason: Option<Reason>,
@@ -117,7 +117,7 @@ pub fn explain_code(home_inventory_unreadable: bool) -> u8 {
 }
 
 /// `None` without `--fail-on`: the gate is off and the code is always 0.
-pub fn gate(summary: &Summary, fail_on: Option<Severity>) -> Option<Gate> {
+pub fn gate(summary: &Totals, fail_on: Option<Severity>) -> Option<Gate> {
     let min = fail_on?;
     Some(decide(summary, min, summary.failures_at_least(min), 0))
 }
@@ -136,7 +136,7 @@ pub enum Compared<'a> {
 
 /// `--fail-on-new min`: exit 1 only on unwaived failures at or above `min` that are new or
 /// regressed since the baseline; without one, every failure counts (as `--fail-on`).
-pub fn gate_new(summary: &Summary, min: Severity, compared: Compared) -> Gate {
+pub fn gate_new(summary: &Totals, min: Severity, compared: Compared) -> Gate {
     let (baseline, changes, findings, rules) = match compared {
         Compared::Without(why) => {
             return Gate {
@@ -187,7 +187,7 @@ pub fn weigh_undecidable(mut g: Gate, undecidable: usize, fail: bool) -> Gate {
 }
 
 /// The code from the failures that count and the failures whose change is unknown.
-fn decide(summary: &Summary, min: Severity, failures: usize, unknown: usize) -> Gate {
+fn decide(summary: &Totals, min: Severity, failures: usize, unknown: usize) -> Gate {
     let not_assessed = summary.not_assessed();
     let judged = summary.judged_subjects();
     let reason = if failures > 0 {
@@ -233,12 +233,12 @@ mod tests {
     use std::collections::BTreeMap;
 
     /// One rule on workload resources, one resource judged, and these counts.
-    fn summary(fails: &[(Severity, usize)], not_assessed: usize) -> Summary {
+    fn summary(fails: &[(Severity, usize)], not_assessed: usize) -> Totals {
         let mut by_status = BTreeMap::new();
         if not_assessed > 0 {
             by_status.insert("NOT_ASSESSED", not_assessed);
         }
-        Summary {
+        Totals {
             scopes: 1,
             resources: 1,
             findings: 1,
@@ -265,7 +265,6 @@ mod tests {
             waivers_active: vec![],
             waivers_expired: vec![],
             waivers_unused: vec![],
-            counts: vec![],
         }
     }
 
@@ -328,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_gate_over_no_rules_exits_3() {
-        let s = Summary {
+        let s = Totals {
             rules: 0,
             resource_rules: 0,
             judged: Judged::default(),
@@ -387,7 +386,7 @@ mod tests {
         (findings, changes, rules)
     }
 
-    fn gate_on(s: &Summary, min: Severity, statuses: &[(Status, Change)]) -> Gate {
+    fn gate_on(s: &Totals, min: Severity, statuses: &[(Status, Change)]) -> Gate {
         let (findings, changes, rules) = compared(statuses);
         let with = Compared::With {
             baseline: "b",

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
 use crate::findings::record::counted;
 use crate::findings::shard::{ShardFacts, ShardFile, SHARD_FILE};
-use crate::findings::summary::Summary;
+use crate::findings::summary::{Summary, Totals};
 use crate::findings::{parquet, write};
 use crate::history::baseline::FINDINGS_JSON;
 use crate::history::diff::Diff;
@@ -243,7 +243,7 @@ struct History<'a> {
 #[derive(Serialize)]
 pub(super) struct SummaryView<'a> {
     pub(super) version: &'static str,
-    pub(super) summary: &'a Summary,
+    pub(super) summary: &'a Totals,
     pub(super) collected_at: String,
     pub(super) as_of: String,
     pub(super) top_failures: Vec<markdown::RuleCount>,

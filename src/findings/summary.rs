@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub mod parts;
 
@@ -98,17 +99,35 @@ pub enum ScheduleWarningKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CountRow {
-    pub account_id: String,
-    pub account_name: String,
-    pub region: String,
-    pub resource_type: String,
-    pub rule_id: String,
+    pub account_id: Arc<str>,
+    pub account_name: Arc<str>,
+    pub region: Arc<str>,
+    pub resource_type: &'static str,
+    pub rule_id: Arc<str>,
     pub status: &'static str,
     pub count: usize,
 }
 
+/// The summary: its totals and summary.csv's count rows. It reads as its totals (`Deref`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub counts: Vec<CountRow>,
+}
+
+impl std::ops::Deref for Summary {
+    type Target = Totals;
+
+    fn deref(&self) -> &Totals {
+        &self.totals
+    }
+}
+
+/// Everything a summary says but its count rows: what the printed summary, summary.md and
+/// the gate read (without serialising a row per account-region, type, rule and status).
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
     pub scopes: usize,
     pub resources: usize,
     pub findings: usize,
@@ -130,7 +149,6 @@ pub struct Summary {
     pub waivers_active: Vec<WaiverNote>,
     pub waivers_expired: Vec<WaiverNote>,
     pub waivers_unused: Vec<WaiverNote>,
-    pub counts: Vec<CountRow>,
 }
 
 impl Summary {
@@ -153,49 +171,7 @@ impl Summary {
                 *failures_by_severity.entry(rule.severity).or_insert(0) += n;
             }
         }
-        let groups = tally.groups.into_iter().map(|((si, t, ri, status), n)| {
-            let rtype = match t {
-                TYPE_RECOVERY_POINT => "recovery-point",
-                TYPE_VAULT => "backup-vault",
-                TYPE_SCOPE => "scope",
-                k => ResourceKind::ALL
-                    .into_iter()
-                    .find(|kind| *kind as u8 == k)
-                    .map_or("", ResourceKind::short_name),
-            };
-            ((si, rtype, ri, status), n)
-        });
-        let mut counts: Vec<CountRow> = groups
-            .map(|((si, rtype, ri, status), count)| {
-                let s = &inv.scopes[si as usize];
-                CountRow {
-                    account_id: s.account_id.clone(),
-                    account_name: s.account_name.clone().unwrap_or_default(),
-                    region: s.region.clone(),
-                    resource_type: rtype.to_owned(),
-                    rule_id: rules.rules[ri as usize].id.clone(),
-                    status: status.as_str(),
-                    count,
-                }
-            })
-            .collect();
-        counts.sort_by(|a, b| {
-            (
-                &a.account_id,
-                &a.region,
-                &a.resource_type,
-                &a.rule_id,
-                a.status,
-            )
-                .cmp(&(
-                    &b.account_id,
-                    &b.region,
-                    &b.resource_type,
-                    &b.rule_id,
-                    b.status,
-                ))
-        });
-
+        let counts = count_rows(inv, rules, tally.groups);
         let (waivers_active, waivers_expired, waivers_unused) =
             parts::split_waivers(parts::waiver_notes(waivers, &eval.waiver_hits, inv.as_of));
 
@@ -210,7 +186,7 @@ impl Summary {
             })
             .collect();
 
-        Summary {
+        let totals = Totals {
             scopes: inv.scopes.len(),
             resources: inv.resource_count(),
             findings: eval.findings.len(),
@@ -231,10 +207,12 @@ impl Summary {
             waivers_active,
             waivers_expired,
             waivers_unused,
-            counts,
-        }
+        };
+        Summary { totals, counts }
     }
+}
 
+impl Totals {
     /// Unwaived failures at or above `min`.
     pub fn failures_at_least(&self, min: Severity) -> usize {
         self.failures_by_severity.range(min..).map(|(_, n)| n).sum()
@@ -256,6 +234,66 @@ impl Summary {
             .copied()
             .unwrap_or(0)
     }
+}
+
+/// summary.csv's rows, sorted by account, region, type, rule id and status. The groups are
+/// sorted before any string is made: scopes are in account and region order and no two share
+/// both, so a scope's index sorts as its account and region do. Strings repeated on many rows
+/// are shared, not copied.
+fn count_rows(
+    inv: &Inventory,
+    rules: &RuleSet,
+    groups: HashMap<GroupKey, usize, BuildHasherDefault<FxHasher>>,
+) -> Vec<CountRow> {
+    let type_name = |t: u8| match t {
+        TYPE_RECOVERY_POINT => "recovery-point",
+        TYPE_VAULT => "backup-vault",
+        TYPE_SCOPE => "scope",
+        k => ResourceKind::ALL
+            .into_iter()
+            .find(|kind| *kind as u8 == k)
+            .map_or("", ResourceKind::short_name),
+    };
+    let mut keyed: Vec<_> = (groups.into_iter())
+        .map(|((si, t, ri, status), n)| {
+            let rule = rules.rules[ri as usize].id.as_str();
+            ((si, type_name(t), rule, status.as_str()), ri, n)
+        })
+        .collect();
+    // Keys are distinct: an unstable sort gives one order.
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let rule_ids: Vec<Arc<str>> = rules
+        .rules
+        .iter()
+        .map(|r| Arc::from(r.id.as_str()))
+        .collect();
+    let mut scope: Option<(u32, [Arc<str>; 3])> = None;
+    keyed
+        .into_iter()
+        .map(|((si, resource_type, _, status), ri, count)| {
+            let [account_id, account_name, region] = match &scope {
+                Some((at, names)) if *at == si => names.clone(),
+                _ => {
+                    let s = &inv.scopes[si as usize];
+                    let names = [
+                        Arc::from(s.account_id.as_str()),
+                        Arc::from(s.account_name.as_deref().unwrap_or_default()),
+                        Arc::from(s.region.as_str()),
+                    ];
+                    scope.insert((si, names)).1.clone()
+                }
+            };
+            CountRow {
+                account_id,
+                account_name,
+                region,
+                resource_type,
+                rule_id: rule_ids[ri as usize].clone(),
+                status,
+                count,
+            }
+        })
+        .collect()
 }
 
 /// Subject types as small numbers: a resource kind's discriminant, or one of these.

@@ -93,16 +93,18 @@ pub fn findings_csv(
 
 pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::io::Result<()> {
     let c = &summary.counts;
-    let text = |f: fn(&super::summary::CountRow) -> &str| -> Vec<String> {
-        c.iter().map(|r| neutralise(f(r)).into_owned()).collect()
+    // Cells borrowed from the rows (a copy only for a cell neutralised against formulas).
+    let text = |name: &str, f: fn(&super::summary::CountRow) -> &str| -> Column {
+        let cells = c.iter().map(|r| neutralise(f(r)));
+        StringChunked::from_iter_values(name.into(), cells).into_column()
     };
     let columns = vec![
-        Column::new("account_id".into(), text(|r| &r.account_id)),
-        Column::new("account_name".into(), text(|r| &r.account_name)),
-        Column::new("region".into(), text(|r| &r.region)),
-        Column::new("resource_type".into(), text(|r| &r.resource_type)),
-        Column::new("rule_id".into(), text(|r| &r.rule_id)),
-        Column::new("status".into(), text(|r| r.status)),
+        text("account_id", |r| &r.account_id),
+        text("account_name", |r| &r.account_name),
+        text("region", |r| &r.region),
+        text("resource_type", |r| r.resource_type),
+        text("rule_id", |r| &r.rule_id),
+        text("status", |r| r.status),
         Column::new(
             "count".into(),
             c.iter().map(|r| r.count as u64).collect::<Vec<u64>>(),

@@ -3,7 +3,7 @@
 
 use super::Templates;
 use crate::error::Result;
-use crate::findings::summary::Summary;
+use crate::findings::summary::{Summary, Totals};
 use crate::findings::{Finding, Status};
 use crate::history::diff::Diff;
 use crate::model::Inventory;
@@ -38,7 +38,7 @@ struct View<'a> {
     run_id: &'a str,
     collected_at: String,
     as_of: String,
-    summary: &'a Summary,
+    summary: &'a Totals,
     /// Count per status, zero included (templates must not guess missing keys).
     status: BTreeMap<&'static str, usize>,
     top_failures: Vec<RuleCount>,

@@ -4,7 +4,8 @@
 //! hits, and a rule judged nothing only if it judged nothing in every shard.
 
 use super::{
-    percent, Coverage, IdleRule, Judged, NotAssessedScope, ScheduleWarning, Summary, WaiverNote,
+    percent, Coverage, IdleRule, Judged, NotAssessedScope, ScheduleWarning, Summary, Totals,
+    WaiverNote,
 };
 use crate::findings::not_judged::NotJudgedSummary;
 use crate::findings::{Finding, Status};
@@ -152,10 +153,10 @@ fn interleaved<T: Clone>(
     all
 }
 
-/// The organisation's summary, from every shard's (the count rows left empty: they are
-/// summary.csv's, merged from the shards' files), and its failures per rule (for the printed
+/// The organisation's summary but its count rows (summary.csv's, merged from the shards'
+/// files), from every shard's, and its failures per rule (for the printed
 /// summary to rank). An error says why the parts cannot be one organisation's.
-pub fn merge(parts: &[ShardSummary]) -> Result<(Summary, Vec<RuleFailures>), String> {
+pub fn merge(parts: &[ShardSummary]) -> Result<(Totals, Vec<RuleFailures>), String> {
     let first = parts.first().ok_or("no shard to merge")?;
     let mut by_status = BTreeMap::new();
     let mut failures_by_severity = BTreeMap::new();
@@ -196,7 +197,7 @@ pub fn merge(parts: &[ShardSummary]) -> Result<(Summary, Vec<RuleFailures>), Str
     let idle_everywhere = |r: &&IdleRule| {
         (parts.iter()).all(|p| p.rules_matching_nothing.iter().any(|q| q.id == r.id))
     };
-    let summary = Summary {
+    let summary = Totals {
         scopes: sum(parts, |p| p.scopes),
         resources: sum(parts, |p| p.resources),
         findings: sum(parts, |p| p.findings),
@@ -234,7 +235,6 @@ pub fn merge(parts: &[ShardSummary]) -> Result<(Summary, Vec<RuleFailures>), Str
         waivers_active,
         waivers_expired,
         waivers_unused,
-        counts: Vec::new(),
     };
     Ok((summary, by_rule))
 }

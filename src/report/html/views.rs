@@ -216,8 +216,8 @@ mod tests {
                 .iter()
                 .filter(|c| {
                     c.status == "NOT_ASSESSED"
-                        && c.account_id == v.account_id
-                        && c.region == v.region
+                        && *c.account_id == *v.account_id
+                        && *c.region == *v.region
                 })
                 .map(|c| c.count)
                 .sum();
