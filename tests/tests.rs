@@ -28,6 +28,7 @@ mod safety;
 mod shapes;
 mod shard;
 mod stories;
+mod stream;
 mod synth;
 mod terminal;
 mod util;

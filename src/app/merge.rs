@@ -4,7 +4,7 @@
 //! the files are written and renamed into place as `scan` writes them, so a refused or failed
 //! merge leaves `--out` as it was.
 
-use super::scan::SummaryView;
+use super::printed::SummaryView;
 use super::{outputs, Output};
 use crate::cli::{Format, MergeArgs};
 use crate::dest::staged::{Job, Staged};
@@ -86,26 +86,14 @@ pub(super) fn merge(out: &Output, a: MergeArgs) -> Result<u8> {
             let times = shards.iter().map(|(_, s)| t(s));
             times.min().cloned().unwrap_or_default()
         };
-        let paths = |p: &[PathBuf]| p.iter().map(|p| p.display().to_string()).collect();
-        let mut top_failures = markdown::ranked(failures.iter().map(|r| markdown::RuleCount {
+        let failures = failures.iter().map(|r| markdown::RuleCount {
             rule_id: r.rule_id.clone(),
             severity: r.severity.as_str(),
             count: r.count,
-        }));
-        top_failures.truncate(10);
-        let view = SummaryView {
-            version: env!("CARGO_PKG_VERSION"),
-            summary: &summary,
-            collected_at: earliest(|s| &s.collected_at),
-            as_of: earliest(|s| &s.as_of),
-            top_failures,
-            outputs: paths(&written),
-            removed: paths(&removed),
-            diff: None,
-            gate,
-            history: None,
-            planned: None,
-        };
+        });
+        let judged_at = (earliest(|s| &s.collected_at), earliest(|s| &s.as_of));
+        let files = (&written[..], &removed[..]);
+        let view = SummaryView::plain(&summary, judged_at, failures, files, gate);
         text.push_str(&Templates::load(None)?.render("summary.txt.j2", &view)?);
         out.print(&text)?;
     }

@@ -5,8 +5,10 @@ mod history;
 mod merge;
 mod outputs;
 mod planned;
+mod printed;
 mod scan;
 mod security_hub;
+mod stream;
 
 use crate::cli::{Cli, Command, ExplainArgs, ExplainFormat, PolicyArgs, RulesCommand, SynthArgs};
 use crate::dest::{mark, signals, Dest, Kind, Run};
@@ -216,11 +218,7 @@ fn judge(
     policy: &PolicyArgs,
     out: &Output,
 ) -> Result<Evaluated> {
-    let inventory = Inventory::build(snap, policy.as_of)?;
-    out.stage(&format!(
-        "built model: {} resources",
-        inventory.resource_count()
-    ));
+    let inventory = model(snap, policy, out)?;
     let evaluation = engine::evaluate(&inventory, &rules, &waivers);
     out.stage(&format!(
         "evaluated: {} findings",
@@ -232,6 +230,16 @@ fn judge(
         inventory,
         evaluation,
     })
+}
+
+/// The organisation `snap` holds, as the rules judge it.
+fn model(snap: Snapshot, policy: &PolicyArgs, out: &Output) -> Result<Inventory> {
+    let inventory = Inventory::build(snap, policy.as_of)?;
+    out.stage(&format!(
+        "built model: {} resources",
+        inventory.resource_count()
+    ));
+    Ok(inventory)
 }
 
 /// The sample org evaluated with every shipped rule and its waivers, for unit tests of
@@ -397,4 +405,14 @@ fn synth_cmd(out: &Output, a: SynthArgs) -> Result<u8> {
         stats.bytes_written as f64 / 1e6
     ))?;
     Ok(exit::OK)
+}
+
+/// A million resources and their findings take seconds to free one allocation at a time.
+/// Free them on a detached thread: the CLI exits without waiting for it (the OS reclaims the
+/// pages at once), and a library caller still gets the memory back. If no thread can be
+/// started, the closure and everything it holds is dropped here instead.
+fn free_later<T: Send + 'static>(everything: T) {
+    let _ = std::thread::Builder::new()
+        .name("free-evaluation".into())
+        .spawn(move || drop(everything));
 }

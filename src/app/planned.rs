@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::error::Result;
 use crate::exit;
 use crate::history::baseline::{Baseline, PastFindings};
-use crate::report::{explain, Templates};
+use crate::report::{explain, markdown, Templates};
 use serde::Serialize;
 use std::path::Path;
 
@@ -136,6 +136,17 @@ pub(super) struct Before {
 pub(super) struct Said {
     pub warnings: Vec<String>,
     pub addresses: std::collections::BTreeMap<String, String>,
+}
+
+impl Said {
+    /// What the reports say of the planned change `p`.
+    pub fn view(&self, p: Planned) -> markdown::PlannedView<'_> {
+        markdown::PlannedView {
+            source: p.source,
+            warnings: &self.warnings,
+            addresses: &self.addresses,
+        }
+    }
 }
 
 pub(super) fn evaluate(

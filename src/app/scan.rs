@@ -3,6 +3,7 @@
 //! place; decide the gate once; print the summary.
 
 use super::history::{Recorded, SharedPart};
+use super::printed::SummaryView;
 use super::{changes, outputs};
 use super::{collect_into, collect_to, Evaluated, Output};
 use crate::cli::{Format, ScanArgs};
@@ -12,7 +13,7 @@ use crate::error::Result;
 use crate::findings::json::{self, JsonReport};
 use crate::findings::record::counted;
 use crate::findings::shard::{ShardFacts, ShardFile, SHARD_FILE};
-use crate::findings::summary::{Summary, Totals};
+use crate::findings::summary::{parts, Summary};
 use crate::findings::{parquet, write};
 use crate::history::baseline::FINDINGS_JSON;
 use crate::history::diff::Diff;
@@ -21,7 +22,6 @@ use crate::report::{asff, html, junit, markdown, ocsf, Templates};
 use crate::rules::waiver;
 use crate::snapshot::time::rfc3339;
 use crate::{collect, exit};
-use serde::Serialize;
 use std::path::PathBuf;
 
 pub(super) fn scan(out: &Output, mut a: ScanArgs) -> Result<u8> {
@@ -38,13 +38,12 @@ pub(super) fn scan(out: &Output, mut a: ScanArgs) -> Result<u8> {
     let given = changes::baseline_of(&a, history.is_some())?;
     let (snapshot, _kept) = snapshot_of(out, &a, &dest, &run)?;
     let planned = super::planned::read(&a.planned)?;
+    if super::stream::streams(&a, &formats, (&history, &given, &planned)) {
+        return super::stream::scan(out, &a, (&dest, &run), &names, &snapshot);
+    }
     let (e, given, before, said) =
         super::planned::judge_scan(&snapshot, planned.as_ref(), given, &a, out, &run)?;
-    let planned = planned.map(|p| markdown::PlannedView {
-        source: p.source,
-        warnings: &said.warnings,
-        addresses: &said.addresses,
-    });
+    let planned = planned.map(|p| said.view(p));
     if let Some(max) = a.max_waiver_matches {
         waiver::check_matches(&e.waivers, &e.evaluation.waiver_hits, max)?;
     }
@@ -139,7 +138,7 @@ pub(super) fn scan(out: &Output, mut a: ScanArgs) -> Result<u8> {
     if let Some(d) = &delivered {
         super::security_hub::tell(out, d)?;
     }
-    free_later(summary, e);
+    super::free_later((summary, e));
     Ok(code)
 }
 
@@ -193,16 +192,6 @@ fn write_all(
     Ok(written)
 }
 
-/// A million resources and their findings take seconds to free one allocation at a time.
-/// Free them on a detached thread: the CLI exits without waiting for it (the OS reclaims the
-/// pages at once), and a library caller still gets the memory back. If no thread can be
-/// started, the closure and everything it holds is dropped here instead.
-fn free_later(summary: Summary, e: Evaluated) {
-    let _ = std::thread::Builder::new()
-        .name("free-evaluation".into())
-        .spawn(move || drop((summary, e)));
-}
-
 /// Formats in the order given, each once.
 fn dedup(formats: &[Format]) -> Vec<Format> {
     let mut out = Vec::new();
@@ -238,25 +227,6 @@ struct History<'a> {
     earlier: &'a [ScanRecord],
     trend: &'a [ScanRecord],
     diff: Option<&'a Diff>,
-}
-
-#[derive(Serialize)]
-pub(super) struct SummaryView<'a> {
-    pub(super) version: &'static str,
-    pub(super) summary: &'a Totals,
-    pub(super) collected_at: String,
-    pub(super) as_of: String,
-    pub(super) top_failures: Vec<markdown::RuleCount>,
-    pub(super) outputs: Vec<String>,
-    /// An earlier run's outputs this run replaced by writing none.
-    pub(super) removed: Vec<String>,
-    /// What changed since the baseline, when there is one.
-    pub(super) diff: Option<&'a Diff>,
-    pub(super) gate: Option<exit::Gate>,
-    /// The history this scan was recorded in (`--history`).
-    pub(super) history: Option<Recorded>,
-    /// The planned change judged, if any.
-    pub(super) planned: Option<&'a markdown::PlannedView<'a>>,
 }
 
 impl<'a> Scan<'a> {
@@ -388,7 +358,8 @@ impl<'a> Scan<'a> {
             rules: &self.e.rules,
             summary: self.summary,
             waivers: &self.e.waivers,
-            evaluation: &self.e.evaluation,
+            waiver_hits: &self.e.evaluation.waiver_hits,
+            failures_by_rule: &parts::failures_by_rule(&self.e.rules, &self.e.evaluation.findings),
             run_id: self.run_id,
             snapshot: self.snapshot.clone(),
             waiver_file: self.waiver_file(),

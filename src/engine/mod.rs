@@ -70,20 +70,85 @@ impl Verdict {
     }
 }
 
+/// Consecutive account-regions judged together: per scope, in order, its findings (waivers
+/// applied), protections and stories; and how many findings each waiver waived among them.
+pub struct Batch {
+    /// The index of the batch's first scope.
+    pub first: usize,
+    pub findings: Vec<Vec<Finding>>,
+    pub protections: Vec<Vec<Protection>>,
+    /// Empty per scope unless [`Batching::stories`].
+    pub decided: Vec<Vec<story::Decided>>,
+    pub waiver_hits: Vec<usize>,
+}
+
+/// Every scope judged, the findings of all scopes in one list.
 pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluation {
-    // Scopes are evaluated in parallel a batch at a time and appended in order: the findings
-    // of all scopes are never held twice (per scope and in the result), and growing the one
-    // big vector moves pages rather than copying them.
-    let batch = 16 * rayon::current_num_threads().max(1);
-    let mut findings = Vec::new();
-    let mut protections = Vec::with_capacity(inv.scopes.len());
-    let mut decided = Vec::with_capacity(inv.scopes.len());
+    let mut all = Evaluation {
+        findings: Vec::new(),
+        protections: Vec::with_capacity(inv.scopes.len()),
+        decided: Vec::with_capacity(inv.scopes.len()),
+        waiver_hits: vec![0; waivers.len()],
+    };
+    // Growing the one big vector moves pages rather than copying them; a batch's findings are
+    // never held twice for longer than their copy into it.
+    let appended = evaluate_batches(inv, rules, waivers, Batching::KEPT, |b| {
+        for f in b.findings {
+            all.findings.extend(f);
+        }
+        all.protections.extend(b.protections);
+        all.decided.extend(b.decided);
+        add_hits(&mut all.waiver_hits, &b.waiver_hits);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    match appended {
+        Ok(()) => all,
+        Err(never) => match never {},
+    }
+}
+
+/// How scopes are batched: how many per worker thread, and whether a batch carries each
+/// resource's [`story`] (`explain`, the HTML and JSON reports read them; CSV does not).
+#[derive(Debug, Clone, Copy)]
+pub struct Batching {
+    pub scopes_per_thread: usize,
+    pub stories: bool,
+}
+
+impl Batching {
+    /// For a caller that keeps every batch: small batches, so that no batch is held twice for
+    /// long while it is appended.
+    pub const KEPT: Batching = Batching {
+        scopes_per_thread: 16,
+        stories: true,
+    };
+    /// For a caller that writes each batch and drops it: larger batches (a few hundred
+    /// thousand findings at most), each written while the next is judged.
+    pub const WRITTEN: Batching = Batching {
+        scopes_per_thread: 64,
+        stories: false,
+    };
+}
+
+/// Judges the scopes a batch at a time (the scopes of a batch in parallel) and hands each
+/// batch to `take`, in scope order; stops at the first error `take` returns. A caller that
+/// writes each batch and drops it never holds the organisation's findings.
+pub fn evaluate_batches<E>(
+    inv: &Inventory,
+    rules: &RuleSet,
+    waivers: &[Waiver],
+    how: Batching,
+    mut take: impl FnMut(Batch) -> Result<(), E>,
+) -> Result<(), E> {
+    let batch = how.scopes_per_thread * rayon::current_num_threads().max(1);
+    let index = WaiverIndex::new(waivers, rules, |w| !w.is_expired(inv.as_of));
     for (b, scopes) in inv.scopes.chunks(batch).enumerate() {
-        let per_scope: Vec<(Vec<Finding>, Vec<Protection>, Vec<story::Decided>)> = scopes
+        let first = b * batch;
+        let judged: Vec<_> = scopes
             .par_iter()
             .enumerate()
             .map(|(i, scope)| {
-                let si = (b * batch + i) as u32;
+                let si = (first + i) as u32;
                 let prot = protect_scope(inv, scope);
                 let mut out = Findings::default();
                 for (ri, rule) in rules.rules.iter().enumerate() {
@@ -94,23 +159,35 @@ pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluat
                         evaluate_rule(inv, si, scope, &prot, ri as u32, rule, &mut out);
                     }
                 }
-                let told = story::decide_scope(inv, scope, &prot);
-                (out.list, prot, told)
+                let mut list = out.list;
+                let hits = apply_waivers(inv, waivers, &index, &mut list);
+                let told = match how.stories {
+                    true => story::decide_scope(inv, scope, &prot),
+                    false => Vec::new(),
+                };
+                (list, prot, told, hits)
             })
             .collect();
-        for (f, p, d) in per_scope {
-            findings.extend(f);
-            protections.push(p);
-            decided.push(d);
+        let mut batch = Batch {
+            first,
+            findings: Vec::with_capacity(judged.len()),
+            protections: Vec::with_capacity(judged.len()),
+            decided: Vec::with_capacity(judged.len()),
+            waiver_hits: vec![0; waivers.len()],
+        };
+        for (list, prot, told, hits) in judged {
+            batch.findings.push(list);
+            batch.protections.push(prot);
+            batch.decided.push(told);
+            add_hits(&mut batch.waiver_hits, &hits);
         }
+        take(batch)?;
     }
-    let waiver_hits = apply_waivers(inv, rules, waivers, &mut findings);
-    Evaluation {
-        findings,
-        protections,
-        decided,
-        waiver_hits,
-    }
+    Ok(())
+}
+
+fn add_hits(total: &mut [usize], hits: &[usize]) {
+    total.iter_mut().zip(hits).for_each(|(t, h)| *t += h);
 }
 
 /// The data files a check cannot do without; if one is unreadable, the whole scope is
@@ -280,38 +357,25 @@ fn unlisted_types<'a>(rule: &Rule, scope: &'a Scope) -> Vec<(Vec<&'a str>, &'a s
 }
 
 /// Turns FAILs covered by an unexpired waiver into WAIVED; never touches NOT_ASSESSED. When
-/// several waivers match a finding, the first in the waiver file wins.
+/// several waivers match a finding, the first in the waiver file wins. How many each waiver
+/// waived.
 fn apply_waivers(
     inv: &Inventory,
-    rules: &RuleSet,
     waivers: &[Waiver],
+    index: &WaiverIndex,
     findings: &mut [Finding],
 ) -> Vec<usize> {
-    let index = WaiverIndex::new(waivers, rules, |w| !w.is_expired(inv.as_of));
+    let mut hits = vec![0; waivers.len()];
     if index.is_empty() {
-        return vec![0; waivers.len()];
+        return hits;
     }
-    let count = |mut hits: Vec<usize>, wi: u32| {
-        hits[wi as usize] += 1;
-        hits
-    };
-    findings
-        .par_iter_mut()
-        .with_min_len(1 << 12)
-        .filter(|f| f.status == Status::Fail)
-        .filter_map(|f| {
-            let wi = index.first_match(f.rule, f.subject.arn(inv))?;
+    for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
+        if let Some(wi) = index.first_match(f.rule, f.subject.arn(inv)) {
             waive(f, wi, &waivers[wi as usize]);
-            Some(wi)
-        })
-        .fold(|| vec![0; waivers.len()], count)
-        .reduce(
-            || vec![0; waivers.len()],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        )
+            hits[wi as usize] += 1;
+        }
+    }
+    hits
 }
 
 fn waive(f: &mut Finding, wi: u32, w: &Waiver) {

@@ -12,7 +12,17 @@ pub(crate) fn write_ordered(
     tasks: usize,
     render: impl Fn(usize, &mut Vec<u8>) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
-    let spare = Pool::default();
+    write_ordered_with(&Pool::default(), w, tasks, render)
+}
+
+/// [`write_ordered`] with buffers from `spare`, which a caller writing one file in many calls
+/// keeps between them.
+pub(crate) fn write_ordered_with(
+    spare: &Pool<u8>,
+    w: &mut dyn Write,
+    tasks: usize,
+    render: impl Fn(usize, &mut Vec<u8>) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
     ordered(
         tasks,
         |t| {

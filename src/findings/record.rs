@@ -111,7 +111,7 @@ fn rules_digest(rule_digests: &BTreeMap<String, String>) -> String {
     sha256_hex(text.as_bytes())
 }
 
-fn file_digest(path: &Path) -> Result<String> {
+pub(crate) fn file_digest(path: &Path) -> Result<String> {
     let bytes = crate::input::read_bounded(path, crate::input::TEXT_LIMIT)
         .map_err(|d| Error::Invalid(vec![d]))?
         .unwrap_or_default();

@@ -11,7 +11,6 @@
 use super::record::rule_digest;
 use super::summary::parts::{ShardSource, ShardSummary};
 use super::summary::Summary;
-use crate::engine::Evaluation;
 use crate::model::Inventory;
 use crate::rules::waiver::Waiver;
 use crate::rules::RuleSet;
@@ -59,7 +58,9 @@ pub struct ShardFacts<'a> {
     pub rules: &'a RuleSet,
     pub summary: &'a Summary,
     pub waivers: &'a [Waiver],
-    pub evaluation: &'a Evaluation,
+    pub waiver_hits: &'a [usize],
+    /// Unwaived FAIL findings per rule, indexed like the rules.
+    pub failures_by_rule: &'a [usize],
     pub run_id: &'a str,
     pub snapshot: String,
     pub waiver_file: Option<String>,
@@ -92,9 +93,9 @@ impl ShardFile {
             summary: ShardSummary::of(&ShardSource {
                 summary: f.summary,
                 rules: f.rules,
-                findings: &f.evaluation.findings,
+                failures_by_rule: f.failures_by_rule,
                 waivers: f.waivers,
-                waiver_hits: &f.evaluation.waiver_hits,
+                waiver_hits: f.waiver_hits,
                 as_of: f.inv.as_of,
             }),
         }

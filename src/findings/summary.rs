@@ -7,16 +7,16 @@ use crate::model::plan::Gap;
 use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Tri};
 use crate::rules::waiver::Waiver;
-use crate::rules::{RuleSet, Severity, SubjectKind};
+use crate::rules::{RuleSet, Severity};
 use crate::snapshot::{DataFile, ScopeStatus};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::hash::Hasher;
 use std::sync::Arc;
 
 pub mod parts;
+mod running;
+pub use running::Running;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Coverage {
@@ -152,63 +152,16 @@ pub struct Totals {
 }
 
 impl Summary {
+    /// The summary of an evaluation of every scope.
     pub fn build(
         inv: &Inventory,
         rules: &RuleSet,
         eval: &Evaluation,
         waivers: &[Waiver],
     ) -> Summary {
-        let tally = tally(inv, rules, &eval.findings);
-        let mut by_status = BTreeMap::new();
-        for (status, n) in Status::ALL.iter().zip(tally.by_status) {
-            if n > 0 {
-                by_status.insert(status.as_str(), n);
-            }
-        }
-        let mut failures_by_severity = BTreeMap::new();
-        for (rule, n) in rules.rules.iter().zip(&tally.failures_by_rule) {
-            if *n > 0 {
-                *failures_by_severity.entry(rule.severity).or_insert(0) += n;
-            }
-        }
-        let counts = count_rows(inv, rules, tally.groups);
-        let (waivers_active, waivers_expired, waivers_unused) =
-            parts::split_waivers(parts::waiver_notes(waivers, &eval.waiver_hits, inv.as_of));
-
-        let rules_matching_nothing = rules
-            .rules
-            .iter()
-            .zip(&tally.findings_by_rule)
-            .filter(|(_, n)| **n == 0)
-            .map(|(r, _)| IdleRule {
-                id: r.id.clone(),
-                source: r.source.clone(),
-            })
-            .collect();
-
-        let totals = Totals {
-            scopes: inv.scopes.len(),
-            resources: inv.resource_count(),
-            findings: eval.findings.len(),
-            by_status,
-            failures_by_severity,
-            coverage: coverage(inv, eval),
-            not_assessed_scopes: not_assessed_scopes(inv),
-            not_judged: super::not_judged::NotJudgedSummary::build(inv),
-            rules: rules.rules.len(),
-            resource_rules: rules
-                .rules
-                .iter()
-                .filter(|r| r.check.subject() == SubjectKind::Resource)
-                .count(),
-            judged: judged(inv, &eval.findings),
-            rules_matching_nothing,
-            schedule_warnings: schedule_warnings(inv),
-            waivers_active,
-            waivers_expired,
-            waivers_unused,
-        };
-        Summary { totals, counts }
+        let mut running = Running::new(inv, rules);
+        running.add(inv, 0, &eval.findings, &eval.protections);
+        running.finish(inv, rules, waivers, &eval.waiver_hits).0
     }
 }
 
@@ -240,11 +193,7 @@ impl Totals {
 /// sorted before any string is made: scopes are in account and region order and no two share
 /// both, so a scope's index sorts as its account and region do. Strings repeated on many rows
 /// are shared, not copied.
-fn count_rows(
-    inv: &Inventory,
-    rules: &RuleSet,
-    groups: HashMap<GroupKey, usize, BuildHasherDefault<FxHasher>>,
-) -> Vec<CountRow> {
+fn count_rows(inv: &Inventory, rules: &RuleSet, groups: running::Groups) -> Vec<CountRow> {
     let type_name = |t: u8| match t {
         TYPE_RECOVERY_POINT => "recovery-point",
         TYPE_VAULT => "backup-vault",
@@ -312,66 +261,6 @@ fn subject_type(inv: &Inventory, f: &Finding) -> u8 {
     }
 }
 
-type GroupKey = (u32, u8, u32, Status);
-
-/// The counts a summary is made of, gathered in one parallel pass over the findings.
-struct Tally {
-    /// Indexed like `Status::ALL`.
-    by_status: [usize; Status::ALL.len()],
-    /// Unwaived FAIL findings per rule.
-    failures_by_rule: Vec<usize>,
-    /// Findings of any status per rule.
-    findings_by_rule: Vec<usize>,
-    /// (scope, subject type, rule, status) → findings.
-    groups: HashMap<GroupKey, usize, BuildHasherDefault<FxHasher>>,
-}
-
-fn tally(inv: &Inventory, rules: &RuleSet, findings: &[Finding]) -> Tally {
-    let empty = || Tally {
-        by_status: [0; Status::ALL.len()],
-        failures_by_rule: vec![0; rules.rules.len()],
-        findings_by_rule: vec![0; rules.rules.len()],
-        groups: HashMap::default(),
-    };
-    findings
-        .par_chunks(1 << 16)
-        .map(|chunk| {
-            let mut t = empty();
-            for f in chunk {
-                let si = Status::ALL.iter().position(|s| *s == f.status).unwrap_or(0);
-                t.by_status[si] += 1;
-                t.findings_by_rule[f.rule as usize] += 1;
-                if f.status == Status::Fail {
-                    t.failures_by_rule[f.rule as usize] += 1;
-                }
-                let key = (f.subject.scope(), subject_type(inv, f), f.rule, f.status);
-                *t.groups.entry(key).or_insert(0) += 1;
-            }
-            t
-        })
-        .reduce(empty, |mut a, b| {
-            for (x, y) in a.by_status.iter_mut().zip(b.by_status) {
-                *x += y;
-            }
-            for (x, y) in a.failures_by_rule.iter_mut().zip(b.failures_by_rule) {
-                *x += y;
-            }
-            for (x, y) in a.findings_by_rule.iter_mut().zip(b.findings_by_rule) {
-                *x += y;
-            }
-            let (mut big, small) = if a.groups.len() >= b.groups.len() {
-                (a.groups, b.groups)
-            } else {
-                (b.groups, a.groups)
-            };
-            for (k, n) in small {
-                *big.entry(k).or_insert(0) += n;
-            }
-            a.groups = big;
-            a
-        })
-}
-
 /// FxHash (rustc's): the group keys are a few small integers, for which SipHash is slow.
 #[derive(Default)]
 struct FxHasher(u64);
@@ -410,58 +299,6 @@ impl Hasher for FxHasher {
     fn write_usize(&mut self, n: usize) {
         self.add(n as u64);
     }
-}
-
-/// Counts the distinct subjects with a PASS, FAIL or WAIVED finding, in one parallel pass
-/// that sets a bit per subject (a subject has a finding per rule that judges it).
-fn judged(inv: &Inventory, findings: &[Finding]) -> Judged {
-    // Bit positions: each scope's resources, then its vaults, then its recovery points.
-    let mut starts = Vec::with_capacity(inv.scopes.len());
-    let mut total = 0;
-    for s in &inv.scopes {
-        starts.push(total);
-        total += s.resources.len() + s.vaults.len() + s.recovery_points.len();
-    }
-    let bit_of = |subject: Subject| -> Option<usize> {
-        let (scope, skip, index) = match subject {
-            Subject::Resource { scope, index } => (scope, 0, index),
-            Subject::Vault { scope, index } => {
-                (scope, inv.scopes[scope as usize].resources.len(), index)
-            }
-            Subject::RecoveryPoint { scope, index } => {
-                let s = &inv.scopes[scope as usize];
-                (scope, s.resources.len() + s.vaults.len(), index)
-            }
-            Subject::Scope { .. } => return None,
-        };
-        Some(starts[scope as usize] + skip + index as usize)
-    };
-    let bits: Vec<AtomicU64> = (0..total.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
-    findings
-        .par_iter()
-        .with_min_len(1 << 14)
-        .filter(|f| matches!(f.status, Status::Pass | Status::Fail | Status::Waived))
-        .filter_map(|f| bit_of(f.subject))
-        .for_each(|b| {
-            bits[b / 64].fetch_or(1 << (b % 64), Ordering::Relaxed);
-        });
-    let set = |from: usize, n: usize| {
-        (from..from + n)
-            .filter(|b| bits[b / 64].load(Ordering::Relaxed) & (1 << (b % 64)) != 0)
-            .count()
-    };
-    let mut judged = Judged::default();
-    for (s, &start) in inv.scopes.iter().zip(&starts) {
-        let (r, v) = (s.resources.len(), s.vaults.len());
-        judged.resources += set(start, r);
-        judged.vaults += set(start + r, v);
-        judged.recovery_points += set(start + r + v, s.recovery_points.len());
-    }
-    judged
-}
-
-fn coverage(inv: &Inventory, eval: &Evaluation) -> Coverage {
-    coverage_of(inv.scopes.iter().zip(&eval.protections))
 }
 
 /// Coverage per account id (a history's per-account trend).

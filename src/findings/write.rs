@@ -3,7 +3,8 @@
 //! `dest::staged`'s business.
 
 use super::columns::{neutralise, RUN_ID_COLUMN};
-use super::ordered::{ordered, Pool};
+pub(crate) use super::ordered::Pool;
+use super::ordered::{ordered, write_ordered_with};
 use super::parquet::{HistoryColumns, RowGroups};
 use super::summary::Summary;
 use super::table::{blocks, csv, Block};
@@ -51,9 +52,7 @@ pub fn findings_csv(
     };
     let ranges = blocks(findings.len());
     let spare = Pool::default();
-    let mut head = Vec::new();
-    csv::header(&mut head, changes.is_some());
-    w.write_all(&head)?;
+    findings_csv_header(w, changes.is_some())?;
     std::thread::scope(|s| {
         let (to_part, groups_in) = std::sync::mpsc::sync_channel::<Group>(2);
         let part = part.map(|mut p| {
@@ -88,6 +87,31 @@ pub fn findings_csv(
             h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
         });
         csv.and(part)
+    })
+}
+
+/// findings.csv's header line (with `change` and `failing_since` when there is a baseline).
+pub(crate) fn findings_csv_header(w: &mut dyn Write, changes: bool) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    csv::header(&mut head, changes);
+    w.write_all(&head)
+}
+
+/// findings.csv's rows of `findings`, without header, changes or a history's part: a scan
+/// that writes the findings batch by batch writes each batch's so, after the header, with
+/// one `spare` for all its batches' text.
+pub(crate) fn findings_csv_rows(
+    spare: &Pool<u8>,
+    w: &mut dyn Write,
+    (inv, rules): (&Inventory, &RuleSet),
+    findings: &[Finding],
+    run_id: &str,
+) -> std::io::Result<()> {
+    let ranges = blocks(findings.len());
+    write_ordered_with(spare, w, ranges.len(), |t, text| {
+        let block = Block::build(inv, rules, findings, None, ranges[t].clone());
+        csv::rows(text, &block, run_id);
+        Ok(())
     })
 }
 

@@ -90,11 +90,21 @@ pub(super) fn split_waivers(
     (active, expired, unused)
 }
 
-/// What a shard's scan of `findings` says of itself: for `shard.json`.
+/// Unwaived FAIL findings per rule (indexed like the rules).
+pub fn failures_by_rule(rules: &RuleSet, findings: &[Finding]) -> Vec<usize> {
+    let mut fails = vec![0usize; rules.rules.len()];
+    for f in findings.iter().filter(|f| f.status == Status::Fail) {
+        fails[f.rule as usize] += 1;
+    }
+    fails
+}
+
+/// What a shard's scan says of itself: for `shard.json`.
 pub struct ShardSource<'a> {
     pub summary: &'a Summary,
     pub rules: &'a RuleSet,
-    pub findings: &'a [Finding],
+    /// Indexed like the rules ([`failures_by_rule`]).
+    pub failures_by_rule: &'a [usize],
     pub waivers: &'a [Waiver],
     pub waiver_hits: &'a [usize],
     pub as_of: Timestamp,
@@ -103,10 +113,7 @@ pub struct ShardSource<'a> {
 impl ShardSummary {
     pub fn of(src: &ShardSource) -> ShardSummary {
         let s = src.summary;
-        let mut fails = vec![0usize; src.rules.rules.len()];
-        for f in src.findings.iter().filter(|f| f.status == Status::Fail) {
-            fails[f.rule as usize] += 1;
-        }
+        let fails = src.failures_by_rule.iter().copied();
         ShardSummary {
             scopes: s.scopes,
             resources: s.resources,
