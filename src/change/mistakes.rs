@@ -28,7 +28,7 @@ pub fn find(changes: &[ResourceChange], snap: &Snapshot) -> Vec<String> {
                     .scopes
                     .iter()
                     .flat_map(|s| &s.data.recovery_points)
-                    .filter(|p| p.backup_vault_name == name)
+                    .filter(|p| *p.backup_vault_name == *name)
                     .count();
                 if points > 0 {
                     let now = if c.action == Action::Delete {

@@ -26,7 +26,7 @@ impl Laying<'_> {
             let held = data
                 .recovery_points
                 .iter()
-                .filter(|p| p.backup_vault_name == name)
+                .filter(|p| *p.backup_vault_name == *name)
                 .count();
             let forced =
                 c.before.as_ref().and_then(|b| b.get("force_destroy")) == Some(&Value::Bool(true));
@@ -39,7 +39,8 @@ impl Laying<'_> {
                 return Ok(());
             }
             data.vaults.retain(|v| v.backup_vault_name != name);
-            data.recovery_points.retain(|p| p.backup_vault_name != name);
+            data.recovery_points
+                .retain(|p| *p.backup_vault_name != *name);
         }
         let Some(after) = &c.after else {
             return Ok(());

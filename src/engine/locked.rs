@@ -107,7 +107,7 @@ pub(super) fn air_gapped_point(ctx: &Ctx, max_age_hours: i64) -> Verdict {
             let rp = inv.recovery_point(p.point);
             let ev = Evidence {
                 recovery_point: Some(p.point),
-                vault: Some(rp.backup_vault_name.as_str().into()),
+                vault: Some(rp.backup_vault_name.clone()),
                 ..Default::default()
             };
             let age = describe_age(p.age(inv.as_of).num_minutes());

@@ -21,7 +21,7 @@ pub(crate) fn judge(rule: &Rule, rp: &RecoveryPoint) -> Option<Verdict> {
         }
     }
     let ev = Evidence {
-        vault: Some(rp.backup_vault_name.as_str().into()),
+        vault: Some(rp.backup_vault_name.clone()),
         ..Default::default()
     };
     let v = match &rule.check {
@@ -83,7 +83,7 @@ fn clean(rp: &RecoveryPoint) -> Verdict {
 const CONTINUOUS_MAX_DAYS: i64 = 35;
 
 fn retention(rp: &RecoveryPoint, min_days: i64) -> Verdict {
-    if matches!(rp.status.as_str(), "EXPIRED" | "DELETING") {
+    if matches!(&*rp.status, "EXPIRED" | "DELETING") {
         return Verdict::new(
             Status::NotApplicable,
             format!("recovery point is {}: past its retention", rp.status),

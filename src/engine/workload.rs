@@ -374,13 +374,7 @@ fn recent(ctx: &Ctx, max_age_hours: i64) -> Verdict {
     if let Some(p) = found.newest {
         let ev = Evidence {
             recovery_point: Some(p.point),
-            vault: Some(
-                ctx.inv
-                    .recovery_point(p.point)
-                    .backup_vault_name
-                    .as_str()
-                    .into(),
-            ),
+            vault: Some(ctx.inv.recovery_point(p.point).backup_vault_name.clone()),
             ..Default::default()
         };
         if p.continuous {

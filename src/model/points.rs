@@ -85,7 +85,7 @@ impl Inventory {
                 continue;
             }
             status(&rp.status);
-            if !matches!(rp.status.as_str(), "COMPLETED" | "AVAILABLE") {
+            if !matches!(&*rp.status, "COMPLETED" | "AVAILABLE") {
                 continue;
             }
             let Some(created) = rp.creation_date else {

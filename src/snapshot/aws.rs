@@ -6,6 +6,7 @@
 use super::time::{self, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 // ---- AWS Config configuration items -------------------------------------------------------
 
@@ -333,13 +334,15 @@ pub struct VaultAccessPolicy {
 #[serde(rename_all = "PascalCase")]
 pub struct RecoveryPoint {
     pub recovery_point_arn: String,
-    pub backup_vault_name: String,
+    /// This and the other strings every point of a vault repeats are shared within an
+    /// account-region once it is read (`scope::share_strings`).
+    pub backup_vault_name: Arc<str>,
     #[serde(default)]
-    pub backup_vault_arn: Option<String>,
+    pub backup_vault_arn: Option<Arc<str>>,
     pub resource_arn: String,
     #[serde(default)]
-    pub resource_type: Option<String>,
-    pub status: String,
+    pub resource_type: Option<Arc<str>>,
+    pub status: Arc<str>,
     #[serde(default, with = "time::option")]
     pub creation_date: Option<Timestamp>,
     #[serde(default, with = "time::option")]

@@ -11,6 +11,7 @@ use crate::shard::Shard;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Why an "unknown when absent" file that is not in the snapshot is unknown (the summary
 /// prints it after the file's name).
@@ -128,6 +129,7 @@ fn load(root: &Path, m: &ManifestScope, context: Option<&HashSet<&str>>) -> Load
         listed.shrink_to_fit();
         scope.data.listed = listed;
     }
+    share_strings(&mut scope.data.recovery_points);
     // Unknown data makes the scope partial, as a failed call does: everything that needs it
     // is NOT_ASSESSED and the summary names the scope.
     for file in absent_unknown {
@@ -303,5 +305,57 @@ impl ScopeData {
         }
         self.copy_jobs
             .sort_by(|a, b| a.copy_job_id.cmp(&b.copy_job_id));
+    }
+}
+
+/// Makes the strings `points` repeat (vault name and ARN, resource type, status) one
+/// string each: read, every point had its own copy (a million points of a few vaults).
+fn share_strings(points: &mut [aws::RecoveryPoint]) {
+    // An account-region has a few vaults, types and statuses: a short list, searched
+    // newest first, finds them sooner than hashing would.
+    const KEPT: usize = 64;
+    let mut seen: Vec<Arc<str>> = Vec::new();
+    let mut share = |s: &mut Arc<str>| match seen.iter().rev().find(|k| **k == *s) {
+        Some(known) => *s = known.clone(),
+        None if seen.len() < KEPT => seen.push(s.clone()),
+        None => {}
+    };
+    for p in points {
+        share(&mut p.backup_vault_name);
+        share(&mut p.status);
+        if let Some(a) = &mut p.backup_vault_arn {
+            share(a);
+        }
+        if let Some(t) = &mut p.resource_type {
+            share(t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_of_one_vault_share_its_strings() {
+        let point = |arn: &str, vault: &str| -> aws::RecoveryPoint {
+            serde_json::from_value(serde_json::json!({
+                "RecoveryPointArn": arn, "BackupVaultName": vault, "ResourceArn": "r",
+                "Status": "COMPLETED", "ResourceType": "EBS",
+            }))
+            .unwrap()
+        };
+        let mut points = vec![point("a", "v1"), point("b", "v2"), point("c", "v1")];
+        assert!(!Arc::ptr_eq(&points[0].status, &points[2].status));
+        share_strings(&mut points);
+        let (a, b, c) = (&points[0], &points[1], &points[2]);
+        assert!(Arc::ptr_eq(&a.backup_vault_name, &c.backup_vault_name));
+        assert!(Arc::ptr_eq(&a.status, &b.status) && Arc::ptr_eq(&b.status, &c.status));
+        assert!(Arc::ptr_eq(
+            a.resource_type.as_ref().unwrap(),
+            c.resource_type.as_ref().unwrap()
+        ));
+        // Values are unchanged.
+        assert_eq!((&*a.backup_vault_name, &*b.backup_vault_name), ("v1", "v2"));
     }
 }

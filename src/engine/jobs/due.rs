@@ -166,8 +166,9 @@ fn applied_before(
                 == r.id.as_deref()
     });
     by_rule
-        || own_points(ctx, owners)
-            .any(|rp| rp.backup_vault_name == r.vault && rp.creation_date.is_some_and(|c| c < run))
+        || own_points(ctx, owners).any(|rp| {
+            *rp.backup_vault_name == *r.vault && rp.creation_date.is_some_and(|c| c < run)
+        })
 }
 
 /// The recovery points of `owners` in vaults of this scope (not copies elsewhere).
