@@ -367,13 +367,7 @@ impl<'a> Scan<'a> {
             csv: formats.contains(&Format::Csv),
         };
         let file = ShardFile::of(&facts);
-        Some((
-            SHARD_FILE,
-            Box::new(move |w| {
-                serde_json::to_writer_pretty(&mut *w, &file)?;
-                w.write_all(b"\n")
-            }),
-        ))
+        Some((SHARD_FILE, Box::new(move |w| file.write(w))))
     }
 
     fn junit(&self) -> Job<'a> {

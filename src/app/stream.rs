@@ -9,7 +9,7 @@ use super::{load_policy, load_snapshot, model, outputs, Output};
 use crate::cli::{Format, ScanArgs};
 use crate::dest::staged::Staged;
 use crate::dest::{mark, Dest, Run};
-use crate::engine::{evaluate_batches, Batch, Batching};
+use crate::engine::{add_hits, evaluate_batches, Batch, Batching};
 use crate::error::Result;
 use crate::exit;
 use crate::findings::record::file_digest;
@@ -115,33 +115,20 @@ pub(super) fn scan(
                 .unwrap_or_default(),
             csv: true,
         });
-        staged.write(SHARD_FILE, |w| {
-            serde_json::to_writer_pretty(&mut *w, &file)?;
-            w.write_all(b"\n")
-        })?;
+        staged.write(SHARD_FILE, |w| file.write(w))?;
     }
     let previous = mark::check_reports(&a.out, names, a.force, dest.own())?;
     let (written, removed) = staged.commit(run, previous.as_ref(), &outputs::all_files())?;
     out.stage("renamed outputs into place");
     let gate = exit::gate(&summary, a.fail_on);
     let code = exit::code(gate.as_ref());
-    let failures = (rules.rules.iter().zip(&failures_by_rule))
-        .filter(|(_, n)| **n > 0)
-        .map(|(r, n)| markdown::RuleCount {
-            rule_id: r.id.clone(),
-            severity: r.severity.as_str(),
-            count: *n,
-        });
+    let failures = markdown::rule_counts(&rules, &failures_by_rule);
     let judged_at = (rfc3339(inv.collected_at), rfc3339(inv.as_of));
     let view = SummaryView::plain(&summary, judged_at, failures, (&written, &removed), gate);
     let templates = Templates::load(a.templates.templates.as_deref())?;
     out.print(&templates.render("summary.txt.j2", &view)?)?;
     super::free_later((summary, inv));
     Ok(code)
-}
-
-fn add_hits(total: &mut [usize], hits: &[usize]) {
-    total.iter_mut().zip(hits).for_each(|(t, h)| *t += h);
 }
 
 /// Runs `here` on this thread (it holds what is not `Send`, the output) and `there` on a

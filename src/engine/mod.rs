@@ -186,7 +186,8 @@ pub fn evaluate_batches<E>(
     Ok(())
 }
 
-fn add_hits(total: &mut [usize], hits: &[usize]) {
+/// Adds a batch's waiver hits to `total`.
+pub fn add_hits(total: &mut [usize], hits: &[usize]) {
     total.iter_mut().zip(hits).for_each(|(t, h)| *t += h);
 }
 

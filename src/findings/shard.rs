@@ -70,6 +70,12 @@ pub struct ShardFacts<'a> {
 }
 
 impl ShardFile {
+    /// `shard.json` as `scan` writes it.
+    pub fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        w.write_all(b"\n")
+    }
+
     pub fn of(f: &ShardFacts) -> ShardFile {
         let mut accounts: Vec<String> = f.inv.scopes.iter().map(|s| s.account_id.clone()).collect();
         accounts.dedup(); // scopes are in account order

@@ -3,7 +3,7 @@
 
 use super::Templates;
 use crate::error::Result;
-use crate::findings::summary::{Summary, Totals};
+use crate::findings::summary::{parts, Summary, Totals};
 use crate::findings::{Finding, Status};
 use crate::history::diff::Diff;
 use crate::model::Inventory;
@@ -78,15 +78,24 @@ pub fn cut_at(s: &str, max: usize) -> String {
 
 /// Unwaived failures per rule, most first.
 pub fn failures_by_rule(rules: &RuleSet, findings: &[Finding]) -> Vec<RuleCount> {
-    let mut by_rule: BTreeMap<u32, usize> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.status == Status::Fail) {
-        *by_rule.entry(f.rule).or_default() += 1;
-    }
-    ranked(by_rule.into_iter().map(|(r, count)| RuleCount {
-        rule_id: rules.rules[r as usize].id.clone(),
-        severity: rules.rules[r as usize].severity.as_str(),
-        count,
-    }))
+    ranked(rule_counts(
+        rules,
+        &parts::failures_by_rule(rules, findings),
+    ))
+}
+
+/// `per_rule` (indexed like the rules) as counts of the rules it counts any of.
+pub fn rule_counts<'a>(
+    rules: &'a RuleSet,
+    per_rule: &'a [usize],
+) -> impl Iterator<Item = RuleCount> + 'a {
+    (rules.rules.iter().zip(per_rule))
+        .filter(|(_, n)| **n > 0)
+        .map(|(r, n)| RuleCount {
+            rule_id: r.id.clone(),
+            severity: r.severity.as_str(),
+            count: *n,
+        })
 }
 
 /// Failure counts as every summary lists them: the most first, ties by rule id.
