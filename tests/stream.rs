@@ -1,29 +1,43 @@
-//! A CSV-only scan is judged and written a batch of account-regions at a time (issue 10): its
-//! findings.csv, summary.csv, shard.json, printed summary and exit code are those of the scan
-//! that holds every finding (asked for one more format), and a snapshot that cannot be read
-//! still stops it before anything is written.
+//! A CSV-only scan reads, judges and writes a batch of account-regions at a time (issue 10):
+//! its findings.csv, summary.csv, shard.json, printed summary and exit code are those of the
+//! scan that holds every finding (asked for one more format), whatever the batch size, and a
+//! snapshot that cannot be read, before or halfway through the stream, still stops it before
+//! anything is written.
 
 use crate::util::{mark_run_id, root, stderr, stdout};
 use std::path::Path;
 
 /// `scan SNAPSHOT --rules rules -v --out OUT --format FORMAT extra…`: exit code, stdout (OUT
-/// written `[out]`), stderr.
+/// written `[out]`), stderr. `BATCH`, if set, is the streamed scan's batch size.
 fn scan(
     snapshot: &Path,
     out: &Path,
     format: &str,
     extra: &[&str],
 ) -> (Option<i32>, String, String) {
+    scan_in_batches(snapshot, out, format, extra, None)
+}
+
+fn scan_in_batches(
+    snapshot: &Path,
+    out: &Path,
+    format: &str,
+    extra: &[&str],
+    batch: Option<usize>,
+) -> (Option<i32>, String, String) {
     let mut args = vec!["-v", "scan", snapshot.to_str().unwrap(), "--rules", "rules"];
     args.extend(["--format", format, "--out", out.to_str().unwrap()]);
     args.extend(extra);
     // One worker: a batch is the same number of account-regions on any machine.
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_backup-auditor"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_backup-auditor"));
+    command
         .args(&args)
         .current_dir(root())
-        .env("RAYON_NUM_THREADS", "1")
-        .output()
-        .unwrap();
+        .env("RAYON_NUM_THREADS", "1");
+    if let Some(n) = batch {
+        command.env("BACKUP_AUDITOR_BATCH", n.to_string());
+    }
+    let o = command.output().unwrap();
     let printed = stdout(&o).replace(out.to_str().unwrap(), "[out]");
     (o.status.code(), printed, stderr(&o))
 }
@@ -37,9 +51,13 @@ fn without_run_id(out: &Path, file: &str) -> String {
 }
 
 fn assert_streamed_as_whole(snapshot: &Path, extra: &[&str]) {
+    assert_streamed_in_batches_as_whole(snapshot, extra, None)
+}
+
+fn assert_streamed_in_batches_as_whole(snapshot: &Path, extra: &[&str], batch: Option<usize>) {
     let dir = tempfile::tempdir().unwrap();
     let (streamed, whole) = (dir.path().join("streamed"), dir.path().join("whole"));
-    let (code, printed, said) = scan(snapshot, &streamed, "csv", extra);
+    let (code, printed, said) = scan_in_batches(snapshot, &streamed, "csv", extra, batch);
     assert!(
         said.contains("evaluated and wrote findings.csv"),
         "not streamed: {said}"
@@ -75,30 +93,50 @@ fn a_csv_only_scan_of_the_sample_streams_the_bytes_of_a_whole_scan() {
 }
 
 #[test]
+fn the_sample_streamed_one_account_region_at_a_time_is_judged_as_a_whole() {
+    // Each account-region is read whole only in its own batch: its copies in other
+    // accounts, their vaults and the resources AWS Backup lists elsewhere are looked up
+    // across batches.
+    let sample = root().join("samples/org");
+    let extra = ["--waivers", "samples/waivers.yaml", "--fail-on", "high"];
+    assert_streamed_in_batches_as_whole(&sample, &extra, Some(1));
+    assert_streamed_in_batches_as_whole(&sample, &extra, Some(3));
+}
+
+#[test]
 fn a_csv_only_scan_of_a_synthetic_organisation_streams_the_bytes_of_a_whole_scan() {
     // 200 account-regions: four batches of at most 64 (one worker).
     let dir = tempfile::tempdir().unwrap();
     let snap = crate::util::synth(dir.path(), 20_000);
     assert_streamed_as_whole(&snap, &["--fail-on", "medium"]);
+    assert_streamed_in_batches_as_whole(&snap, &["--fail-on", "medium"], Some(7));
 }
 
 #[test]
 fn a_streamed_scan_of_an_unreadable_snapshot_writes_nothing() {
-    let (dir, snap) = crate::util::sample_copy();
-    let out = dir.path().join("out");
-    let (code, _, said) = scan(&snap, &out, "csv", &[]);
-    assert_eq!(code, Some(0), "{said}");
-    let before = std::fs::read(out.join("findings.csv")).unwrap();
-    // The last account-region's recovery points, cut in the middle of a record.
-    let mut files: Vec<_> = walk(&snap, "recovery-points.json");
-    files.sort();
-    let last = files.last().unwrap();
-    let text = std::fs::read_to_string(last).unwrap();
-    std::fs::write(last, &text[..text.len() / 2]).unwrap();
-    let (code, _, said) = scan(&snap, &out, "csv", &[]);
-    assert_eq!(code, Some(2), "{said}");
-    assert!(said.contains("recovery-points.json"), "{said}");
-    assert_eq!(std::fs::read(out.join("findings.csv")).unwrap(), before);
+    // Recovery points are read before the stream starts (their copies are looked up across
+    // account-regions); resources.json only when its batch comes, after the first batches
+    // were written to the temporary findings.csv.
+    for file in ["recovery-points.json", "resources.json"] {
+        let (dir, snap) = crate::util::sample_copy();
+        let out = dir.path().join("out");
+        let (code, _, said) = scan(&snap, &out, "csv", &[]);
+        assert_eq!(code, Some(0), "{said}");
+        let before = std::fs::read(out.join("findings.csv")).unwrap();
+        // The last account-region's file, cut in the middle of a record.
+        let mut files: Vec<_> = walk(&snap, file);
+        files.sort();
+        let last = files.last().unwrap();
+        let text = std::fs::read_to_string(last).unwrap();
+        std::fs::write(last, &text[..text.len() / 2]).unwrap();
+        let (code, _, said) = scan_in_batches(&snap, &out, "csv", &[], Some(1));
+        assert_eq!(code, Some(2), "{file}: {said}");
+        assert!(said.contains(&last.display().to_string()), "{said}");
+        assert!(!said.contains("evaluated and wrote"), "{said}");
+        assert_eq!(std::fs::read(out.join("findings.csv")).unwrap(), before);
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().collect();
+        assert_eq!(left.len(), 3, "only the earlier run's files: {left:?}");
+    }
 }
 
 /// Every file called `name` under `dir`.

@@ -165,6 +165,17 @@ fn load_snapshot(
     out: &Output,
 ) -> Result<Snapshot> {
     let snap = Snapshot::load_shard(snapshot, shard)?;
+    said_of_snapshot(&snap, (shard, false), policy, out);
+    Ok(snap)
+}
+
+/// Says what reading `snap` (for `shard`, or its `skeleton`) warned of, and that it was read.
+fn said_of_snapshot(
+    snap: &Snapshot,
+    (shard, skeleton): (Option<Shard>, bool),
+    policy: &PolicyArgs,
+    out: &Output,
+) {
     for w in &snap.warnings {
         out.warn(w);
     }
@@ -182,6 +193,11 @@ fn load_snapshot(
             snap.scopes.len(),
             snap.context.len()
         ),
+        None if skeleton => format!(
+            "read snapshot: what {} account-regions may look up in each other (each is read \
+             whole when its batch is judged)",
+            snap.scopes.len()
+        ),
         None => format!("read snapshot: {} account-regions", snap.scopes.len()),
     });
     if let Some(t) = policy.as_of.filter(|t| *t < snap.collected_at) {
@@ -193,7 +209,6 @@ fn load_snapshot(
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ));
     }
-    Ok(snap)
 }
 
 /// The rules and waivers `policy` names.

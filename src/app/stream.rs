@@ -5,20 +5,26 @@
 //! scan writes, byte for byte (tests compare the two).
 
 use super::printed::SummaryView;
-use super::{load_policy, load_snapshot, model, outputs, Output};
+use super::{load_policy, load_snapshot, model, outputs, said_of_snapshot, Output};
 use crate::cli::{Format, ScanArgs};
 use crate::dest::staged::Staged;
 use crate::dest::{mark, Dest, Run};
-use crate::engine::{add_hits, evaluate_batches, Batch, Batching};
+use crate::engine::{add_hits, evaluate_batches, Batch, Batching, Judge};
 use crate::error::Result;
 use crate::exit;
 use crate::findings::record::file_digest;
 use crate::findings::shard::{ShardFacts, ShardFile, SHARD_FILE};
 use crate::findings::summary::Running;
 use crate::findings::write;
+use crate::findings::Finding;
+use crate::model::{Inventory, Streaming};
 use crate::report::{markdown, Templates};
 use crate::rules::waiver;
+use crate::rules::waiver::Waiver;
+use crate::rules::RuleSet;
 use crate::snapshot::time::rfc3339;
+use crate::snapshot::Snapshot;
+use std::io::Write;
 use std::path::Path;
 
 /// Whether a scan asking for `formats` writes nothing that needs every finding at once.
@@ -47,45 +53,30 @@ pub(super) fn scan(
     snapshot: &Path,
 ) -> Result<u8> {
     let (rules, waivers) = load_policy(&a.policy, out)?;
-    let inv = model(
-        load_snapshot(snapshot, &a.policy, a.shard, out)?,
-        &a.policy,
-        out,
-    )?;
     let mut staged = Staged::new(&a.out, dest.work()?);
-    let mut running = Running::new(&inv, &rules);
-    let mut hits = vec![0; waivers.len()];
-    staged.write("findings.csv", |w| {
-        write::findings_csv_header(w, false)?;
-        // The next batch is judged while this one is counted and written.
-        std::thread::scope(|s| {
-            let (to_writer, batches) = std::sync::mpsc::sync_channel::<Batch>(1);
-            let judging = s.spawn(|| {
-                // A writer that stopped ends the judging: its error is the one reported.
-                evaluate_batches(&inv, &rules, &waivers, Batching::WRITTEN, move |b| {
-                    to_writer.send(b)
-                })
-            });
-            // Kept from batch to batch: megabytes freed and allocated again per batch would
-            // go back to the kernel and be faulted in again.
-            let (spare, mut findings) = (write::Pool::default(), Vec::new());
-            let written = batches.into_iter().try_for_each(|b| {
-                findings.clear();
-                b.findings.into_iter().for_each(|f| findings.extend(f));
-                add_hits(&mut hits, &b.waiver_hits);
-                let (rows, ()) = join_here(
-                    || write::findings_csv_rows(&spare, w, (&inv, &rules), &findings, &run.id),
-                    || running.add(&inv, b.first, &findings, &b.protections),
-                );
-                rows
-            });
-            let judged = judging
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            written?;
-            judged.map_err(|_| std::io::Error::other("judging stopped"))
-        })
-    })?;
+    let mut s = Streamed {
+        rules: &rules,
+        run_id: &run.id,
+        running: Running::new(&rules),
+        hits: vec![0; waivers.len()],
+        spare: write::Pool::default(),
+        findings: Vec::new(),
+    };
+    let judged = (&rules, waivers.as_slice());
+    let inv = match a.shard {
+        // A shard's scopes are read whole: the others' are read for their context only.
+        Some(_) => {
+            let inv = model(
+                load_snapshot(snapshot, &a.policy, a.shard, out)?,
+                &a.policy,
+                out,
+            )?;
+            staged.write("findings.csv", |w| s.judge_held(&inv, judged, w))?;
+            inv
+        }
+        None => read_as_judged(out, a, snapshot, judged, &mut staged, &mut s)?,
+    };
+    let Streamed { running, hits, .. } = s;
     let (summary, failures_by_rule) = running.finish(&inv, &rules, &waivers, &hits);
     out.stage(&format!(
         "evaluated and wrote findings.csv: {} findings",
@@ -129,6 +120,137 @@ pub(super) fn scan(
     out.print(&templates.render("summary.txt.j2", &view)?)?;
     super::free_later((summary, inv));
     Ok(code)
+}
+
+/// What a streamed scan keeps from batch to batch.
+struct Streamed<'a> {
+    rules: &'a RuleSet,
+    run_id: &'a str,
+    running: Running,
+    hits: Vec<usize>,
+    /// Kept from batch to batch: megabytes freed and allocated again per batch would go back
+    /// to the kernel and be faulted in again.
+    spare: write::Pool<u8>,
+    findings: Vec<Finding>,
+}
+
+impl Streamed<'_> {
+    /// Writes `batch`'s rows to `w` while it is counted; `meanwhile` runs after the count, on
+    /// the same thread.
+    fn take<T: Send>(
+        &mut self,
+        inv: &Inventory,
+        w: &mut dyn Write,
+        batch: Batch,
+        meanwhile: impl FnOnce() -> T + Send,
+    ) -> (std::io::Result<()>, T) {
+        self.findings.clear();
+        batch
+            .findings
+            .into_iter()
+            .for_each(|f| self.findings.extend(f));
+        add_hits(&mut self.hits, &batch.waiver_hits);
+        let (findings, running) = (&self.findings, &mut self.running);
+        let (spare, rules, run_id) = (&self.spare, self.rules, self.run_id);
+        join_here(
+            || write::findings_csv_rows(spare, w, (inv, rules), findings, run_id),
+            || {
+                running.add(inv, batch.first, findings, &batch.protections);
+                meanwhile()
+            },
+        )
+    }
+
+    /// Judges `inv`, held whole, into findings.csv: the next batch is judged while this one
+    /// is counted and written.
+    fn judge_held(
+        &mut self,
+        inv: &Inventory,
+        (rules, waivers): (&RuleSet, &[Waiver]),
+        w: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        write::findings_csv_header(w, false)?;
+        std::thread::scope(|s| {
+            let (to_writer, batches) = std::sync::mpsc::sync_channel::<Batch>(1);
+            let judging = s.spawn(|| {
+                // A writer that stopped ends the judging: its error is the one reported.
+                evaluate_batches(inv, rules, waivers, Batching::WRITTEN, move |b| {
+                    to_writer.send(b)
+                })
+            });
+            let written = (batches.into_iter()).try_for_each(|b| self.take(inv, w, b, || ()).0);
+            let judged = judging
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            written?;
+            judged.map_err(|_| std::io::Error::other("judging stopped"))
+        })
+    }
+}
+
+/// Reads `snapshot`'s skeleton, then judges it into findings.csv a batch of account-regions
+/// at a time: each batch is read whole, judged, written while the next is read, and dropped.
+/// Returns the inventory of skeletons the summary is made from.
+fn read_as_judged(
+    out: &Output,
+    a: &ScanArgs,
+    snapshot: &Path,
+    (rules, waivers): (&RuleSet, &[Waiver]),
+    staged: &mut Staged,
+    s: &mut Streamed,
+) -> Result<Inventory> {
+    let (snap, reader) = Snapshot::load_skeleton(snapshot)?;
+    said_of_snapshot(&snap, (None, true), &a.policy, out);
+    let mut inv = Inventory::build(snap, a.policy.as_of)?;
+    out.stage("built the model of what account-regions look up in each other");
+    let judge = Judge::new(rules, waivers, inv.as_of, Batching::WRITTEN);
+    let size = batch_scopes();
+    let batch_at = |first: usize| first..(first + size).min(reader.len());
+    let mut streaming = Streaming::new(&inv);
+    let mut next = reader.read(batch_at(0))?;
+    // A batch that cannot be read stops the writing; its error is the one reported.
+    let mut unread = None;
+    let written = staged.write("findings.csv", |w| {
+        write::findings_csv_header(w, false)?;
+        let mut first = 0;
+        while first < reader.len() {
+            let (scopes, warnings) = std::mem::take(&mut next);
+            for warning in &warnings {
+                out.warn(warning);
+            }
+            let filled = inv.fill(first, scopes, &mut streaming);
+            let batch = judge.batch(&inv, filled.range());
+            let following = batch_at(filled.range().end);
+            let (rows, read) = s.take(&inv, w, batch, || match following.is_empty() {
+                true => Ok(Default::default()),
+                false => reader.read(following),
+            });
+            first = filled.range().end;
+            inv.empty(filled);
+            rows?;
+            next = read.map_err(|e| {
+                unread = Some(e);
+                std::io::Error::other("a batch of account-regions could not be read")
+            })?;
+        }
+        Ok(())
+    });
+    if let Some(e) = unread {
+        return Err(e);
+    }
+    written?;
+    inv.count_not_judged(streaming);
+    Ok(inv)
+}
+
+/// How many account-regions a streamed scan reads and judges at once: `BACKUP_AUDITOR_BATCH`
+/// if set (tests set 1, so that every look-up across account-regions crosses batches).
+fn batch_scopes() -> usize {
+    std::env::var("BACKUP_AUDITOR_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n: &usize| *n > 0)
+        .unwrap_or_else(|| Batching::WRITTEN.scopes())
 }
 
 /// Runs `here` on this thread (it holds what is not `Send`, the output) and `there` on a

@@ -22,6 +22,7 @@ use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Scope};
 use crate::rules::waiver::{Waiver, WaiverIndex};
 use crate::rules::{Check, Rule, RuleSet};
+use crate::snapshot::time::Timestamp;
 use crate::snapshot::DataFile;
 use rayon::prelude::*;
 
@@ -128,6 +129,11 @@ impl Batching {
         scopes_per_thread: 64,
         stories: false,
     };
+
+    /// How many scopes a batch holds on this machine.
+    pub fn scopes(self) -> usize {
+        self.scopes_per_thread * rayon::current_num_threads().max(1)
+    }
 }
 
 /// Judges the scopes a batch at a time (the scopes of a batch in parallel) and hands each
@@ -140,11 +146,40 @@ pub fn evaluate_batches<E>(
     how: Batching,
     mut take: impl FnMut(Batch) -> Result<(), E>,
 ) -> Result<(), E> {
-    let batch = how.scopes_per_thread * rayon::current_num_threads().max(1);
-    let index = WaiverIndex::new(waivers, rules, |w| !w.is_expired(inv.as_of));
-    for (b, scopes) in inv.scopes.chunks(batch).enumerate() {
-        let first = b * batch;
-        let judged: Vec<_> = scopes
+    let judge = Judge::new(rules, waivers, inv.as_of, how);
+    let batch = how.scopes();
+    for first in (0..inv.scopes.len()).step_by(batch) {
+        let end = (first + batch).min(inv.scopes.len());
+        take(judge.batch(inv, first..end))?;
+    }
+    Ok(())
+}
+
+/// Judges batches of scopes with one rule set and waivers.
+pub struct Judge<'a> {
+    rules: &'a RuleSet,
+    waivers: &'a [Waiver],
+    index: WaiverIndex<'a>,
+    how: Batching,
+}
+
+impl<'a> Judge<'a> {
+    /// Waivers expired at `as_of` waive nothing.
+    pub fn new(rules: &'a RuleSet, waivers: &'a [Waiver], as_of: Timestamp, how: Batching) -> Self {
+        let index = WaiverIndex::new(waivers, rules, |w| !w.is_expired(as_of));
+        Judge {
+            rules,
+            waivers,
+            index,
+            how,
+        }
+    }
+
+    /// Scopes `scopes` of `inv` judged (in parallel), in order.
+    pub fn batch(&self, inv: &Inventory, scopes: std::ops::Range<usize>) -> Batch {
+        let (rules, waivers, how) = (self.rules, self.waivers, self.how);
+        let first = scopes.start;
+        let judged: Vec<_> = inv.scopes[scopes]
             .par_iter()
             .enumerate()
             .map(|(i, scope)| {
@@ -160,7 +195,7 @@ pub fn evaluate_batches<E>(
                     }
                 }
                 let mut list = out.list;
-                let hits = apply_waivers(inv, waivers, &index, &mut list);
+                let hits = apply_waivers(inv, waivers, &self.index, &mut list);
                 let told = match how.stories {
                     true => story::decide_scope(inv, scope, &prot),
                     false => Vec::new(),
@@ -181,9 +216,8 @@ pub fn evaluate_batches<E>(
             batch.decided.push(told);
             add_hits(&mut batch.waiver_hits, &hits);
         }
-        take(batch)?;
+        batch
     }
-    Ok(())
 }
 
 /// Adds a batch's waiver hits to `total`.

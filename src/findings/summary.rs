@@ -159,7 +159,7 @@ impl Summary {
         eval: &Evaluation,
         waivers: &[Waiver],
     ) -> Summary {
-        let mut running = Running::new(inv, rules);
+        let mut running = Running::new(rules);
         running.add(inv, 0, &eval.findings, &eval.protections);
         running.finish(inv, rules, waivers, &eval.waiver_hits).0
     }

@@ -14,10 +14,12 @@ pub mod resource;
 pub mod restore;
 pub mod schedule;
 pub mod selection;
+mod stream;
 pub mod vault;
 pub mod vault_policy;
 
 pub use arn::{partition_of, Arn};
+pub use stream::{Filled, Streaming};
 
 use crate::error::Result;
 use crate::snapshot::time::Timestamp;
@@ -478,6 +480,7 @@ fn vaults_of(
 type ScheduleKey = (Option<String>, Option<String>);
 
 /// Schedules repeat across thousands of plans: parse and measure each distinct one once.
+#[derive(Debug)]
 struct ScheduleCache {
     as_of: Timestamp,
     cache: HashMap<ScheduleKey, Arc<ScheduleInfo>>,

@@ -72,17 +72,18 @@ enum Home {
 struct Elsewhere<'a> {
     scopes: &'a [Scope],
     scope_index: &'a HashMap<(String, String), u32>,
-    /// The ARNs of every scope's unclassified items.
-    unjudged: &'a HashSet<String>,
-    /// The ARNs of every S3 bucket: an S3 ARN names no account-region.
-    buckets: HashSet<&'a str>,
+    /// Whether an item lists `arn` wherever its ARN points: an unclassified item (found by
+    /// ARN anywhere), an S3 bucket (an S3 ARN names no account-region).
+    anywhere: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Whether scope `h`'s inventory lists `arn`.
+    listed_in: &'a (dyn Fn(usize, &str) -> bool + Sync),
 }
 
 impl Elsewhere<'_> {
     /// The home of `entry`, listed in scope `si`: the account-region its ARN names, where
     /// its item would be (a copy in `si` names its source's account-region).
     fn home(&self, si: usize, entry: &Unmatched) -> Home {
-        if self.unjudged.contains(&entry.arn) || self.buckets.contains(entry.arn.as_str()) {
+        if (self.anywhere)(&entry.arn) {
             return Home::Listed;
         }
         let home = match Arn::parse(&entry.arn) {
@@ -100,16 +101,25 @@ impl Elsewhere<'_> {
         if scope.unavailable(DataFile::Resources).is_some() || unlisted(scope, &entry.backup_type) {
             return Home::Unread;
         }
-        let found = scope
-            .resources
-            .binary_search_by(|r| r.arn.as_str().cmp(&entry.arn))
-            .is_ok()
-            || scope.listed.binary_search(&entry.arn).is_ok();
-        if found {
-            Home::Listed
-        } else {
-            Home::Absent
+        match (self.listed_in)(h, &entry.arn) {
+            true => Home::Listed,
+            false => Home::Absent,
         }
+    }
+
+    /// Per scope, the entries of `pending` (scope, entry) no inventory item describes, by
+    /// type (those whose inventory could not be read left out).
+    fn absent<'e>(
+        &self,
+        pending: impl Iterator<Item = (usize, &'e Unmatched)>,
+    ) -> Vec<BTreeMap<String, u32>> {
+        let mut counts = vec![BTreeMap::new(); self.scopes.len()];
+        for (si, e) in pending {
+            if let Home::Absent = self.home(si, e) {
+                *counts[si].entry(e.backup_type.clone()).or_insert(0) += 1;
+            }
+        }
+        counts
     }
 }
 
@@ -131,33 +141,100 @@ pub(super) fn count_backed_up(
     unjudged: &HashSet<String>,
     scope_index: &HashMap<(String, String), u32>,
 ) {
-    let counts: Vec<BTreeMap<String, u32>> = {
+    let counts = {
+        let buckets: HashSet<&str> = (scopes.iter())
+            .flat_map(|s| &s.resources)
+            .filter(|r| r.kind == ResourceKind::S3Bucket)
+            .map(|r| r.arn.as_str())
+            .collect();
+        let anywhere = |arn: &str| unjudged.contains(arn) || buckets.contains(arn);
+        let listed_in = |h: usize, arn: &str| {
+            let s: &Scope = &scopes[h];
+            s.resources
+                .binary_search_by(|r| r.arn.as_str().cmp(arn))
+                .is_ok()
+                || s.listed.binary_search_by(|l| l.as_str().cmp(arn)).is_ok()
+        };
         let elsewhere = Elsewhere {
             scopes,
             scope_index,
-            unjudged,
-            buckets: scopes
-                .iter()
-                .flat_map(|s| &s.resources)
-                .filter(|r| r.kind == ResourceKind::S3Bucket)
-                .map(|r| r.arn.as_str())
-                .collect(),
+            anywhere: &anywhere,
+            listed_in: &listed_in,
         };
-        pending
-            .iter()
-            .enumerate()
-            .map(|(si, entries)| {
-                let mut by_type = BTreeMap::new();
-                for e in entries {
-                    if let Home::Absent = elsewhere.home(si, e) {
-                        *by_type.entry(e.backup_type.clone()).or_insert(0) += 1;
-                    }
-                }
-                by_type
-            })
-            .collect()
+        let each = pending.iter().enumerate();
+        elsewhere.absent(each.flat_map(|(si, entries)| entries.iter().map(move |e| (si, e))))
     };
     for (s, c) in scopes.iter_mut().zip(counts) {
         s.not_judged.backed_up_types = c;
+    }
+}
+
+/// The entries a streamed scan could not match in their own scope, kept with what resolves
+/// them once every scope has been read: the ARNs each scope lists, as 128-bit hashes (SipHash
+/// and FNV-1a) rather than strings, so that an organisation's inventory is not held.
+#[derive(Debug, Default)]
+pub struct Later {
+    pending: Vec<(usize, Unmatched)>,
+    /// Unclassified items and S3 buckets, anywhere.
+    anywhere: HashSet<u128>,
+    /// Per scope, its resources' ARNs, sorted.
+    listed: Vec<Vec<u128>>,
+}
+
+fn key(arn: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut sip = DefaultHasher::new();
+    arn.hash(&mut sip);
+    let fnv = (arn.bytes()).fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (u128::from(sip.finish()) << 64) | u128::from(fnv)
+}
+
+impl Later {
+    /// Keeps what scope `si`, read whole, says: its unmatched entries and the ARNs it lists
+    /// (`unjudged`: those of its unclassified items).
+    pub(super) fn add(
+        &mut self,
+        si: usize,
+        scope: &Scope,
+        protected: Vec<Unmatched>,
+        unjudged: &[String],
+    ) {
+        self.pending.extend(protected.into_iter().map(|e| (si, e)));
+        let buckets = (scope.resources.iter())
+            .filter(|r| r.kind == ResourceKind::S3Bucket)
+            .map(|r| r.arn.as_str());
+        self.anywhere
+            .extend(unjudged.iter().map(String::as_str).chain(buckets).map(key));
+        if self.listed.len() <= si {
+            self.listed.resize(si + 1, Vec::new());
+        }
+        let mut listed: Vec<u128> = scope.resources.iter().map(|r| key(&r.arn)).collect();
+        listed.sort_unstable();
+        self.listed[si] = listed;
+    }
+
+    /// Counts, into each scope's [`NotJudged::backed_up_types`], the entries no inventory
+    /// item describes.
+    pub(super) fn count(self, scopes: &mut [Scope], scope_index: &HashMap<(String, String), u32>) {
+        let counts = {
+            let anywhere = |arn: &str| self.anywhere.contains(&key(arn));
+            let listed_in = |h: usize, arn: &str| {
+                self.listed
+                    .get(h)
+                    .is_some_and(|l| l.binary_search(&key(arn)).is_ok())
+            };
+            let elsewhere = Elsewhere {
+                scopes,
+                scope_index,
+                anywhere: &anywhere,
+                listed_in: &listed_in,
+            };
+            elsewhere.absent(self.pending.iter().map(|(si, e)| (*si, e)))
+        };
+        for (s, c) in scopes.iter_mut().zip(counts) {
+            s.not_judged.backed_up_types = c;
+        }
     }
 }

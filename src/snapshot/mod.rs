@@ -158,6 +158,20 @@ impl Snapshot {
     /// Reads a snapshot to judge the accounts of `shard` (all of them without one). A snapshot
     /// `collect --shard` wrote holds its shard's accounts only: judged with that shard or none.
     pub fn load_shard(root: &Path, shard: Option<Shard>) -> Result<Snapshot> {
+        Snapshot::read(root, (shard, false)).map(|(s, _)| s)
+    }
+
+    /// Reads every scope's skeleton (what other account-regions may look up: see
+    /// `scope::Reading::Skeleton`), and returns the reader of the scopes whole, one batch at
+    /// a time, in the order of `scopes`.
+    pub fn load_skeleton(root: &Path) -> Result<(Snapshot, ScopeReader)> {
+        Snapshot::read(root, (None, true))
+    }
+
+    fn read(
+        root: &Path,
+        (shard, skeletons): (Option<Shard>, bool),
+    ) -> Result<(Snapshot, ScopeReader)> {
         let manifest_path = root.join(MANIFEST);
         let (manifest, bytes) = manifest::read(&manifest_path)?;
         let mut diags = manifest::check(&manifest, &manifest_path, &bytes);
@@ -175,7 +189,7 @@ impl Snapshot {
         }
         let judged = shard.filter(|_| manifest.shard.is_none());
         let (scopes, context, deleted) =
-            scope::load_all(root, &manifest.scopes, judged, &mut diags);
+            scope::load_all(root, &manifest.scopes, (judged, skeletons), &mut diags);
         let org = manifest.organization.clone().unwrap_or_default();
         diags.extend(manifest::check_organization(&org, &manifest_path));
         let org = organization::read(root, &org).unwrap_or_else(|d| {
@@ -190,7 +204,16 @@ impl Snapshot {
             .chain(warnings::unlisted_data(root, &manifest))
             .chain(deleted)
             .collect();
-        Ok(Snapshot {
+        let mut listed = match skeletons {
+            true => manifest.scopes.clone(),
+            false => Vec::new(),
+        };
+        listed.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+        let reader = ScopeReader {
+            root: root.to_path_buf(),
+            listed,
+        };
+        let snapshot = Snapshot {
             root: root.to_path_buf(),
             collected_at: manifest.collected_at,
             windows: manifest.windows,
@@ -202,6 +225,32 @@ impl Snapshot {
             organization: org.organization,
             organization_unreadable: org.unreadable,
             backup_policies: org.backup_policies,
-        })
+        };
+        Ok((snapshot, reader))
+    }
+}
+
+/// Reads the scopes of a snapshot whose skeleton was read, whole, a batch at a time.
+#[derive(Debug)]
+pub struct ScopeReader {
+    root: PathBuf,
+    /// The manifest's scopes, in the order of the skeleton's.
+    listed: Vec<ManifestScope>,
+}
+
+impl ScopeReader {
+    /// How many scopes there are.
+    pub fn len(&self) -> usize {
+        self.listed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// Scopes `range` read whole (in parallel), with the warnings their reading gave, or
+    /// every problem found in them.
+    pub fn read(&self, range: std::ops::Range<usize>) -> Result<(Vec<ScopeSnapshot>, Vec<String>)> {
+        scope::load_whole(&self.root, &self.listed[range]).map_err(Error::Invalid)
     }
 }

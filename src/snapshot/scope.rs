@@ -32,22 +32,65 @@ const CONTEXT_FILES: [DataFile; 7] = [
     DataFile::BackupAccessPoints,
 ];
 
+/// The files a skeleton scope is not read for: those that grow with its resources. What it
+/// keeps of its recovery points are those of resources of other account-regions (copies).
+const SKELETON_SKIPS: [DataFile; 5] = [
+    DataFile::Resources,
+    DataFile::ProtectedResources,
+    DataFile::BackupJobs,
+    DataFile::CopyJobs,
+    DataFile::RestoreJobs,
+];
+
+/// How much of a scope is read.
+#[derive(Clone, Copy)]
+pub enum Reading<'a> {
+    /// Every file: the scope is judged.
+    Whole,
+    /// Another shard's scope: [`CONTEXT_FILES`], and of the recovery points only those of
+    /// these resources (the ones the shard judges).
+    Context(&'a HashSet<&'a str>),
+    /// Everything another account-region may look up, before the scope is read whole and
+    /// judged in its turn (a streamed scan): all but [`SKELETON_SKIPS`], and of its recovery
+    /// points only those whose resource lives elsewhere.
+    Skeleton,
+}
+
+impl Reading<'_> {
+    fn wants(self, file: DataFile) -> bool {
+        match self {
+            Reading::Whole => true,
+            Reading::Context(_) => CONTEXT_FILES.contains(&file),
+            // Its recovery points are read apart: see `foreign_points`.
+            Reading::Skeleton => {
+                !SKELETON_SKIPS.contains(&file) && file != DataFile::RecoveryPoints
+            }
+        }
+    }
+}
+
 /// Every scope the manifest lists, read in parallel and sorted by account and region, with
 /// the warnings their reading gave; their problems go to `diags`. With `shard`, the scopes
 /// of the shard's accounts come first; the others, read after them and only for what the
-/// first may look up across accounts ([`CONTEXT_FILES`]), second.
+/// first may look up across accounts ([`CONTEXT_FILES`]), second. Read as `skeletons`,
+/// every scope is a [`Reading::Skeleton`].
 pub fn load_all(
     root: &Path,
     listed: &[ManifestScope],
-    shard: Option<Shard>,
+    (shard, skeletons): (Option<Shard>, bool),
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<ScopeSnapshot>, Vec<ScopeSnapshot>, Vec<String>) {
     let (own, others): (Vec<&ManifestScope>, Vec<&ManifestScope>) = listed
         .iter()
         .partition(|s| shard.is_none_or(|sh| sh.owns(&s.account_id)));
     let mut warnings = Vec::new();
+    let how = if skeletons {
+        Reading::Skeleton
+    } else {
+        Reading::Whole
+    };
     let scopes = gather(
-        own.par_iter().map(|s| load(root, s, None)),
+        own.par_iter().map(|s| load(root, s, how)),
         diags,
         Some(&mut warnings),
     );
@@ -60,7 +103,9 @@ pub fn load_all(
         .map(|i| i.arn.as_str())
         .collect();
     let context = gather(
-        others.par_iter().map(|s| load(root, s, Some(&judged))),
+        others
+            .par_iter()
+            .map(|s| load(root, s, Reading::Context(&judged))),
         diags,
         None, // its warnings are said by the shard that judges it
     );
@@ -93,10 +138,35 @@ fn gather(
 
 type Loaded = std::result::Result<(ScopeSnapshot, Option<String>), Vec<Diagnostic>>;
 
-/// A scope, and a warning if its `resources.json` records deleted resources (dropped). With
-/// `context` (the ARNs of the resources a shard judges, which does not own this scope), only
-/// [`CONTEXT_FILES`] are read, and of the recovery points only those of those resources kept.
-fn load(root: &Path, m: &ManifestScope, context: Option<&HashSet<&str>>) -> Loaded {
+/// Scopes `listed` read whole, in parallel, in their order, with the warnings their reading
+/// gave, or every problem found.
+pub fn load_whole(
+    root: &Path,
+    listed: &[ManifestScope],
+) -> std::result::Result<(Vec<ScopeSnapshot>, Vec<String>), Vec<Diagnostic>> {
+    let loaded: Vec<Loaded> = listed
+        .par_iter()
+        .map(|s| load(root, s, Reading::Whole))
+        .collect();
+    let (mut scopes, mut warnings, mut diags) = (Vec::new(), Vec::new(), Vec::new());
+    for r in loaded {
+        match r {
+            Ok((s, note)) => {
+                scopes.push(s);
+                warnings.extend(note);
+            }
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    match diags.is_empty() {
+        true => Ok((scopes, warnings)),
+        false => Err(diags),
+    }
+}
+
+/// A scope read as `how` says, and a warning if its `resources.json` records deleted
+/// resources (dropped).
+fn load(root: &Path, m: &ManifestScope, how: Reading) -> Loaded {
     let mut scope = recorded(m);
     if m.status == ScopeStatus::Failed {
         // A failed scope has no data: its record says all there is.
@@ -104,16 +174,22 @@ fn load(root: &Path, m: &ManifestScope, context: Option<&HashSet<&str>>) -> Load
     }
     let dir = root.join(&m.account_id).join(&m.region);
     let skip: Vec<DataFile> = scope.unavailable.iter().map(|(f, _)| *f).collect();
-    let wanted = |f: DataFile| context.is_none() || CONTEXT_FILES.contains(&f);
-    let (absent, diags) = read_files(&dir, m, &skip, &wanted, &mut scope.data);
+    let wanted = |f: DataFile| how.wants(f);
+    let (absent, mut diags) = read_files(&dir, m, &skip, &wanted, &mut scope.data);
     let (absent_unknown, not_collected): (Vec<DataFile>, Vec<DataFile>) = absent
         .into_iter()
         .partition(|f| f.when_absent() == WhenAbsent::Unknown);
     scope.not_collected = not_collected;
+    if let (Reading::Skeleton, false) = (how, skip.contains(&DataFile::RecoveryPoints)) {
+        match foreign_points(&dir, m) {
+            Ok(points) => scope.data.recovery_points = points,
+            Err(d) => diags.push(d),
+        }
+    }
     let deleted = drop_deleted(&dir, &mut scope.data);
     scope.data.canonical_order();
     // After the deleted items are dropped: another shard lists what a whole scan would.
-    if let Some(judged) = context {
+    if let Reading::Context(judged) = how {
         let points = &mut scope.data.recovery_points;
         points.retain(|p| judged.contains(p.resource_arn.as_str()));
         // `retain` keeps the capacity: thousands of scopes' worth of every point.
@@ -141,6 +217,40 @@ fn load(root: &Path, m: &ManifestScope, context: Option<&HashSet<&str>>) -> Load
     } else {
         Err(diags)
     }
+}
+
+/// The recovery points of `recovery-points.json` in `dir` whose resource lives in another
+/// account-region (or in none). Most scopes hold only their own resources' points: their ARNs
+/// are looked at first, without reading the points.
+fn foreign_points(dir: &Path, m: &ManifestScope) -> Result<Vec<aws::RecoveryPoint>, Diagnostic> {
+    #[derive(serde::Deserialize)]
+    struct Peek<'a> {
+        #[serde(rename = "ResourceArn", borrow)]
+        arn: std::borrow::Cow<'a, str>,
+    }
+    let path = dir.join(DataFile::RecoveryPoints.file_name());
+    let Some(bytes) = crate::input::read_data(&path)? else {
+        return Ok(Vec::new());
+    };
+    let here = |arn: &str| lives_in(arn, &m.account_id, &m.region);
+    // A file the peek cannot read is read whole below, which says what is wrong with it.
+    if let Ok(peeks) = serde_json::from_slice::<Vec<Peek>>(&bytes) {
+        if peeks.iter().all(|p| here(&p.arn)) {
+            return Ok(Vec::new());
+        }
+    }
+    let mut points: Vec<aws::RecoveryPoint> = parse_json(&path, &bytes)
+        .map_err(|e| hint::explain(e, DataFile::RecoveryPoints, &bytes))?;
+    points.retain(|p| !here(&p.resource_arn));
+    points.shrink_to_fit();
+    Ok(points)
+}
+
+/// Whether the resource of `arn` lives in `account`'s `region` (an ARN that names no
+/// account-region, as an S3 bucket's, lives in none: its points are looked up everywhere).
+fn lives_in(arn: &str, account: &str, region: &str) -> bool {
+    let mut parts = arn.split(':').skip(3);
+    parts.next() == Some(region) && parts.next() == Some(account)
 }
 
 /// The scope as its manifest record describes it, without data: its status, the files whose
@@ -335,6 +445,21 @@ fn share_strings(points: &mut [aws::RecoveryPoint]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resource_lives_in_the_account_region_its_arn_names() {
+        let ebs = "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1";
+        assert!(lives_in(ebs, "111111111111", "eu-west-1"));
+        assert!(!lives_in(ebs, "111111111111", "eu-central-1"));
+        assert!(!lives_in(ebs, "222222222222", "eu-west-1"));
+        // A bucket's ARN names no account-region: its points are kept everywhere.
+        assert!(!lives_in(
+            "arn:aws:s3:::bucket",
+            "111111111111",
+            "eu-west-1"
+        ));
+        assert!(!lives_in("not an arn", "111111111111", "eu-west-1"));
+    }
 
     #[test]
     fn points_of_one_vault_share_its_strings() {

@@ -79,24 +79,31 @@ impl Tally {
     }
 }
 
-/// A bit per subject (each scope's resources, then its vaults, then its recovery points), set
-/// for each with a PASS, FAIL or WAIVED finding: a subject has a finding per rule that judges
-/// it, and is counted once.
+/// A bit per subject of a batch of scopes (each scope's resources, then its vaults, then its
+/// recovery points), set for each with a PASS, FAIL or WAIVED finding: a subject has a
+/// finding per rule that judges it, and is counted once.
 struct JudgedBits {
+    /// The batch's first scope.
+    first: usize,
     starts: Vec<usize>,
     bits: Vec<AtomicU64>,
 }
 
 impl JudgedBits {
-    fn new(inv: &Inventory) -> JudgedBits {
-        let mut starts = Vec::with_capacity(inv.scopes.len());
+    fn new(inv: &Inventory, scopes: std::ops::Range<usize>) -> JudgedBits {
+        let first = scopes.start;
+        let mut starts = Vec::with_capacity(scopes.len());
         let mut total = 0;
-        for s in &inv.scopes {
+        for s in &inv.scopes[scopes] {
             starts.push(total);
             total += s.resources.len() + s.vaults.len() + s.recovery_points.len();
         }
         let bits = (0..total.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
-        JudgedBits { starts, bits }
+        JudgedBits {
+            first,
+            starts,
+            bits,
+        }
     }
 
     fn mark(&self, inv: &Inventory, findings: &[Finding]) {
@@ -112,7 +119,7 @@ impl JudgedBits {
                 }
                 Subject::Scope { .. } => return None,
             };
-            Some(self.starts[scope as usize] + skip + index as usize)
+            Some(self.starts[scope as usize - self.first] + skip + index as usize)
         };
         findings
             .par_iter()
@@ -132,7 +139,8 @@ impl JudgedBits {
                 .count()
         };
         let mut judged = Judged::default();
-        for (s, &start) in inv.scopes.iter().zip(&self.starts) {
+        let scopes = &inv.scopes[self.first..self.first + self.starts.len()];
+        for (s, &start) in scopes.iter().zip(&self.starts) {
             let (r, v) = (s.resources.len(), s.vaults.len());
             judged.resources += set(start, r);
             judged.vaults += set(start + r, v);
@@ -145,18 +153,20 @@ impl JudgedBits {
 /// The summary so far of the findings of consecutive batches of scopes.
 pub struct Running {
     tally: Tally,
-    judged: JudgedBits,
+    judged: Judged,
     coverage: Coverage,
     findings: usize,
+    resources: usize,
 }
 
 impl Running {
-    pub fn new(inv: &Inventory, rules: &RuleSet) -> Running {
+    pub fn new(rules: &RuleSet) -> Running {
         Running {
             tally: Tally::empty(rules.rules.len()),
-            judged: JudgedBits::new(inv),
+            judged: Judged::default(),
             coverage: coverage_of(std::iter::empty()),
             findings: 0,
+            resources: 0,
         }
     }
 
@@ -170,12 +180,19 @@ impl Running {
         protections: &[Vec<Protection>],
     ) {
         let rules = self.tally.findings_by_rule.len();
+        let batch = first..first + protections.len();
+        let bits = JudgedBits::new(inv, batch.clone());
         let (tally, ()) = rayon::join(
             || Tally::of(inv, rules, findings),
-            || self.judged.mark(inv, findings),
+            || bits.mark(inv, findings),
         );
         self.tally = std::mem::replace(&mut self.tally, Tally::empty(0)).add(tally);
-        let scopes = inv.scopes[first..first + protections.len()].iter();
+        let judged = bits.count(inv);
+        self.judged.resources += judged.resources;
+        self.judged.vaults += judged.vaults;
+        self.judged.recovery_points += judged.recovery_points;
+        let scopes = inv.scopes[batch].iter();
+        self.resources += scopes.clone().map(|s| s.resources.len()).sum::<usize>();
         let c = coverage_of(scopes.zip(protections));
         let mine = &mut self.coverage;
         mine.protected += c.protected;
@@ -198,6 +215,7 @@ impl Running {
             judged,
             mut coverage,
             findings,
+            resources,
         } = self;
         let mut by_status = BTreeMap::new();
         for (status, n) in Status::ALL.iter().zip(tally.by_status) {
@@ -228,7 +246,7 @@ impl Running {
         );
         let totals = Totals {
             scopes: inv.scopes.len(),
-            resources: inv.resource_count(),
+            resources,
             findings,
             by_status,
             failures_by_severity,
@@ -239,7 +257,7 @@ impl Running {
             resource_rules: (rules.rules.iter())
                 .filter(|r| r.check.subject() == SubjectKind::Resource)
                 .count(),
-            judged: judged.count(inv),
+            judged,
             rules_matching_nothing,
             schedule_warnings: schedule_warnings(inv),
             waivers_active,

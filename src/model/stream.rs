@@ -1,0 +1,153 @@
+//! The inventory of a streamed scan: built from every scope's skeleton (what other
+//! account-regions look up: vaults, settings, the recovery points of resources elsewhere),
+//! then each batch of scopes, read whole, takes the place of its skeletons while it is judged
+//! and written, and gives it back after. Only a batch's inventory is ever held whole.
+
+use super::not_judged::Later;
+use super::{convert_scope, Inventory, RpRef, ScheduleCache, Scope};
+use crate::snapshot::ScopeSnapshot;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// What a streamed scan keeps from batch to batch: the schedules measured so far, and what
+/// the scopes read say of resources other scopes back up.
+#[derive(Debug)]
+pub struct Streaming {
+    schedules: ScheduleCache,
+    later: Later,
+}
+
+impl Streaming {
+    pub fn new(inv: &Inventory) -> Streaming {
+        Streaming {
+            schedules: ScheduleCache::new(inv.as_of),
+            later: Later::default(),
+        }
+    }
+}
+
+/// The skeletons a batch of scopes took the place of, from scope `first` on.
+#[derive(Debug)]
+pub struct Filled {
+    first: usize,
+    skeletons: Vec<Scope>,
+}
+
+impl Filled {
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.first..self.first + self.skeletons.len()
+    }
+}
+
+impl Inventory {
+    /// Puts `read` (scopes `first..`, read whole) in place of their skeletons.
+    pub fn fill(&mut self, first: usize, read: Vec<ScopeSnapshot>, on: &mut Streaming) -> Filled {
+        debug_assert!(self.shard.is_none() && self.context.is_empty());
+        for s in &read {
+            for p in &s.data.plans {
+                for r in &p.backup_plan.rules {
+                    on.schedules.add(r);
+                }
+            }
+        }
+        let schedules = &on.schedules;
+        let converted: Vec<_> = read
+            .into_par_iter()
+            .map(|s| convert_scope(s, schedules))
+            .collect();
+        let later = &mut on.later;
+        let mut skeletons = Vec::with_capacity(converted.len());
+        for (i, (whole, c)) in converted.into_iter().enumerate() {
+            let si = first + i;
+            later.add(si, &whole, c.protected, &c.unjudged);
+            skeletons.push(self.swap(si, whole));
+        }
+        Filled { first, skeletons }
+    }
+
+    /// Gives the skeletons of `filled` back their places; each keeps the count of its
+    /// scope's unclassified items.
+    pub fn empty(&mut self, filled: Filled) {
+        for (i, mut skeleton) in filled.skeletons.into_iter().enumerate() {
+            let si = filled.first + i;
+            skeleton.not_judged.item_types =
+                std::mem::take(&mut self.scopes[si].not_judged.item_types);
+            self.swap(si, skeleton);
+        }
+    }
+
+    /// Counts the `protected-resources.json` entries no item describes, once every scope
+    /// has been filled and emptied.
+    pub fn count_not_judged(&mut self, on: Streaming) {
+        on.later.count(&mut self.scopes, &self.scope_index);
+    }
+
+    /// Puts `scope` at `si` (its vaults are those of the scope it replaces: every reading
+    /// reads them whole), its recovery points indexed in place of the other's.
+    fn swap(&mut self, si: usize, scope: Scope) -> Scope {
+        debug_assert_eq!(scope.vaults.len(), self.scopes[si].vaults.len());
+        let index = &mut self.recovery_points_by_resource;
+        unindex_points(index, si as u32, &self.scopes[si].recovery_points);
+        index_points(index, si as u32, &scope.recovery_points);
+        std::mem::replace(&mut self.scopes[si], scope)
+    }
+}
+
+type PointIndex = HashMap<String, Vec<RpRef>>;
+
+/// Adds scope `si`'s points to `index`, each resource's in scope order (as [`Inventory::build`]
+/// lists them).
+fn index_points(index: &mut PointIndex, si: u32, points: &[crate::snapshot::aws::RecoveryPoint]) {
+    for (ri, p) in points.iter().enumerate() {
+        let at = (si, ri as u32);
+        match index.get_mut(&p.resource_arn) {
+            Some(refs) => {
+                let pos = refs.partition_point(|r| *r < at);
+                refs.insert(pos, at);
+            }
+            None => {
+                index.insert(p.resource_arn.clone(), vec![at]);
+            }
+        }
+    }
+}
+
+/// Takes scope `si`'s points out of `index`.
+fn unindex_points(index: &mut PointIndex, si: u32, points: &[crate::snapshot::aws::RecoveryPoint]) {
+    for p in points {
+        if let Some(refs) = index.get_mut(&p.resource_arn) {
+            refs.retain(|r| r.0 != si);
+            if refs.is_empty() {
+                index.remove(&p.resource_arn);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(resource: &str) -> crate::snapshot::aws::RecoveryPoint {
+        serde_json::from_value(serde_json::json!({
+            "RecoveryPointArn": "p", "BackupVaultName": "v", "ResourceArn": resource,
+            "Status": "COMPLETED",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_scope_put_back_lists_its_points_in_scope_order_among_the_others() {
+        let mut index = PointIndex::new();
+        index_points(&mut index, 0, &[point("r")]);
+        index_points(&mut index, 2, &[point("r"), point("s")]);
+        // Scope 1, read whole, comes between them; its skeleton had none of r's points.
+        index_points(&mut index, 1, &[point("s"), point("r"), point("r")]);
+        assert_eq!(index["r"], [(0, 0), (1, 1), (1, 2), (2, 0)]);
+        assert_eq!(index["s"], [(1, 0), (2, 1)]);
+        unindex_points(&mut index, 1, &[point("s"), point("r"), point("r")]);
+        assert_eq!(index["r"], [(0, 0), (2, 0)]);
+        unindex_points(&mut index, 2, &[point("r"), point("s")]);
+        assert!(!index.contains_key("s"));
+    }
+}
