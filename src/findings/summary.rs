@@ -387,10 +387,13 @@ pub(crate) fn not_assessed_scopes(inv: &Inventory) -> Vec<NotAssessedScope> {
         .collect()
 }
 
-fn schedule_warnings(inv: &Inventory) -> Vec<ScheduleWarning> {
+/// The warnings of the schedules of `scopes`' plans, into `out`.
+fn schedule_warnings<'a>(
+    scopes: impl Iterator<Item = &'a crate::model::Scope>,
+    out: &mut Vec<ScheduleWarning>,
+) {
     let day = |t: &crate::snapshot::time::Timestamp| t.format("%Y-%m-%d").to_string();
-    let mut out = Vec::new();
-    for s in &inv.scopes {
+    for s in scopes {
         for p in &s.plans {
             for r in &p.rules {
                 let sched = &r.schedule;
@@ -421,5 +424,4 @@ fn schedule_warnings(inv: &Inventory) -> Vec<ScheduleWarning> {
             }
         }
     }
-    out
 }

@@ -32,14 +32,16 @@ const CONTEXT_FILES: [DataFile; 7] = [
     DataFile::BackupAccessPoints,
 ];
 
-/// The files a skeleton scope is not read for: those that grow with its resources. What it
-/// keeps of its recovery points are those of resources of other account-regions (copies).
-const SKELETON_SKIPS: [DataFile; 5] = [
-    DataFile::Resources,
-    DataFile::ProtectedResources,
-    DataFile::BackupJobs,
-    DataFile::CopyJobs,
-    DataFile::RestoreJobs,
+/// The files a skeleton scope is read for: what another account-region may look up in it
+/// (copy destinations' vaults, locks and policies, the management account's opt-in, the
+/// organisation's cross-account setting, access points onto copies). Of its recovery points
+/// it keeps those of resources of other account-regions (copies): see `foreign_points`.
+const SKELETON_FILES: [DataFile; 5] = [
+    DataFile::BackupVaults,
+    DataFile::BackupVaultPolicies,
+    DataFile::RegionSettings,
+    DataFile::GlobalSettings,
+    DataFile::BackupAccessPoints,
 ];
 
 /// How much of a scope is read.
@@ -50,9 +52,9 @@ pub enum Reading<'a> {
     /// Another shard's scope: [`CONTEXT_FILES`], and of the recovery points only those of
     /// these resources (the ones the shard judges).
     Context(&'a HashSet<&'a str>),
-    /// Everything another account-region may look up, before the scope is read whole and
-    /// judged in its turn (a streamed scan): all but [`SKELETON_SKIPS`], and of its recovery
-    /// points only those whose resource lives elsewhere.
+    /// What another account-region may look up, before the scope is read whole and judged
+    /// in its turn (a streamed scan): [`SKELETON_FILES`], and of its recovery points only
+    /// those whose resource lives elsewhere.
     Skeleton,
 }
 
@@ -62,9 +64,7 @@ impl Reading<'_> {
             Reading::Whole => true,
             Reading::Context(_) => CONTEXT_FILES.contains(&file),
             // Its recovery points are read apart: see `foreign_points`.
-            Reading::Skeleton => {
-                !SKELETON_SKIPS.contains(&file) && file != DataFile::RecoveryPoints
-            }
+            Reading::Skeleton => SKELETON_FILES.contains(&file),
         }
     }
 }

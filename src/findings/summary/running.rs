@@ -157,6 +157,8 @@ pub struct Running {
     coverage: Coverage,
     findings: usize,
     resources: usize,
+    /// Counted as each batch comes: a streamed scan's scopes keep no plans after it.
+    schedule_warnings: Vec<super::ScheduleWarning>,
 }
 
 impl Running {
@@ -167,6 +169,7 @@ impl Running {
             coverage: coverage_of(std::iter::empty()),
             findings: 0,
             resources: 0,
+            schedule_warnings: Vec::new(),
         }
     }
 
@@ -193,6 +196,7 @@ impl Running {
         self.judged.recovery_points += judged.recovery_points;
         let scopes = inv.scopes[batch].iter();
         self.resources += scopes.clone().map(|s| s.resources.len()).sum::<usize>();
+        schedule_warnings(scopes.clone(), &mut self.schedule_warnings);
         let c = coverage_of(scopes.zip(protections));
         let mine = &mut self.coverage;
         mine.protected += c.protected;
@@ -216,6 +220,7 @@ impl Running {
             mut coverage,
             findings,
             resources,
+            schedule_warnings,
         } = self;
         let mut by_status = BTreeMap::new();
         for (status, n) in Status::ALL.iter().zip(tally.by_status) {
@@ -259,7 +264,7 @@ impl Running {
                 .count(),
             judged,
             rules_matching_nothing,
-            schedule_warnings: schedule_warnings(inv),
+            schedule_warnings,
             waivers_active,
             waivers_expired,
             waivers_unused,
