@@ -364,7 +364,8 @@ impl<'a> Scan<'a> {
             snapshot: self.snapshot.clone(),
             waiver_file: self.waiver_file(),
             waivers_digest: self.history.record.waivers_digest.clone(),
-            csv: formats.contains(&Format::Csv),
+            summary_rows: (formats.contains(&Format::Csv))
+                .then_some(self.summary.counts.len() as u64),
         };
         let file = ShardFile::of(&facts);
         Some((SHARD_FILE, Box::new(move |w| file.write(w))))

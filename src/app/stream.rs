@@ -1,8 +1,9 @@
 //! A scan whose only report is CSV (`--format csv`, without a history, a baseline, a planned
-//! change or Security Hub) is judged a batch of account-regions at a time: each batch's
-//! findings are written to findings.csv and dropped, and the summary is gathered on the way,
-//! so the organisation's findings are never held at once. The files are those the whole
-//! scan writes, byte for byte (tests compare the two).
+//! change or Security Hub) is read and judged a batch of account-regions at a time: each
+//! batch's findings and summary rows are written to findings.csv and summary.csv and dropped,
+//! and the summary's totals are gathered on the way, so neither the organisation's inventory
+//! nor its findings are ever held at once. The files are those the whole scan writes, byte for
+//! byte (tests compare the two).
 
 use super::printed::SummaryView;
 use super::{load_policy, load_snapshot, model, outputs, said_of_snapshot, Output};
@@ -61,6 +62,7 @@ pub(super) fn scan(
         hits: vec![0; waivers.len()],
         spare: write::Pool::default(),
         findings: Vec::new(),
+        summary_rows: 0,
     };
     let judged = (&rules, waivers.as_slice());
     let inv = match a.shard {
@@ -71,22 +73,25 @@ pub(super) fn scan(
                 &a.policy,
                 out,
             )?;
-            staged.write("findings.csv", |w| s.judge_held(&inv, judged, w))?;
+            staged.write_two(FILES, |w, sw| s.judge_held(&inv, judged, (w, sw)))?;
             inv
         }
         None => read_as_judged(out, a, snapshot, judged, &mut staged, &mut s)?,
     };
-    let Streamed { running, hits, .. } = s;
+    let Streamed {
+        running,
+        hits,
+        summary_rows,
+        ..
+    } = s;
     let (summary, failures_by_rule) = running.finish(&inv, &rules, &waivers, &hits);
     out.stage(&format!(
-        "evaluated and wrote findings.csv: {} findings",
+        "evaluated and wrote findings.csv and summary.csv: {} findings",
         summary.findings
     ));
     if let Some(max) = a.max_waiver_matches {
         waiver::check_matches(&waivers, &hits, max)?;
     }
-    staged.write("summary.csv", |w| write::summary_csv(w, &summary, &run.id))?;
-    out.stage("wrote summary.csv");
     if let Some(shard) = a.shard {
         let waiver_file = a.policy.waivers.as_deref();
         let file = ShardFile::of(&ShardFacts {
@@ -104,7 +109,7 @@ pub(super) fn scan(
                 .map(file_digest)
                 .transpose()?
                 .unwrap_or_default(),
-            csv: true,
+            summary_rows: Some(summary_rows),
         });
         staged.write(SHARD_FILE, |w| file.write(w))?;
     }
@@ -132,15 +137,28 @@ struct Streamed<'a> {
     /// to the kernel and be faulted in again.
     spare: write::Pool<u8>,
     findings: Vec<Finding>,
+    /// Rows written to summary.csv so far.
+    summary_rows: u64,
 }
 
+/// The files a streamed scan writes batch by batch: findings, and summary rows.
+const FILES: [&str; 2] = ["findings.csv", "summary.csv"];
+
+/// Where a streamed scan writes: findings.csv and summary.csv.
+type Writers<'w> = (&'w mut dyn Write, &'w mut dyn Write);
+
 impl Streamed<'_> {
-    /// Writes `batch`'s rows to `w` while it is counted; `meanwhile` runs after the count, on
-    /// the same thread.
+    fn headers(&self, (w, sw): &mut Writers) -> std::io::Result<()> {
+        write::findings_csv_header(*w, false)?;
+        write::summary_csv_rows(*sw, &[], self.run_id, true)
+    }
+
+    /// Writes `batch`'s rows to findings.csv while it is counted, then its summary rows;
+    /// `meanwhile` runs after the count, on the same thread.
     fn take<T: Send>(
         &mut self,
         inv: &Inventory,
-        w: &mut dyn Write,
+        (w, sw): &mut Writers,
         batch: Batch,
         meanwhile: impl FnOnce() -> T + Send,
     ) -> (std::io::Result<()>, T) {
@@ -152,24 +170,28 @@ impl Streamed<'_> {
         add_hits(&mut self.hits, &batch.waiver_hits);
         let (findings, running) = (&self.findings, &mut self.running);
         let (spare, rules, run_id) = (&self.spare, self.rules, self.run_id);
-        join_here(
-            || write::findings_csv_rows(spare, w, (inv, rules), findings, run_id),
+        let (rows, then) = join_here(
+            || write::findings_csv_rows(spare, *w, (inv, rules), findings, run_id),
             || {
                 running.add(inv, batch.first, findings, &batch.protections);
                 meanwhile()
             },
-        )
+        );
+        let counts = self.running.take_rows(inv, rules);
+        self.summary_rows += counts.len() as u64;
+        let rows = rows.and_then(|()| write::summary_csv_rows(*sw, &counts, run_id, false));
+        (rows, then)
     }
 
-    /// Judges `inv`, held whole, into findings.csv: the next batch is judged while this one
-    /// is counted and written.
+    /// Judges `inv`, held whole, into findings.csv and summary.csv: the next batch is judged
+    /// while this one is counted and written.
     fn judge_held(
         &mut self,
         inv: &Inventory,
         (rules, waivers): (&RuleSet, &[Waiver]),
-        w: &mut dyn Write,
+        mut to: Writers,
     ) -> std::io::Result<()> {
-        write::findings_csv_header(w, false)?;
+        self.headers(&mut to)?;
         std::thread::scope(|s| {
             let (to_writer, batches) = std::sync::mpsc::sync_channel::<Batch>(1);
             let judging = s.spawn(|| {
@@ -178,7 +200,8 @@ impl Streamed<'_> {
                     to_writer.send(b)
                 })
             });
-            let written = (batches.into_iter()).try_for_each(|b| self.take(inv, w, b, || ()).0);
+            let written =
+                (batches.into_iter()).try_for_each(|b| self.take(inv, &mut to, b, || ()).0);
             let judged = judging
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -210,8 +233,9 @@ fn read_as_judged(
     let mut next = reader.read(batch_at(0))?;
     // A batch that cannot be read stops the writing; its error is the one reported.
     let mut unread = None;
-    let written = staged.write("findings.csv", |w| {
-        write::findings_csv_header(w, false)?;
+    let written = staged.write_two(FILES, |w, sw| {
+        let mut to: Writers = (w, sw);
+        s.headers(&mut to)?;
         let mut first = 0;
         while first < reader.len() {
             let (scopes, warnings) = std::mem::take(&mut next);
@@ -221,7 +245,7 @@ fn read_as_judged(
             let filled = inv.fill(first, scopes, &mut streaming);
             let batch = judge.batch(&inv, filled.range());
             let following = batch_at(filled.range().end);
-            let (rows, read) = s.take(&inv, w, batch, || match following.is_empty() {
+            let (rows, read) = s.take(&inv, &mut to, batch, || match following.is_empty() {
                 true => Ok(Default::default()),
                 false => reader.read(following),
             });

@@ -38,6 +38,20 @@ impl Staged {
         Ok(())
     }
 
+    /// Writes two outputs at once through `f` (rows of each as they come), each into a
+    /// temporary file in the output directory.
+    pub fn write_two(
+        &mut self,
+        [first, second]: [&str; 2],
+        f: impl FnOnce(&mut dyn Write, &mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let (a, b) = (self.temp(first)?, self.temp(second)?);
+        fill(&a.0, |wa| fill(&b.0, |wb| f(wa, wb)))
+            .map_err(|e| Error::io("write outputs in", &self.dir, e))?;
+        self.files.extend([a, b]);
+        Ok(())
+    }
+
     /// Writes every job at once, each on its own thread (their parallel rendering shares
     /// rayon's pool): one output's writes to disk overlap another's rendering, so two cores
     /// stay busy. `done` hears each file name as it is finished. The files keep the jobs'

@@ -65,8 +65,9 @@ pub struct ShardFacts<'a> {
     pub snapshot: String,
     pub waiver_file: Option<String>,
     pub waivers_digest: String,
-    /// Whether the scan wrote findings.csv and summary.csv.
-    pub csv: bool,
+    /// With findings.csv and summary.csv written, how many rows summary.csv has (a streamed
+    /// scan writes them as it goes: the summary keeps none).
+    pub summary_rows: Option<u64>,
 }
 
 impl ShardFile {
@@ -94,8 +95,8 @@ impl ShardFile {
             waivers_digest: f.waivers_digest.clone(),
             collected_in_shard: f.inv.collected_in_shard,
             accounts,
-            findings: f.csv.then_some(f.summary.findings as u64),
-            summary_rows: f.csv.then_some(f.summary.counts.len() as u64),
+            findings: f.summary_rows.map(|_| f.summary.findings as u64),
+            summary_rows: f.summary_rows,
             summary: ShardSummary::of(&ShardSource {
                 summary: f.summary,
                 rules: f.rules,

@@ -116,7 +116,17 @@ pub(crate) fn findings_csv_rows(
 }
 
 pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::io::Result<()> {
-    let c = &summary.counts;
+    summary_csv_rows(w, &summary.counts, run_id, true)
+}
+
+/// Rows of summary.csv, after its header if `header`: a streamed scan writes them a batch of
+/// account-regions at a time.
+pub fn summary_csv_rows(
+    w: &mut dyn Write,
+    c: &[super::summary::CountRow],
+    run_id: &str,
+    header: bool,
+) -> std::io::Result<()> {
     // Cells borrowed from the rows (a copy only for a cell neutralised against formulas).
     let text = |name: &str, f: fn(&super::summary::CountRow) -> &str| -> Column {
         let cells = c.iter().map(|r| neutralise(f(r)));
@@ -135,7 +145,7 @@ pub fn summary_csv(w: &mut dyn Write, summary: &Summary, run_id: &str) -> std::i
         ),
         run_id_column(run_id, c.len()),
     ];
-    write_frame(w, c.len(), columns, true)
+    write_frame(w, c.len(), columns, header)
 }
 
 pub(crate) fn write_frame(

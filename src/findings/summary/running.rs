@@ -206,6 +206,13 @@ impl Running {
         self.findings += findings.len();
     }
 
+    /// The rows of summary.csv of the batches added since the last call (each account-region
+    /// is in one batch, so its rows are complete), in summary.csv's order; they are no longer
+    /// part of what `finish` returns.
+    pub fn take_rows(&mut self, inv: &Inventory, rules: &RuleSet) -> Vec<super::CountRow> {
+        count_rows(inv, rules, std::mem::take(&mut self.tally.groups))
+    }
+
     /// The summary of every batch added, and the unwaived FAIL findings of each rule.
     pub fn finish(
         self,
