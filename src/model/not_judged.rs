@@ -191,27 +191,34 @@ fn key(arn: &str) -> u128 {
     (u128::from(sip.finish()) << 64) | u128::from(fnv)
 }
 
+/// What [`Later`] keeps of a scope read whole: the hashes of its resources' ARNs (sorted) and
+/// of its S3 buckets' and unclassified items' (`unjudged`), made where the scope is converted.
+pub(super) fn keys_of(scope: &Scope, unjudged: &[String]) -> (Vec<u128>, Vec<u128>) {
+    let mut listed: Vec<u128> = scope.resources.iter().map(|r| key(&r.arn)).collect();
+    listed.sort_unstable();
+    let buckets = (scope.resources.iter())
+        .filter(|r| r.kind == ResourceKind::S3Bucket)
+        .map(|r| r.arn.as_str());
+    let anywhere = (unjudged.iter().map(String::as_str).chain(buckets))
+        .map(key)
+        .collect();
+    (listed, anywhere)
+}
+
 impl Later {
-    /// Keeps what scope `si`, read whole, says: its unmatched entries and the ARNs it lists
-    /// (`unjudged`: those of its unclassified items).
+    /// Keeps what scope `si`, read whole, says: its unmatched entries and the hashes of the
+    /// ARNs it lists ([`keys_of`]).
     pub(super) fn add(
         &mut self,
         si: usize,
-        scope: &Scope,
         protected: Vec<Unmatched>,
-        unjudged: &[String],
+        (listed, anywhere): (Vec<u128>, Vec<u128>),
     ) {
         self.pending.extend(protected.into_iter().map(|e| (si, e)));
-        let buckets = (scope.resources.iter())
-            .filter(|r| r.kind == ResourceKind::S3Bucket)
-            .map(|r| r.arn.as_str());
-        self.anywhere
-            .extend(unjudged.iter().map(String::as_str).chain(buckets).map(key));
+        self.anywhere.extend(anywhere);
         if self.listed.len() <= si {
             self.listed.resize(si + 1, Vec::new());
         }
-        let mut listed: Vec<u128> = scope.resources.iter().map(|r| key(&r.arn)).collect();
-        listed.sort_unstable();
         self.listed[si] = listed;
     }
 
