@@ -13,6 +13,7 @@
 //!
 //! Environment:
 //! - `BENCH_SIZES=100000,1000000`: resource counts to measure (default both, in this order);
+//!   with 1000000 and 2000000, issue 10's 2M/1M peak-memory bar is printed too;
 //!   `none` measures no size, only the series.
 //! - `BENCH_RUNS=5,3`: runs per size (default 5 for sizes below 1M, 3 from 1M on).
 //! - `BENCH_DIR=PATH`: where snapshots are cached and outputs written. Default:
@@ -305,6 +306,37 @@ fn report(results: &[Measured]) {
         println!(
             "bar: 1M/100k median ratio {ratio:.2} <= {BAR_RATIO}: {}",
             verdict(ratio <= BAR_RATIO)
+        );
+    }
+    issue_10_bars(results);
+}
+
+/// Issue 10's bars on what was measured: 1M CSV only within 6 s, 1M html,csv,json within
+/// 8 s and 1 GiB, and 2M's peak RSS within 1.1× 1M's.
+fn issue_10_bars(results: &[Measured]) {
+    let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };
+    let by_size = |s: usize| results.iter().find(|m| m.size == s);
+    let formats = std::env::var("BENCH_FORMATS").unwrap_or_else(|_| DEFAULT_FORMATS.into());
+    let gib = |m: &Measured| m.max_rss as f64 / (1u64 << 30) as f64;
+    if let Some(m) = by_size(1_000_000) {
+        let t = median(&m.walls);
+        match formats.as_str() {
+            "csv" => println!("bar (issue 10): 1M csv median {t:.2} s <= 6 s: {}", verdict(t <= 6.0)),
+            "html,csv,json" => println!(
+                "bar (issue 10): 1M html,csv,json median {t:.2} s <= 8 s, peak RSS {:.2} GiB <= 1 GiB: {}",
+                gib(m),
+                verdict(t <= 8.0 && m.max_rss <= 1 << 30)
+            ),
+            _ => {}
+        }
+    }
+    if let (Some(one), Some(two)) = (by_size(1_000_000), by_size(2_000_000)) {
+        let ratio = two.max_rss as f64 / one.max_rss as f64;
+        println!(
+            "bar (issue 10): 2M/1M peak RSS {ratio:.2} ({:.2} / {:.2} GiB, {formats}) <= 1.1: {}",
+            gib(two),
+            gib(one),
+            verdict(ratio <= 1.1)
         );
     }
 }

@@ -17,6 +17,7 @@ mod manifest;
 pub mod names;
 pub mod organization;
 mod parse;
+mod peek;
 pub mod restore;
 mod scope;
 pub mod time;

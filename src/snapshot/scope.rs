@@ -220,24 +220,24 @@ fn load(root: &Path, m: &ManifestScope, how: Reading) -> Loaded {
 }
 
 /// The recovery points of `recovery-points.json` in `dir` whose resource lives in another
-/// account-region (or in none). Most scopes hold only their own resources' points: their ARNs
-/// are looked at first, without reading the points.
+/// account-region (or in none). Their ARNs are looked at first, without reading the points:
+/// most points are of the scope's own resources, and are read when its batch comes.
 fn foreign_points(dir: &Path, m: &ManifestScope) -> Result<Vec<aws::RecoveryPoint>, Diagnostic> {
-    #[derive(serde::Deserialize)]
-    struct Peek<'a> {
-        #[serde(rename = "ResourceArn", borrow)]
-        arn: std::borrow::Cow<'a, str>,
-    }
     let path = dir.join(DataFile::RecoveryPoints.file_name());
     let Some(bytes) = crate::input::read_data(&path)? else {
         return Ok(Vec::new());
     };
     let here = |arn: &str| lives_in(arn, &m.account_id, &m.region);
-    // A file the peek cannot read is read whole below, which says what is wrong with it.
-    if let Ok(peeks) = serde_json::from_slice::<Vec<Peek>>(&bytes) {
-        if peeks.iter().all(|p| here(&p.arn)) {
-            return Ok(Vec::new());
-        }
+    // Only the points of resources elsewhere are parsed; a file the peek cannot read, or
+    // whose points do not parse alone, is parsed whole, which says what is wrong with it.
+    let parsed = super::peek::resource_arns(&bytes).and_then(|peeked| {
+        (peeked.into_iter())
+            .filter(|p| !here(p.arn))
+            .map(|p| serde_json::from_slice(&bytes[p.object]).ok())
+            .collect::<Option<Vec<aws::RecoveryPoint>>>()
+    });
+    if let Some(points) = parsed {
+        return Ok(points);
     }
     let mut points: Vec<aws::RecoveryPoint> = parse_json(&path, &bytes)
         .map_err(|e| hint::explain(e, DataFile::RecoveryPoints, &bytes))?;
