@@ -231,7 +231,8 @@ fn read_as_judged(
     let batch_at = |first: usize| first..(first + size).min(reader.len());
     let mut streaming = Streaming::new(&inv);
     let mut next = reader.read(batch_at(0))?;
-    // A batch that cannot be read stops the writing; its error is the one reported.
+    // A batch that cannot be read (or changed since its skeleton was) stops the writing; its
+    // error is the one reported.
     let mut unread = None;
     let written = staged.write_two(FILES, |w, sw| {
         let mut to: Writers = (w, sw);
@@ -242,7 +243,10 @@ fn read_as_judged(
             for warning in &warnings {
                 out.warn(warning);
             }
-            let filled = inv.fill(first, scopes, &mut streaming);
+            let filled = inv.fill(first, scopes, &mut streaming).map_err(|e| {
+                unread = Some(e);
+                std::io::Error::other("a batch of account-regions changed while it was read")
+            })?;
             let batch = judge.batch(&inv, filled.range());
             let following = batch_at(filled.range().end);
             let (rows, read) = s.take(&inv, &mut to, batch, || match following.is_empty() {

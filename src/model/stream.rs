@@ -5,6 +5,7 @@
 
 use super::not_judged::{keys_of, Later};
 use super::{convert_scope, Inventory, RpRef, ScheduleCache, Scope};
+use crate::error::{Diagnostic, Error, Result};
 use crate::snapshot::ScopeSnapshot;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -40,9 +41,16 @@ impl Filled {
 }
 
 impl Inventory {
-    /// Puts `read` (scopes `first..`, read whole) in place of their skeletons.
-    pub fn fill(&mut self, first: usize, read: Vec<ScopeSnapshot>, on: &mut Streaming) -> Filled {
-        debug_assert!(self.shard.is_none() && self.context.is_empty());
+    /// Puts `read` (scopes `first..`, read whole) in place of their skeletons; refuses a scope
+    /// whose vaults are not its skeleton's (the snapshot changed while it was read).
+    pub fn fill(
+        &mut self,
+        first: usize,
+        read: Vec<ScopeSnapshot>,
+        on: &mut Streaming,
+    ) -> Result<Filled> {
+        // Indices are the organisation's account-region order: no other shard's context.
+        debug_assert!(self.context.is_empty());
         for s in &read {
             for p in &s.data.plans {
                 for r in &p.backup_plan.rules {
@@ -60,13 +68,25 @@ impl Inventory {
             })
             .collect();
         let later = &mut on.later;
+        for (i, (whole, _, _)) in converted.iter().enumerate() {
+            let skeleton = &self.scopes[first + i];
+            let names = |s: &Scope| s.vaults.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+            if names(whole) != names(skeleton) {
+                let file = (self.root.join(&whole.account_id).join(&whole.region))
+                    .join(crate::snapshot::DataFile::BackupVaults.file_name());
+                return Err(Error::Invalid(vec![Diagnostic::file(
+                    &file,
+                    "changed while the scan read it: its vaults are not those read first",
+                )]));
+            }
+        }
         let mut skeletons = Vec::with_capacity(converted.len());
         for (i, (whole, protected, keys)) in converted.into_iter().enumerate() {
             let si = first + i;
             later.add(si, protected, keys);
             skeletons.push(self.swap(si, whole));
         }
-        Filled { first, skeletons }
+        Ok(Filled { first, skeletons })
     }
 
     /// Gives the skeletons of `filled` back their places; each keeps the count of its
@@ -89,10 +109,9 @@ impl Inventory {
         on.later.count(&mut self.scopes, &self.scope_index);
     }
 
-    /// Puts `scope` at `si` (its vaults are those of the scope it replaces: every reading
-    /// reads them whole), its recovery points indexed in place of the other's.
+    /// Puts `scope` at `si` (its vaults are those of the scope it replaces: `fill` checks),
+    /// its recovery points indexed in place of the other's.
     fn swap(&mut self, si: usize, scope: Scope) -> Scope {
-        debug_assert_eq!(scope.vaults.len(), self.scopes[si].vaults.len());
         let index = &mut self.recovery_points_by_resource;
         unindex_points(index, si as u32, &self.scopes[si].recovery_points);
         index_points(index, si as u32, &scope.recovery_points);
@@ -141,6 +160,39 @@ mod tests {
             "Status": "COMPLETED",
         }))
         .unwrap()
+    }
+
+    fn sample() -> (Inventory, crate::snapshot::ScopeReader) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/org");
+        let (snap, reader) = crate::snapshot::Snapshot::load_skeleton(&root).unwrap();
+        (Inventory::build(snap, None).unwrap(), reader)
+    }
+
+    #[test]
+    fn a_filled_batch_emptied_leaves_the_skeleton_as_it_was() {
+        let (mut inv, reader) = sample();
+        let before = inv.recovery_points_by_resource.clone();
+        let mut on = Streaming::new(&inv);
+        let (read, _) = reader.read(0..2).unwrap();
+        let filled = inv.fill(0, read, &mut on).unwrap();
+        assert!(inv.scopes[0].resources.len() + inv.scopes[1].resources.len() > 0);
+        assert_ne!(inv.recovery_points_by_resource, before);
+        inv.empty(filled);
+        assert!(inv.scopes[0].resources.is_empty() && inv.scopes[1].resources.is_empty());
+        assert_eq!(inv.recovery_points_by_resource, before);
+    }
+
+    #[test]
+    fn a_scope_whose_vaults_changed_since_its_skeleton_is_refused() {
+        let (mut inv, reader) = sample();
+        let mut on = Streaming::new(&inv);
+        let (mut read, _) = reader.read(0..1).unwrap();
+        assert!(read[0].data.vaults.pop().is_some());
+        let err = inv.fill(0, read, &mut on).unwrap_err().to_string();
+        assert!(
+            err.contains("backup-vaults.json") && err.contains("changed while"),
+            "{err}"
+        );
     }
 
     #[test]

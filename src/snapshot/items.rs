@@ -33,6 +33,21 @@ pub(super) fn check(
                 ),
             ));
         }
+        // An ARN that names an account and a region names where the resource lives: its
+        // recovery points are looked up there.
+        let mut named = item.arn.split(':').skip(3);
+        if let (Some(r), Some(a)) = (named.next(), named.next()) {
+            if !r.is_empty() && !a.is_empty() && (r, a) != (&scope.region, &scope.account_id) {
+                problems.push((
+                    i,
+                    format!(
+                        "[{i}] {} names account {a} and region {r}, but this file holds \
+                         account {}'s data in region {}",
+                        item.arn, scope.account_id, scope.region
+                    ),
+                ));
+            }
+        }
         if let Some(r) = differs(&item.aws_region, &scope.region) {
             problems.push((
                 i,
