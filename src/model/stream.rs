@@ -70,8 +70,9 @@ impl Inventory {
         let later = &mut on.later;
         for (i, (whole, _, _)) in converted.iter().enumerate() {
             let skeleton = &self.scopes[first + i];
-            let names = |s: &Scope| s.vaults.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
-            if names(whole) != names(skeleton) {
+            let same =
+                (whole.vaults.iter().map(|v| &v.name)).eq(skeleton.vaults.iter().map(|v| &v.name));
+            if !same {
                 let file = (self.root.join(&whole.account_id).join(&whole.region))
                     .join(crate::snapshot::DataFile::BackupVaults.file_name());
                 return Err(Error::Invalid(vec![Diagnostic::file(

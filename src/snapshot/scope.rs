@@ -144,20 +144,12 @@ pub fn load_whole(
     root: &Path,
     listed: &[ManifestScope],
 ) -> std::result::Result<(Vec<ScopeSnapshot>, Vec<String>), Vec<Diagnostic>> {
-    let loaded: Vec<Loaded> = listed
-        .par_iter()
-        .map(|s| load(root, s, Reading::Whole))
-        .collect();
-    let (mut scopes, mut warnings, mut diags) = (Vec::new(), Vec::new(), Vec::new());
-    for r in loaded {
-        match r {
-            Ok((s, note)) => {
-                scopes.push(s);
-                warnings.extend(note);
-            }
-            Err(mut d) => diags.append(&mut d),
-        }
-    }
+    let (mut diags, mut warnings) = (Vec::new(), Vec::new());
+    let scopes = gather(
+        listed.par_iter().map(|s| load(root, s, Reading::Whole)),
+        &mut diags,
+        Some(&mut warnings),
+    );
     match diags.is_empty() {
         true => Ok((scopes, warnings)),
         false => Err(diags),
