@@ -20,6 +20,7 @@ mod parse;
 mod peek;
 pub mod restore;
 mod scope;
+mod skeleton;
 pub mod time;
 mod warnings;
 
@@ -163,7 +164,7 @@ impl Snapshot {
     }
 
     /// Reads every scope's skeleton (what other account-regions may look up: see
-    /// `scope::Reading::Skeleton`), and returns the reader of the scopes whole, one batch at
+    /// `scope::Reading::Skeleton`, `skeleton`), and returns the reader of the scopes whole, one batch at
     /// a time, in the order of `scopes`.
     pub fn load_skeleton(root: &Path) -> Result<(Snapshot, ScopeReader)> {
         Snapshot::read(root, (None, true))
@@ -189,7 +190,7 @@ impl Snapshot {
             }
         }
         let judged = shard.filter(|_| manifest.shard.is_none());
-        let (scopes, context, deleted) =
+        let (mut scopes, context, deleted) =
             scope::load_all(root, &manifest.scopes, (judged, skeletons), &mut diags);
         let org = manifest.organization.clone().unwrap_or_default();
         diags.extend(manifest::check_organization(&org, &manifest_path));
@@ -199,6 +200,18 @@ impl Snapshot {
         });
         if !diags.is_empty() {
             return Err(Error::Invalid(diags));
+        }
+        if skeletons {
+            // Of region settings, another account-region looks up only the management
+            // account's opt-in (for the plans of an organisation's policy); the others'
+            // are read with their batch.
+            let management =
+                (org.organization.as_ref()).and_then(|o| o.master_account_id.as_deref());
+            for s in &mut scopes {
+                if Some(s.account_id.as_str()) != management {
+                    s.data.region_settings = None;
+                }
+            }
         }
         let warnings = warnings::unknown_regions(&manifest, &manifest_path)
             .into_iter()

@@ -1,9 +1,8 @@
-//! A first look at `recovery-points.json`: the `ResourceArn` of every point, found without
-//! parsing the points. A streamed scan's skeleton needs only to know whether any point's
-//! resource lives in another account-region; most files have none, and are read whole later,
+//! A first look at a JSON array of objects: one string member of every object, found
+//! without parsing the objects. A streamed scan's skeleton needs only the `ResourceArn` of
+//! each recovery point (is it of a resource in another account-region?) and the `arn` of each
+//! inventory item (which account-regions list an S3 bucket?); the files are read whole later,
 //! when their batch comes.
-
-const KEY: &[u8] = b"ResourceArn";
 
 /// A point as the peek saw it: its `ResourceArn`, and where its object is in the file.
 #[derive(Debug, PartialEq, Eq)]
@@ -12,12 +11,24 @@ pub struct Peeked<'a> {
     pub object: std::ops::Range<usize>,
 }
 
-/// The `ResourceArn` of each object of `bytes`, a JSON array of objects, in order; `None` when
-/// the text is not simply that (a point without exactly one `ResourceArn` string, an escape in
-/// it or in its key, a nested array at the top, an unterminated string): the caller then
-/// parses the file, which also says what is wrong with it. Only a string followed by `:` is a
-/// key, so a key is told from a value without parsing the values.
+/// The `ResourceArn` of each recovery point of `bytes` (`recovery-points.json`): see [`values`].
 pub fn resource_arns(bytes: &[u8]) -> Option<Vec<Peeked<'_>>> {
+    values(bytes, &[b"ResourceArn"])
+}
+
+/// The `arn` (or `ARN`, which serde also reads) of each inventory item of `bytes`
+/// (`resources.json` as a JSON array): see [`values`].
+pub fn item_arns(bytes: &[u8]) -> Option<Vec<Peeked<'_>>> {
+    values(bytes, &[b"arn", b"ARN"])
+}
+
+/// The value of the member named one of `keys` in each object of `bytes`, a JSON array of
+/// objects, in order; `None` when the text is not simply that (an object without exactly one
+/// such string member, an escape in it or in its key, a nested array at the top, an
+/// unterminated string): the caller then parses the file, which also says what is wrong with
+/// it. Only a string followed by `:` is a key, so a key is told from a value without parsing
+/// the values.
+fn values<'b>(bytes: &'b [u8], keys: &[&[u8]]) -> Option<Vec<Peeked<'b>>> {
     let mut i = skip_space(bytes, 0);
     if bytes.get(i) != Some(&b'[') {
         return None;
@@ -30,7 +41,7 @@ pub fn resource_arns(bytes: &[u8]) -> Option<Vec<Peeked<'_>>> {
                 let text = &bytes[i + 1..end];
                 i = end + 1;
                 let colon = skip_space(bytes, i);
-                if depth == 2 && text == KEY && bytes.get(colon) == Some(&b':') {
+                if depth == 2 && keys.contains(&text) && bytes.get(colon) == Some(&b':') {
                     let open = skip_space(bytes, colon + 1);
                     if bytes.get(open) != Some(&b'"') {
                         return None;
@@ -189,5 +200,19 @@ mod tests {
         assert_eq!(resource_arns(br#"[{"Other": 1}]"#), None);
         assert_eq!(resource_arns(br#"[{"ResourceArn": "a"}"#), None); // cut
         assert_eq!(resource_arns(br#"{"ResourceArn": "a"}"#), None);
+    }
+
+    #[test]
+    fn an_item_is_named_by_its_arn_in_either_spelling_serde_reads() {
+        let text = br#"[{"arn": "a", "configuration": {"arn": "x"}}, {"ARN": "b"}]"#;
+        let arns: Vec<&str> = item_arns(text).unwrap().iter().map(|p| p.arn).collect();
+        assert_eq!(arns, ["a", "b"]);
+        // Both spellings in one item: serde refuses it, and so the peek defers.
+        assert_eq!(item_arns(br#"[{"arn": "a", "ARN": "a"}]"#), None);
+        // Config's delivery file is read by serde alone.
+        assert_eq!(
+            item_arns(br#"{"fileVersion": "1.0", "configurationItems": []}"#),
+            None
+        );
     }
 }

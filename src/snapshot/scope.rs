@@ -2,6 +2,7 @@
 //! files read, checked and put in one order.
 
 use super::manifest::ManifestScope;
+use super::skeleton::{self, Listing};
 use super::{
     aws, config_json, hint, items, parse_json, DataFile, ScopeData, ScopeSnapshot, ScopeStatus,
     UnlistedTypes, WhenAbsent,
@@ -35,7 +36,7 @@ const CONTEXT_FILES: [DataFile; 7] = [
 /// The files a skeleton scope is read for: what another account-region may look up in it
 /// (copy destinations' vaults, locks and policies, the management account's opt-in, the
 /// organisation's cross-account setting, access points onto copies). Of its recovery points
-/// it keeps those of resources of other account-regions (copies): see `foreign_points`.
+/// it keeps those another account-region may look up: see `skeleton::foreign_points`.
 const SKELETON_FILES: [DataFile; 5] = [
     DataFile::BackupVaults,
     DataFile::BackupVaultPolicies,
@@ -54,8 +55,8 @@ pub enum Reading<'a> {
     Context(&'a HashSet<&'a str>),
     /// What another account-region may look up, before the scope is read whole and judged
     /// in its turn (a streamed scan): [`SKELETON_FILES`], and of its recovery points only
-    /// those whose resource lives elsewhere.
-    Skeleton,
+    /// those of resources listed elsewhere (the scope's place in the listing, if there is one).
+    Skeleton(Option<(&'a Listing, u32)>),
 }
 
 impl Reading<'_> {
@@ -63,8 +64,8 @@ impl Reading<'_> {
         match self {
             Reading::Whole => true,
             Reading::Context(_) => CONTEXT_FILES.contains(&file),
-            // Its recovery points are read apart: see `foreign_points`.
-            Reading::Skeleton => SKELETON_FILES.contains(&file),
+            // Its recovery points are read apart: see `skeleton::foreign_points`.
+            Reading::Skeleton(_) => SKELETON_FILES.contains(&file),
         }
     }
 }
@@ -84,16 +85,20 @@ pub fn load_all(
         .iter()
         .partition(|s| shard.is_none_or(|sh| sh.owns(&s.account_id)));
     let mut warnings = Vec::new();
-    let how = if skeletons {
-        Reading::Skeleton
-    } else {
-        Reading::Whole
+    // Which scopes list each S3 bucket, first: a skeleton keeps only the points others need.
+    let listing = skeletons.then(|| Listing::peek(root, &own)).flatten();
+    let how = |at: usize| match skeletons {
+        true => Reading::Skeleton(listing.as_ref().map(|l| (l, at as u32))),
+        false => Reading::Whole,
     };
     let scopes = gather(
-        own.par_iter().map(|s| load(root, s, how)),
+        own.par_iter()
+            .enumerate()
+            .map(|(at, s)| load(root, s, how(at))),
         diags,
         Some(&mut warnings),
     );
+    drop(listing);
     if others.is_empty() {
         return (scopes, Vec::new(), warnings);
     }
@@ -172,8 +177,8 @@ fn load(root: &Path, m: &ManifestScope, how: Reading) -> Loaded {
         .into_iter()
         .partition(|f| f.when_absent() == WhenAbsent::Unknown);
     scope.not_collected = not_collected;
-    if let (Reading::Skeleton, false) = (how, skip.contains(&DataFile::RecoveryPoints)) {
-        match foreign_points(&dir, m) {
+    if let (Reading::Skeleton(listing), false) = (how, skip.contains(&DataFile::RecoveryPoints)) {
+        match skeleton::foreign_points(&dir, m, listing) {
             Ok(points) => scope.data.recovery_points = points,
             Err(d) => diags.push(d),
         }
@@ -209,40 +214,6 @@ fn load(root: &Path, m: &ManifestScope, how: Reading) -> Loaded {
     } else {
         Err(diags)
     }
-}
-
-/// The recovery points of `recovery-points.json` in `dir` whose resource lives in another
-/// account-region (or in none). Their ARNs are looked at first, without reading the points:
-/// most points are of the scope's own resources, and are read when its batch comes.
-fn foreign_points(dir: &Path, m: &ManifestScope) -> Result<Vec<aws::RecoveryPoint>, Diagnostic> {
-    let path = dir.join(DataFile::RecoveryPoints.file_name());
-    let Some(bytes) = crate::input::read_data(&path)? else {
-        return Ok(Vec::new());
-    };
-    let here = |arn: &str| lives_in(arn, &m.account_id, &m.region);
-    // Only the points of resources elsewhere are parsed; a file the peek cannot read, or
-    // whose points do not parse alone, is parsed whole, which says what is wrong with it.
-    let parsed = super::peek::resource_arns(&bytes).and_then(|peeked| {
-        (peeked.into_iter())
-            .filter(|p| !here(p.arn))
-            .map(|p| serde_json::from_slice(&bytes[p.object]).ok())
-            .collect::<Option<Vec<aws::RecoveryPoint>>>()
-    });
-    if let Some(points) = parsed {
-        return Ok(points);
-    }
-    let mut points: Vec<aws::RecoveryPoint> = parse_json(&path, &bytes)
-        .map_err(|e| hint::explain(e, DataFile::RecoveryPoints, &bytes))?;
-    points.retain(|p| !here(&p.resource_arn));
-    points.shrink_to_fit();
-    Ok(points)
-}
-
-/// Whether the resource of `arn` lives in `account`'s `region` (an ARN that names no
-/// account-region, as an S3 bucket's, lives in none: its points are looked up everywhere).
-fn lives_in(arn: &str, account: &str, region: &str) -> bool {
-    let mut parts = arn.split(':').skip(3);
-    parts.next() == Some(region) && parts.next() == Some(account)
 }
 
 /// The scope as its manifest record describes it, without data: its status, the files whose
@@ -437,21 +408,6 @@ fn share_strings(points: &mut [aws::RecoveryPoint]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_resource_lives_in_the_account_region_its_arn_names() {
-        let ebs = "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1";
-        assert!(lives_in(ebs, "111111111111", "eu-west-1"));
-        assert!(!lives_in(ebs, "111111111111", "eu-central-1"));
-        assert!(!lives_in(ebs, "222222222222", "eu-west-1"));
-        // A bucket's ARN names no account-region: its points are kept everywhere.
-        assert!(!lives_in(
-            "arn:aws:s3:::bucket",
-            "111111111111",
-            "eu-west-1"
-        ));
-        assert!(!lives_in("not an arn", "111111111111", "eu-west-1"));
-    }
 
     #[test]
     fn points_of_one_vault_share_its_strings() {
