@@ -240,7 +240,7 @@ fn cross_account_setting_unknown(scope: &Scope) -> Option<String> {
 /// Whether the destination vault's access policy lets this resource's account copy into it.
 fn copy_access(ctx: &Ctx, v: &Vault) -> CopyAccess {
     let org = ctx.inv.organization.as_ref().map(|o| o.id.as_str());
-    vault_policy::copy_access(v.policy_doc.as_ref(), &ctx.scope.account_id, org)
+    vault_policy::copy_access(v.policy_doc(), &ctx.scope.account_id, org)
 }
 
 pub(super) fn copies(

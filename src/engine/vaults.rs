@@ -140,10 +140,10 @@ fn mpa(v: &Vault) -> Verdict {
 }
 
 fn deletion_protection(v: &Vault) -> Verdict {
-    let Some(text) = &v.policy else {
+    let Some(parsed) = v.policy_doc() else {
         return Verdict::new(Status::Fail, "vault has no access policy: recovery points can be deleted by any principal with IAM permission");
     };
-    let doc: Value = match serde_json::from_str(text) {
+    let doc = match parsed {
         Ok(d) => d,
         Err(e) => {
             return Verdict::new(
@@ -153,7 +153,7 @@ fn deletion_protection(v: &Vault) -> Verdict {
         }
     };
     let mut denied: Vec<&str> = Vec::new();
-    for st in statements(&doc) {
+    for st in statements(doc) {
         let deny = st.get("Effect").and_then(Value::as_str) == Some("Deny");
         if deny && is_wildcard(st.get("Principal")) && is_wildcard(st.get("Resource")) {
             for a in strings(st.get("Action")) {

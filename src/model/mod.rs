@@ -462,7 +462,7 @@ fn plans_of(
     plans
 }
 
-/// A scope's vaults, each with its access policy parsed once.
+/// A scope's vaults, each with its access policy.
 fn vaults_of(
     raw_vaults: Vec<aws::DescribeBackupVaultOutput>,
     policies: Vec<aws::VaultAccessPolicy>,

@@ -21,9 +21,10 @@ pub struct Vault {
     pub latest_mpa_update: Option<aws::MpaUpdate>,
     /// The access policy document (JSON text), if the vault has one.
     pub policy: Option<String>,
-    /// `policy` parsed once (copies into the vault ask it for every resource).
+    /// `policy` parsed once, when first asked (copies into the vault ask it for every
+    /// resource; the vaults no copy goes to, most of an organisation's, never are).
     #[serde(skip)]
-    pub policy_doc: Option<Result<serde_json::Value, String>>,
+    policy_doc: std::sync::OnceLock<Result<serde_json::Value, String>>,
 }
 
 /// `VaultType` of a logically air-gapped vault.
@@ -63,14 +64,23 @@ impl Vault {
             mpa_approval_team_arn: v.mpa_approval_team_arn,
             latest_mpa_update: v.latest_mpa_approval_team_update,
             policy: None,
-            policy_doc: None,
+            policy_doc: Default::default(),
         }
     }
 
     /// Gives the vault its access policy (JSON text).
     pub fn set_policy(&mut self, text: String) {
-        self.policy_doc = Some(serde_json::from_str(&text).map_err(|e| e.to_string()));
         self.policy = Some(text);
+        self.policy_doc = Default::default();
+    }
+
+    /// The access policy's document, parsed (or why it cannot be); `None` without a policy.
+    pub fn policy_doc(&self) -> Option<&Result<serde_json::Value, String>> {
+        let text = self.policy.as_deref()?;
+        Some(
+            self.policy_doc
+                .get_or_init(|| serde_json::from_str(text).map_err(|e| e.to_string())),
+        )
     }
 
     /// A logically air-gapped vault (reference §5.4).
@@ -154,7 +164,7 @@ mod tests {
             mpa_approval_team_arn: None,
             latest_mpa_update: None,
             policy: None,
-            policy_doc: None,
+            policy_doc: Default::default(),
         }
     }
 
