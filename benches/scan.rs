@@ -35,6 +35,8 @@
 //! - `BENCH_SHARDS=N[:SIZE]` (off by default): the shard benchmark of issue 10
 //!   (`scan/shards.rs`): SIZE resources (default 1M) scanned whole and in N shards, merged,
 //!   compared (bar: each shard's peak RSS within 0.35× the whole scan's).
+//! - `BENCH_DD=SIZE` (off by default): issue 10's output throughput (`scan/dd.rs`): SIZE
+//!   resources scanned with every format, against `dd` writing as many bytes (bar: half its rate).
 //! - `BENCH_HISTORY=SCANS[:SIZE]` (off by default): the history benchmark of issue 9
 //!   (`scan/history.rs`): SCANS scans of SIZE resources (default 1M) into one history, the
 //!   cost of `--history`, the history's growth per scan, and `diff` of the last two.
@@ -49,6 +51,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+#[path = "scan/dd.rs"]
+mod dd;
 #[path = "scan/history.rs"]
 mod history;
 #[path = "scan/plan.rs"]
@@ -111,12 +115,14 @@ fn run() -> Res<()> {
     let history = history::chosen()?;
     let plan = plan::chosen()?;
     let sharded = shards::chosen()?;
+    let throughput = dd::chosen()?;
     // The series' largest synthetic organisations need room too.
     let mut all_sizes = sizes.clone();
     all_sizes.extend(series::synth_sizes(&series));
     all_sizes.extend(history.map(|(_, size)| size));
     all_sizes.extend(plan.map(|(_, size)| size));
     all_sizes.extend(sharded.map(|(_, size)| size));
+    all_sizes.extend(throughput);
     let (root, where_) = bench_dir(&all_sizes)?;
     println!("binary:   {}", bin.display());
     println!("data:     {} ({where_})", root.display());
@@ -167,6 +173,9 @@ fn run() -> Res<()> {
     }
     if let Some((n, size)) = sharded {
         shards::run(&me, &bin, &root, n, size)?;
+    }
+    if let Some(size) = throughput {
+        dd::run(&me, &bin, &root, size)?;
     }
     Ok(())
 }
