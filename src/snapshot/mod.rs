@@ -222,7 +222,7 @@ impl Snapshot {
             true => manifest.scopes.clone(),
             false => Vec::new(),
         };
-        listed.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+        scope::sort_by_place(&mut listed);
         let reader = ScopeReader {
             root: root.to_path_buf(),
             listed,

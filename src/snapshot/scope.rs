@@ -137,8 +137,31 @@ fn gather(
             Err(mut d) => diags.append(&mut d),
         }
     }
-    scopes.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+    sort_by_place(&mut scopes);
     scopes
+}
+
+/// Something of one account-region.
+pub(super) trait Placed {
+    fn place(&self) -> (&str, &str);
+}
+
+impl Placed for ScopeSnapshot {
+    fn place(&self) -> (&str, &str) {
+        (&self.account_id, &self.region)
+    }
+}
+
+impl Placed for ManifestScope {
+    fn place(&self) -> (&str, &str) {
+        (&self.account_id, &self.region)
+    }
+}
+
+/// Puts `items` in the organisation's order, by account and region: the skeleton's scopes and
+/// the reader's list must agree on it, index for index.
+pub(super) fn sort_by_place<T: Placed>(items: &mut [T]) {
+    items.sort_by(|a, b| a.place().cmp(&b.place()));
 }
 
 type Loaded = std::result::Result<(ScopeSnapshot, Option<String>), Vec<Diagnostic>>;
