@@ -35,9 +35,8 @@ pub(super) fn check(
         }
         // An ARN that names an account and a region names where the resource lives: its
         // recovery points are looked up there.
-        let mut named = item.arn.split(':').skip(3);
-        if let (Some(r), Some(a)) = (named.next(), named.next()) {
-            if !r.is_empty() && !a.is_empty() && (r, a) != (&scope.region, &scope.account_id) {
+        if let Some((r, a)) = super::names::arn_place(&item.arn) {
+            if (r, a) != (&scope.region, &scope.account_id) {
                 problems.push((
                     i,
                     format!(

@@ -1,6 +1,17 @@
 //! AWS names a rule may scope to or copy to: account IDs and regions. A misspelt one makes
 //! a rule judge nothing, which reads as compliance, so each is checked where it is written.
 
+/// The region and account an ARN names, when it names both (an S3 bucket's names neither):
+/// where the resource lives. The inventory's check and a streamed scan's skeleton read it
+/// alike.
+pub fn arn_place(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.split(':').skip(3);
+    match (parts.next(), parts.next()) {
+        (Some(r), Some(a)) if !r.is_empty() && !a.is_empty() => Some((r, a)),
+        _ => None,
+    }
+}
+
 /// Why `s` is not an AWS account ID (12 digits, leading zeros kept), if it is not.
 pub fn account_problem(s: &str) -> Option<String> {
     let ok = s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());

@@ -4,6 +4,7 @@
 //! another account-region (a copy), or names none (an S3 bucket's) and another scope lists it.
 
 use super::manifest::ManifestScope;
+use super::names::arn_place;
 use super::{aws, hint, parse_json, peek, DataFile};
 use crate::error::Diagnostic;
 use rayon::prelude::*;
@@ -36,7 +37,7 @@ impl Listing {
                     return Some(Vec::new());
                 }
                 let items = peek::item_arns(&bytes)?;
-                let placeless = items.into_iter().filter(|p| !names_a_place(p.arn));
+                let placeless = items.into_iter().filter(|p| arn_place(p.arn).is_none());
                 Some(placeless.map(|p| p.arn.to_owned()).collect())
             })
             .collect();
@@ -79,9 +80,9 @@ pub fn foreign_points(
     let Some(bytes) = crate::input::read_data(&path)? else {
         return Ok(Vec::new());
     };
-    let keep = |arn: &str| match names_a_place(arn) {
-        true => !lives_in(arn, &m.account_id, &m.region),
-        false => listing.is_none_or(|(l, at)| l.elsewhere(arn, at)),
+    let keep = |arn: &str| match arn_place(arn) {
+        Some(place) => place != (m.region.as_str(), m.account_id.as_str()),
+        None => listing.is_none_or(|(l, at)| l.elsewhere(arn, at)),
     };
     // Only the points kept are parsed; a file the peek cannot read, or whose points do not
     // parse alone, is parsed whole, which says what is wrong with it.
@@ -101,18 +102,6 @@ pub fn foreign_points(
     Ok(points)
 }
 
-/// Whether `arn` names an account and a region (an S3 bucket's names neither).
-fn names_a_place(arn: &str) -> bool {
-    let mut parts = arn.split(':').skip(3);
-    matches!((parts.next(), parts.next()), (Some(r), Some(a)) if !r.is_empty() && !a.is_empty())
-}
-
-/// Whether the resource of `arn` lives in `account`'s `region`.
-fn lives_in(arn: &str, account: &str, region: &str) -> bool {
-    let mut parts = arn.split(':').skip(3);
-    parts.next() == Some(region) && parts.next() == Some(account)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,12 +109,11 @@ mod tests {
     #[test]
     fn a_resource_lives_in_the_account_region_its_arn_names() {
         let ebs = "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1";
-        assert!(names_a_place(ebs) && lives_in(ebs, "111111111111", "eu-west-1"));
-        assert!(!lives_in(ebs, "111111111111", "eu-central-1"));
-        assert!(!lives_in(ebs, "222222222222", "eu-west-1"));
+        assert_eq!(arn_place(ebs), Some(("eu-west-1", "111111111111")));
         // A bucket's ARN names no account-region: whoever lists it looks its points up.
-        assert!(!names_a_place("arn:aws:s3:::bucket"));
-        assert!(!names_a_place("not an arn"));
+        assert_eq!(arn_place("arn:aws:s3:::bucket"), None);
+        assert_eq!(arn_place("arn:aws:iam::111111111111:role/r"), None);
+        assert_eq!(arn_place("not an arn"), None);
     }
 
     #[test]
