@@ -7,11 +7,15 @@ use crate::error::{Error, Result};
 use crate::exit::{self, Compared};
 use crate::findings::record::{scan_record, ScanFacts};
 use crate::findings::summary::Summary;
+use crate::findings::summary::{coverage_by_account, Coverage};
 use crate::findings::Status;
 use crate::history::baseline::{self, Baseline, PastFindings};
 use crate::history::diff::{self, Diff, FindingRef, NoBaseline, RowScopes, Scopes};
 use crate::history::record::ScanRecord;
 use crate::history::History;
+use crate::model::Inventory;
+use crate::rules::RuleSet;
+use std::collections::BTreeMap;
 
 /// The baseline `--baseline DIR` names, read before anything is evaluated (a wrong one is an
 /// input error, exit 2, with no report written). A scan id is looked up in the history once
@@ -73,14 +77,28 @@ pub(super) fn choose(
 
 /// This scan as a history records it, but for its counts (`findings::record::counted`).
 pub(super) fn record_of(e: &Evaluated, a: &ScanArgs, run: &crate::dest::Run) -> Result<ScanRecord> {
+    let by_account = coverage_by_account(&e.inventory, &e.evaluation);
+    let judged = (&by_account, e.evaluation.findings.len());
+    record_from((&e.inventory, &e.rules), judged, a, run)
+}
+
+/// The record of a scan of `inv` by `rules`, before its summary, from its coverage per
+/// account and its number of findings (a streamed scan counts them batch by batch).
+pub(super) fn record_from(
+    (inv, rules): (&Inventory, &RuleSet),
+    (coverage_by_account, findings_rows): (&BTreeMap<String, Coverage>, usize),
+    a: &ScanArgs,
+    run: &crate::dest::Run,
+) -> Result<ScanRecord> {
     let snapshot = match &a.snapshot {
         Some(p) => p.display().to_string(),
         None => "live".into(),
     };
     scan_record(&ScanFacts {
-        inv: &e.inventory,
-        rules: &e.rules,
-        evaluation: &e.evaluation,
+        inv,
+        rules,
+        coverage_by_account,
+        findings_rows,
         waivers: a.policy.waivers.as_deref(),
         run_id: &run.id,
         run_at: run.started,

@@ -15,7 +15,6 @@ use crate::findings::record::counted;
 use crate::findings::shard::{ShardFacts, ShardFile, SHARD_FILE};
 use crate::findings::summary::{parts, Summary};
 use crate::findings::{parquet, write};
-use crate::history::baseline::FINDINGS_JSON;
 use crate::history::diff::Diff;
 use crate::history::record::ScanRecord;
 use crate::report::{asff, html, junit, markdown, ocsf, Templates};
@@ -257,17 +256,12 @@ impl<'a> Scan<'a> {
 
     fn html(&self, out: &Output) -> Result<Job<'a>> {
         let (e, inv) = (self.e, &self.e.inventory);
-        let meta = html::HtmlMeta {
-            tool_version: env!("CARGO_PKG_VERSION").into(),
-            run_id: self.run_id.into(),
-            run_at: self.run_at.clone(),
-            snapshot: self.snapshot.clone(),
-            collected_at: rfc3339(inv.collected_at),
-            as_of: rfc3339(inv.as_of),
-            rule_sources: e.rules.sources.clone(),
-            waiver_file: self.waiver_file(),
-            templates: self.args.templates.templates.clone(),
-        };
+        let meta = html::HtmlMeta::of(
+            (inv, &e.rules),
+            (self.run_id, self.run_at.clone()),
+            (self.snapshot.clone(), self.waiver_file()),
+            self.args.templates.templates.clone(),
+        );
         let since = html::Since {
             diff: self.history.diff,
             planned: self.planned,
@@ -317,32 +311,17 @@ impl<'a> Scan<'a> {
 
     fn json(&self) -> Job<'a> {
         let e = self.e;
-        let inv = &e.inventory;
-        // Read back by a later scan's --baseline: the findings it points to are in this file.
-        let scan = ScanRecord {
-            findings_path: FINDINGS_JSON.into(),
-            ..self.history.record.clone()
-        };
         let h = self.history;
         let report = JsonReport {
-            format: "backup-auditor-findings/v1",
-            tool_version: env!("CARGO_PKG_VERSION"),
-            run_id: self.run_id,
-            run_at: self.run_at.clone(),
-            snapshot: self.snapshot.clone(),
-            collected_at: rfc3339(inv.collected_at),
-            as_of: rfc3339(inv.as_of),
-            rule_sources: &e.rules.sources,
-            waiver_file: self.waiver_file(),
-            summary: self.summary,
-            scan,
             earlier_scans: h.earlier,
             diff: h.diff,
-            findings: json::FindingsSeq {
-                inv,
-                rules: &e.rules,
-                findings: &e.evaluation.findings,
-            },
+            ..JsonReport::of(
+                (&e.inventory, &e.rules),
+                (self.summary, h.record),
+                &e.evaluation.findings,
+                (self.run_id, self.run_at.clone()),
+                (self.snapshot.clone(), self.waiver_file()),
+            )
         };
         (
             "findings.json",

@@ -38,18 +38,55 @@ impl Staged {
         Ok(())
     }
 
-    /// Writes two outputs at once through `f` (rows of each as they come), each into a
-    /// temporary file in the output directory.
-    pub fn write_two(
+    /// Writes `name` through `f`, which writes to the temporary file itself (unbuffered):
+    /// copying another file into it then stays in the kernel.
+    pub fn write_file(
         &mut self,
-        [first, second]: [&str; 2],
-        f: impl FnOnce(&mut dyn Write, &mut dyn Write) -> std::io::Result<()>,
+        name: &str,
+        f: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
     ) -> Result<()> {
-        let (a, b) = (self.temp(first)?, self.temp(second)?);
-        fill(&a.0, |wa| fill(&b.0, |wb| f(wa, wb)))
-            .map_err(|e| Error::io("write outputs in", &self.dir, e))?;
-        self.files.extend([a, b]);
+        let (mut tmp, dest) = self.temp(name)?;
+        f(tmp.as_file_mut()).map_err(|e| Error::io("write", &dest, e))?;
+        self.files.push((tmp, dest));
         Ok(())
+    }
+
+    /// Writes the outputs `names` at once through `f` (rows of each as they come, in the
+    /// order of `names`), each into a temporary file in the output directory.
+    pub fn write_each(
+        &mut self,
+        names: &[&str],
+        f: impl FnOnce(&mut [&mut dyn Write]) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let temps = (names.iter().map(|n| self.temp(n))).collect::<Result<Vec<_>>>()?;
+        let written = (|| {
+            let mut buffered: Vec<_> = (temps.iter())
+                .map(|(tmp, _)| BufWriter::with_capacity(1 << 20, tmp.as_file()))
+                .collect();
+            let mut each: Vec<&mut dyn Write> =
+                buffered.iter_mut().map(|w| w as &mut dyn Write).collect();
+            f(&mut each)?;
+            buffered.iter_mut().try_for_each(|w| w.flush())
+        })();
+        written.map_err(|e| Error::io("write outputs in", &self.dir, e))?;
+        self.files.extend(temps);
+        Ok(())
+    }
+
+    /// A scratch file in the run directory for what an output is made of before it is
+    /// written: unnamed, so it goes when it is closed, whatever becomes of the run.
+    pub fn scratch(&self) -> Result<std::fs::File> {
+        tempfile::tempfile_in(&self.work)
+            .map_err(|e| Error::io("create a scratch file in", &self.work, e))
+    }
+
+    /// Puts the staged outputs in the order of `names` (the order they are reported in).
+    pub fn arrange(&mut self, names: &[&str]) {
+        let place = |dest: &PathBuf| {
+            let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            names.iter().position(|n| *n == name).unwrap_or(names.len())
+        };
+        self.files.sort_by_key(|(_, dest)| place(dest));
     }
 
     /// Writes every job at once, each on its own thread (their parallel rendering shares

@@ -83,6 +83,61 @@ pub struct Batch {
     pub waiver_hits: Vec<usize>,
 }
 
+/// Consecutive account-regions as judged, for the outputs to read: `scopes`, their findings
+/// in order, and per scope (from the first) its resources' protections and stories'
+/// decisions. A streamed scan hands its writers one batch at a time; a whole evaluation is
+/// one batch of every scope.
+#[derive(Clone, Copy)]
+pub struct Judged<'a> {
+    pub first: usize,
+    pub findings: &'a [Finding],
+    pub protections: &'a [Vec<Protection>],
+    pub decided: &'a [Vec<story::Decided>],
+}
+
+impl<'a> Judged<'a> {
+    /// The account-regions judged: one per list of protections.
+    pub fn scopes(&self) -> std::ops::Range<usize> {
+        self.first..self.first + self.protections.len()
+    }
+
+    /// The protection of resource `ri` of scope `si` (an index of the inventory), if judged.
+    pub fn protection(&self, si: usize, ri: usize) -> Option<&'a Protection> {
+        self.protections.get(si.checked_sub(self.first)?)?.get(ri)
+    }
+
+    /// The protection and story decisions of resource `ri` of scope `si`, when the batch was
+    /// judged with stories.
+    pub fn story_of(&self, si: usize, ri: usize) -> Option<(&'a Protection, &'a story::Decided)> {
+        let at = si.checked_sub(self.first)?;
+        Some((self.protection(si, ri)?, self.decided.get(at)?.get(ri)?))
+    }
+}
+
+impl Batch {
+    /// This batch as judged, its findings (of every scope, in order) being `findings`.
+    pub fn judged<'a>(&'a self, findings: &'a [Finding]) -> Judged<'a> {
+        Judged {
+            first: self.first,
+            findings,
+            protections: &self.protections,
+            decided: &self.decided,
+        }
+    }
+}
+
+impl Evaluation {
+    /// Every scope of the evaluation, as one batch.
+    pub fn judged(&self) -> Judged<'_> {
+        Judged {
+            first: 0,
+            findings: &self.findings,
+            protections: &self.protections,
+            decided: &self.decided,
+        }
+    }
+}
+
 /// Every scope judged, the findings of all scopes in one list.
 pub fn evaluate(inv: &Inventory, rules: &RuleSet, waivers: &[Waiver]) -> Evaluation {
     let mut all = Evaluation {

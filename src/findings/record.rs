@@ -5,7 +5,6 @@
 
 use super::summary::{self, Coverage, Summary};
 use crate::digest::sha256_hex;
-use crate::engine::Evaluation;
 use crate::error::{Error, Result};
 use crate::history::record::{CoverageRecord, ScanRecord, ScopeRecord, SCAN_FORMAT};
 use crate::history::{part_path, scan_id};
@@ -20,7 +19,9 @@ use std::path::Path;
 pub struct ScanFacts<'a> {
     pub inv: &'a Inventory,
     pub rules: &'a RuleSet,
-    pub evaluation: &'a Evaluation,
+    /// Coverage per account id, and the findings (one row each in the history's part).
+    pub coverage_by_account: &'a BTreeMap<String, Coverage>,
+    pub findings_rows: usize,
     /// The waiver file given (`--waivers`), if any.
     pub waivers: Option<&'a Path>,
     pub run_id: &'a str,
@@ -59,11 +60,10 @@ pub fn scan_record(f: &ScanFacts) -> Result<ScanRecord> {
         by_status: BTreeMap::new(),
         failures_by_severity: BTreeMap::new(),
         coverage: CoverageRecord::default(),
-        coverage_by_account: summary::coverage_by_account(f.inv, f.evaluation)
-            .iter()
+        coverage_by_account: (f.coverage_by_account.iter())
             .map(|(account, c)| (account.clone(), coverage_record(c)))
             .collect(),
-        findings_rows: f.evaluation.findings.len(),
+        findings_rows: f.findings_rows,
     })
 }
 

@@ -18,7 +18,7 @@ pub mod parts;
 mod running;
 pub use running::Running;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Coverage {
     pub protected: usize,
     pub unprotected: usize,
@@ -303,8 +303,20 @@ impl Hasher for FxHasher {
 
 /// Coverage per account id (a history's per-account trend).
 pub fn coverage_by_account(inv: &Inventory, eval: &Evaluation) -> BTreeMap<String, Coverage> {
+    accounts_coverage(inv.scopes.iter().zip(&eval.protections))
+}
+
+/// Coverage per account id of `scopes` and their protections.
+pub(crate) fn accounts_coverage<'a>(
+    scopes: impl Iterator<
+        Item = (
+            &'a crate::model::Scope,
+            &'a Vec<crate::model::protection::Protection>,
+        ),
+    >,
+) -> BTreeMap<String, Coverage> {
     let mut by_account: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-    for (scope, prots) in inv.scopes.iter().zip(&eval.protections) {
+    for (scope, prots) in scopes {
         by_account
             .entry(&scope.account_id)
             .or_default()
@@ -314,6 +326,23 @@ pub fn coverage_by_account(inv: &Inventory, eval: &Evaluation) -> BTreeMap<Strin
         .into_iter()
         .map(|(account, scopes)| (account.to_owned(), coverage_of(scopes.into_iter())))
         .collect()
+}
+
+impl Coverage {
+    /// The resources of both, the protected share of them all.
+    pub fn plus(&self, other: &Coverage) -> Coverage {
+        let (protected, unprotected) = (
+            self.protected + other.protected,
+            self.unprotected + other.unprotected,
+        );
+        Coverage {
+            protected,
+            unprotected,
+            not_assessed: self.not_assessed + other.not_assessed,
+            through_cluster: self.through_cluster + other.through_cluster,
+            percent: percent(protected, protected + unprotected),
+        }
+    }
 }
 
 fn coverage_of<'a>(

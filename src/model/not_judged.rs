@@ -181,7 +181,9 @@ pub struct Later {
     listed: Vec<Vec<u128>>,
 }
 
-fn key(arn: &str) -> u128 {
+/// A 128-bit key of an ARN: two independent 64-bit hashes, so that no two ARNs of any
+/// organisation share one in practice.
+pub(crate) fn arn_key(arn: &str) -> u128 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut sip = DefaultHasher::new();
     arn.hash(&mut sip);
@@ -194,13 +196,13 @@ fn key(arn: &str) -> u128 {
 /// What [`Later`] keeps of a scope read whole: the hashes of its resources' ARNs (sorted) and
 /// of its S3 buckets' and unclassified items' (`unjudged`), made where the scope is converted.
 pub(super) fn keys_of(scope: &Scope, unjudged: &[String]) -> (Vec<u128>, Vec<u128>) {
-    let mut listed: Vec<u128> = scope.resources.iter().map(|r| key(&r.arn)).collect();
+    let mut listed: Vec<u128> = scope.resources.iter().map(|r| arn_key(&r.arn)).collect();
     listed.sort_unstable();
     let buckets = (scope.resources.iter())
         .filter(|r| r.kind == ResourceKind::S3Bucket)
         .map(|r| r.arn.as_str());
     let anywhere = (unjudged.iter().map(String::as_str).chain(buckets))
-        .map(key)
+        .map(arn_key)
         .collect();
     (listed, anywhere)
 }
@@ -226,11 +228,11 @@ impl Later {
     /// item describes.
     pub(super) fn count(self, scopes: &mut [Scope], scope_index: &HashMap<(String, String), u32>) {
         let counts = {
-            let anywhere = |arn: &str| self.anywhere.contains(&key(arn));
+            let anywhere = |arn: &str| self.anywhere.contains(&arn_key(arn));
             let listed_in = |h: usize, arn: &str| {
                 self.listed
                     .get(h)
-                    .is_some_and(|l| l.binary_search(&key(arn)).is_ok())
+                    .is_some_and(|l| l.binary_search(&arn_key(arn)).is_ok())
             };
             let elsewhere = Elsewhere {
                 scopes,

@@ -238,10 +238,20 @@ pub struct PointStory<'a> {
 
 /// The story of resource `ri` of scope `si`.
 pub fn tell<'a>(inv: &'a Inventory, eval: &'a Evaluation, si: usize, ri: usize) -> Story<'a> {
+    let judged = (&eval.protections[si][ri], &eval.decided[si][ri]);
+    tell_judged(inv, si, ri, judged)
+}
+
+/// The story of resource `ri` of scope `si`, judged as `prot` and `decided` say (a streamed
+/// scan's batch holds them, not an [`Evaluation`]).
+pub fn tell_judged<'a>(
+    inv: &'a Inventory,
+    si: usize,
+    ri: usize,
+    (prot, decided): (&'a Protection, &'a Decided),
+) -> Story<'a> {
     let scope = &inv.scopes[si];
     let res = &scope.resources[ri];
-    let prot = &eval.protections[si][ri];
-    let decided = &eval.decided[si][ri];
     let (selections, selections_omitted) = selections(scope, prot);
     Story {
         resource: facts(scope, res),

@@ -1,9 +1,10 @@
 //! A summary gathered batch by batch: a scan that writes each batch of findings and drops it
 //! still ends with the summary of them all. [`Summary::build`] is one batch of everything.
 
+use super::accounts_coverage;
 use super::{
-    count_rows, coverage_of, not_assessed_scopes, parts, percent, schedule_warnings, subject_type,
-    Coverage, FxHasher, IdleRule, Judged, Summary, Totals,
+    count_rows, not_assessed_scopes, parts, schedule_warnings, subject_type, Coverage, FxHasher,
+    IdleRule, Judged, Summary, Totals,
 };
 use crate::findings::{Finding, Status, Subject};
 use crate::model::protection::Protection;
@@ -155,6 +156,8 @@ pub struct Running {
     tally: Tally,
     judged: Judged,
     coverage: Coverage,
+    /// Per account id: an account's account-regions may fall in several batches.
+    by_account: BTreeMap<String, Coverage>,
     findings: usize,
     resources: usize,
     /// Counted as each batch comes: a streamed scan's scopes keep no plans after it.
@@ -166,7 +169,8 @@ impl Running {
         Running {
             tally: Tally::empty(rules.rules.len()),
             judged: Judged::default(),
-            coverage: coverage_of(std::iter::empty()),
+            coverage: Coverage::default(),
+            by_account: BTreeMap::new(),
             findings: 0,
             resources: 0,
             schedule_warnings: Vec::new(),
@@ -197,13 +201,17 @@ impl Running {
         let scopes = inv.scopes[batch].iter();
         self.resources += scopes.clone().map(|s| s.resources.len()).sum::<usize>();
         schedule_warnings(scopes.clone(), &mut self.schedule_warnings);
-        let c = coverage_of(scopes.zip(protections));
-        let mine = &mut self.coverage;
-        mine.protected += c.protected;
-        mine.unprotected += c.unprotected;
-        mine.not_assessed += c.not_assessed;
-        mine.through_cluster += c.through_cluster;
+        for (account, c) in accounts_coverage(scopes.zip(protections)) {
+            self.coverage = self.coverage.plus(&c);
+            let mine = self.by_account.entry(account).or_default();
+            *mine = mine.plus(&c);
+        }
         self.findings += findings.len();
+    }
+
+    /// Coverage per account id of every batch added so far.
+    pub fn coverage_by_account(&self) -> &BTreeMap<String, Coverage> {
+        &self.by_account
     }
 
     /// The rows of summary.csv of the batches added since the last call (each account-region
@@ -224,7 +232,8 @@ impl Running {
         let Running {
             tally,
             judged,
-            mut coverage,
+            coverage,
+            by_account: _,
             findings,
             resources,
             schedule_warnings,
@@ -252,10 +261,6 @@ impl Running {
                 source: r.source.clone(),
             })
             .collect();
-        coverage.percent = percent(
-            coverage.protected,
-            coverage.protected + coverage.unprotected,
-        );
         let totals = Totals {
             scopes: inv.scopes.len(),
             resources,

@@ -1,18 +1,17 @@
 //! The report's data island: the findings of the table as rows of numbers into a string
 //! table, and the engine's story of each of their resources, as JSON the page's script reads.
 
+use super::gathered::Gathered;
 use super::script::escape_for_script;
-use super::{HtmlLimits, HtmlMeta};
-use crate::engine::{story, Evaluation};
-use crate::findings::{Finding, Status, Subject};
+use super::HtmlMeta;
+use crate::findings::Status;
 use crate::history::diff::CHANGES;
-use crate::history::record::{Change, FindingChange};
 use crate::model::{Inventory, Scope};
 use crate::rules::waiver::Waiver;
 use crate::rules::{Rule, RuleSet, Severity};
 use crate::snapshot::ScopeStatus;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// What the page says about the embedded findings and evidence.
 #[derive(Debug, Clone, Serialize)]
@@ -49,17 +48,6 @@ const COLUMNS: [&str; 15] = [
     "change",
 ];
 
-/// A change as the island's small number: its place in `changes`, 0 for none to show.
-fn change_code(c: Option<&FindingChange>) -> u32 {
-    match c.map(|c| c.change) {
-        None | Some(Change::Unchanged) => 0,
-        Some(change) => CHANGES
-            .iter()
-            .position(|x| *x == change)
-            .map_or(0, |i| i as u32 + 1),
-    }
-}
-
 /// Status order in the table and in the data island: what needs attention first.
 pub(super) const STATUS_ORDER: [Status; 6] = [
     Status::Fail,
@@ -78,11 +66,11 @@ pub(super) const SEVERITY_ORDER: [Severity; 5] = [
     Severity::Info,
 ];
 
-fn status_rank(s: Status) -> usize {
+pub(super) fn status_rank(s: Status) -> usize {
     STATUS_ORDER.iter().position(|x| *x == s).unwrap_or(0)
 }
 
-fn severity_rank(s: Severity) -> usize {
+pub(super) fn severity_rank(s: Severity) -> usize {
     SEVERITY_ORDER.iter().position(|x| *x == s).unwrap_or(0)
 }
 
@@ -112,35 +100,26 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// The page's data: the head (scopes, rules, waivers, the string table), the chosen findings
-/// as rows of numbers, and the stories of their resources.
+/// The page's data: the head (scopes, rules, waivers, the string table), the table's findings
+/// as rows of numbers, and the stories of their resources. `changes`: whether the findings
+/// were compared with a baseline.
 pub(super) fn data_island(
     inv: &Inventory,
     rules: &RuleSet,
-    eval: &Evaluation,
-    waivers: &[Waiver],
-    meta: &HtmlMeta,
-    limits: HtmlLimits,
-    changes: Option<&[FindingChange]>,
+    gathered: &Gathered,
+    (waivers, meta): (&[Waiver], &HtmlMeta),
+    changes: bool,
 ) -> DataIsland {
-    let findings = &eval.findings;
-    let order = chosen(rules, findings, limits.max_findings);
     let (mut strings, mut types) = (Interner::new(), Interner::new());
-    let table = Table {
-        inv,
-        rules,
-        findings,
-        changes,
-    };
-    let rows = rows(&table, &order, &mut strings, &mut types);
-    let wanted = resources_of(findings, &order);
-    let eligible = wanted.len();
-    let (stories, story_count) = stories(inv, eval, wanted, limits);
+    let rows = rows(gathered, &mut strings, &mut types);
+    let included = gathered.rows().count();
+    let (stories, story_count, eligible) = gathered.stories();
+    let limits = gathered.limits;
     let head = Head {
         format: "backup-auditor-html-data/v1",
         meta,
-        findings_total: findings.len(),
-        findings_included: order.len(),
+        findings_total: gathered.findings,
+        findings_included: included,
         findings_cap: limits.max_findings,
         stories_eligible: eligible,
         stories_included: story_count,
@@ -151,7 +130,7 @@ pub(super) fn data_island(
         rules: rules.rules.iter().map(RuleRef::of).collect(),
         waivers: waivers.iter().map(WaiverRef::of).collect(),
         columns: COLUMNS,
-        changes: changes.map(|_| {
+        changes: changes.then(|| {
             std::iter::once("")
                 .chain(CHANGES.iter().map(|c| c.as_str()))
                 .collect()
@@ -169,83 +148,27 @@ pub(super) fn data_island(
     DataIsland {
         json: escape_for_script(&json),
         note: TableNote {
-            total: findings.len(),
-            included: order.len(),
-            capped: order.len() < findings.len(),
+            total: gathered.findings,
+            included,
+            capped: included < gathered.findings,
             stories: story_count,
             stories_eligible: eligible,
         },
     }
 }
 
-/// Which findings the table holds: by status (FAIL first) and severity, up to `cap`, in two
-/// passes so a million findings need no sort.
-fn chosen(rules: &RuleSet, findings: &[Finding], cap: usize) -> Vec<u32> {
-    let bucket = |f: &Finding| {
-        status_rank(f.status) * SEVERITY_ORDER.len()
-            + severity_rank(rules.rules[f.rule as usize].severity)
-    };
-    let mut sizes = vec![0usize; STATUS_ORDER.len() * SEVERITY_ORDER.len()];
-    for f in findings {
-        sizes[bucket(f)] += 1;
-    }
-    let mut room = cap;
-    let take: Vec<usize> = sizes
-        .iter()
-        .map(|&n| {
-            let t = n.min(room);
-            room -= t;
-            t
-        })
-        .collect();
-    let mut chosen: Vec<Vec<u32>> = take.iter().map(|&t| Vec::with_capacity(t)).collect();
-    for (i, f) in findings.iter().enumerate() {
-        let b = bucket(f);
-        if chosen[b].len() < take[b] {
-            chosen[b].push(i as u32);
-        }
-    }
-    chosen.into_iter().flatten().collect()
-}
-
 /// The rows, with every string interned: a resource's ARN appears once however many rules
 /// judge it. Trailing empty cells are left out.
-/// The findings a table is made of, and their changes since the baseline (if any).
-struct Table<'a> {
-    inv: &'a Inventory,
-    rules: &'a RuleSet,
-    findings: &'a [Finding],
-    changes: Option<&'a [FindingChange]>,
-}
-
 fn rows<'a>(
-    t: &Table<'a>,
-    order: &[u32],
+    gathered: &'a Gathered,
     strings: &mut Interner<'a>,
     types: &mut Interner<'a>,
 ) -> String {
-    let mut rows = String::with_capacity(order.len() * 48);
-    for (n, &i) in order.iter().enumerate() {
-        let f = &t.findings[i as usize];
-        let r = f.row(t.inv, t.rules);
-        let mut cells = [
-            f.rule,
-            status_rank(f.status) as u32,
-            f.subject.scope(),
-            types.get(r.resource_type),
-            strings.get(r.resource_arn),
-            strings.get(r.resource_name),
-            strings.get(r.reason),
-            strings.get(r.plan),
-            strings.get(r.selection),
-            strings.get(r.backup_rule),
-            strings.get(r.vault),
-            strings.get(r.recovery_point),
-            strings.get(r.through),
-            f.waiver.map_or(0, |w| w + 1),
-            change_code(t.changes.map(|c| &c[i as usize])),
-        ]
-        .to_vec();
+    let mut rows = String::with_capacity(gathered.rows().count() * 48);
+    for (n, k) in gathered.rows().enumerate() {
+        let mut cells = vec![k.rule, k.status, k.scope, types.get(k.cell(0))];
+        cells.extend((1..10).map(|i| strings.get(k.cell(i))));
+        cells.extend([k.waiver, k.change]);
         while cells.len() > 7 && cells.last() == Some(&0) {
             cells.pop();
         }
@@ -258,46 +181,6 @@ fn rows<'a>(
         rows.push(']');
     }
     rows
-}
-
-/// The resources of the chosen findings, each once, in table order.
-fn resources_of(findings: &[Finding], order: &[u32]) -> Vec<(u32, u32)> {
-    let mut seen = BTreeSet::new();
-    let mut wanted = Vec::new();
-    for &i in order {
-        if let Subject::Resource { scope, index } = findings[i as usize].subject {
-            if seen.insert((scope, index)) {
-                wanted.push((scope, index));
-            }
-        }
-    }
-    wanted
-}
-
-/// The engine's stories of `wanted`, as JSON objects joined by commas, within the limits;
-/// and how many.
-fn stories(
-    inv: &Inventory,
-    eval: &Evaluation,
-    mut wanted: Vec<(u32, u32)>,
-    limits: HtmlLimits,
-) -> (String, usize) {
-    wanted.truncate(limits.max_stories);
-    let (mut stories, mut count) = (String::new(), 0);
-    for story in story::tell_each(inv, eval, wanted) {
-        let Ok(text) = serde_json::to_string(&story) else {
-            continue;
-        };
-        if stories.len() + text.len() > limits.max_story_bytes {
-            break;
-        }
-        if count > 0 {
-            stories.push(',');
-        }
-        stories.push_str(&text);
-        count += 1;
-    }
-    (stories, count)
 }
 
 #[derive(Serialize)]

@@ -12,15 +12,18 @@
 //! says so and points to `findings.csv`), and evidence for a bounded number of resources.
 
 pub mod charts;
+mod gathered;
 mod island;
 mod script;
 mod views;
 
 use crate::digest::sha256;
+pub use gathered::Gathered;
 use island::data_island;
 pub use island::TableNote;
 use script::base64;
 pub use script::escape_for_script;
+pub use views::PageCounts;
 use views::{kpi, not_assessed, rule_views, scanned, Kpi, NotAssessedView, RuleView, Scanned};
 
 use crate::engine::Evaluation;
@@ -31,6 +34,7 @@ use crate::history::record::ScanRecord;
 use crate::model::Inventory;
 use crate::rules::waiver::Waiver;
 use crate::rules::RuleSet;
+use crate::snapshot::time::rfc3339;
 use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -51,6 +55,29 @@ pub struct HtmlMeta {
     /// `--templates DIR`: files here replace the embedded templates of the same name.
     #[serde(skip)]
     pub templates: Option<PathBuf>,
+}
+
+impl HtmlMeta {
+    /// The header of a report on `inv` judged by `rules` in run `run_id` (started at
+    /// `run_at`), of `snapshot` with `waiver_file`; `templates`: `--templates DIR`.
+    pub fn of(
+        (inv, rules): (&Inventory, &RuleSet),
+        (run_id, run_at): (&str, String),
+        (snapshot, waiver_file): (String, Option<String>),
+        templates: Option<PathBuf>,
+    ) -> HtmlMeta {
+        HtmlMeta {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            run_id: run_id.into(),
+            run_at,
+            snapshot,
+            collected_at: rfc3339(inv.collected_at),
+            as_of: rfc3339(inv.as_of),
+            rule_sources: rules.sources.clone(),
+            waiver_file,
+            templates,
+        }
+    }
 }
 
 /// Bounds that keep the file small and the page fast for very large organisations.
@@ -187,15 +214,33 @@ pub fn render_html_since(
     meta: &HtmlMeta,
     since: &Since,
 ) -> Result<String, Error> {
+    let mut gathered = Gathered::new(since.limits);
+    let changes = since.diff.map(|d| d.changes.as_slice());
+    gathered.add((inv, rules), &eval.judged(), changes);
+    gathered.add_counts(&summary.counts);
+    render_gathered(inv, rules, &gathered, (summary, waivers), meta, since)
+}
+
+/// Renders `report.html` from what was gathered of every batch (`since.limits` are
+/// `gathered`'s).
+pub fn render_gathered(
+    inv: &Inventory,
+    rules: &RuleSet,
+    gathered: &Gathered,
+    (summary, waivers): (&Summary, &[Waiver]),
+    meta: &HtmlMeta,
+    since: &Since,
+) -> Result<String, Error> {
     let templates = environment(meta.templates.as_deref())?;
     let style = templates.asset("html/style.css", "</style")?;
     let script = templates.asset("html/app.js", "</script")?;
-    let changes = since.diff.map(|d| d.changes.as_slice());
-    let data = data_island(inv, rules, eval, waivers, meta, since.limits, changes);
+    let data = data_island(inv, rules, gathered, (waivers, meta), since.diff.is_some());
     let csp = format!(
         "default-src 'none'; script-src 'sha256-{}'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
         base64(&sha256(script.as_bytes()))
     );
+    let counted = (&gathered.coverage, &gathered.age);
+    let counts = &gathered.counts;
     let ctx = Context {
         meta,
         summary: SummaryView {
@@ -205,13 +250,20 @@ pub fn render_html_since(
             waivers_unused: &summary.waivers_unused,
             not_judged: &summary.not_judged,
         },
-        scanned: scanned(inv),
+        scanned: scanned(inv, gathered.resources),
         kpi: kpi(summary),
-        not_assessed: not_assessed(summary),
-        charts: charts::Charts::draw(&templates, inv, rules, eval, summary, since.trend)?,
+        not_assessed: not_assessed(summary, counts),
+        charts: charts::Charts::draw(
+            &templates,
+            inv,
+            rules,
+            counted,
+            (summary, counts),
+            since.trend,
+        )?,
         diff: since.diff,
         planned: since.planned,
-        rules: rule_views(rules, summary),
+        rules: rule_views(rules, counts),
         table: data.note,
         csp,
         style: Value::from_safe_string(style),

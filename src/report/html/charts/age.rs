@@ -1,7 +1,7 @@
 //! The numbers of the recovery-point age histogram; `html/chart-age.svg.j2` draws them (and
 //! labels the buckets, in the order of [`AGE_BUCKET_HOURS`]).
 
-use crate::engine::Evaluation;
+use crate::engine::{Evaluation, Judged};
 use crate::model::Inventory;
 use crate::snapshot::DataFile;
 use serde::Serialize;
@@ -25,14 +25,9 @@ pub struct AgeChart {
 }
 
 pub fn age(inv: &Inventory, eval: &Evaluation) -> AgeChart {
-    let (mut bars, none, unknown) = recovery_point_age_counts(inv, eval);
-    bars.extend([none, unknown]);
-    AgeChart {
-        total: bars.iter().sum(),
-        max: bars.iter().copied().max().unwrap_or(0).max(1),
-        bars,
-        as_of: inv.as_of.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
+    let mut counts = AgeCounts::default();
+    counts.add(inv, &eval.judged());
+    counts.chart(inv)
 }
 
 /// The ages, in buckets, of the newest COMPLETED/AVAILABLE recovery point of every resource
@@ -41,44 +36,88 @@ pub fn age(inv: &Inventory, eval: &Evaluation) -> AgeChart {
 /// apart, never as "none". Returns the buckets, the resources with no good point, and those
 /// whose points are unknown.
 pub fn recovery_point_age_counts(inv: &Inventory, eval: &Evaluation) -> (Vec<usize>, usize, usize) {
-    use rayon::prelude::*;
-    let now = inv.as_of;
-    let zero = || (vec![0usize; AGE_BUCKET_HOURS.len()], 0usize, 0usize);
-    inv.scopes
-        .par_iter()
-        .enumerate()
-        .map(|(si, scope)| {
-            let (mut buckets, mut none, mut unknown) = zero();
-            let unreadable = scope.unavailable(DataFile::RecoveryPoints).is_some();
-            let prots = eval.protections.get(si);
-            for (ri, r) in scope.resources.iter().enumerate() {
-                if r.is_cluster_member() {
-                    continue;
+    let mut counts = AgeCounts::default();
+    counts.add(inv, &eval.judged());
+    (counts.buckets, counts.none, counts.unknown)
+}
+
+/// The histogram's counts, added account-region by account-region (a streamed scan adds one
+/// batch at a time).
+#[derive(Debug, Clone)]
+pub struct AgeCounts {
+    buckets: Vec<usize>,
+    none: usize,
+    unknown: usize,
+}
+
+impl Default for AgeCounts {
+    fn default() -> Self {
+        AgeCounts {
+            buckets: vec![0; AGE_BUCKET_HOURS.len()],
+            none: 0,
+            unknown: 0,
+        }
+    }
+}
+
+impl AgeCounts {
+    /// Counts the resources of the account-regions of `b` (held whole in `inv`).
+    pub fn add(&mut self, inv: &Inventory, b: &Judged) {
+        use rayon::prelude::*;
+        let now = inv.as_of;
+        let counted = (b.scopes())
+            .into_par_iter()
+            .map(|si| {
+                let scope = &inv.scopes[si];
+                let mut c = AgeCounts::default();
+                let unreadable = scope.unavailable(DataFile::RecoveryPoints).is_some();
+                for (ri, r) in scope.resources.iter().enumerate() {
+                    if r.is_cluster_member() {
+                        continue;
+                    }
+                    if unreadable {
+                        c.unknown += 1;
+                        continue;
+                    }
+                    let owners = match b.protection(si, ri) {
+                        Some(p) => p.point_owners(scope, r),
+                        None => vec![r.arn.as_str()],
+                    };
+                    let found = inv.newest_good_point(&owners, |_| {});
+                    match found.newest.map(|n| n.age(now)) {
+                        // Good points whose age is unknown are not "none".
+                        None if found.undated > 0 => c.unknown += 1,
+                        Some(age) => c.buckets[bucket(age.num_minutes() as f64 / 60.0)] += 1,
+                        None => c.none += 1,
+                    }
                 }
-                if unreadable {
-                    unknown += 1;
-                    continue;
-                }
-                let owners = match prots.and_then(|p| p.get(ri)) {
-                    Some(p) => p.point_owners(scope, r),
-                    None => vec![r.arn.as_str()],
-                };
-                let found = inv.newest_good_point(&owners, |_| {});
-                match found.newest.map(|n| n.age(now)) {
-                    // Good points whose age is unknown are not "none".
-                    None if found.undated > 0 => unknown += 1,
-                    Some(age) => buckets[bucket(age.num_minutes() as f64 / 60.0)] += 1,
-                    None => none += 1,
-                }
-            }
-            (buckets, none, unknown)
-        })
-        .reduce(zero, |mut a, b| {
-            for (x, y) in a.0.iter_mut().zip(b.0) {
-                *x += y;
-            }
-            (a.0, a.1 + b.1, a.2 + b.2)
-        })
+                c
+            })
+            .reduce(AgeCounts::default, |a, b| a.plus(&b));
+        *self = self.plus(&counted);
+    }
+
+    fn plus(&self, other: &AgeCounts) -> AgeCounts {
+        AgeCounts {
+            buckets: (self.buckets.iter().zip(&other.buckets))
+                .map(|(a, b)| a + b)
+                .collect(),
+            none: self.none + other.none,
+            unknown: self.unknown + other.unknown,
+        }
+    }
+
+    /// The chart of everything counted, its ages as of `inv`'s judgement time.
+    pub fn chart(&self, inv: &Inventory) -> AgeChart {
+        let mut bars = self.buckets.clone();
+        bars.extend([self.none, self.unknown]);
+        AgeChart {
+            total: bars.iter().sum(),
+            max: bars.iter().copied().max().unwrap_or(0).max(1),
+            bars,
+            as_of: inv.as_of.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
 }
 
 /// The bucket of an age in hours: the first whose bound it does not pass.

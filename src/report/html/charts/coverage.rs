@@ -1,7 +1,7 @@
 //! The numbers of the coverage heat map (accounts × resource types); the template
 //! `html/chart-coverage.svg.j2` draws them.
 
-use crate::engine::Evaluation;
+use crate::engine::{Evaluation, Judged};
 use crate::model::resource::ResourceKind;
 use crate::model::{Inventory, Tri};
 use crate::snapshot::ScopeStatus;
@@ -136,58 +136,72 @@ impl Account {
 }
 
 pub fn coverage(inv: &Inventory, eval: &Evaluation) -> CoverageChart {
-    let accounts = tally(inv, eval);
-    let columns: Vec<ResourceKind> = ResourceKind::ALL
-        .into_iter()
-        .filter(|k| accounts.values().any(|a| a.cells.contains_key(k)))
-        .collect();
-    let mut org = Account::default();
-    for a in accounts.values() {
-        for (k, c) in &a.cells {
-            org.cells.entry(*k).or_default().add(*c);
-        }
-    }
-    let drawn = least_covered(accounts.values().collect(), HEATMAP_MAX_ACCOUNTS);
-    CoverageChart {
-        columns: columns.iter().map(|k| k.short_name()).collect(),
-        rows: drawn.iter().map(|a| a.row(&columns)).collect(),
-        total: org.row(&columns),
-        accounts: accounts.len(),
-    }
+    let mut tally = CoverageTally::default();
+    tally.add(inv, &eval.judged());
+    tally.chart()
 }
 
-/// Counts every account's resources by type and verdict, and notes its unreadable regions.
-fn tally<'a>(inv: &'a Inventory, eval: &Evaluation) -> BTreeMap<&'a str, Account> {
-    let mut accounts: BTreeMap<&str, Account> = BTreeMap::new();
-    for (si, scope) in inv.scopes.iter().enumerate() {
-        let row = accounts
-            .entry(&scope.account_id)
-            .or_insert_with(|| Account {
-                id: scope.account_id.clone(),
-                name: scope.account_name.clone().unwrap_or_default(),
-                ..Account::default()
-            });
-        row.regions += 1;
-        if scope.status == ScopeStatus::Failed {
-            row.failed.push(FailedRegion {
-                region: scope.region.clone(),
-                error: scope.error.clone().unwrap_or_default(),
-            });
-        }
-        let prots = eval.protections.get(si);
-        for (ri, r) in scope.resources.iter().enumerate() {
-            if r.is_cluster_member() {
-                continue;
+/// Every account's resources by type and verdict, and its unreadable regions, counted
+/// account-region by account-region (a streamed scan adds one batch at a time).
+#[derive(Default)]
+pub struct CoverageTally {
+    accounts: BTreeMap<String, Account>,
+}
+
+impl CoverageTally {
+    /// Counts the account-regions of `b` (held whole in `inv`).
+    pub fn add(&mut self, inv: &Inventory, b: &Judged) {
+        for si in b.scopes() {
+            let scope = &inv.scopes[si];
+            let row = (self.accounts)
+                .entry(scope.account_id.clone())
+                .or_insert_with(|| Account {
+                    id: scope.account_id.clone(),
+                    name: scope.account_name.clone().unwrap_or_default(),
+                    ..Account::default()
+                });
+            row.regions += 1;
+            if scope.status == ScopeStatus::Failed {
+                row.failed.push(FailedRegion {
+                    region: scope.region.clone(),
+                    error: scope.error.clone().unwrap_or_default(),
+                });
             }
-            let cell = row.cells.entry(r.kind).or_default();
-            match prots.and_then(|p| p.get(ri)).map(|p| p.verdict()) {
-                Some(Tri::Yes) => cell.protected += 1,
-                Some(Tri::No) => cell.unprotected += 1,
-                _ => cell.unknown += 1,
+            for (ri, r) in scope.resources.iter().enumerate() {
+                if r.is_cluster_member() {
+                    continue;
+                }
+                let cell = row.cells.entry(r.kind).or_default();
+                match b.protection(si, ri).map(|p| p.verdict()) {
+                    Some(Tri::Yes) => cell.protected += 1,
+                    Some(Tri::No) => cell.unprotected += 1,
+                    _ => cell.unknown += 1,
+                }
             }
         }
     }
-    accounts
+
+    /// The chart of everything counted.
+    pub fn chart(&self) -> CoverageChart {
+        let accounts = &self.accounts;
+        let columns: Vec<ResourceKind> = ResourceKind::ALL
+            .into_iter()
+            .filter(|k| accounts.values().any(|a| a.cells.contains_key(k)))
+            .collect();
+        let mut org = Account::default();
+        for a in accounts.values() {
+            for (k, c) in &a.cells {
+                org.cells.entry(*k).or_default().add(*c);
+            }
+        }
+        let drawn = least_covered(accounts.values().collect(), HEATMAP_MAX_ACCOUNTS);
+        CoverageChart {
+            columns: columns.iter().map(|k| k.short_name()).collect(),
+            rows: drawn.iter().map(|a| a.row(&columns)).collect(),
+            total: org.row(&columns),
+            accounts: accounts.len(),
+        }
+    }
 }
 
 /// All accounts when at most `max`, in the order given; else the `max` least covered, those

@@ -2,11 +2,12 @@
 //! the trend (coverage and unwaived failures per scan); `html/chart-failures.svg.j2` and
 //! `html/chart-trend.svg.j2` draw them.
 
+use super::super::views::PageCounts;
 use crate::findings::summary::Summary;
+use crate::findings::Status;
 use crate::history::record::ScanRecord;
 use crate::rules::RuleSet;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
 pub struct FailuresChart {
@@ -29,13 +30,10 @@ pub struct RuleBar {
 }
 
 /// Unwaived failures per rule, with the rule's severity, and the severity totals.
-pub fn failures(rules: &RuleSet, summary: &Summary) -> FailuresChart {
-    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in summary.counts.iter().filter(|c| c.status == "FAIL") {
-        *per_rule.entry(&c.rule_id).or_default() += c.count;
-    }
+pub fn failures(rules: &RuleSet, summary: &Summary, counts: &PageCounts) -> FailuresChart {
+    let fail = Status::Fail.as_str();
+    let per_rule = (counts.rules()).map(|(id, c)| (id, c.get(fail).copied().unwrap_or(0)));
     let mut bars: Vec<_> = per_rule
-        .into_iter()
         .filter(|(_, n)| *n > 0)
         .filter_map(|(id, n)| rules.get(id).map(|r| (r, n)))
         .collect();
@@ -138,11 +136,12 @@ pub fn trend(scans: &[ScanRecord]) -> TrendChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn the_sample_failures_by_rule_and_severity() {
         let (e, summary) = super::super::sample();
-        let chart = failures(&e.rules, &summary);
+        let chart = failures(&e.rules, &summary, &PageCounts::of(&summary.counts));
         let fails = summary.by_status.get("FAIL").copied().unwrap_or(0);
         assert!(fails > 0);
         assert_eq!(chart.total, fails);
@@ -180,7 +179,8 @@ mod tests {
         let snapshot = crate::snapshot::Snapshot::load(&root.join("samples/org")).unwrap();
         let inv = crate::model::Inventory::build(snapshot, None).unwrap();
         let eval = crate::engine::evaluate(&inv, &rules, &[]);
-        let chart = failures(&rules, &Summary::build(&inv, &rules, &eval, &[]));
+        let summary = Summary::build(&inv, &rules, &eval, &[]);
+        let chart = failures(&rules, &summary, &PageCounts::of(&summary.counts));
         assert_eq!((chart.total, chart.max), (0, 1));
         assert!(chart.severities.is_empty() && chart.bars.is_empty());
     }

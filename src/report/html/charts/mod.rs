@@ -12,16 +12,18 @@ mod coverage;
 mod failures;
 mod format;
 
-pub use age::{age, recovery_point_age_counts, AgeChart, AGE_BUCKET_HOURS};
-pub use coverage::{coverage, AccountRow, Cell, CoverageChart, FailedRegion, HEATMAP_MAX_ACCOUNTS};
+pub use age::{age, recovery_point_age_counts, AgeChart, AgeCounts, AGE_BUCKET_HOURS};
+pub use coverage::{
+    coverage, AccountRow, Cell, CoverageChart, CoverageTally, FailedRegion, HEATMAP_MAX_ACCOUNTS,
+};
 pub use failures::{
     failures, trend, AccountTrend, FailuresChart, RuleBar, TrendChart, TrendPoint,
     TREND_MAX_ACCOUNTS, TREND_MAX_SCANS,
 };
 pub use format::{register, SVG};
 
+use super::views::PageCounts;
 use super::Templates;
-use crate::engine::Evaluation;
 use crate::error::Result;
 use crate::findings::summary::Summary;
 use crate::history::record::ScanRecord;
@@ -46,22 +48,18 @@ impl Charts {
         templates: &Templates,
         inv: &Inventory,
         rules: &RuleSet,
-        eval: &Evaluation,
-        summary: &Summary,
+        (coverage, age): (&CoverageTally, &AgeCounts),
+        (summary, counts): (&Summary, &PageCounts),
         scans: &[ScanRecord],
     ) -> Result<Charts> {
         Ok(Charts {
-            heatmap: svg(
-                templates,
-                "html/chart-coverage.svg.j2",
-                &coverage(inv, eval),
-            )?,
+            heatmap: svg(templates, "html/chart-coverage.svg.j2", &coverage.chart())?,
             failures: svg(
                 templates,
                 "html/chart-failures.svg.j2",
-                &failures(rules, summary),
+                &failures(rules, summary, counts),
             )?,
-            age: svg(templates, "html/chart-age.svg.j2", &age(inv, eval))?,
+            age: svg(templates, "html/chart-age.svg.j2", &age.chart(inv))?,
             trend: svg(templates, "html/chart-trend.svg.j2", &trend(scans))?,
         })
     }
