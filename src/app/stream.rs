@@ -32,6 +32,7 @@ use crate::rules::RuleSet;
 use crate::snapshot::time::rfc3339;
 use crate::snapshot::Snapshot;
 use std::io::Write;
+use std::panic::resume_unwind;
 use std::path::Path;
 
 /// The formats a streamed scan writes batch by batch (the HTML report's table holds at most
@@ -290,17 +291,26 @@ impl Streamed<'_> {
         let (spare, rules, run_id) = (&self.spare, self.rules, self.run_id);
         let judged = batch.judged(findings);
         let (rows, then) = join_here(
+            // findings.json on a thread of its own: one file's writes to disk overlap the
+            // other's rendering, as when the whole scan writes its outputs.
             || {
-                if let Some((w, _)) = to {
-                    write::findings_csv_rows(spare, *w, (inv, rules), findings, run_id)?;
-                }
-                if let Some(json) = json {
-                    json.add((inv, rules), &judged)?;
-                }
-                if let Some(html) = html {
-                    html.add((inv, rules), &judged, None);
-                }
-                Ok(())
+                std::thread::scope(|s| {
+                    let judged = &judged;
+                    let json = json
+                        .as_mut()
+                        .map(|j| s.spawn(move || j.add((inv, rules), judged)));
+                    let csv = match to {
+                        Some((w, _)) => {
+                            write::findings_csv_rows(spare, *w, (inv, rules), findings, run_id)
+                        }
+                        None => Ok(()),
+                    };
+                    if let Some(html) = html {
+                        html.add((inv, rules), judged, None);
+                    }
+                    let json = json.map(|j| j.join().unwrap_or_else(|p| resume_unwind(p)));
+                    csv.and(json.unwrap_or(Ok(())))
+                })
             },
             || {
                 running.add(inv, batch.first, findings, &batch.protections);
@@ -344,9 +354,7 @@ impl Streamed<'_> {
             });
             let written =
                 (batches.into_iter()).try_for_each(|b| self.take(inv, &mut to, b, || ()).0);
-            let judged = judging
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let judged = judging.join().unwrap_or_else(|p| resume_unwind(p));
             written?;
             judged.map_err(|_| std::io::Error::other("judging stopped"))
         })
@@ -443,11 +451,6 @@ fn join_here<A, B: Send>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + S
     std::thread::scope(|s| {
         let other = s.spawn(there);
         let a = here();
-        (
-            a,
-            other
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
+        (a, other.join().unwrap_or_else(|p| resume_unwind(p)))
     })
 }
