@@ -142,7 +142,10 @@ pub struct ScanArgs {
     /// summary.csv, json = findings.json, junit = junit.xml, markdown = summary.md,
     /// ocsf = findings.ocsf.json, parquet = findings.parquet (findings.csv's columns, for
     /// DuckDB, Athena, Spark or polars: what to query at a million resources), asff =
-    /// findings.asff.json (AWS Security Hub's finding format; see --security-hub).
+    /// findings.asff.json (AWS Security Hub's finding format; see --security-hub). html, csv
+    /// and json are made a batch of account-regions at a time, so memory is bounded by a
+    /// batch; the others (and --history, --baseline, a planned change, --security-hub) need
+    /// every finding at once.
     #[arg(
         long,
         value_enum,
