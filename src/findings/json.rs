@@ -290,10 +290,8 @@ impl JsonStream {
         // no string value holds an unescaped quote, so this is found once, where they go.
         let (opened, rest) = (br#""counts":["#, br#"]},"scan":{"#);
         let mark = [&opened[..], &rest[..]].concat();
-        let found: Vec<usize> = (first.windows(mark.len()))
-            .enumerate()
-            .filter(|(_, win)| *win == mark.as_slice())
-            .map(|(at, _)| at + opened.len())
+        let found: Vec<usize> = (memchr::memmem::find_iter(&first, &mark))
+            .map(|at| at + opened.len())
             .collect();
         let [at] = found[..] else {
             return Err(std::io::Error::other(
